@@ -1,0 +1,35 @@
+# The two commands that do everything on a fresh machine (see README.md):
+#   make demo   trains the built-in demo network and prints its result
+#   make test   installs the test tools (and PyTorch as a test oracle) and runs the suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test bench lint
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.core: $(PY) pyproject.toml
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.core
+	$(PY) -m pip install -q -e '.[test]'
+	# PyTorch is only a test oracle: parity tests skip cleanly when it cannot be installed
+	$(PY) -m pip install -q torch==2.13.0 || echo "torch==2.13.0 unavailable: parity tests will skip"
+	touch $@
+
+demo: $(VENV)/.core
+	$(PY) examples/circle.py
+
+test: $(VENV)/.test
+	$(PY) -m pytest
+
+bench: $(VENV)/.test
+	$(PY) -m pip install -q psutil
+	$(PY) benchmarks/bench_core.py
+
+lint: $(VENV)/.test
+	$(PY) -m pip install -q ruff
+	$(PY) -m ruff check latte tests benchmarks examples

@@ -1,0 +1,176 @@
+"""Tensor indexing: ``t[...]``, gather/scatter, masks, sorting and top-k."""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from latte.ops import index as I
+
+
+def to_array_index(index: Any) -> Any:
+    """Turn an index that may hold Tensors or lists into one NumPy understands."""
+    from latte.tensor import Tensor
+    if isinstance(index, tuple):
+        return tuple(to_array_index(i) for i in index)
+    if isinstance(index, Tensor):
+        if index._data.ndim == 0 and index._data.dtype.kind in "iu":
+            return builtins.int(index._data)
+        return index._data
+    if isinstance(index, list):
+        return np.asarray([to_array_index(i) for i in index]) if any(
+            isinstance(i, Tensor) for i in index) else np.asarray(index)
+    if isinstance(index, (np.integer,)):
+        return builtins.int(index)
+    return index
+
+
+class IndexMixin:
+    """Indexing methods of ``Tensor``."""
+
+    __slots__ = ()
+
+    def __getitem__(self, index: Any) -> Any:
+        """Basic (ints, slices, None, ...) and advanced (int arrays, bool masks) indexing."""
+        key = to_array_index(index)
+        if not isinstance(key, tuple):
+            key = (key,)
+        try:
+            return I.GetItem.apply(self, key)
+        except IndexError as e:
+            raise IndexError(f"{e} (indexing a tensor of shape {tuple(self.shape)})") from None
+
+    def gather(self, dim: builtins.int, index: Any) -> Any:
+        """``out[i][j] = self[i][index[i][j]]`` along ``dim``."""
+        self._check_index(dim, index, "gather")
+        return I.Gather.apply(self, self._dim(dim), index)
+
+    def scatter(self, dim: builtins.int, index: Any, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> Any:
+        """A copy with ``src`` (a tensor, or the number ``value``) written at ``index``."""
+        self._check_index(dim, index, "scatter")
+        if src is None:
+            src = value
+        if reduce == "add":
+            return self.scatter_add(dim, index, src)
+        if reduce is not None:
+            raise NotImplementedError(f"scatter reduce={reduce!r} is not supported")
+        if not hasattr(src, "_data"):
+            src = float(src) if self._data.dtype.kind == "f" else src
+        return I.Scatter.apply(self, self._dim(dim), index, src)
+
+    def scatter_add(self, dim: builtins.int, index: Any, src: Any) -> Any:
+        """A copy with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
+        self._check_index(dim, index, "scatter_add")
+        return I.ScatterAdd.apply(self, self._dim(dim), index, src)
+
+    def _check_index(self, dim: builtins.int, index: Any, name: str) -> None:
+        if index._data.dtype.kind not in "iu":
+            raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
+        if index.ndim != self.ndim and not (index.ndim <= 1 and self.ndim <= 1):
+            raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
+                               f"tensor ({name}: index shape {tuple(index.shape)}, input shape "
+                               f"{tuple(self.shape)})")
+
+    def index_select(self, dim: builtins.int, index: Any) -> Any:
+        """Rows (along ``dim``) picked by the 1-D integer ``index``."""
+        d = self._dim(dim)
+        idx = to_array_index(index)
+        idx = np.asarray(idx).reshape(-1)
+        return self[(slice(None),) * d + (idx,)]
+
+    def take(self, index: Any) -> Any:
+        return self.reshape(-1)[index]
+
+    def masked_fill(self, mask: Any, value: Any) -> Any:
+        """A copy with ``value`` where ``mask`` is True."""
+        from latte.tensor import Tensor
+        mask_array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if mask_array.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
+                               f"dtype {mask_array.dtype}")
+        if isinstance(value, Tensor):
+            value = value.to(self.dtype)
+        else:
+            value = Tensor(np.asarray(value, dtype=self._data.dtype))
+        return value.where(Tensor(mask_array), self)
+
+    def masked_select(self, mask: Any) -> Any:
+        shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
+        return self.expand(shape)[mask.expand(shape)]
+
+    def nonzero(self, *, as_tuple: builtins.bool = False) -> Any:
+        from latte.tensor import Tensor
+        found = np.nonzero(self._data)
+        if as_tuple:
+            return tuple(Tensor(i.astype(np.int64)) for i in found)
+        return Tensor(np.stack(found, axis=1).astype(np.int64))
+
+    def argwhere(self) -> Any:
+        return self.nonzero()
+
+    def sort(self, dim: builtins.int = -1, descending: builtins.bool = False,
+             stable: builtins.bool = False) -> Any:
+        """``(values, indices)`` sorted along ``dim``; values carry the gradient."""
+        from latte._tensor_reduce import values_indices
+        indices = self.argsort(dim, descending, stable=True)
+        if self.ndim == 0:
+            return values_indices(self.clone(), indices)
+        return values_indices(self.gather(dim, indices), indices)
+
+    def argsort(self, dim: builtins.int = -1, descending: builtins.bool = False,
+                stable: builtins.bool = False) -> Any:
+        from latte.tensor import Tensor
+        if self.ndim == 0:
+            return Tensor(np.zeros((), dtype=np.int64))
+        d = self._dim(dim)
+        if descending:
+            # a stable descending order: sort the reversed array, map back, then reverse
+            n = self._data.shape[d]
+            rev = np.flip(self._data, axis=d)
+            order = np.argsort(rev, axis=d, kind="stable")
+            order = np.flip(n - 1 - order, axis=d)
+        else:
+            order = np.argsort(self._data, axis=d, kind="stable")
+        return Tensor(np.ascontiguousarray(order).astype(np.int64))
+
+    def topk(self, k: builtins.int, dim: builtins.int = -1, largest: builtins.bool = True,
+             sorted: builtins.bool = True) -> Any:
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+        from latte._tensor_reduce import values_indices
+        n = self.shape[self._dim(dim)] if self.ndim else 1
+        if k > n:
+            raise RuntimeError(f"selected index k out of range: k={k} but dimension has {n}")
+        indices = self.argsort(dim, descending=largest).narrow(dim, 0, k)
+        return values_indices(self.gather(dim, indices), indices)
+
+    def kthvalue(self, k: builtins.int, dim: builtins.int = -1,
+                 keepdim: builtins.bool = False) -> Any:
+        from latte._tensor_reduce import values_indices
+        values, indices = self.sort(dim)
+        v = values.narrow(dim, k - 1, 1)
+        i = indices.narrow(dim, k - 1, 1)
+        if not keepdim:
+            v, i = v.squeeze(dim), i.squeeze(dim)
+        return values_indices(v, i)
+
+    def median(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        """The lower median, as PyTorch; with ``dim`` the pair ``(values, indices)``."""
+        if dim is None:
+            flat = self.reshape(-1)
+            return flat.sort()[0][(flat.numel() - 1) // 2]
+        n = self.shape[self._dim(dim)]
+        return self.kthvalue((n - 1) // 2 + 1, dim, keepdim)
+
+    def unique(self, sorted: builtins.bool = True, return_inverse: builtins.bool = False,
+               return_counts: builtins.bool = False, dim: Any = None) -> Any:
+        from latte.tensor import Tensor
+        out = np.unique(self._data, return_inverse=return_inverse, return_counts=return_counts,
+                        axis=dim)
+        if not isinstance(out, tuple):
+            return Tensor(out)
+        values, *rest = out
+        rest = [Tensor(r.reshape(self._data.shape).astype(np.int64)) if i == 0 and
+                return_inverse else Tensor(r.astype(np.int64)) for i, r in enumerate(rest)]
+        return (Tensor(values), *rest)

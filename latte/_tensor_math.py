@@ -1,0 +1,498 @@
+"""Tensor arithmetic, elementwise functions, comparisons and matrix products.
+
+Binary operators promote dtypes the way PyTorch does (``int64 + 1.5 -> float32``) and then hand
+arrays to the primitives in ``latte.ops.elementwise``; Python numbers are passed through as they
+are, since NumPy keeps a float32 array float32 when multiplied by a Python float.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from latte import dtypes
+from latte.ops import elementwise as E
+from latte.ops.linalg import MatMul
+
+_Number = (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)
+
+
+def _operands(a: Any, b: Any) -> tuple:
+    """Return ``(a, b)`` ready for a binary primitive: tensors in a common dtype, or a scalar."""
+    from latte.tensor import Tensor
+    if isinstance(b, Tensor):
+        da, db = a._data.dtype, b._data.dtype
+        if da == db:
+            return a, b
+        target = dtypes.result_type(da, db, a._data.ndim > 0, b._data.ndim > 0)
+        return a._cast(target), b._cast(target)
+    if isinstance(b, _Number):
+        kind = a._data.dtype.kind
+        if isinstance(b, (builtins.bool, np.bool_)):
+            return a, b
+        if isinstance(b, (builtins.float, np.floating)) and kind != "f":
+            return a._cast(dtypes.get_default_dtype().np), builtins.float(b)
+        if kind == "b":
+            return a._cast(np.int64), b
+        if kind == "f":
+            return a, builtins.float(b)
+        return a, builtins.int(b)
+    if isinstance(b, (np.ndarray, list, tuple)):
+        return _operands(a, Tensor(np.asarray(b)))
+    return a, NotImplemented
+
+
+def _reverse(a: Any, b: Any) -> tuple:
+    """Operands for ``b op a`` where ``b`` is a Python number: make ``b`` a 0-d tensor."""
+    from latte.tensor import Tensor
+    a, b = _operands(a, b)
+    if b is NotImplemented:
+        return a, b
+    return a, Tensor(np.asarray(b, dtype=a._data.dtype))
+
+
+def _true_divide_operands(a: Any, b: Any) -> tuple:
+    a, b = _operands(a, b)
+    if a._data.dtype.kind != "f":
+        a = a._cast(dtypes.get_default_dtype().np)
+        if not isinstance(b, _Number) and b is not NotImplemented:
+            b = b._cast(a._data.dtype)
+    return a, b
+
+
+class MathMixin:
+    """Arithmetic and elementwise methods of ``Tensor``."""
+
+    __slots__ = ()
+
+    # --- arithmetic operators ------------------------------------------------------------
+    def __add__(self, other: Any) -> Any:
+        a, b = _operands(self, other)
+        return NotImplemented if b is NotImplemented else E.Add.apply(a, b)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        a, b = _operands(self, other)
+        return NotImplemented if b is NotImplemented else E.Sub.apply(a, b)
+
+    def __rsub__(self, other: Any) -> Any:
+        a, b = _reverse(self, other)
+        return NotImplemented if b is NotImplemented else E.Sub.apply(b, a)
+
+    def __mul__(self, other: Any) -> Any:
+        a, b = _operands(self, other)
+        return NotImplemented if b is NotImplemented else E.Mul.apply(a, b)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Any:
+        a, b = _true_divide_operands(self, other)
+        return NotImplemented if b is NotImplemented else E.Div.apply(a, b)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        a, b = _reverse(self, other)
+        if b is NotImplemented:
+            return b
+        return b.__truediv__(a)
+
+    def __floordiv__(self, other: Any) -> Any:
+        from latte.tensor import Tensor
+        a, b = _operands(self, other)
+        if b is NotImplemented:
+            return b
+        return Tensor(np.floor_divide(a._data, getattr(b, "_data", b)))
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        a, b = _reverse(self, other)
+        return b.__floordiv__(a)
+
+    def __mod__(self, other: Any) -> Any:
+        from latte.tensor import Tensor
+        a, b = _operands(self, other)
+        if b is NotImplemented:
+            return b
+        return Tensor(np.mod(a._data, getattr(b, "_data", b)))
+
+    def __neg__(self) -> Any:
+        return E.Neg.apply(self)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __abs__(self) -> Any:
+        return self.abs()
+
+    def __pow__(self, exponent: Any) -> Any:
+        from latte.tensor import Tensor
+        if isinstance(exponent, _Number) and not isinstance(exponent, (builtins.bool, np.bool_)):
+            a, e = _operands(self, exponent)
+            return E.PowScalar.apply(a, e)
+        a, b = _operands(self, exponent)
+        if b is NotImplemented:
+            return b
+        if not isinstance(b, Tensor):
+            b = Tensor(np.asarray(b, dtype=a._data.dtype))
+        return E.Pow.apply(a, b)
+
+    def __rpow__(self, base: Any) -> Any:
+        a, b = _reverse(self, base)
+        return NotImplemented if b is NotImplemented else E.Pow.apply(b, a)
+
+    def __matmul__(self, other: Any) -> Any:
+        return self.matmul(other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        from latte.tensor import Tensor
+        return Tensor(np.asarray(other)).matmul(self)
+
+    # --- named arithmetic ------------------------------------------------------------------
+    def add(self, other: Any, *, alpha: Any = 1) -> Any:
+        """``self + alpha * other``."""
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Any:
+        """``self - alpha * other``."""
+        return self - (other * alpha if alpha != 1 else other)
+
+    subtract = sub
+
+    def mul(self, other: Any) -> Any:
+        return self * other
+
+    multiply = mul
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Any:
+        """True division, or ``rounding_mode='floor'``/``'trunc'`` (not differentiable)."""
+        if rounding_mode is None:
+            return self / other
+        from latte.tensor import Tensor
+        a, b = _operands(self, other)
+        q = np.true_divide(a._data, getattr(b, "_data", b))
+        q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
+        return Tensor(q.astype(np.result_type(a._data, getattr(b, "_data", b))))
+
+    divide = true_divide = div
+
+    def neg(self) -> Any:
+        return -self
+
+    negative = neg
+
+    def pow(self, exponent: Any) -> Any:
+        return self ** exponent
+
+    def square(self) -> Any:
+        return self ** 2
+
+    def reciprocal(self) -> Any:
+        return 1.0 / self
+
+    def rsqrt(self) -> Any:
+        return 1.0 / self.sqrt()
+
+    def addcmul(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
+        return self + t1 * t2 * value
+
+    def addcdiv(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
+        return self + t1 / t2 * value
+
+    def lerp(self, end: Any, weight: Any) -> Any:
+        return self + (end - self) * weight
+
+    # --- elementwise functions -------------------------------------------------------------
+    def _floating(self) -> Any:
+        """Integer inputs of float functions (exp, log...) compute in the default float dtype."""
+        if self._data.dtype.kind == "f":
+            return self
+        return self._cast(dtypes.get_default_dtype().np)
+
+    def exp(self) -> Any:
+        return E.Exp.apply(self._floating())
+
+    def log(self) -> Any:
+        return E.Log.apply(self._floating())
+
+    def log2(self) -> Any:
+        return self.log() / float(np.log(2.0))
+
+    def log10(self) -> Any:
+        return self.log() / float(np.log(10.0))
+
+    def sqrt(self) -> Any:
+        return E.Sqrt.apply(self._floating())
+
+    def abs(self) -> Any:
+        return E.Abs.apply(self)
+
+    absolute = abs
+
+    def sin(self) -> Any:
+        return E.Sin.apply(self._floating())
+
+    def cos(self) -> Any:
+        return E.Cos.apply(self._floating())
+
+    def tan(self) -> Any:
+        return self.sin() / self.cos()
+
+    def log1p(self) -> Any:
+        return E.Log1p.apply(self._floating())
+
+    def expm1(self) -> Any:
+        return E.Expm1.apply(self._floating())
+
+    def tanh(self) -> Any:
+        return E.Tanh.apply(self._floating())
+
+    def sigmoid(self) -> Any:
+        return E.Sigmoid.apply(self._floating())
+
+    def relu(self) -> Any:
+        return E.Relu.apply(self)
+
+    def sinh(self) -> Any:
+        return (self.exp() - (-self).exp()) * 0.5
+
+    def cosh(self) -> Any:
+        return (self.exp() + (-self).exp()) * 0.5
+
+    def clamp(self, min: Any = None, max: Any = None) -> Any:
+        """Limit values to ``[min, max]``; tensor bounds broadcast like ``maximum``/``minimum``."""
+        from latte.tensor import Tensor
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self
+            if min is not None:
+                out = out.maximum(min) if isinstance(min, Tensor) else out.clamp(min=min)
+            if max is not None:
+                out = out.minimum(max) if isinstance(max, Tensor) else out.clamp(max=max)
+            return out
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        a = self
+        if (isinstance(min, builtins.float) or isinstance(max, builtins.float)) and \
+                a._data.dtype.kind != "f":
+            a = a._floating()
+        return E.Clamp.apply(a, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Any:
+        a, b = _operands(self, other)
+        return E.Maximum.apply(a, b)
+
+    def minimum(self, other: Any) -> Any:
+        a, b = _operands(self, other)
+        return E.Minimum.apply(a, b)
+
+    def where(self, condition: Any, other: Any) -> Any:
+        """``self`` where ``condition`` holds, else ``other`` (``torch.Tensor.where``)."""
+        from latte.tensor import Tensor
+        cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+        if cond.dtype != np.bool_:
+            cond = cond.astype(bool)
+        a, b = _operands(self, other)
+        if not isinstance(b, Tensor):
+            b = Tensor(np.asarray(b, dtype=a._data.dtype))
+        return E.Where.apply(cond, a, b)
+
+    def sign(self) -> Any:
+        from latte.tensor import Tensor
+        return Tensor(np.sign(self._data))
+
+    sgn = sign
+
+    def floor(self) -> Any:
+        return self._rounded(np.floor)
+
+    def ceil(self) -> Any:
+        return self._rounded(np.ceil)
+
+    def round(self, decimals: int = 0) -> Any:
+        return self._rounded(lambda x: np.round(x, decimals))
+
+    def trunc(self) -> Any:
+        return self._rounded(np.trunc)
+
+    def frac(self) -> Any:
+        return self - self.trunc()
+
+    def _rounded(self, fn: Any) -> Any:
+        """Piecewise-constant functions: zero gradient (through ``x - x.detach()`` tricks)."""
+        from latte.tensor import Tensor
+        value = Tensor(fn(self._data))
+        if self.requires_grad:
+            return value + (self - self.detach()) * 0.0
+        return value
+
+    # --- comparisons and logic (no gradient) ----------------------------------------------
+    def _compare(self, other: Any, op: Any) -> Any:
+        from latte.tensor import Tensor
+        if isinstance(other, Tensor):
+            other = other._data
+        elif not isinstance(other, (_Number, np.ndarray)):
+            if other is None or isinstance(other, str):
+                return NotImplemented
+            other = np.asarray(other)
+        return Tensor(op(self._data, other))
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other: Any) -> Any:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Any:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Any:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Any:
+        return self._compare(other, np.greater_equal)
+
+    def eq(self, other: Any) -> Any:
+        return self._compare(other, np.equal)
+
+    def ne(self, other: Any) -> Any:
+        return self._compare(other, np.not_equal)
+
+    def lt(self, other: Any) -> Any:
+        return self._compare(other, np.less)
+
+    def le(self, other: Any) -> Any:
+        return self._compare(other, np.less_equal)
+
+    def gt(self, other: Any) -> Any:
+        return self._compare(other, np.greater)
+
+    def ge(self, other: Any) -> Any:
+        return self._compare(other, np.greater_equal)
+
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+    def equal(self, other: Any) -> builtins.bool:
+        """True when shapes and all values are equal."""
+        return self.shape == other.shape and builtins.bool((self._data == other._data).all())
+
+    def _logical(self, other: Any, op: Any) -> Any:
+        from latte.tensor import Tensor
+        other = other._data if isinstance(other, Tensor) else other
+        return Tensor(op(self._data, other))
+
+    def logical_and(self, other: Any) -> Any:
+        return self._logical(other, np.logical_and)
+
+    def logical_or(self, other: Any) -> Any:
+        return self._logical(other, np.logical_or)
+
+    def logical_xor(self, other: Any) -> Any:
+        return self._logical(other, np.logical_xor)
+
+    def logical_not(self) -> Any:
+        from latte.tensor import Tensor
+        return Tensor(np.logical_not(self._data))
+
+    def __and__(self, other: Any) -> Any:
+        return self._logical(other, np.bitwise_and)
+
+    __rand__ = __and__
+
+    def __or__(self, other: Any) -> Any:
+        return self._logical(other, np.bitwise_or)
+
+    __ror__ = __or__
+
+    def __xor__(self, other: Any) -> Any:
+        return self._logical(other, np.bitwise_xor)
+
+    __rxor__ = __xor__
+
+    def __invert__(self) -> Any:
+        from latte.tensor import Tensor
+        return Tensor(np.invert(self._data))
+
+    def isnan(self) -> Any:
+        from latte.tensor import Tensor
+        return Tensor(np.isnan(self._data))
+
+    def isinf(self) -> Any:
+        from latte.tensor import Tensor
+        return Tensor(np.isinf(self._data))
+
+    def isfinite(self) -> Any:
+        from latte.tensor import Tensor
+        return Tensor(np.isfinite(self._data))
+
+    def allclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8,
+                 equal_nan: builtins.bool = False) -> builtins.bool:
+        return builtins.bool(np.allclose(self._data, getattr(other, "_data", other), rtol, atol,
+                                         equal_nan))
+
+    def isclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8,
+                equal_nan: builtins.bool = False) -> Any:
+        from latte.tensor import Tensor
+        return Tensor(np.isclose(self._data, getattr(other, "_data", other), rtol, atol,
+                                 equal_nan))
+
+    # --- matrix products -------------------------------------------------------------------
+    def matmul(self, other: Any) -> Any:
+        """Matrix product with NumPy/PyTorch semantics for 1-D and batched operands."""
+        a, b = _operands(self, other)
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                               f"{a.ndim}D and {b.ndim}D")
+        k_a = a.shape[-1]
+        k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if k_a != k_b:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_mat_str(a)} and "
+                               f"{_mat_str(b)})")
+        if a.ndim == 1 and b.ndim == 1:
+            return (a * b).sum()
+        if a.ndim == 1:
+            return MatMul.apply(a.unsqueeze(0), b).squeeze(-2)
+        if b.ndim == 1:
+            return MatMul.apply(a, b.unsqueeze(-1)).squeeze(-1)
+        return MatMul.apply(a, b)
+
+    def mm(self, other: Any) -> Any:
+        if self.ndim != 2 or other.ndim != 2:
+            raise RuntimeError(f"mm expects 2-D tensors, got {self.ndim}-D and {other.ndim}-D")
+        return self.matmul(other)
+
+    def bmm(self, other: Any) -> Any:
+        if self.ndim != 3 or other.ndim != 3:
+            raise RuntimeError(f"bmm expects 3-D tensors, got {self.ndim}-D and {other.ndim}-D")
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError(f"bmm batch sizes differ: {tuple(self.shape)} and "
+                               f"{tuple(other.shape)}")
+        return self.matmul(other)
+
+    def mv(self, vec: Any) -> Any:
+        return self.matmul(vec)
+
+    def dot(self, other: Any) -> Any:
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError("1D tensors expected, but got "
+                               f"{self.ndim}D and {other.ndim}D tensors")
+        return self.matmul(other)
+
+    inner = dot
+
+    def outer(self, other: Any) -> Any:
+        return self.unsqueeze(1) * other.unsqueeze(0)
+
+    ger = outer
+
+
+def _mat_str(t: Any) -> str:
+    shape = tuple(t.shape)
+    if len(shape) == 1:
+        return f"1x{shape[0]}"
+    return "x".join(str(s) for s in shape[-2:]) if len(shape) == 2 else \
+        f"{'x'.join(str(s) for s in shape)}"
+

@@ -1,0 +1,184 @@
+"""Tensor reductions: sum, mean, var/std, extrema, products, norms, softmaxes, any/all."""
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from latte import dtypes
+from latte.ops import reduce as R
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+def _dims_arg(dim: Any) -> Any:
+    """``dim`` may be an int, a tuple/list, or None for all dims."""
+    return dim if dim is None or isinstance(dim, (builtins.int, tuple, list)) else builtins.int(dim)
+
+
+class ReduceMixin:
+    """Reduction methods of ``Tensor``."""
+
+    __slots__ = ()
+
+    def sum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Any:
+        """Sum over ``dim`` (all dims when None); integers and bools sum as int64."""
+        dims = R.normalize_dims(_dims_arg(dim), self.ndim)
+        np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else (
+            np.dtype(np.int64) if self._data.dtype.kind in "biu" else None)
+        return R.Sum.apply(self, dims, keepdim, np_dtype)
+
+    def nansum(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        return self.where(~self.isnan(), 0.0).sum(dim, keepdim)
+
+    def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Any:
+        """Arithmetic mean over ``dim``; integer tensors need ``dtype=`` as in PyTorch."""
+        if dtype is None and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {self.dtype.name.capitalize()}")
+        x = self if dtype is None else self.to(dtype)
+        dims = R.normalize_dims(_dims_arg(dim), self.ndim)
+        count = 1
+        for d in dims:
+            count *= self._data.shape[d] if self.ndim else 1
+        return x.sum(dims if self.ndim else None, keepdim) / builtins.float(count)
+
+    def var(self, dim: Any = None, unbiased: Any = None, keepdim: builtins.bool = False, *,
+            correction: Any = None) -> Any:
+        """Variance with ``correction`` (1 = unbiased, Bessel's correction, the default)."""
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        dims = R.normalize_dims(_dims_arg(dim), self.ndim)
+        count = 1
+        for d in dims:
+            count *= self._data.shape[d] if self.ndim else 1
+        centered = self - self.mean(dims if self.ndim else None, keepdim=True)
+        return (centered * centered).sum(dims if self.ndim else None, keepdim) / \
+            builtins.float(builtins.max(count - correction, 0))
+
+    def std(self, dim: Any = None, unbiased: Any = None, keepdim: builtins.bool = False, *,
+            correction: Any = None) -> Any:
+        """Standard deviation: ``var(...).sqrt()``."""
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def _extreme(self, dim: Any, keepdim: builtins.bool, largest: builtins.bool) -> Any:
+        if self._data.size == 0 and dim is None:
+            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() "
+                               "== 0. Specify the reduction dim with the 'dim' argument.")
+        if dim is None:
+            return R.Amax.apply(self, R.normalize_dims(None, self.ndim), False, largest)
+        if not isinstance(dim, builtins.int):  # max(other_tensor): the elementwise maximum
+            return self.maximum(dim) if largest else self.minimum(dim)
+        d = self._dim(dim)
+        values, indices = R.MaxDim.apply(self, d if self.ndim else None, keepdim, largest) \
+            if self.ndim else (self.clone(), self.new_zeros((), dtype=dtypes.int64))
+        return values_indices(values, indices)
+
+    def max(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        """The maximum; with ``dim``, the pair ``(values, indices)``."""
+        return self._extreme(dim, keepdim, True)
+
+    def min(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        """The minimum; with ``dim``, the pair ``(values, indices)``."""
+        return self._extreme(dim, keepdim, False)
+
+    def amax(self, dim: Any = (), keepdim: builtins.bool = False) -> Any:
+        return R.Amax.apply(self, R.normalize_dims(_dims_arg(dim), self.ndim), keepdim, True)
+
+    def amin(self, dim: Any = (), keepdim: builtins.bool = False) -> Any:
+        return R.Amax.apply(self, R.normalize_dims(_dims_arg(dim), self.ndim), keepdim, False)
+
+    def argmax(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        return self._arg_extreme(dim, keepdim, np.argmax)
+
+    def argmin(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        return self._arg_extreme(dim, keepdim, np.argmin)
+
+    def _arg_extreme(self, dim: Any, keepdim: builtins.bool, fn: Any) -> Any:
+        from latte.tensor import Tensor
+        if dim is None:
+            out = np.asarray(fn(self._data.reshape(-1)), dtype=np.int64)
+            return Tensor(out.reshape((1,) * self.ndim) if keepdim else out)
+        d = self._dim(dim)
+        if self.ndim == 0:
+            return Tensor(np.zeros((), dtype=np.int64))
+        return Tensor(fn(self._data, axis=d, keepdims=keepdim).astype(np.int64))
+
+    def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Any:
+        """``log(sum(exp(x)))`` computed stably by factoring out the max."""
+        dims = R.normalize_dims(_dims_arg(dim), self.ndim)
+        m = self.detach().amax(dims, keepdim=True)
+        m = m.where(m.isfinite(), 0.0)
+        out = (self - m).exp().sum(dims, keepdim=True).log() + m
+        return out if keepdim else out.squeeze(dims) if self.ndim else out
+
+    def softmax(self, dim: Any = None, dtype: Any = None) -> Any:
+        """``exp(x) / sum(exp(x))`` along ``dim``, stable for large inputs."""
+        x = self._floating() if dtype is None else self.to(dtype)
+        return R.Softmax.apply(x, _softmax_dim(x, dim))
+
+    def log_softmax(self, dim: Any = None, dtype: Any = None) -> Any:
+        """``x - logsumexp(x)`` along ``dim``, stable (no log of zero)."""
+        x = self._floating() if dtype is None else self.to(dtype)
+        return R.LogSoftmax.apply(x, _softmax_dim(x, dim))
+
+    def prod(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Any:
+        x = self if dtype is None else self.to(dtype)
+        if x._data.dtype.kind in "bu" or (x._data.dtype.kind == "i" and dtype is None):
+            x = x._cast(np.int64)
+        if dim is None:
+            return R.Prod.apply(x, None, False)
+        return R.Prod.apply(x, x._dim(dim), keepdim) if x.ndim else x.clone()
+
+    def cumsum(self, dim: builtins.int, *, dtype: Any = None) -> Any:
+        x = self if dtype is None else self.to(dtype)
+        if x._data.dtype.kind in "biu":
+            x = x._cast(np.int64)
+        if x.ndim == 0:
+            return x.clone()
+        return R.Cumsum.apply(x, x._dim(dim))
+
+    def cumprod(self, dim: builtins.int, *, dtype: Any = None) -> Any:
+        x = self if dtype is None else self.to(dtype)
+        if x.ndim == 0:
+            return x.clone()
+        return R.Cumprod.apply(x, x._dim(dim))
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False,
+             dtype: Any = None) -> Any:
+        """Vector p-norm over ``dim`` (``'fro'`` and 2 are the Euclidean norm)."""
+        x = self._floating() if dtype is None else self.to(dtype)
+        if p in ("fro", 2, 2.0):
+            return (x * x).sum(dim, keepdim).sqrt()
+        if p in (builtins.float("inf"), "inf"):
+            return x.abs().amax(() if dim is None else dim, keepdim)
+        if p in (-builtins.float("inf"), "-inf"):
+            return x.abs().amin(() if dim is None else dim, keepdim)
+        if p == 1:
+            return x.abs().sum(dim, keepdim)
+        if p == 0:
+            return (x != 0).sum(dim, keepdim).to(x.dtype)
+        return (x.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        from latte.tensor import Tensor
+        axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
+        return Tensor(np.asarray(np.all(self._data, axis=axis, keepdims=keepdim)))
+
+    def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        from latte.tensor import Tensor
+        axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
+        return Tensor(np.asarray(np.any(self._data, axis=axis, keepdims=keepdim)))
+
+    def count_nonzero(self, dim: Any = None) -> Any:
+        return (self != 0).sum(dim)
+
+
+def _softmax_dim(x: Any, dim: Any) -> builtins.int:
+    if dim is None:
+        # PyTorch's legacy implicit choice: dim 0 for 0-, 1- and 3-D inputs, else 1
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return x._dim(dim) if x.ndim else 0

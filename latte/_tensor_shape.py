@@ -1,0 +1,292 @@
+"""Tensor shape methods: reshape/view, squeeze, permute, expand, repeat, split, flip, tril."""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from latte.ops import shape as S
+
+
+def _shape_args(shape: tuple) -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(builtins.int(s) for s in shape)
+
+
+class ShapeMixin:
+    """Shape-changing methods of ``Tensor``."""
+
+    __slots__ = ()
+
+    def reshape(self, *shape: Any) -> Any:
+        """The same elements in a new shape (a view where possible); one dim may be -1."""
+        shape = _shape_args(shape)
+        size = self._data.size
+        known = 1
+        for s in shape:
+            if s != -1:
+                known *= s
+        if shape.count(-1) > 1 or (-1 not in shape and known != size) or \
+                (-1 in shape and (known == 0 or size % known)):
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
+        if shape == self._data.shape:
+            return self
+        return S.Reshape.apply(self, shape)
+
+    def view(self, *shape: Any) -> Any:
+        """``view(shape)`` as reshape; ``view(dtype)`` reinterprets the bytes."""
+        from latte import dtypes
+        if len(shape) == 1 and isinstance(shape[0], (dtypes.dtype, np.dtype)):
+            from latte.tensor import Tensor
+            return Tensor(self._data.view(dtypes.to_numpy_dtype(shape[0])))
+        return self.reshape(*shape)
+
+    def view_as(self, other: Any) -> Any:
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other: Any) -> Any:
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Any:
+        """Merge dims ``start_dim..end_dim`` into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = self._dim(start_dim), self._dim(end_dim)
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        shape = self._data.shape
+        merged = 1
+        for s in shape[start:end + 1]:
+            merged *= s
+        return self.reshape(shape[:start] + (merged,) + shape[end + 1:])
+
+    def unflatten(self, dim: builtins.int, sizes: Any) -> Any:
+        d = self._dim(dim)
+        sizes = tuple(sizes)
+        if -1 in sizes:
+            known = 1
+            for s in sizes:
+                if s != -1:
+                    known *= s
+            sizes = tuple(self._data.shape[d] // known if s == -1 else s for s in sizes)
+        return self.reshape(self._data.shape[:d] + sizes + self._data.shape[d + 1:])
+
+    def squeeze(self, dim: Any = None) -> Any:
+        """Remove dims of size 1 (all of them, or those in ``dim``)."""
+        shape = self._data.shape
+        if dim is None:
+            new = tuple(s for s in shape if s != 1)
+        else:
+            dims = (dim,) if isinstance(dim, builtins.int) else tuple(dim)
+            drop = {self._dim(d) for d in dims} if self.ndim else set()
+            new = tuple(s for i, s in enumerate(shape) if not (i in drop and s == 1))
+        return self.reshape(new) if new != shape else self
+
+    def unsqueeze(self, dim: builtins.int) -> Any:
+        """Insert a dim of size 1 at ``dim`` (negative counts from the new end)."""
+        rank = self.ndim + 1
+        if not -rank <= dim < rank:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, "
+                             f"{rank - 1}], but got {dim})")
+        dim %= rank
+        shape = self._data.shape
+        return S.Reshape.apply(self, shape[:dim] + (1,) + shape[dim:])
+
+    def permute(self, *dims: Any) -> Any:
+        """Reorder dims: ``x.permute(2, 0, 1)``."""
+        dims = _shape_args(dims)
+        if len(dims) != self.ndim:
+            raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input "
+                               f"does not match the length of the desired ordering of "
+                               f"dimensions i.e. input.dim() = {self.ndim} is not equal to "
+                               f"len(dims) = {len(dims)}")
+        dims = tuple(self._dim(d) for d in dims)
+        if sorted(dims) != list(range(self.ndim)):
+            raise RuntimeError(f"permute(): dims {dims} are not a permutation")
+        if dims == tuple(range(self.ndim)):
+            return self
+        return S.Permute.apply(self, dims)
+
+    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Any:
+        if self.ndim < 2 and self.ndim == 0:
+            return self
+        order = list(range(self.ndim))
+        a, b = self._dim(dim0), self._dim(dim1)
+        order[a], order[b] = order[b], order[a]
+        return self.permute(*order)
+
+    swapaxes = swapdims = transpose
+
+    def t(self) -> Any:
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.ndim}D")
+        return self.transpose(0, 1) if self.ndim == 2 else self
+
+    def movedim(self, source: Any, destination: Any) -> Any:
+        src = [source] if isinstance(source, builtins.int) else list(source)
+        dst = [destination] if isinstance(destination, builtins.int) else list(destination)
+        src = [self._dim(s) for s in src]
+        dst = [self._dim(d) for d in dst]
+        order = [d for d in range(self.ndim) if d not in src]
+        for d, s in sorted(zip(dst, src)):
+            order.insert(d, s)
+        return self.permute(*order)
+
+    moveaxis = movedim
+
+    def expand(self, *sizes: Any) -> Any:
+        """Broadcast to ``sizes`` without copying; -1 keeps a dim."""
+        sizes = _shape_args(sizes)
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
+                               f"greater or equal to the number of dimensions in the tensor "
+                               f"({self.ndim})")
+        shape = self._data.shape
+        target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        for i, s in enumerate(shape):
+            if s != 1 and s != target[lead + i]:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({target[lead + i]}) must match the "
+                    f"existing size ({s}) at non-singleton dimension {lead + i}.  Target sizes: "
+                    f"{list(sizes)}.  Tensor sizes: {list(shape)}")
+        if target == shape:
+            return self
+        return S.Expand.apply(self, target)
+
+    def expand_as(self, other: Any) -> Any:
+        return self.expand(other.shape)
+
+    def broadcast_to(self, shape: Any) -> Any:
+        return self.expand(shape)
+
+    def repeat(self, *sizes: Any) -> Any:
+        """Tile the tensor ``sizes[i]`` times along each dim (copies, like ``np.tile``)."""
+        sizes = _shape_args(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                               "number of dimensions of tensor")
+        shape = (1,) * (len(sizes) - self.ndim) + self._data.shape
+        x = self.reshape(shape)
+        interleaved = []
+        for r, s in zip(sizes, shape):
+            interleaved += [1, s]
+        expanded = []
+        for r, s in zip(sizes, shape):
+            expanded += [r, s]
+        out_shape = tuple(r * s for r, s in zip(sizes, shape))
+        return x.reshape(interleaved).expand(expanded).reshape(out_shape)
+
+    def tile(self, *dims: Any) -> Any:
+        dims = _shape_args(dims)
+        dims = (1,) * (self.ndim - len(dims)) + dims
+        return self.repeat(*dims)
+
+    def repeat_interleave(self, repeats: builtins.int, dim: Any = None) -> Any:
+        x = self.flatten() if dim is None else self
+        d = 0 if dim is None else x._dim(dim)
+        shape = x._data.shape
+        y = x.unsqueeze(d + 1)
+        target = shape[:d + 1] + (repeats,) + shape[d + 1:]
+        return y.expand(target).reshape(shape[:d] + (shape[d] * repeats,) + shape[d + 1:])
+
+    def narrow(self, dim: builtins.int, start: builtins.int, length: builtins.int) -> Any:
+        d = self._dim(dim)
+        start = builtins.int(start)
+        if start < 0:
+            start += self._data.shape[d]
+        index = (slice(None),) * d + (slice(start, start + builtins.int(length)),)
+        return self[index]
+
+    def split(self, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple:
+        """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or given sizes."""
+        d = self._dim(dim)
+        n = self._data.shape[d]
+        if isinstance(split_size_or_sections, builtins.int):
+            size = split_size_or_sections
+            sizes = [size] * (n // size) + ([n % size] if n % size else [])
+            if n == 0:
+                sizes = [0]
+        else:
+            sizes = list(split_size_or_sections)
+            if builtins.sum(sizes) != n:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                                   f"(input tensor's size at dimension {d}), but got "
+                                   f"split_sizes={sizes}")
+        pieces, start = [], 0
+        for s in sizes:
+            pieces.append(self.narrow(d, start, s))
+            start += s
+        return tuple(pieces)
+
+    def tensor_split(self, sections: builtins.int, dim: builtins.int = 0) -> tuple:
+        n = self._data.shape[self._dim(dim)]
+        base, extra = divmod(n, sections)
+        return self.split([base + 1] * extra + [base] * (sections - extra), dim)
+
+    def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple:
+        """At most ``chunks`` pieces of equal size (the last may be smaller)."""
+        n = self._data.shape[self._dim(dim)]
+        size = -(-n // chunks) if n else 1
+        return self.split(size, dim)
+
+    def unbind(self, dim: builtins.int = 0) -> tuple:
+        d = self._dim(dim)
+        return tuple(self.select(d, i) for i in range(self._data.shape[d]))
+
+    def select(self, dim: builtins.int, index: builtins.int) -> Any:
+        d = self._dim(dim)
+        return self[(slice(None),) * d + (builtins.int(index),)]
+
+    def flip(self, *dims: Any) -> Any:
+        dims = _shape_args(dims)
+        return S.Flip.apply(self, tuple(self._dim(d) for d in dims))
+
+    def fliplr(self) -> Any:
+        return self.flip(1)
+
+    def flipud(self) -> Any:
+        return self.flip(0)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Any:
+        if dims is None:
+            return S.Roll.apply(self.flatten(), shifts, 0).reshape(self.shape)
+        if isinstance(dims, builtins.int):
+            return S.Roll.apply(self, shifts, self._dim(dims))
+        return S.Roll.apply(self, tuple(shifts), tuple(self._dim(d) for d in dims))
+
+    def rot90(self, k: builtins.int = 1, dims: Any = (0, 1)) -> Any:
+        a, b = dims
+        k %= 4
+        out = self
+        for _ in range(k):
+            out = out.flip(b).transpose(a, b)
+        return out
+
+    def tril(self, diagonal: builtins.int = 0) -> Any:
+        """Keep the lower triangle (``j <= i + diagonal``) of the last two dims."""
+        from latte.tensor import Tensor
+        mask = np.tri(*self._data.shape[-2:], k=diagonal, dtype=bool)
+        return self.where(Tensor(mask), 0)
+
+    def triu(self, diagonal: builtins.int = 0) -> Any:
+        """Keep the upper triangle (``j >= i + diagonal``) of the last two dims."""
+        from latte.tensor import Tensor
+        mask = ~np.tri(*self._data.shape[-2:], k=diagonal - 1, dtype=bool)
+        return self.where(Tensor(mask), 0)
+
+    def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,
+                 dim2: builtins.int = 1) -> Any:
+        from latte.tensor import Tensor
+        from latte.functional import einsum
+        n, m = self.shape[dim1], self.shape[dim2]
+        eye = np.eye(n, m, k=offset, dtype=self._data.dtype)
+        moved = self.movedim((dim1, dim2), (-2, -1))
+        picked = einsum("...ij,ij->...ij", moved, Tensor(eye)).sum(-1)
+        length = len(np.diagonal(eye, offset))
+        start = builtins.max(-offset, 0)
+        return picked.narrow(-1, start, length)

@@ -1,0 +1,277 @@
+"""The backward engine: walks the graph from the outputs in topological order, without recursion.
+
+Each node runs once, when every node that feeds it a gradient has run (a dependency count), so a
+chain of 10,000 ops needs no deep Python stack. Gradients are summed per node output in a buffer,
+reduced to each input's shape by ``sum_to`` (the one place broadcasting is undone), and either
+accumulated into leaves' ``.grad`` or, for ``autograd.grad``, captured and returned.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from latte.autograd import function
+from latte.autograd.grad_mode import _state
+
+__all__ = ["backward", "grad"]
+
+
+def _as_tuple(x: Any) -> tuple:
+    if x is None:
+        return ()
+    return tuple(x) if isinstance(x, (list, tuple)) else (x,)
+
+
+def _root_gradients(outputs: tuple, grad_outputs: tuple) -> list:
+    """Default each missing output gradient to ones, which is only implicit for scalars."""
+    Tensor = function.Tensor
+    if len(grad_outputs) == 0:
+        grad_outputs = (None,) * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"got {len(grad_outputs)} gradients for {len(outputs)} outputs")
+    grads = []
+    for out, g in zip(outputs, grad_outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"backward expects Tensors, got {type(out).__name__}")
+        if not out.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; the output has "
+                    f"shape {tuple(out.shape)}, so pass a gradient of that shape")
+            xp = out._xp()
+            g = Tensor(xp.ones(out._data.shape, dtype=out._data.dtype))
+        elif not isinstance(g, Tensor):
+            g = function.Tensor(out._xp().asarray(g, dtype=out._data.dtype))
+        if tuple(g.shape) != tuple(out.shape):
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output has a shape of {tuple(g.shape)} and output has "
+                f"a shape of {tuple(out.shape)}")
+        grads.append(g)
+    return grads
+
+
+def _fit_gradient(g: Any, shape: tuple, dtype: Any, node: Any) -> Any:
+    """Sum a gradient down to its input's shape and cast it to the input's dtype."""
+    if g._data.shape != shape:
+        from latte.ops.reduce import sum_to
+        try:
+            g = sum_to(g, shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{type(node).__name__}.backward returned a gradient of shape "
+                f"{tuple(g._data.shape)} for an input of shape {tuple(shape)}") from None
+    if g._data.dtype != dtype:
+        g = g._cast(dtype)
+    return g
+
+
+def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
+         capture: dict | None) -> dict:
+    """Propagate ``root_grads`` from ``roots``; return captured gradients when ``capture`` is set.
+
+    ``capture`` maps a leaf Tensor's id, or ``(node, output_nr)``, to a slot; captured inputs
+    get their gradient returned instead of accumulated into ``.grad``.
+    """
+    # 1. count, for every node, how many edges from the graph reach it
+    deps: dict = {}
+    stack = []
+    for r in roots:
+        if r.grad_fn is not None and r.grad_fn not in deps:
+            deps[r.grad_fn] = 0
+            stack.append(r.grad_fn)
+    while stack:
+        node = stack.pop()
+        for edge in node._edges:
+            fn = edge[1]
+            if fn is not None:
+                if fn in deps:
+                    deps[fn] += 1
+                else:
+                    deps[fn] = 1
+                    stack.append(fn)
+
+    buffers: dict = {}
+    captured: dict = {}
+    handed_out: set = set()
+
+    def deliver_leaf(leaf: Any, g: Any) -> None:
+        if capture is not None:
+            slot = capture.get(id(leaf))
+            if slot is not None:
+                captured[slot] = g if slot not in captured else captured[slot] + g
+            return
+        _accumulate(leaf, g, create_graph, handed_out)
+
+    def deliver(fn: Any, nr: int, g: Any) -> None:
+        buf = buffers.get(fn)
+        if buf is None:
+            buf = buffers[fn] = [None] * len(fn._out_meta)
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    for r, g in zip(roots, root_grads):
+        if r.grad_fn is None:
+            deliver_leaf(r, g)
+        else:
+            deliver(r.grad_fn, r._output_nr, g)
+
+    previous, _state.enabled = _state.enabled, create_graph
+    try:
+        ready = [fn for fn, n in deps.items() if n == 0]
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            if grads is not None:
+                grads = _apply_node_hooks(node, grads, capture, captured)
+            if grads is not None and any(g is not None for g in grads):
+                if node._freed:
+                    raise RuntimeError(function._FREED_MESSAGE)
+                results = _call_backward(node, grads)
+                if not retain_graph:
+                    node._release()
+                for edge in node._edges:
+                    i, fn, nr, leaf, shape, dtype = edge
+                    g = results[i]
+                    if g is None:
+                        if fn is not None:
+                            deps[fn] -= 1
+                            if deps[fn] == 0:
+                                ready.append(fn)
+                        continue
+                    g = _fit_gradient(g, shape, dtype, node)
+                    if fn is None:
+                        deliver_leaf(leaf, g)
+                    else:
+                        deliver(fn, nr, g)
+                        deps[fn] -= 1
+                        if deps[fn] == 0:
+                            ready.append(fn)
+            else:
+                for edge in node._edges:
+                    fn = edge[1]
+                    if fn is not None:
+                        deps[fn] -= 1
+                        if deps[fn] == 0:
+                            ready.append(fn)
+    finally:
+        _state.enabled = previous
+    return captured
+
+
+def _apply_node_hooks(node: Any, grads: list, capture: dict | None, captured: dict) -> list:
+    """Run tensor hooks of non-leaf outputs and capture gradients asked for by ``grad``."""
+    hooks = node._out_hooks
+    if hooks:
+        for nr, fns in hooks.items():
+            if grads[nr] is None:
+                continue
+            for hook in fns:
+                new = hook(grads[nr])
+                if new is not None:
+                    grads[nr] = new
+    if capture is not None:
+        for nr, g in enumerate(grads):
+            slot = capture.get((node, nr))
+            if slot is not None and g is not None:
+                captured[slot] = g
+    return grads
+
+
+def _call_backward(node: Any, grads: list) -> tuple:
+    Tensor = function.Tensor
+    if node.materialize_grads and any(g is None for g in grads):
+        xp = next(g for g in grads if g is not None)._xp()
+        grads = [g if g is not None else Tensor(xp.zeros(shape, dtype=dtype))
+                 for g, (shape, dtype) in zip(grads, node._out_meta)]
+    results = type(node).backward(node, *grads)
+    if not isinstance(results, tuple):
+        results = (results,)
+    n_args = len(node.needs_input_grad)
+    if len(results) < n_args:
+        # trailing arguments that are not Tensors may be left out
+        needed = max(edge[0] for edge in node._edges) + 1
+        if len(results) < needed:
+            raise RuntimeError(
+                f"function {type(node).__name__}Backward returned an incorrect number of "
+                f"gradients (expected {n_args}, got {len(results)})")
+        results = results + (None,) * (n_args - len(results))
+    for r in results:
+        if r is not None and not isinstance(r, Tensor):
+            raise TypeError(f"{type(node).__name__}.backward must return Tensors or None, got "
+                            f"{type(r).__name__}")
+    return results
+
+
+def _accumulate(leaf: Any, g: Any, create_graph: bool, handed_out: set) -> None:
+    """Add ``g`` into ``leaf.grad``, never letting two leaves share one gradient array."""
+    if leaf._hooks:
+        for hook in leaf._hooks:
+            new = hook(g)
+            if new is not None:
+                g = new
+    if leaf.grad is None:
+        if not create_graph:
+            array = g._data
+            # an array already given to another leaf, or a view into another buffer, is copied:
+            # in-place updates of one .grad must never show in another
+            if id(array) in handed_out or array.base is not None or g.requires_grad:
+                g = function.Tensor(array.copy())
+            handed_out.add(id(g._data))
+        leaf.grad = g
+    elif create_graph or leaf.grad.requires_grad:
+        leaf.grad = leaf.grad + g
+    else:
+        leaf.grad._data += g._data
+    for hook in leaf._post_accumulate_hooks or ():
+        hook(leaf)
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves they depend on."""
+    outputs = _as_tuple(tensors)
+    grads = _root_gradients(outputs, _as_tuple(grad_tensors))
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        found = grad(outputs, inputs, grads, retain_graph=retain_graph, create_graph=create_graph,
+                     allow_unused=True)
+        for t, g in zip(inputs, found):
+            if g is not None:
+                _accumulate(t, g, create_graph, set())
+        return
+    _run(list(outputs), grads, retain_graph, create_graph, None)
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool | None = None,
+         materialize_grads: bool = False) -> tuple:
+    """Return d(outputs)/d(inputs) without touching any ``.grad``, as ``torch.autograd.grad``.
+
+    Example: ``(gx,) = latte.autograd.grad(y, [x], create_graph=True)``.
+    """
+    outputs = _as_tuple(outputs)
+    inputs: Sequence = _as_tuple(inputs)
+    grads = _root_gradients(outputs, _as_tuple(grad_outputs))
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture: dict = {}
+    for slot, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"input {slot} of grad() does not require grad")
+        capture[id(t) if t.grad_fn is None else (t.grad_fn, t._output_nr)] = slot
+    captured = _run(list(outputs), grads, retain_graph, create_graph, capture)
+    result = []
+    for slot, t in enumerate(inputs):
+        g = captured.get(slot)
+        if g is None:
+            if materialize_grads:
+                g = t.new_zeros(t.shape)
+            elif not (allow_unused or materialize_grads):
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {slot}) appears to not have been "
+                    f"used in the graph. Set allow_unused=True if this is the desired behavior.")
+        result.append(g)
+    return tuple(result)

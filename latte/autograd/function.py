@@ -1,0 +1,252 @@
+"""``Function``: one differentiable op, whose instance is both ``ctx`` and its node in the graph.
+
+Two flavours share the graph machinery:
+
+* ``Function`` (public, as ``torch.autograd.Function``): ``forward(ctx, *args)`` receives Tensors
+  and runs with grad mode off; ``backward(ctx, *grads)`` receives and returns Tensors.
+* ``Op`` (Latte's primitives in ``latte/ops``): ``forward(ctx, *args)`` receives the raw backend
+  arrays of its Tensor arguments and returns arrays; ``backward`` is written with Tensor ops, so
+  building a graph of the backward itself (``create_graph=True``) gives higher-order gradients.
+
+``backward`` returns one gradient per argument of ``forward`` (``None`` for non-Tensors or where
+none is needed). Gradients may have the broadcast shape: the engine sums them down to each input's
+shape in one place (``sum_to``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from latte.autograd.grad_mode import _state
+
+__all__ = ["Function", "Op", "once_differentiable"]
+
+# latte.tensor sets this when it is imported: ops build Tensors, and Tensor builds ops.
+Tensor: Any = None
+
+_IN, _OUT, _CONST = 0, 1, 2
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+class Function:
+    """Base of every differentiable operation; subclass and define ``forward`` and ``backward``.
+
+    Example::
+
+        class Exp(latte.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, grad):
+                (y,) = ctx.saved_tensors
+                return grad * y
+    """
+
+    # graph bookkeeping, filled by apply() only when the op is recorded
+    _edges: tuple = ()
+    _saved: tuple = ()
+    _freed = False
+    _out_hooks: dict | None = None
+    _out_meta: tuple = ()
+    _to_save: tuple = ()
+    materialize_grads = True
+    needs_input_grad: tuple = ()
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any) -> Any:
+        raise NotImplementedError("subclasses of Function must define forward")
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        raise NotImplementedError("subclasses of Function must define backward")
+
+    # --- ctx API -------------------------------------------------------------------------
+    def save_for_backward(self, *items: Any) -> None:
+        """Keep inputs or outputs for ``backward``; modifying them in place later is an error."""
+        self._to_save = items
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Outputs that never need a gradient (indices, masks)."""
+        self._non_diff = {id(o) for o in outputs}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """When False, ``backward`` may receive ``None`` for outputs that got no gradient."""
+        self.materialize_grads = value
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved values as Tensors, checked against in-place modification since forward."""
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE)
+        return tuple(self._unpack(entry) for entry in self._saved)
+
+    def _unpack(self, entry: tuple) -> Any:
+        kind, value, counter, version = entry
+        if counter is not None and counter[0] != version:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: a tensor of shape {tuple(_shape(value))} saved by "
+                f"{type(self).__name__} is at version {counter[0]}; expected version {version} "
+                f"instead."
+            )
+        if kind == _OUT:
+            # rebuild the output lazily: holding the output Tensor here would make a cycle
+            index, array = value
+            out = Tensor(array, requires_grad=True)
+            out.grad_fn, out._output_nr, out._vc = self, index, counter
+            return out
+        return value
+
+    @property
+    def next_functions(self) -> tuple:
+        """``(node, output_nr)`` pairs this node sends gradients to, as PyTorch's."""
+        return tuple((fn if fn is not None else leaf, nr) for _, fn, nr, leaf, _, _ in self._edges)
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def register_hook(self, hook: Any) -> None:
+        """Not supported on nodes; use ``Tensor.register_hook``."""
+        raise NotImplementedError("use Tensor.register_hook")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+    # --- building the graph ----------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        """Run ``forward`` on Tensors and, if any input requires grad, record the node."""
+        ctx = cls()
+        record = _state.enabled and any(
+            isinstance(a, Tensor) and a.requires_grad for a in args)
+        previous, _state.enabled = _state.enabled, False
+        try:
+            outputs = cls.forward(ctx, *args)
+        finally:
+            _state.enabled = previous
+        single = not isinstance(outputs, tuple)
+        outs = [outputs] if single else list(outputs)
+        if record:
+            non_diff = getattr(ctx, "_non_diff", ())
+            ctx._record(args, None)
+            for index, out in enumerate(outs):
+                if isinstance(out, Tensor) and id(out) not in non_diff:
+                    if any(out is a for a in args):
+                        out = outs[index] = out.detach()  # returning an input: attach a new view
+                    out.grad_fn, out._output_nr, out.requires_grad = ctx, index, True
+            ctx._out_meta = tuple(
+                (o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outs)
+            ctx._saved = tuple(ctx._resolve_tensor(item, args, outs) for item in ctx._to_save)
+        ctx._to_save = ()
+        return outs[0] if single else tuple(outs)
+
+    def _record(self, args: tuple, arrays: tuple | None) -> None:
+        """Store one edge per input that requires grad, and the flags ``needs_input_grad``."""
+        edges = []
+        needs = []
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor) and a.requires_grad:
+                fn = a.grad_fn
+                edges.append((i, fn, a._output_nr, a if fn is None else None, a._data.shape,
+                              a._data.dtype))
+                needs.append(True)
+            else:
+                needs.append(False)
+        self._edges = tuple(edges)
+        self.needs_input_grad = tuple(needs)
+
+    def _resolve_tensor(self, item: Any, args: tuple, outs: tuple) -> tuple:
+        if not isinstance(item, Tensor):
+            return (_CONST, item, None, 0)
+        for index, out in enumerate(outs):
+            if item is out:
+                return (_OUT, (index, out._data), out._vc, out._vc[0])
+        return (_IN, item, item._vc, item._vc[0])
+
+    def _release(self) -> None:
+        """Drop saved values after backward so the memory returns at once."""
+        if self._saved:
+            self._saved = ()
+            self._freed = True
+
+
+class Op(Function):
+    """A Latte primitive: ``forward(ctx, *arrays)`` computes on backend arrays, see module doc."""
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        ctx = cls()
+        record = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a.requires_grad:
+                    record = True
+            else:
+                arrays.append(a)
+        out = cls.forward(ctx, *arrays)
+        record = record and _state.enabled
+        if type(out) is tuple:
+            outs = tuple(Tensor(o) for o in out)
+        else:
+            outs = (Tensor(out),)
+        first = args[0]
+        if getattr(cls, "is_view", False) and isinstance(first, Tensor):
+            # a view shares its base's version counter, so in-place writes are seen through both
+            for o in outs:
+                o._vc = first._vc
+        if record:
+            ctx._record(args, arrays)
+            non_diff = getattr(cls, "non_differentiable_outputs", ())
+            for index, o in enumerate(outs):
+                if index not in non_diff:
+                    o.grad_fn, o._output_nr, o.requires_grad = ctx, index, True
+            ctx._out_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
+            if ctx._to_save:
+                ctx._saved = tuple(ctx._resolve_array(item, args, arrays, outs)
+                                   for item in ctx._to_save)
+        ctx._to_save = ()
+        return outs[0] if type(out) is not tuple else outs
+
+    def _resolve_array(self, item: Any, args: tuple, arrays: list, outs: tuple) -> tuple:
+        for i, array in enumerate(arrays):
+            if item is array and isinstance(args[i], Tensor):
+                t = args[i]
+                return (_IN, t, t._vc, t._vc[0])
+        for index, o in enumerate(outs):
+            if item is o._data:
+                return (_OUT, (index, o._data), o._vc, o._vc[0])
+        return (_CONST, Tensor(item), None, 0)
+
+
+def once_differentiable(backward: Any) -> Any:
+    """Mark a ``backward`` that works on raw arrays: asking for its double backward raises."""
+    import functools
+
+    @functools.wraps(backward)
+    def wrapper(ctx: Any, *grads: Any) -> Any:
+        if _state.enabled and any(isinstance(g, Tensor) and g.requires_grad for g in grads):
+            raise RuntimeError(
+                f"{type(ctx).__name__}'s backward is once_differentiable (a fused kernel on raw "
+                f"arrays), so it cannot be differentiated again with create_graph=True")
+        previous, _state.enabled = _state.enabled, False
+        try:
+            return backward(ctx, *grads)
+        finally:
+            _state.enabled = previous
+    return wrapper
+
+
+def _shape(value: Any) -> tuple:
+    if isinstance(value, tuple):
+        value = value[1]
+    return getattr(value, "shape", ())

@@ -1,0 +1,324 @@
+"""Tensor factories: ``tensor``, ``zeros``, ``arange``, ``rand``... with PyTorch's dtype rules."""
+from __future__ import annotations
+
+import builtins
+import math
+from typing import Any
+
+import numpy as np
+
+from latte import backend, dtypes, random
+from latte.tensor import Tensor, _size_arg
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
+           "ones_like", "full_like", "empty_like", "arange", "linspace", "logspace", "eye",
+           "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
+           "rand_like", "randn_like", "randint_like", "scalar_tensor"]
+
+
+def _infer_numpy(data: Any) -> np.ndarray:
+    """Build an array from nested Python data: floats -> default dtype, ints -> int64."""
+    if isinstance(data, Tensor):
+        return data._data.copy()
+    if isinstance(data, np.ndarray):
+        return data.copy()
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        data = _unwrap(data)
+    array = np.array(data)
+    if array.dtype.kind == "f" and not _has_numpy_float(data):
+        array = array.astype(dtypes.get_default_dtype().np)
+    elif array.dtype.kind in "iu" and not isinstance(data, np.generic):
+        array = array.astype(np.int64) if not _has_numpy_int(data) else array
+    elif array.dtype.kind == "O":
+        raise TypeError(f"could not build a tensor from {type(data).__name__} data: "
+                        f"{str(data)[:80]}")
+    elif array.dtype.kind in "US":
+        raise TypeError("new(): invalid data type 'str'")
+    return array
+
+
+def _flat(data: Any) -> list:
+    out, stack = [], [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        else:
+            out.append(item)
+    return out
+
+
+def _unwrap(data: Any) -> Any:
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_unwrap(x) for x in data]
+    return data
+
+
+def _has_numpy_float(data: Any) -> builtins.bool:
+    return isinstance(data, np.floating)
+
+
+def _has_numpy_int(data: Any) -> builtins.bool:
+    return isinstance(data, np.integer)
+
+
+def tensor(data: Any, *, dtype: Any = None, device: Any = None,
+           requires_grad: builtins.bool = False, pin_memory: builtins.bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors).
+
+    Example: ``latte.tensor([[1., 2.]], requires_grad=True)``.
+    """
+    backend.parse_device(device)
+    array = _infer_numpy(data)
+    if dtype is not None:
+        array = array.astype(dtypes.to_numpy_dtype(dtype), copy=False)
+    else:
+        dtypes.from_numpy_dtype(array.dtype)  # refuses types Latte does not support
+    out = Tensor(array)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def scalar_tensor(value: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+    return tensor(float(value) if dtype is None else value, dtype=dtype, device=device)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like ``tensor`` but sharing memory with a NumPy array or tensor when no copy is needed."""
+    backend.parse_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray):
+        np_dtype = data.dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
+        return Tensor(data.astype(np_dtype, copy=False))
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array``: writes to one show in the other."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    dtypes.from_numpy_dtype(array.dtype)
+    return Tensor(array)
+
+
+def _make(maker: Any, size: tuple, dtype: Any, requires_grad: builtins.bool, device: Any,
+          default: Any = None) -> Tensor:
+    backend.parse_device(device)
+    np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else (
+        default if default is not None else dtypes.get_default_dtype().np)
+    out = Tensor(maker(_size_arg(size), dtype=np_dtype))
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
+          out: Any = None, layout: Any = None) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return _make(np.zeros, size, dtype, requires_grad, device)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
+         out: Any = None, layout: Any = None) -> Tensor:
+    """A tensor of ones."""
+    return _make(np.ones, size, dtype, requires_grad, device)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
+          out: Any = None, layout: Any = None, memory_format: Any = None,
+          pin_memory: builtins.bool = False) -> Tensor:
+    """An uninitialised tensor (its values are whatever memory held)."""
+    return _make(np.empty, size, dtype, requires_grad, device)
+
+
+def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+         requires_grad: builtins.bool = False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value)."""
+    if dtype is None:
+        dtype = _value_dtype(fill_value)
+    out = _make(np.empty, (size,) if not isinstance(size, int) else (size,), dtype, False, device)
+    out._data.fill(fill_value)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def _value_dtype(value: Any) -> Any:
+    if isinstance(value, (builtins.bool, np.bool_)):
+        return dtypes.bool
+    if isinstance(value, (builtins.int, np.integer)):
+        return dtypes.int64
+    return dtypes.get_default_dtype()
+
+
+def _like(t: Tensor, dtype: Any) -> Any:
+    return t.dtype if dtype is None else dtype
+
+
+def zeros_like(t: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
+    return zeros(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, *, dtype: Any = None, device: Any = None,
+              requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
+    return ones(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+
+
+def empty_like(t: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
+    return empty(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
+              requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
+    return full(t.shape, fill_value, dtype=_like(t, dtype), requires_grad=requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
+           requires_grad: builtins.bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a float is given."""
+    if end is None:
+        start, end = 0, start
+    values = [getattr(v, "item", lambda v=v: v)() for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        is_float = any(isinstance(v, (builtins.float, np.floating)) for v in values)
+        dtype = dtypes.get_default_dtype() if is_float else dtypes.int64
+    start, end, step = values
+    count = builtins.max(0, math.ceil((end - start) / step))
+    array = (start + np.arange(count, dtype=np.float64) * step) \
+        if dtypes.to_numpy_dtype(dtype).kind == "f" else np.arange(start, end, step)
+    out = Tensor(array.astype(dtypes.to_numpy_dtype(dtype)))
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
+             requires_grad: builtins.bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    array = np.linspace(float(start), float(end), int(steps))
+    out = Tensor(array.astype(dtypes.to_numpy_dtype(dtype) if dtype is not None
+                              else dtypes.get_default_dtype().np))
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
+             device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+    exponents = linspace(start, end, steps, dtype=dtypes.float64)._data
+    out = Tensor((base ** exponents).astype(dtypes.to_numpy_dtype(dtype) if dtype is not None
+                                            else dtypes.get_default_dtype().np))
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
+        requires_grad: builtins.bool = False) -> Tensor:
+    """The identity matrix (``n x m``)."""
+    np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else \
+        dtypes.get_default_dtype().np
+    out = Tensor(np.eye(n, m, dtype=np_dtype))
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def _random(values: np.ndarray, dtype: Any, requires_grad: builtins.bool) -> Tensor:
+    out = Tensor(values.astype(random._float_dtype(dtype), copy=False))
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
+         requires_grad: builtins.bool = False) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    backend.parse_device(device)
+    np_dtype = random._float_dtype(dtype)
+    values = random._rng(generator).random(_size_arg(size),
+                                           dtype=np_dtype if np_dtype.itemsize >= 4 else None)
+    return _random(values, dtype, requires_grad)
+
+
+def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: builtins.bool = False) -> Tensor:
+    """Standard normal samples."""
+    backend.parse_device(device)
+    np_dtype = random._float_dtype(dtype)
+    values = random._rng(generator).standard_normal(
+        _size_arg(size), dtype=np_dtype if np_dtype.itemsize >= 4 else None)
+    return _random(values, dtype, requires_grad)
+
+
+def randint(low: int, high: Any = None, size: Any = None, *, generator: Any = None,
+            dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+    """Integers uniform in ``[low, high)``: ``randint(10, (3,))`` or ``randint(2, 10, (3,))``."""
+    if size is None:
+        if isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            raise TypeError("randint() missing required argument 'size'")
+    backend.parse_device(device)
+    values = random._integers(low, high, _size_arg((size,)), generator)
+    np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else np.int64
+    return Tensor(values.astype(np_dtype))
+
+
+def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
+             requires_grad: builtins.bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1``."""
+    np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else np.int64
+    return Tensor(random._rng(generator).permutation(int(n)).astype(np_dtype))
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
+           dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+    """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``."""
+    m = getattr(mean, "_data", mean)
+    s = getattr(std, "_data", std)
+    shape = _size_arg((size,)) if size is not None else np.broadcast_shapes(np.shape(m),
+                                                                            np.shape(s))
+    values = random._rng(generator).normal(m, s, size=shape)
+    if dtype is None and isinstance(mean, Tensor):
+        dtype = mean.dtype
+    elif dtype is None and isinstance(std, Tensor):
+        dtype = std.dtype
+    return _random(np.asarray(values), dtype, requires_grad)
+
+
+def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
+    """0/1 samples with probabilities ``input`` (or the number ``p``), in input's dtype."""
+    probs = input._data if p is None else np.full(input._data.shape, p)
+    draws = random._rng(generator).random(input._data.shape) < probs
+    return Tensor(draws.astype(input._data.dtype))
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: builtins.bool = False, *,
+                generator: Any = None) -> Tensor:
+    """Sample indices from the rows of ``input`` (non-negative weights)."""
+    rng = random._rng(generator)
+    weights = np.atleast_2d(input._data.astype(np.float64))
+    rows = []
+    for w in weights:
+        if w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if not replacement and num_samples > np.count_nonzero(w):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        rows.append(rng.choice(len(w), size=num_samples, replace=replacement, p=w / w.sum()))
+    out = np.asarray(rows, dtype=np.int64)
+    return Tensor(out if input.ndim == 2 else out[0])
+
+
+def rand_like(t: Tensor, *, dtype: Any = None, generator: Any = None, device: Any = None,
+              requires_grad: builtins.bool = False) -> Tensor:
+    return rand(t.shape, dtype=_like(t, dtype), generator=generator, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, *, dtype: Any = None, generator: Any = None, device: Any = None,
+               requires_grad: builtins.bool = False) -> Tensor:
+    return randn(t.shape, dtype=_like(t, dtype), generator=generator, requires_grad=requires_grad)
+
+
+def randint_like(t: Tensor, low: int, high: Any = None, *, dtype: Any = None,
+                 generator: Any = None, device: Any = None) -> Tensor:
+    return randint(low, high, tuple(t.shape), dtype=_like(t, dtype), generator=generator)

@@ -1,0 +1,10 @@
+"""``latte.nn.functional`` (imported as ``F``): the functional form of every layer and loss."""
+from latte.nn.functional.activation import *  # noqa: F401,F403
+from latte.nn.functional.conv import *  # noqa: F401,F403
+from latte.nn.functional.dropout import *  # noqa: F401,F403
+from latte.nn.functional.linear import *  # noqa: F401,F403
+from latte.nn.functional.loss import *  # noqa: F401,F403
+from latte.nn.functional.misc import *  # noqa: F401,F403
+from latte.nn.functional.normalization import *  # noqa: F401,F403
+from latte.nn.functional.pooling import *  # noqa: F401,F403
+from latte.nn.functional.sampling import *  # noqa: F401,F403

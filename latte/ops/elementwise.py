@@ -1,0 +1,294 @@
+"""Elementwise primitives: arithmetic, powers, exponentials, activations, clamping and selection.
+
+Forward on arrays, backward on Tensors (so it can itself be differentiated). Gradients may keep
+the broadcast shape; the engine sums them back to each input's shape.
+"""
+from __future__ import annotations
+
+from latte.autograd.function import Op
+from latte.backend import get_array_module
+
+
+class Add(Op):
+    def forward(ctx, a, b):
+        return a + b
+
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Op):
+    def forward(ctx, a, b):
+        return a - b
+
+    def backward(ctx, grad):
+        return grad, -grad
+
+
+class Mul(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad / b if need_a else None
+        grad_b = -grad * a / (b * b) if need_b else None
+        return grad_a, grad_b
+
+
+class Neg(Op):
+    def forward(ctx, a):
+        return -a
+
+    def backward(ctx, grad):
+        return -grad
+
+
+class PowScalar(Op):
+    """``a ** exponent`` for a Python number ``exponent``."""
+
+    def forward(ctx, a, exponent):
+        ctx.save_for_backward(a)
+        ctx.exponent = exponent
+        return a ** exponent
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        e = ctx.exponent
+        if e == 0:
+            return grad * 0.0, None
+        if e == 2:
+            return grad * a * 2.0, None
+        return grad * e * a ** (e - 1), None
+
+
+class Pow(Op):
+    """``a ** b`` for two tensors; the gradient for ``b`` uses ``log(a)`` (0 where ``a == 0``)."""
+
+    def forward(ctx, a, b):
+        out = a ** b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad * b * a ** (b - 1) if need_a else None
+        grad_b = None
+        if need_b:
+            safe_log = a.where(a != 0, 1.0).log()
+            grad_b = grad * out * safe_log
+        return grad_a, grad_b
+
+
+class Exp(Op):
+    def forward(ctx, a):
+        out = get_array_module(a).exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return get_array_module(a).log(a)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / a
+
+
+class Sqrt(Op):
+    def forward(ctx, a):
+        out = get_array_module(a).sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (out * 2.0)
+
+
+class Abs(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return get_array_module(a).abs(a)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * a.sign()
+
+
+class Sin(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return get_array_module(a).sin(a)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * a.cos()
+
+
+class Cos(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return get_array_module(a).cos(a)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return -grad * a.sin()
+
+
+class Log1p(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return get_array_module(a).log1p(a)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (a + 1.0)
+
+
+class Expm1(Op):
+    def forward(ctx, a):
+        out = get_array_module(a).expm1(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out + 1.0)
+
+
+class Tanh(Op):
+    def forward(ctx, a):
+        out = get_array_module(a).tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1.0 - out * out)
+
+
+class Sigmoid(Op):
+    """``1 / (1 + exp(-a))``, computed through tanh so large ``|a|`` never overflows."""
+
+    def forward(ctx, a):
+        xp = get_array_module(a)
+        out = xp.tanh(a * 0.5)
+        out += 1
+        out *= 0.5
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1.0 - out)
+
+
+class Relu(Op):
+    def forward(ctx, a):
+        out = get_array_module(a).maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)
+
+
+class Clamp(Op):
+    """Clamp to ``[low, high]`` (either may be None); gradient 1 inside, 0 where clipped."""
+
+    def forward(ctx, a, low, high):
+        ctx.save_for_backward(a)
+        ctx.low, ctx.high = low, high
+        xp = get_array_module(a)
+        if low is not None and high is not None:
+            return xp.clip(a, low, high)
+        if low is not None:
+            return xp.maximum(a, low)
+        if high is not None:
+            return xp.minimum(a, high)
+        raise ValueError("clamp needs at least one of min and max")
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        inside = True
+        if ctx.low is not None:
+            inside = a >= ctx.low
+        if ctx.high is not None:
+            inside = (a <= ctx.high) if inside is True else inside & (a <= ctx.high)
+        return grad * inside, None, None
+
+
+class Maximum(Op):
+    """Elementwise max; ties split the gradient equally, as PyTorch does."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return get_array_module(a, b).maximum(a, b)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share_a = (a > b) + (a == b) * 0.5
+        return grad * share_a, grad * (1.0 - share_a)
+
+
+class Minimum(Op):
+    """Elementwise min; ties split the gradient equally, as PyTorch does."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return get_array_module(a, b).minimum(a, b)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share_a = (a < b) + (a == b) * 0.5
+        return grad * share_a, grad * (1.0 - share_a)
+
+
+class Where(Op):
+    """``condition ? a : b``; the condition gets no gradient."""
+
+    def forward(ctx, condition, a, b):
+        ctx.condition = condition
+        return get_array_module(a, b).where(condition, a, b)
+
+    def backward(ctx, grad):
+        from latte.tensor import Tensor
+        cond = Tensor(ctx.condition)
+        zero = grad.new_zeros(())
+        need_a, need_b = ctx.needs_input_grad[1:]
+        return (None, grad.where(cond, zero) if need_a else None,
+                zero.where(cond, grad) if need_b else None)
+
+
+class Cast(Op):
+    """Change dtype; the gradient is cast back to the input's dtype."""
+
+    def forward(ctx, a, np_dtype):
+        ctx.source = a.dtype
+        return a.astype(np_dtype)
+
+    def backward(ctx, grad):
+        return grad._cast(ctx.source), None
+

@@ -1,0 +1,138 @@
+"""Indexing primitives: ``a[index]``, writes into an index, gather and scatter."""
+from __future__ import annotations
+
+from typing import Any
+
+from latte.autograd.function import Op
+from latte.backend import get_array_module
+
+
+def _is_basic(index: tuple) -> bool:
+    """True when ``index`` uses only ints, slices, None and Ellipsis (so ``a[index]`` is a view)."""
+    return all(isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in index)
+
+
+class GetItem(Op):
+    """``a[index]``; a basic index gives a view, an advanced one a copy."""
+
+    is_view = True
+
+    def forward(ctx, a, index):
+        ctx.index, ctx.shape = index, a.shape
+        return a[index]
+
+    def backward(ctx, grad):
+        return IndexPutZeros.apply(grad, ctx.index, ctx.shape), None
+
+
+class IndexPutZeros(Op):
+    """Zeros of ``shape`` with ``values`` added at ``index`` (repeated indices accumulate)."""
+
+    def forward(ctx, values, index, shape):
+        xp = get_array_module(values)
+        ctx.index = index
+        out = xp.zeros(shape, dtype=values.dtype)
+        if _is_basic(index if isinstance(index, tuple) else (index,)):
+            out[index] = values
+        else:
+            xp.add.at(out, index, values)
+        return out
+
+    def backward(ctx, grad):
+        return grad[ctx.index], None, None
+
+
+class IndexPut(Op):
+    """``a`` with ``a[index] = values`` applied, out of place (``__setitem__`` builds on it)."""
+
+    def forward(ctx, a, index, values):
+        ctx.index = index
+        ctx.values_shape = values.shape if hasattr(values, "shape") else ()
+        out = a.copy()
+        out[index] = values
+        return out
+
+    def backward(ctx, grad):
+        need_a = ctx.needs_input_grad[0]
+        need_values = ctx.needs_input_grad[2]
+        grad_a = None
+        if need_a:
+            from latte.tensor import Tensor
+            xp = grad._xp()
+            keep = xp.ones(grad.shape, dtype=bool)
+            keep[ctx.index] = False
+            grad_a = grad * Tensor(keep)
+        grad_values = None
+        if need_values:
+            from latte.ops.reduce import sum_to
+            grad_values = sum_to(grad[ctx.index], ctx.values_shape)
+        return grad_a, None, grad_values
+
+
+class Gather(Op):
+    """``out[i][j] = a[i][index[i][j]]`` along ``dim`` (``torch.gather``)."""
+
+    def forward(ctx, a, dim, index):
+        ctx.dim, ctx.shape = dim, a.shape
+        ctx.save_for_backward(index)
+        return get_array_module(a).take_along_axis(a, index, axis=dim)
+
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        return ScatterAdd.apply(grad.new_zeros(ctx.shape), ctx.dim, index, grad), None, None
+
+
+def _scatter_positions(xp: Any, index: Any, dim: int) -> tuple:
+    """Full coordinate arrays addressing ``out[..., index, ...]`` for scatter along ``dim``."""
+    grids = list(xp.indices(index.shape, sparse=True))
+    grids[dim] = index
+    return tuple(grids)
+
+
+class ScatterAdd(Op):
+    """``a`` plus ``src`` added at ``index`` along ``dim`` (``torch.scatter_add``)."""
+
+    def forward(ctx, a, dim, index, src):
+        xp = get_array_module(a)
+        ctx.dim, ctx.src_shape = dim, src.shape
+        ctx.save_for_backward(index)
+        out = a.copy()
+        src = src[tuple(slice(0, s) for s in index.shape)]
+        xp.add.at(out, _scatter_positions(xp, index, dim), src)
+        return out
+
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        grad_src = None
+        if ctx.needs_input_grad[3]:
+            grad_src = _pad_to(grad.gather(ctx.dim, index), ctx.src_shape)
+        return grad, None, None, grad_src
+
+
+class Scatter(Op):
+    """``a`` with ``src`` written at ``index`` along ``dim``; ``src`` may be a Python number."""
+
+    def forward(ctx, a, dim, index, src):
+        xp = get_array_module(a)
+        ctx.dim, ctx.src_shape = dim, getattr(src, "shape", ())
+        ctx.save_for_backward(index)
+        out = a.copy()
+        if hasattr(src, "shape") and src.ndim:
+            src = src[tuple(slice(0, s) for s in index.shape)]
+        out[_scatter_positions(xp, index, dim)] = src
+        return out
+
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        grad_a = grad.scatter(ctx.dim, index, 0.0) if ctx.needs_input_grad[0] else None
+        grad_src = None
+        if len(ctx.needs_input_grad) > 3 and ctx.needs_input_grad[3]:
+            grad_src = _pad_to(grad.gather(ctx.dim, index), ctx.src_shape)
+        return grad_a, None, None, grad_src
+
+
+def _pad_to(grad: Any, shape: tuple) -> Any:
+    """Place a gradient for the leading ``index``-shaped block of a larger ``src`` (zeros after)."""
+    if tuple(grad.shape) == tuple(shape):
+        return grad
+    return IndexPutZeros.apply(grad, tuple(slice(0, s) for s in grad.shape), shape)

@@ -1,0 +1,86 @@
+"""Matrix products: batched ``matmul`` and ``einsum``."""
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from latte.autograd.function import Op
+from latte.backend import get_array_module
+
+
+class MatMul(Op):
+    """``a @ b`` for operands of at least two dims, broadcasting the batch dims."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return get_array_module(a, b).matmul(a, b)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad.matmul(b.mT) if need_a else None
+        grad_b = a.mT.matmul(grad) if need_b else None
+        return grad_a, grad_b
+
+
+def _expand_ellipsis(equation: str, shapes: list) -> str:
+    """Rewrite ``...`` in an einsum equation as explicit letters, and add an output if implicit."""
+    lhs, arrow, rhs = equation.replace(" ", "").partition("->")
+    terms = lhs.split(",")
+    used = set(equation)
+    spare = [c for c in string.ascii_letters if c not in used]
+    widest = 0
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            widest = max(widest, len(shape) - (len(term) - 3))
+    ell = "".join(spare[:widest])
+    new_terms = []
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            n = len(shape) - (len(term) - 3)
+            term = term.replace("...", ell[widest - n:])
+        new_terms.append(term)
+    if not arrow:
+        counts: dict = {}
+        for c in "".join(new_terms):
+            counts[c] = counts.get(c, 0) + 1
+        rhs = "..." + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
+    rhs = rhs.replace("...", ell)
+    return ",".join(new_terms) + "->" + rhs
+
+
+class Einsum(Op):
+    """``einsum(equation, *operands)``; each operand's gradient is itself an einsum."""
+
+    def forward(ctx, equation, *arrays):
+        xp = get_array_module(*arrays)
+        ctx.equation = _expand_ellipsis(equation, [a.shape for a in arrays])
+        ctx.shapes = [a.shape for a in arrays]
+        ctx.save_for_backward(*arrays)
+        return xp.asarray(xp.einsum(ctx.equation, *arrays, optimize=len(arrays) > 2))
+
+    def backward(ctx, grad):
+        from latte.functional import einsum
+        operands = ctx.saved_tensors
+        lhs, rhs = ctx.equation.split("->")
+        terms = lhs.split(",")
+        grads: list = [None]
+        for i, (term, need) in enumerate(zip(terms, ctx.needs_input_grad[1:])):
+            if not need:
+                grads.append(None)
+                continue
+            if len(set(term)) != len(term):
+                raise NotImplementedError(
+                    f"einsum backward for repeated indices in one operand ({term!r})")
+            others = [t for j, t in enumerate(terms) if j != i]
+            available = set(rhs).union(*others) if others else set(rhs)
+            present = "".join(c for c in term if c in available)
+            eq = ",".join([rhs] + others) + "->" + present
+            g = einsum(eq, grad, *[o for j, o in enumerate(operands) if j != i])
+            if present != term:
+                # letters summed away inside this operand alone: broadcast the gradient back
+                shape = ctx.shapes[i]
+                view = [shape[k] if c in present else 1 for k, c in enumerate(term)]
+                g = g.reshape(view).expand(shape)
+            grads.append(g)
+        return tuple(grads)

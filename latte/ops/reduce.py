@@ -1,0 +1,220 @@
+"""Reductions: sums, extrema, products, cumulative sums and the numerically stable softmaxes."""
+from __future__ import annotations
+
+from typing import Any
+
+from latte.autograd.function import Op
+from latte.backend import get_array_module
+
+
+def normalize_dims(dim: Any, ndim: int) -> tuple:
+    """``dim`` (None, int or sequence, negatives allowed) as a sorted tuple of axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) == 0:
+        return tuple(range(ndim))
+    rank = max(ndim, 1)
+    out = []
+    for d in dims:
+        if not -rank <= d < rank:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-rank}, {rank - 1}], but got {d})")
+        out.append(d % rank if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+def _keep_shape(shape: tuple, dims: tuple) -> tuple:
+    """The shape a reduction over ``dims`` has with ``keepdim=True``."""
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+class Sum(Op):
+    def forward(ctx, a, dims, keepdim, np_dtype):
+        ctx.shape = a.shape
+        ctx.keep_shape = _keep_shape(a.shape, dims)
+        if a.ndim == 0:
+            return a.astype(np_dtype, copy=True) if np_dtype else a.copy()
+        return get_array_module(a).sum(a, axis=dims, keepdims=keepdim, dtype=np_dtype)
+
+    def backward(ctx, grad):
+        return grad.reshape(ctx.keep_shape).expand(ctx.shape), None, None, None
+
+
+class SumTo(Op):
+    """Sum a broadcast array back down to ``shape``: the inverse of broadcasting."""
+
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return sum_to_array(a, shape)
+
+    def backward(ctx, grad):
+        return grad.expand(ctx.shape), None
+
+
+def sum_to_array(a: Any, shape: tuple) -> Any:
+    """Reduce array ``a`` to ``shape`` by summing the broadcast axes; ValueError if impossible."""
+    shape = tuple(shape)
+    if a.shape == shape:
+        return a
+    lead = a.ndim - len(shape)
+    if lead < 0:
+        raise ValueError(f"cannot sum shape {a.shape} to {shape}")
+    axes = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and a.shape[lead + i] != 1:
+            axes.append(lead + i)
+        elif s != a.shape[lead + i]:
+            raise ValueError(f"cannot sum shape {a.shape} to {shape}")
+    out = a.sum(axis=tuple(axes), keepdims=True) if axes else a
+    return out.reshape(shape)
+
+
+def sum_to(t: Any, shape: tuple) -> Any:
+    """Differentiable sum of tensor ``t`` down to ``shape`` (used by the engine)."""
+    return SumTo.apply(t, tuple(shape))
+
+
+class Amax(Op):
+    """Max over ``dims``; ties share the gradient evenly, as ``torch.amax``."""
+
+    def forward(ctx, a, dims, keepdim, largest):
+        xp = get_array_module(a)
+        out = (xp.max if largest else xp.min)(a, axis=dims, keepdims=True)
+        ctx.save_for_backward(a)
+        ctx.out_keep = out
+        ctx.dims = dims
+        return out if keepdim else out.reshape([s for i, s in enumerate(out.shape)
+                                                if i not in dims])
+
+    def backward(ctx, grad):
+        from latte.tensor import Tensor
+        (a,) = ctx.saved_tensors
+        mask = Tensor(a._data == ctx.out_keep)
+        count = mask.sum(dim=ctx.dims, keepdim=True, dtype=a.dtype)
+        return grad.reshape(ctx.out_keep.shape) * mask / count, None, None, None
+
+
+class MaxDim(Op):
+    """``max(dim)`` / ``min(dim)`` giving (values, indices); the gradient goes to the index."""
+
+    non_differentiable_outputs = (1,)
+
+    def forward(ctx, a, dim, keepdim, largest):
+        xp = get_array_module(a)
+        idx = (xp.argmax if largest else xp.argmin)(a, axis=dim, keepdims=True)
+        values = xp.take_along_axis(a, idx, axis=dim)
+        ctx.shape, ctx.dim, ctx.idx = a.shape, dim, idx
+        if not keepdim:
+            values, idx = values.squeeze(dim), idx.squeeze(dim)
+        return values, idx.astype(xp.int64)
+
+    def backward(ctx, grad, grad_idx):
+        from latte.ops.index import ScatterAdd
+        from latte.tensor import Tensor
+        g = grad.reshape(ctx.idx.shape)
+        zeros = g.new_zeros(ctx.shape)
+        return ScatterAdd.apply(zeros, ctx.dim, Tensor(ctx.idx), g), None, None, None
+
+
+class Prod(Op):
+    """Product over one dim (or all); the gradient handles zeros without dividing by them."""
+
+    def forward(ctx, a, dim, keepdim):
+        xp = get_array_module(a)
+        ctx.save_for_backward(a)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        if dim is None:
+            return xp.prod(a)
+        return xp.prod(a, axis=dim, keepdims=keepdim)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        dim = ctx.dim
+        if dim is None:
+            flat = a.reshape(-1)
+            return _prod_grad(flat, grad.reshape(1), 0).reshape(a.shape), None, None
+        if not ctx.keepdim:
+            grad = grad.unsqueeze(dim)
+        return _prod_grad(a, grad, dim), None, None
+
+
+def _prod_grad(a: Any, grad: Any, dim: int) -> Any:
+    """d prod / d a_i = product of the others: exclusive cumulative products from both sides."""
+    from latte.ops.shape import cat
+    n = a.shape[dim]
+    one = a.narrow(dim, 0, 1).ones_like()
+    if n == 1:
+        return grad * one
+    left = cat([one, a.narrow(dim, 0, n - 1)], dim).cumprod(dim)
+    right = cat([one, a.flip(dim).narrow(dim, 0, n - 1)], dim).cumprod(dim).flip(dim)
+    return grad * left * right
+
+
+class Cumsum(Op):
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return get_array_module(a).cumsum(a, axis=dim)
+
+    def backward(ctx, grad):
+        return grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
+
+
+class Cumprod(Op):
+    """Cumulative product along ``dim``."""
+
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        out = get_array_module(a).cumprod(a, axis=dim)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):
+        from latte.ops.shape import cat
+        a, out = ctx.saved_tensors
+        dim = ctx.dim
+        if bool((a != 0).all()):
+            # dL/da_k = (sum_{i>=k} g_i * out_i) / a_k: a reversed cumulative sum
+            return (grad * out).flip(dim).cumsum(dim).flip(dim) / a, None
+        # with zeros, build each partial product explicitly (O(n^2), only on this rare path)
+        n = a.shape[dim]
+        one = a.narrow(dim, 0, 1).ones_like()
+        pieces = []
+        for k in range(n):
+            masked = cat([a.narrow(dim, 0, k), one, a.narrow(dim, k + 1, n - k - 1)], dim)
+            partial = masked.cumprod(dim).narrow(dim, k, n - k)
+            pieces.append((grad.narrow(dim, k, n - k) * partial).sum(dim, keepdim=True))
+        return cat(pieces, dim), None
+
+
+class LogSoftmax(Op):
+    """``a - logsumexp(a)`` computed with the max subtracted, so it never overflows or hits log 0."""
+
+    def forward(ctx, a, dim):
+        xp = get_array_module(a)
+        shifted = a - xp.max(a, axis=dim, keepdims=True)
+        out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
+
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None
+
+
+class Softmax(Op):
+    """``exp(a - max) / sum``: stable softmax along ``dim``."""
+
+    def forward(ctx, a, dim):
+        xp = get_array_module(a)
+        e = xp.exp(a - xp.max(a, axis=dim, keepdims=True))
+        e /= xp.sum(e, axis=dim, keepdims=True)
+        ctx.save_for_backward(e)
+        ctx.dim = dim
+        return e
+
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        gy = grad * out
+        return gy - out * gy.sum(ctx.dim, keepdim=True), None

@@ -1,0 +1,123 @@
+"""Shape primitives: reshape, permute, expand, concatenate, pad, flip and roll.
+
+Reshape, permute and expand return views of their input where the backend can; those share the
+input's version counter (``is_view``) so an in-place write through either one is noticed.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from latte.autograd.function import Op
+from latte.backend import get_array_module
+
+
+class Reshape(Op):
+    is_view = True
+
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return a.reshape(shape)
+
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+class Permute(Op):
+    is_view = True
+
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return a.transpose(dims)
+
+    def backward(ctx, grad):
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return grad.permute(*inverse), None
+
+
+class Expand(Op):
+    """Broadcast to a larger shape without copying; the engine sums the gradient back."""
+
+    is_view = True
+
+    def forward(ctx, a, shape):
+        return get_array_module(a).broadcast_to(a, shape)
+
+    def backward(ctx, grad):
+        return grad, None
+
+
+class Cat(Op):
+    """Concatenate along ``dim``: ``Cat.apply(dim, *tensors)``."""
+
+    def forward(ctx, dim, *arrays):
+        ctx.dim = dim
+        ctx.sizes = [a.shape[dim] for a in arrays]
+        return get_array_module(*arrays).concatenate(arrays, axis=dim)
+
+    def backward(ctx, grad):
+        grads = [None]
+        start = 0
+        for size, need in zip(ctx.sizes, ctx.needs_input_grad[1:]):
+            grads.append(grad.narrow(ctx.dim, start, size) if need else None)
+            start += size
+        return tuple(grads)
+
+
+def cat(tensors: Sequence, dim: int = 0) -> Any:
+    """Differentiable concatenation of ``tensors`` along ``dim`` (shapes checked, named)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat expects a non-empty list of tensors")
+    # PyTorch skips legacy empty 1-D tensors of shape (0,) beside others
+    nonempty = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    first = nonempty[0]
+    ndim = first.ndim
+    if ndim == 0:
+        raise RuntimeError("zero-dimensional tensor cannot be concatenated")
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim})")
+    dim %= ndim
+    for i, t in enumerate(nonempty):
+        if t.ndim != ndim or any(s != f for k, (s, f) in enumerate(zip(t.shape, first.shape))
+                                 if k != dim):
+            raise RuntimeError(
+                f"Sizes of tensors must match except in dimension {dim}. Expected shape "
+                f"{tuple(first.shape)} but got shape {tuple(t.shape)} for tensor number {i} "
+                f"in the list.")
+    from latte.tensor import _promote_all
+    nonempty = _promote_all(nonempty)
+    return Cat.apply(dim, *nonempty)
+
+
+class ConstantPad(Op):
+    """Pad with a constant; ``pads`` lists non-negative (before, after) pairs, first dim first."""
+
+    def forward(ctx, a, pads, value):
+        ctx.crop = tuple(slice(lo, a.shape[i] + lo) for i, (lo, _) in enumerate(pads))
+        return get_array_module(a).pad(a, pads, mode="constant", constant_values=value)
+
+    def backward(ctx, grad):
+        return grad[ctx.crop], None, None
+
+
+class Flip(Op):
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return get_array_module(a).flip(a, axis=dims).copy()
+
+    def backward(ctx, grad):
+        return grad.flip(ctx.dims), None
+
+
+class Roll(Op):
+    def forward(ctx, a, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return get_array_module(a).roll(a, shifts, axis=dims)
+
+    def backward(ctx, grad):
+        negated = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) \
+            else -ctx.shifts
+        return grad.roll(negated, ctx.dims), None, None
