@@ -2,7 +2,7 @@
 
 ``import latte as torch`` should feel like home.
 """
-from latte import autograd, backend, dtypes
+from latte import autograd, backend, cuda, dtypes
 from latte.autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from latte.autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
 from latte.backend import device

@@ -69,6 +69,7 @@ _STORAGE_TYPES = [
     _StorageType("ByteStorage", np.uint8),
     _StorageType("BoolStorage", np.bool_),
 ]
+# module globals, so that pickle can name them when saving (then renamed to torch's names)
 globals().update({"_" + s.name: s for s in _STORAGE_TYPES})
 _STORAGE_OF_DTYPE = {s.np: s for s in _STORAGE_TYPES}
 _UNTYPED = _StorageType("UntypedStorage", np.uint8)  # bytes; torch saves it for bare storages
@@ -76,14 +77,16 @@ _UNTYPED = _StorageType("UntypedStorage", np.uint8)  # bytes; torch saves it for
 # torch dtypes that Latte has (GLOBAL 'torch float32' ...), under torch's names and aliases
 _DTYPE_NAMES = ["float32", "float", "float64", "double", "float16", "half", "int64", "long",
                 "int32", "int", "int16", "short", "int8", "uint8", "bool"]
+# prefixes of the other torch dtypes, so that loading one explains itself
+_OTHER_DTYPES = ("bfloat", "complex", "cfloat", "cdouble", "chalf", "float8", "uint", "int",
+                 "bits", "qint", "quint")
 
 
 class _Storage:
     """A flat array of one dtype, as a checkpoint stores it; tensors are views into it."""
 
-    def __init__(self, array: np.ndarray, location: str = "cpu", filled: bool = True) -> None:
+    def __init__(self, array: np.ndarray, filled: bool = True) -> None:
         self.array = array
-        self.location = location
         self.filled = filled  # False while a legacy file's data is still to be read
 
     @property
@@ -224,9 +227,9 @@ class _Unpickler(pickle.Unpickler):
         found = _SAFE_GLOBALS.get((module, name))
         if found is not None:
             return found
-        if module == "torch" and (name.endswith("Storage") or name[:1].islower()):
+        if module == "torch" and (name.endswith("Storage") or name.startswith(_OTHER_DTYPES)):
             raise _LoadError(
-                f"it holds torch.{name}, a dtype Latte does not have. Latte has "
+                f"it holds torch.{name}, a type Latte does not have. Latte has tensors of "
                 "float16/32/64, int8/16/32/64, uint8 and bool (NumPy has no bfloat16); convert "
                 "the tensors in PyTorch first, e.g. tensor.float(), and save again.")
         also = " (weights_only=False does not change this)" if not self._weights_only else ""
@@ -260,7 +263,11 @@ def _restore(storage: _Storage, location: str, map_location: MapLocation) -> _St
     if isinstance(map_location, dict):
         target = map_location.get(location, location)
     elif callable(map_location):
-        result = map_location(storage, location)
+        try:
+            result = map_location(storage, location)
+        except Exception as e:  # keep a failing user function from reading as a corrupt file
+            raise _LoadError(f"map_location(storage, {location!r}) raised "
+                             f"{type(e).__name__}: {e}") from e
         if isinstance(result, _Storage):
             return result
         if result is not None:
@@ -393,7 +400,7 @@ def _load_legacy(f: IO[bytes], name: str, map_location: MapLocation, weights_onl
     if not (isinstance(sys_info, dict) and sys_info.get("little_endian", True)):
         raise RuntimeError(f"{name} was saved on a big-endian machine, which Latte cannot read")
     result = _unpickle(_Unpickler(f, name, weights_only, load_storage), name)
-    for key in header():
+    for key in map(str, map(_ascii, header())):
         if key not in pending:
             raise RuntimeError(f"{name} is corrupt: storage {key} was not declared")
         out = pending[key].array.view(np.uint8)
@@ -412,7 +419,7 @@ def _unpickle(unpickler: _Unpickler, name: str) -> Any:
     except _RefusedGlobal:
         raise
     except _LoadError as e:
-        raise RuntimeError(f"{name}: {e}") from None
+        raise RuntimeError(f"{name}: {e}") from e.__cause__
     except Exception as e:  # a damaged pickle fails with any of EOFError, KeyError, TypeError...
         raise RuntimeError(f"{name} is corrupt: its pickled data cannot be read "
                            f"({type(e).__name__}: {e})") from e

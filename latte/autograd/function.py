@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from numpy import ndarray as _ndarray
+
 from latte.autograd.grad_mode import _state
+from latte.backend import get_array_module
 
 __all__ = ["Function", "Op", "once_differentiable"]
 
@@ -181,8 +184,12 @@ class Function:
 class Op(Function):
     """A Latte primitive: ``forward(ctx, *arrays)`` computes on backend arrays, see module doc."""
 
+    is_view = False  # True when the output may share memory with the first input
+    non_differentiable_outputs: tuple = ()  # output indices that never carry a gradient
+
     @classmethod
     def apply(cls, *args: Any) -> Any:
+        # the hot path of every op: kept flat, with no per-call generators
         ctx = cls()
         record = False
         arrays = []
@@ -194,30 +201,33 @@ class Op(Function):
             else:
                 arrays.append(a)
         out = cls.forward(ctx, *arrays)
-        record = record and _state.enabled
-        if type(out) is tuple:
-            outs = tuple(Tensor(o) for o in out)
-        else:
-            outs = (Tensor(out),)
-        first = args[0]
-        if getattr(cls, "is_view", False) and isinstance(first, Tensor):
+        multi = type(out) is tuple
+        outs = tuple(_wrap(o) for o in out) if multi else (_wrap(out),)
+        if cls.is_view and isinstance(args[0], Tensor):
             # a view shares its base's version counter, so in-place writes are seen through both
             for o in outs:
-                o._vc = first._vc
-        if record:
+                o._vc = args[0]._vc
+        if record and _state.enabled:
             ctx._record(args, arrays)
-            non_diff = getattr(cls, "non_differentiable_outputs", ())
-            for index, o in enumerate(outs):
+            non_diff = cls.non_differentiable_outputs
+            index = 0
+            for o in outs:
                 if index not in non_diff:
                     o.grad_fn, o._output_nr, o.requires_grad = ctx, index, True
-            ctx._out_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
+                index += 1
+            if multi:
+                ctx._out_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
+            else:
+                ctx._out_meta = ((outs[0]._data.shape, outs[0]._data.dtype),)
             if ctx._to_save:
-                ctx._saved = tuple(ctx._resolve_array(item, args, arrays, outs)
-                                   for item in ctx._to_save)
+                ctx._saved = tuple([ctx._resolve_array(item, args, arrays, outs)
+                                    for item in ctx._to_save])
         ctx._to_save = ()
-        return outs[0] if type(out) is not tuple else outs
+        return outs if multi else outs[0]
 
     def _resolve_array(self, item: Any, args: tuple, arrays: list, outs: tuple) -> tuple:
+        if not hasattr(item, "shape"):
+            return (_CONST, item, None, 0)  # a Python number stays a number
         for i, array in enumerate(arrays):
             if item is array and isinstance(args[i], Tensor):
                 t = args[i]
@@ -228,21 +238,44 @@ class Op(Function):
         return (_CONST, Tensor(item), None, 0)
 
 
+def _wrap(array: Any) -> Any:
+    """A Tensor around a forward's result (NumPy reductions may return scalars, not arrays)."""
+    if type(array) is not _ndarray:
+        array = get_array_module(array).asarray(array)
+    return Tensor(array)
+
+
+class _DelayedError(Op):
+    """Passes a value through, but refuses to be differentiated (see ``once_differentiable``)."""
+
+    def forward(ctx, a, message):
+        ctx.message = message
+        return a
+
+    def backward(ctx, grad):
+        raise RuntimeError(ctx.message)
+
+
 def once_differentiable(backward: Any) -> Any:
-    """Mark a ``backward`` that works on raw arrays: asking for its double backward raises."""
+    """Mark a ``backward`` that works on raw arrays: differentiating its result again raises."""
     import functools
 
     @functools.wraps(backward)
     def wrapper(ctx: Any, *grads: Any) -> Any:
-        if _state.enabled and any(isinstance(g, Tensor) and g.requires_grad for g in grads):
-            raise RuntimeError(
-                f"{type(ctx).__name__}'s backward is once_differentiable (a fused kernel on raw "
-                f"arrays), so it cannot be differentiated again with create_graph=True")
         previous, _state.enabled = _state.enabled, False
         try:
-            return backward(ctx, *grads)
+            results = backward(ctx, *grads)
         finally:
             _state.enabled = previous
+        if not (previous and any(isinstance(g, Tensor) and g.requires_grad for g in grads)):
+            return results
+        message = (f"{type(ctx).__name__}'s backward is once_differentiable (a fused kernel on "
+                   f"raw arrays), so it cannot be differentiated again (create_graph=True)")
+        single = not isinstance(results, tuple)
+        wrapped = tuple(_DelayedError.apply(r.detach().requires_grad_(), message)
+                        if isinstance(r, Tensor) and r.is_floating_point() else r
+                        for r in ((results,) if single else results))
+        return wrapped[0] if single else wrapped
     return wrapper
 
 
