@@ -6,15 +6,20 @@ from latte import autograd, backend, cuda, dtypes
 from latte.autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from latte.autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
 from latte.backend import device
-from latte.creation import *  # noqa: F401,F403  (tensor, zeros, rand, ...)
+from latte.creation import *  # tensor, zeros, rand, ...
 from latte.dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,
                           half, int, int8, int16, int32, int64, long, set_default_dtype, short,
                           uint8)
-from latte.functional import *  # noqa: F401,F403  (exp, cat, stack, where, einsum, ...)
-from latte.functional import max, min  # noqa: F401
+from latte.functional import *  # exp, cat, stack, where, einsum, ...
+from latte.functional import max, min
 from latte.random import (Generator, default_generator, get_rng_state, initial_seed,
                           manual_seed, seed, set_rng_state)
 from latte.serialization import load, save
 from latte.tensor import Size, Tensor
+
+# the subpackages PyTorch users reach as attributes (torch.nn, torch.optim, torch.utils.data);
+# latte.vision stays a separate import, as torchvision is
+from latte import nn, optim, utils
+import latte.utils.data
 
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from latte._tensor_inplace import track_view
 from latte.ops import index as I
 
 
@@ -36,10 +37,12 @@ class IndexMixin:
         key = to_array_index(index)
         if not isinstance(key, tuple):
             key = (key,)
+        basic = I.is_basic(key)
         try:
-            return I.GetItem.apply(self, key)
+            out = (I.GetItem if basic else I.GetItemCopy).apply(self, key)
         except IndexError as e:
             raise IndexError(f"{e} (indexing a tensor of shape {tuple(self.shape)})") from None
+        return track_view(out, self, lambda t: t[key]) if basic else out
 
     def gather(self, dim: builtins.int, index: Any) -> Any:
         """``out[i][j] = self[i][index[i][j]]`` along ``dim``."""
@@ -142,6 +145,8 @@ class IndexMixin:
         n = self.shape[self._dim(dim)] if self.ndim else 1
         if k > n:
             raise RuntimeError(f"selected index k out of range: k={k} but dimension has {n}")
+        if self.ndim == 0:
+            return values_indices(self.clone(), self.argsort())
         indices = self.argsort(dim, descending=largest).narrow(dim, 0, k)
         return values_indices(self.gather(dim, indices), indices)
 

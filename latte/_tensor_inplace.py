@@ -9,15 +9,52 @@ into the tensor's memory, and the tensor takes over the new node as its history.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Callable
+import weakref
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from latte._tensor_math import _broadcast_error
 from latte.autograd.grad_mode import _state
 
 
 def _array(value: Any) -> Any:
     return value._data if hasattr(value, "_data") else value
+
+
+_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte",
+                "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
+
+
+def track_view(view: Any, base: Any, view_fn: Callable) -> Any:
+    """Remember that ``view`` is ``view_fn(base)`` on base's memory (PyTorch's ``_base``).
+
+    An in-place write recorded by autograd through the view then rewrites the history of the
+    root base, and a write into the root re-reads the history of its live views, so none of
+    them keeps a stale one. Only done in grad mode, the only time a write is recorded.
+    """
+    if not _state.enabled or view is base or not np.may_share_memory(view._data, base._data):
+        return view
+    parent = base.__dict__.get("_view_of")
+    if parent is not None:
+        root, parent_fn = parent
+        view.__dict__["_view_of"] = (root, lambda t: view_fn(parent_fn(t)))
+    else:
+        root = base
+        view.__dict__["_view_of"] = (base, view_fn)
+    views = root.__dict__.get("_views")
+    if views is None:
+        views = root.__dict__["_views"] = weakref.WeakSet()
+    views.add(view)
+    return view
+
+
+def _cast_error(result: Any, out: Any) -> RuntimeError:
+    """PyTorch's error for an in-place result that the tensor's dtype cannot hold."""
+    name = lambda d: _TORCH_NAMES.get(np.dtype(d).name, np.dtype(d).name)  # noqa: E731
+    return RuntimeError(f"result type {name(result)} can't be cast to the desired output type "
+                        f"{name(out)}")
 
 
 class InplaceMixin:
@@ -37,22 +74,79 @@ class InplaceMixin:
         if self.requires_grad and self.grad_fn is None and _state.enabled:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
+        view_of = self.__dict__.get("_view_of")
+        if view_of is not None:
+            return self._write_through_view(compute, *view_of)
+        self._check_not_a_view()
         old = Tensor(self._data.copy(), self.requires_grad)
         old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
         new = compute(old)
         if tuple(new.shape) != tuple(self.shape):
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
                                f"broadcast shape {list(new.shape)}")
+        if not np.can_cast(new._data.dtype, self._data.dtype, "same_kind"):
+            raise _cast_error(new._data.dtype, self._data.dtype)
         np.copyto(self._data, new._data, casting="unsafe")
         self._vc[0] += 1
         self.grad_fn, self._output_nr = new.grad_fn, new._output_nr
         self.requires_grad = new.requires_grad
+        for view in list(self.__dict__.get("_views", ())):
+            _, view_fn = view.__dict__["_view_of"]
+            fresh = view_fn(self)
+            view.grad_fn, view._output_nr = fresh.grad_fn, fresh._output_nr
+            view.requires_grad = fresh.requires_grad
         return self
+
+    def _write_through_view(self, compute: Callable, base: Any, view_fn: Callable) -> Any:
+        """An in-place write into ``view_fn(base)``: the base takes a new history (a ``ViewPut``
+        of the new values) and this view is re-read from it."""
+        from latte.ops.index import ViewPut
+        if base.requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        old = view_fn(base).clone()  # the current values and history, safe from the write
+        new = compute(old)
+        if tuple(new.shape) != tuple(self.shape):
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
+                               f"broadcast shape {list(new.shape)}")
+        if not np.can_cast(new._data.dtype, self._data.dtype, "same_kind"):
+            raise _cast_error(new._data.dtype, self._data.dtype)
+        new = new._cast(self._data.dtype)
+        # the base's write also re-reads the history of its views, this one included
+        base._write(lambda old_base: ViewPut.apply(old_base, new, view_fn))
+        return self
+
+    def _check_not_a_view(self) -> None:
+        """Refuse to record an in-place write into a view of a tensor that requires grad.
+
+        PyTorch rewrites the base's history (``CopySlices``); Latte's views do not know their
+        base, which would keep a stale history and get silently wrong gradients.
+        """
+        node = self.grad_fn
+        if node is None or not type(node).is_view or self._data.base is None:
+            return
+        if node._edges and node._edges[0][1] is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        raise RuntimeError(
+            f"in-place operation on a view ({type(node).__name__} of a tensor that requires "
+            f"grad) is not supported by Latte's autograd: write through the base instead "
+            f"(base[index] = value, base[index] += value) or use the out-of-place op")
 
     def _ufunc_(self, ufunc: Any, other: Any, out_of_place: Callable) -> Any:
         if self._records(other):
             return self._write(lambda old: out_of_place(old, other), other)
-        ufunc(self._data, _array(other), out=self._data, casting="same_kind")
+        try:
+            ufunc(self._data, _array(other), out=self._data, casting="same_kind")
+        except ValueError:
+            other_shape = tuple(np.shape(_array(other)))
+            error = _broadcast_error(tuple(self._data.shape), other_shape) or RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(np.broadcast_shapes(self._data.shape, other_shape))}")
+            raise error from None
+        except TypeError:
+            raise _cast_error(out_of_place(self.detach(), other)._data.dtype,
+                              self._data.dtype) from None
         self._vc[0] += 1
         return self
 

@@ -20,6 +20,9 @@ _Number = (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)
 
 def _operands(a: Any, b: Any) -> tuple:
     """Return ``(a, b)`` ready for a binary primitive: tensors in a common dtype, or a scalar."""
+    kind = a._data.dtype.kind
+    if type(b) is builtins.float and kind == "f":
+        return a, b  # the commonest case first: float tensor and Python float
     from latte.tensor import Tensor
     if isinstance(b, Tensor):
         da, db = a._data.dtype, b._data.dtype
@@ -28,7 +31,6 @@ def _operands(a: Any, b: Any) -> tuple:
         target = dtypes.result_type(da, db, a._data.ndim > 0, b._data.ndim > 0)
         return a._cast(target), b._cast(target)
     if isinstance(b, _Number):
-        kind = a._data.dtype.kind
         if isinstance(b, (builtins.bool, np.bool_)):
             return a, b
         if isinstance(b, (builtins.float, np.floating)) and kind != "f":
@@ -41,6 +43,41 @@ def _operands(a: Any, b: Any) -> tuple:
     if isinstance(b, (np.ndarray, list, tuple)):
         return _operands(a, Tensor(np.asarray(b)))
     return a, NotImplemented
+
+
+def _broadcast_error(sa: tuple, sb: tuple) -> RuntimeError | None:
+    """PyTorch's error for shapes that do not broadcast (None when they do)."""
+    n = builtins.max(len(sa), len(sb))
+    for i in range(1, n + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            return RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                f"non-singleton dimension {n - i}: shapes {list(sa)} and {list(sb)}")
+    return None
+
+
+def _binary(op: Any, a: Any, b: Any) -> Any:
+    """``op.apply(a, b)`` for a binary primitive, with PyTorch's error for bad shapes."""
+    return _broadcasting(op.apply, a, b)
+
+
+def _broadcasting(fn: Any, a: Any, b: Any) -> Any:
+    """``fn(a, b)``, with NumPy's broadcast ValueError turned into PyTorch's RuntimeError."""
+    try:
+        return fn(a, b)
+    except ValueError:
+        error = _broadcast_error(tuple(getattr(a, "shape", ())), tuple(getattr(b, "shape", ())))
+        if error is None:
+            raise
+        raise error from None
+
+
+def _tensor(array: Any) -> Any:
+    """A Tensor around a NumPy result (ufuncs on 0-d arrays return scalars, not arrays)."""
+    from latte.tensor import Tensor
+    return Tensor(np.asarray(array))
 
 
 def _reverse(a: Any, b: Any) -> tuple:
@@ -69,27 +106,27 @@ class MathMixin:
     # --- arithmetic operators ------------------------------------------------------------
     def __add__(self, other: Any) -> Any:
         a, b = _operands(self, other)
-        return NotImplemented if b is NotImplemented else E.Add.apply(a, b)
+        return NotImplemented if b is NotImplemented else _binary(E.Add, a, b)
 
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> Any:
         a, b = _operands(self, other)
-        return NotImplemented if b is NotImplemented else E.Sub.apply(a, b)
+        return NotImplemented if b is NotImplemented else _binary(E.Sub, a, b)
 
     def __rsub__(self, other: Any) -> Any:
         a, b = _reverse(self, other)
-        return NotImplemented if b is NotImplemented else E.Sub.apply(b, a)
+        return NotImplemented if b is NotImplemented else _binary(E.Sub, b, a)
 
     def __mul__(self, other: Any) -> Any:
         a, b = _operands(self, other)
-        return NotImplemented if b is NotImplemented else E.Mul.apply(a, b)
+        return NotImplemented if b is NotImplemented else _binary(E.Mul, a, b)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Any) -> Any:
         a, b = _true_divide_operands(self, other)
-        return NotImplemented if b is NotImplemented else E.Div.apply(a, b)
+        return NotImplemented if b is NotImplemented else _binary(E.Div, a, b)
 
     def __rtruediv__(self, other: Any) -> Any:
         a, b = _reverse(self, other)
@@ -98,22 +135,20 @@ class MathMixin:
         return b.__truediv__(a)
 
     def __floordiv__(self, other: Any) -> Any:
-        from latte.tensor import Tensor
         a, b = _operands(self, other)
         if b is NotImplemented:
             return b
-        return Tensor(np.floor_divide(a._data, getattr(b, "_data", b)))
+        return _tensor(np.floor_divide(a._data, getattr(b, "_data", b)))
 
     def __rfloordiv__(self, other: Any) -> Any:
         a, b = _reverse(self, other)
         return b.__floordiv__(a)
 
     def __mod__(self, other: Any) -> Any:
-        from latte.tensor import Tensor
         a, b = _operands(self, other)
         if b is NotImplemented:
             return b
-        return Tensor(np.mod(a._data, getattr(b, "_data", b)))
+        return _tensor(np.mod(a._data, getattr(b, "_data", b)))
 
     def __neg__(self) -> Any:
         return E.Neg.apply(self)
@@ -134,11 +169,11 @@ class MathMixin:
             return b
         if not isinstance(b, Tensor):
             b = Tensor(np.asarray(b, dtype=a._data.dtype))
-        return E.Pow.apply(a, b)
+        return _binary(E.Pow, a, b)
 
     def __rpow__(self, base: Any) -> Any:
         a, b = _reverse(self, base)
-        return NotImplemented if b is NotImplemented else E.Pow.apply(b, a)
+        return NotImplemented if b is NotImplemented else _binary(E.Pow, b, a)
 
     def __matmul__(self, other: Any) -> Any:
         return self.matmul(other)
@@ -167,11 +202,10 @@ class MathMixin:
         """True division, or ``rounding_mode='floor'``/``'trunc'`` (not differentiable)."""
         if rounding_mode is None:
             return self / other
-        from latte.tensor import Tensor
         a, b = _operands(self, other)
         q = np.true_divide(a._data, getattr(b, "_data", b))
         q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
-        return Tensor(q.astype(np.result_type(a._data, getattr(b, "_data", b))))
+        return _tensor(q.astype(np.result_type(a._data, getattr(b, "_data", b))))
 
     divide = true_divide = div
 
@@ -262,11 +296,12 @@ class MathMixin:
         """Limit values to ``[min, max]``; tensor bounds broadcast like ``maximum``/``minimum``."""
         from latte.tensor import Tensor
         if isinstance(min, Tensor) or isinstance(max, Tensor):
+            # as PyTorch: self keeps the gradient where it equals a bound, NaN stays NaN
             out = self
             if min is not None:
-                out = out.maximum(min) if isinstance(min, Tensor) else out.clamp(min=min)
+                out = out.where((out >= min) | out.isnan(), min)
             if max is not None:
-                out = out.minimum(max) if isinstance(max, Tensor) else out.clamp(max=max)
+                out = out.where((out <= max) | out.isnan(), max)
             return out
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -280,11 +315,11 @@ class MathMixin:
 
     def maximum(self, other: Any) -> Any:
         a, b = _operands(self, other)
-        return E.Maximum.apply(a, b)
+        return _binary(E.Maximum, a, b)
 
     def minimum(self, other: Any) -> Any:
         a, b = _operands(self, other)
-        return E.Minimum.apply(a, b)
+        return _binary(E.Minimum, a, b)
 
     def where(self, condition: Any, other: Any) -> Any:
         """``self`` where ``condition`` holds, else ``other`` (``torch.Tensor.where``)."""
@@ -298,8 +333,7 @@ class MathMixin:
         return E.Where.apply(cond, a, b)
 
     def sign(self) -> Any:
-        from latte.tensor import Tensor
-        return Tensor(np.sign(self._data))
+        return _tensor(np.sign(self._data))
 
     sgn = sign
 
@@ -320,8 +354,7 @@ class MathMixin:
 
     def _rounded(self, fn: Any) -> Any:
         """Piecewise-constant functions: zero gradient (through ``x - x.detach()`` tricks)."""
-        from latte.tensor import Tensor
-        value = Tensor(fn(self._data))
+        value = _tensor(fn(self._data))
         if self.requires_grad:
             return value + (self - self.detach()) * 0.0
         return value
@@ -335,7 +368,7 @@ class MathMixin:
             if other is None or isinstance(other, str):
                 return NotImplemented
             other = np.asarray(other)
-        return Tensor(op(self._data, other))
+        return _tensor(_broadcasting(op, self._data, other))
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
         return self._compare(other, np.equal)
@@ -382,7 +415,7 @@ class MathMixin:
     def _logical(self, other: Any, op: Any) -> Any:
         from latte.tensor import Tensor
         other = other._data if isinstance(other, Tensor) else other
-        return Tensor(op(self._data, other))
+        return _tensor(_broadcasting(op, self._data, other))
 
     def logical_and(self, other: Any) -> Any:
         return self._logical(other, np.logical_and)
@@ -394,8 +427,7 @@ class MathMixin:
         return self._logical(other, np.logical_xor)
 
     def logical_not(self) -> Any:
-        from latte.tensor import Tensor
-        return Tensor(np.logical_not(self._data))
+        return _tensor(np.logical_not(self._data))
 
     def __and__(self, other: Any) -> Any:
         return self._logical(other, np.bitwise_and)
@@ -413,20 +445,16 @@ class MathMixin:
     __rxor__ = __xor__
 
     def __invert__(self) -> Any:
-        from latte.tensor import Tensor
-        return Tensor(np.invert(self._data))
+        return _tensor(np.invert(self._data))
 
     def isnan(self) -> Any:
-        from latte.tensor import Tensor
-        return Tensor(np.isnan(self._data))
+        return _tensor(np.isnan(self._data))
 
     def isinf(self) -> Any:
-        from latte.tensor import Tensor
-        return Tensor(np.isinf(self._data))
+        return _tensor(np.isinf(self._data))
 
     def isfinite(self) -> Any:
-        from latte.tensor import Tensor
-        return Tensor(np.isfinite(self._data))
+        return _tensor(np.isfinite(self._data))
 
     def allclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8,
                  equal_nan: builtins.bool = False) -> builtins.bool:
@@ -435,9 +463,8 @@ class MathMixin:
 
     def isclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8,
                 equal_nan: builtins.bool = False) -> Any:
-        from latte.tensor import Tensor
-        return Tensor(np.isclose(self._data, getattr(other, "_data", other), rtol, atol,
-                                 equal_nan))
+        return _tensor(np.isclose(self._data, getattr(other, "_data", other), rtol, atol,
+                                  equal_nan))
 
     # --- matrix products -------------------------------------------------------------------
     def matmul(self, other: Any) -> Any:
@@ -457,6 +484,9 @@ class MathMixin:
             return MatMul.apply(a.unsqueeze(0), b).squeeze(-2)
         if b.ndim == 1:
             return MatMul.apply(a, b.unsqueeze(-1)).squeeze(-1)
+        error = _broadcast_error(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+        if error is not None:
+            raise error
         return MatMul.apply(a, b)
 
     def mm(self, other: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from latte import dtypes
+from latte.ops import elementwise as E
 from latte.ops import reduce as R
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
@@ -61,8 +62,8 @@ class ReduceMixin:
 
     def std(self, dim: Any = None, unbiased: Any = None, keepdim: builtins.bool = False, *,
             correction: Any = None) -> Any:
-        """Standard deviation: ``var(...).sqrt()``."""
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        """Standard deviation: ``sqrt(var(...))`` (with gradient 0 where it is 0, as PyTorch)."""
+        return E.NormRoot.apply(self.var(dim, unbiased, keepdim, correction=correction), 0.5)
 
     def _extreme(self, dim: Any, keepdim: builtins.bool, largest: builtins.bool) -> Any:
         if self._data.size == 0 and dim is None:
@@ -149,10 +150,13 @@ class ReduceMixin:
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False,
              dtype: Any = None) -> Any:
-        """Vector p-norm over ``dim`` (``'fro'`` and 2 are the Euclidean norm)."""
+        """Vector p-norm over ``dim`` (``'fro'`` and 2 are the Euclidean norm).
+
+        At a zero norm the gradient is 0, as in PyTorch. Example: ``x.norm(dim=1)``.
+        """
         x = self._floating() if dtype is None else self.to(dtype)
         if p in ("fro", 2, 2.0):
-            return (x * x).sum(dim, keepdim).sqrt()
+            return E.NormRoot.apply((x * x).sum(dim, keepdim), 0.5)
         if p in (builtins.float("inf"), "inf"):
             return x.abs().amax(() if dim is None else dim, keepdim)
         if p in (-builtins.float("inf"), "-inf"):
@@ -161,7 +165,7 @@ class ReduceMixin:
             return x.abs().sum(dim, keepdim)
         if p == 0:
             return (x != 0).sum(dim, keepdim).to(x.dtype)
-        return (x.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+        return E.NormRoot.apply((x.abs() ** p).sum(dim, keepdim), 1.0 / p)
 
     def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         from latte.tensor import Tensor

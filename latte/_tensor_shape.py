@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from latte._tensor_inplace import track_view
 from latte.ops import shape as S
 
 
@@ -34,7 +35,7 @@ class ShapeMixin:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
         if shape == self._data.shape:
             return self
-        return S.Reshape.apply(self, shape)
+        return track_view(S.Reshape.apply(self, shape), self, lambda t: t.reshape(shape))
 
     def view(self, *shape: Any) -> Any:
         """``view(shape)`` as reshape; ``view(dtype)`` reinterprets the bytes."""
@@ -92,8 +93,8 @@ class ShapeMixin:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, "
                              f"{rank - 1}], but got {dim})")
         dim %= rank
-        shape = self._data.shape
-        return S.Reshape.apply(self, shape[:dim] + (1,) + shape[dim:])
+        shape = self._data.shape[:dim] + (1,) + self._data.shape[dim:]
+        return track_view(S.Reshape.apply(self, shape), self, lambda t: t.reshape(shape))
 
     def permute(self, *dims: Any) -> Any:
         """Reorder dims: ``x.permute(2, 0, 1)``."""
@@ -108,7 +109,7 @@ class ShapeMixin:
             raise RuntimeError(f"permute(): dims {dims} are not a permutation")
         if dims == tuple(range(self.ndim)):
             return self
-        return S.Permute.apply(self, dims)
+        return track_view(S.Permute.apply(self, dims), self, lambda t: t.permute(*dims))
 
     def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Any:
         if self.ndim < 2 and self.ndim == 0:
@@ -172,11 +173,9 @@ class ShapeMixin:
                                "number of dimensions of tensor")
         shape = (1,) * (len(sizes) - self.ndim) + self._data.shape
         x = self.reshape(shape)
-        interleaved = []
+        interleaved, expanded = [], []
         for r, s in zip(sizes, shape):
             interleaved += [1, s]
-        expanded = []
-        for r, s in zip(sizes, shape):
             expanded += [r, s]
         out_shape = tuple(r * s for r, s in zip(sizes, shape))
         return x.reshape(interleaved).expand(expanded).reshape(out_shape)
@@ -281,8 +280,8 @@ class ShapeMixin:
 
     def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,
                  dim2: builtins.int = 1) -> Any:
-        from latte.tensor import Tensor
         from latte.functional import einsum
+        from latte.tensor import Tensor
         n, m = self.shape[dim1], self.shape[dim2]
         eye = np.eye(n, m, k=offset, dtype=self._data.dtype)
         moved = self.movedim((dim1, dim2), (-2, -1))

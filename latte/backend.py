@@ -13,11 +13,11 @@ __all__ = ["device", "get_array_module", "parse_device", "cpu"]
 
 
 class device:
-    """Where a tensor's memory lives, as ``torch.device``: ``device('cpu')``, ``device('cuda', 0)``."""
+    """Where a tensor's memory lives, ``device('cpu')``, ``device('cuda:0')``."""
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: str | "device", index: int | None = None) -> None:
+    def __init__(self, type: str | device, index: int | None = None) -> None:
         if isinstance(type, device):
             type, index = type.type, type.index
         if not isinstance(type, str):
@@ -55,7 +55,7 @@ cpu = device("cpu")
 
 
 def parse_device(spec: Any) -> device:
-    """Turn ``'cpu'``, ``device`` or ``None`` into a usable device; ``'cuda'`` is not available yet."""
+    """Turn ``'cpu'``, a ``device`` or ``None`` into a device; ``'cuda'`` is not available yet."""
     if spec is None:
         return cpu
     if isinstance(spec, int):
@@ -70,5 +70,5 @@ def parse_device(spec: Any) -> device:
 
 
 def get_array_module(*arrays: Any):
-    """Return the array library (``numpy``) that owns ``arrays``; the one place to switch to CuPy."""
+    """The array library (``numpy``) that owns ``arrays``: the one place to switch to CuPy."""
     return numpy

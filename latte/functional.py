@@ -6,7 +6,8 @@ name (keeping its docstring), so there is one implementation of each op.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -123,9 +124,9 @@ def pad_constant(input: Tensor, pad: Sequence[int], value: float = 0.0) -> Tenso
     for i in range(len(pad) // 2):
         pairs[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     positive = tuple((builtins.max(lo, 0), builtins.max(hi, 0)) for lo, hi in pairs)
-    out = shape.ConstantPad.apply(input, positive, value) if any(
+    out = shape.ConstantPad.apply(input, positive, value) if builtins.any(
         lo or hi for lo, hi in positive) else input
-    if any(lo < 0 or hi < 0 for lo, hi in pairs):
+    if builtins.any(lo < 0 or hi < 0 for lo, hi in pairs):
         crop = tuple(slice(-builtins.min(lo, 0), out.shape[i] + builtins.min(hi, 0))
                      for i, (lo, hi) in enumerate(pairs))
         out = out[crop]

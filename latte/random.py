@@ -25,7 +25,7 @@ class Generator:
         self._seed = 67280421310721  # PyTorch's default seed
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         """Reset the generator so the same draws repeat."""
         seed = int(seed)
         if seed < 0:
@@ -50,7 +50,7 @@ class Generator:
         raw = json.dumps(state).encode()
         return Tensor(np.frombuffer(raw, dtype=np.uint8).copy())
 
-    def set_state(self, state: Any) -> "Generator":
+    def set_state(self, state: Any) -> Generator:
         """Restore a state from ``get_state``."""
         raw = bytes(np.asarray(getattr(state, "_data", state), dtype=np.uint8).tobytes())
         try:

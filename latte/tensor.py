@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import builtins
 import weakref
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -127,24 +128,24 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         return self._data.__array_interface__["data"][0]
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """The same memory, detached from the graph and not tracked by the version counter."""
         return Tensor(self._data)
 
     @data.setter
-    def data(self, value: "Tensor") -> None:
+    def data(self, value: Tensor) -> None:
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     @property
-    def mT(self) -> "Tensor":
+    def mT(self) -> Tensor:
         return self.transpose(-2, -1)
 
     @property
-    def H(self) -> "Tensor":
+    def H(self) -> Tensor:
         return self.T
 
     def _dim(self, dim: int) -> int:
@@ -164,18 +165,18 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         from latte.autograd.engine import backward
         backward(self, gradient, retain_graph, create_graph, inputs)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A tensor on the same memory with no history (shares the version counter)."""
         out = Tensor(self._data)
         out._vc = self._vc
         return out
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         self.grad_fn = None
         self.requires_grad = False
         return self
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables.")
         if requires_grad and self._data.dtype.kind != "f":
@@ -245,18 +246,18 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self._data if dtype is None else self._data.astype(dtype)
 
-    def clone(self, memory_format: Any = None) -> "Tensor":
+    def clone(self, memory_format: Any = None) -> Tensor:
         """A copy that stays in the graph (its gradient flows back to this tensor)."""
         from latte.ops.elementwise import Cast
         return Cast.apply(self, self._data.dtype) if self.requires_grad and _state.enabled \
             else Tensor(self._data.copy())
 
-    def contiguous(self, memory_format: Any = None) -> "Tensor":
+    def contiguous(self, memory_format: Any = None) -> Tensor:
         if self._data.flags.c_contiguous:
             return self
         return self.clone()
 
-    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)``: convert."""
         dtype = kwargs.get("dtype")
         device = kwargs.get("device")
@@ -273,7 +274,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         out = self if dtype is None else self._cast(dtypes.to_numpy_dtype(dtype))
         return out.clone() if copy and out is self else out
 
-    def _cast(self, np_dtype: Any) -> "Tensor":
+    def _cast(self, np_dtype: Any) -> Tensor:
         if self._data.dtype == np_dtype:
             return self
         from latte.ops.elementwise import Cast
@@ -284,47 +285,47 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
             return f"latte.{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
         return self.to(dtype)
 
-    def type_as(self, other: "Tensor") -> "Tensor":
+    def type_as(self, other: Tensor) -> Tensor:
         return self._cast(other._data.dtype)
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self._cast(np.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self._cast(np.float64)
 
-    def half(self) -> "Tensor":
+    def half(self) -> Tensor:
         return self._cast(np.float16)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self._cast(np.int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return self._cast(np.int32)
 
-    def short(self) -> "Tensor":
+    def short(self) -> Tensor:
         return self._cast(np.int16)
 
-    def char(self) -> "Tensor":
+    def char(self) -> Tensor:
         return self._cast(np.int8)
 
-    def byte(self) -> "Tensor":
+    def byte(self) -> Tensor:
         return self._cast(np.uint8)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self._cast(np.bool_)
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self
 
-    def cuda(self, device: Any = None) -> "Tensor":
+    def cuda(self, device: Any = None) -> Tensor:
         backend.parse_device("cuda")
         return self
 
-    def pin_memory(self) -> "Tensor":
+    def pin_memory(self) -> Tensor:
         return self
 
-    def share_memory_(self) -> "Tensor":
+    def share_memory_(self) -> Tensor:
         return self
 
     # --- Python protocol -----------------------------------------------------------------
@@ -333,7 +334,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __iter__(self) -> Iterator["Tensor"]:
+    def __iter__(self) -> Iterator[Tensor]:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
@@ -376,7 +377,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         # plain pickling (DataLoader workers, deepcopy) keeps data and the requires_grad flag
         return (_rebuild, (self._data, self.requires_grad))
 
-    def __deepcopy__(self, memo: dict) -> "Tensor":
+    def __deepcopy__(self, memo: dict) -> Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
                                "support the deepcopy protocol at the moment.")
@@ -387,39 +388,39 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         return out
 
     def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
-                   requires_grad: bool = False) -> "Tensor":
+                   requires_grad: bool = False) -> Tensor:
         np_dtype = self._data.dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
         data = data._data if isinstance(data, Tensor) else data
         return Tensor(np.array(data, dtype=np_dtype), requires_grad)
 
     def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> "Tensor":
+                  requires_grad: bool = False) -> Tensor:
         return self._new(np.zeros, size, dtype, requires_grad)
 
     def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False) -> "Tensor":
+                 requires_grad: bool = False) -> Tensor:
         return self._new(np.ones, size, dtype, requires_grad)
 
     def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> "Tensor":
+                  requires_grad: bool = False) -> Tensor:
         return self._new(np.empty, size, dtype, requires_grad)
 
     def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False) -> "Tensor":
+                 requires_grad: bool = False) -> Tensor:
         out = self._new(np.empty, (size,), dtype, requires_grad)
         out._data.fill(fill_value)
         return out
 
-    def _new(self, maker: Callable, size: tuple, dtype: Any, requires_grad: bool) -> "Tensor":
+    def _new(self, maker: Callable, size: tuple, dtype: Any, requires_grad: bool) -> Tensor:
         np_dtype = self._data.dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
         xp = self._xp()
         return Tensor(getattr(xp, maker.__name__)(_size_arg(size), dtype=np_dtype),
                       requires_grad)
 
-    def zeros_like(self) -> "Tensor":
+    def zeros_like(self) -> Tensor:
         return Tensor(self._xp().zeros_like(self._data))
 
-    def ones_like(self) -> "Tensor":
+    def ones_like(self) -> Tensor:
         return Tensor(self._xp().ones_like(self._data))
 
 

@@ -392,3 +392,19 @@ def test_backward_inputs_argument_limits_accumulation():
     w = latte.ones(2, requires_grad=True)
     (x * w).sum().backward(inputs=[x])
     assert x.grad is not None and w.grad is None
+
+
+def test_leaves_never_share_gradient_memory_through_views():
+    a = latte.ones(2, 2, requires_grad=True)
+    b = latte.ones(2, 2, requires_grad=True)
+    (a.reshape(4) + b.reshape(4)).sum().backward()
+    a.grad.zero_()
+    np.testing.assert_allclose(b.grad.numpy(), np.ones((2, 2)))
+
+
+def test_leaf_gradient_is_not_the_callers_tensor():
+    x = latte.ones(3, requires_grad=True)
+    upstream = latte.ones(3)
+    x.backward(upstream)
+    x.grad.mul_(5)
+    np.testing.assert_allclose(upstream.numpy(), np.ones(3))

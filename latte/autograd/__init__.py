@@ -3,9 +3,14 @@
 from latte.autograd import grad_mode
 from latte.autograd.engine import backward, grad
 from latte.autograd.function import Function, once_differentiable
+from latte.autograd.grad_mode import (
+                                      enable_grad,
+                                      inference_mode,
+                                      is_grad_enabled,
+                                      no_grad,
+                                      set_grad_enabled,
+)
 from latte.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from latte.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
-                                      set_grad_enabled)
 
 __all__ = ["Function", "backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError",
            "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",

@@ -7,7 +7,8 @@ accumulated into leaves' ``.grad`` or, for ``autograd.grad``, captured and retur
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from latte.autograd import function
 from latte.autograd.grad_mode import _state
@@ -94,7 +95,8 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
 
     buffers: dict = {}
     captured: dict = {}
-    handed_out: set = set()
+    # ids of the arrays behind leaf gradients; the root gradients belong to the caller
+    handed_out = {id(g._data if g._data.base is None else g._data.base) for g in root_grads}
 
     def deliver_leaf(leaf: Any, g: Any) -> None:
         if capture is not None:
@@ -122,9 +124,9 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
-            if grads is not None:
+            if grads is not None and (node._out_hooks or capture is not None):
                 grads = _apply_node_hooks(node, grads, capture, captured)
-            if grads is not None and any(g is not None for g in grads):
+            if grads is not None and (grads[0] is not None or any(g is not None for g in grads)):
                 if node._freed:
                     raise RuntimeError(function._FREED_MESSAGE)
                 results = _call_backward(node, grads)
@@ -139,7 +141,9 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                             if deps[fn] == 0:
                                 ready.append(fn)
                         continue
-                    g = _fit_gradient(g, shape, dtype, node)
+                    array = g._data
+                    if array.shape != shape or array.dtype != dtype:
+                        g = _fit_gradient(g, shape, dtype, node)
                     if fn is None:
                         deliver_leaf(leaf, g)
                     else:
@@ -180,7 +184,7 @@ def _apply_node_hooks(node: Any, grads: list, capture: dict | None, captured: di
 
 def _call_backward(node: Any, grads: list) -> tuple:
     Tensor = function.Tensor
-    if node.materialize_grads and any(g is None for g in grads):
+    if len(grads) > 1 and node.materialize_grads and any(g is None for g in grads):
         xp = next(g for g in grads if g is not None)._xp()
         grads = [g if g is not None else Tensor(xp.zeros(shape, dtype=dtype))
                  for g, (shape, dtype) in zip(grads, node._out_meta)]
@@ -196,7 +200,8 @@ def _call_backward(node: Any, grads: list) -> tuple:
                 f"function {type(node).__name__}Backward returned an incorrect number of "
                 f"gradients (expected {n_args}, got {len(results)})")
         results = results + (None,) * (n_args - len(results))
-    for r in results:
+    for edge in node._edges:
+        r = results[edge[0]]
         if r is not None and not isinstance(r, Tensor):
             raise TypeError(f"{type(node).__name__}.backward must return Tensors or None, got "
                             f"{type(r).__name__}")
@@ -213,11 +218,14 @@ def _accumulate(leaf: Any, g: Any, create_graph: bool, handed_out: set) -> None:
     if leaf.grad is None:
         if not create_graph:
             array = g._data
-            # an array already given to another leaf, or a view into another buffer, is copied:
+            owner = array if array.base is None else array.base
+            # memory already given to another leaf (or the caller's own gradient) is copied:
             # in-place updates of one .grad must never show in another
-            if id(array) in handed_out or array.base is not None or g.requires_grad:
+            # (a read-only array, e.g. a broadcast view, could not take later accumulation)
+            if id(owner) in handed_out or g.requires_grad or not array.flags.writeable:
                 g = function.Tensor(array.copy())
-            handed_out.add(id(g._data))
+                owner = g._data
+            handed_out.add(id(owner))
         leaf.grad = g
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + g

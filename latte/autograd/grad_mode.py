@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled"]
@@ -32,7 +33,7 @@ def is_inference_mode_enabled() -> bool:
 
 
 class _GradModeContext:
-    """Base: subclasses say which flag value they set; usable with ``with`` and as ``@decorator``."""
+    """Base: subclasses set ``_target``; usable with ``with`` and as ``@decorator``."""
 
     _target = True
 
@@ -53,7 +54,7 @@ class _GradModeContext:
     def _init_args(self) -> tuple:
         return ()
 
-    def clone(self) -> "_GradModeContext":
+    def clone(self) -> _GradModeContext:
         return self.__class__(*self._init_args())
 
 

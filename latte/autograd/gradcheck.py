@@ -1,12 +1,13 @@
 """Numerical gradient checking: compare autograd with central finite differences in float64."""
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from latte.autograd.engine import grad as autograd_grad
-from latte.autograd.grad_mode import no_grad
+from latte.autograd.grad_mode import enable_grad, no_grad
 
 __all__ = ["gradcheck", "GradcheckError", "numerical_jacobian"]
 
@@ -101,11 +102,13 @@ def gradgradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e
     differentiable = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
 
     def first_grad(*xs: Any) -> Any:
-        outs = _outputs(fn, xs)
-        total = sum((o * o).sum() for o in outs)
-        diff = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
-        return autograd_grad(total, diff, create_graph=True, allow_unused=True,
-                             materialize_grads=True)
+        # numerical_jacobian calls this under no_grad; the first gradient still needs a graph
+        with enable_grad():
+            outs = _outputs(fn, xs)
+            total = sum((o * o).sum() for o in outs)
+            diff = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+            return autograd_grad(total, diff, create_graph=True, allow_unused=True,
+                                 materialize_grads=True)
 
     del differentiable
     return gradcheck(first_grad, inputs, eps, atol, rtol)

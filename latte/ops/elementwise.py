@@ -5,8 +5,16 @@ the broadcast shape; the engine sums them back to each input's shape.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from latte.autograd.function import Op
 from latte.backend import get_array_module
+
+
+def _array(value: Any) -> Any:
+    """``value`` as an array: NumPy ufuncs return scalars for 0-d inputs, and an op that saves
+    its output must save the very array its output Tensor wraps (else double backward loses it)."""
+    return get_array_module(value).asarray(value)
 
 
 class Add(Op):
@@ -79,7 +87,7 @@ class Pow(Op):
     """``a ** b`` for two tensors; the gradient for ``b`` uses ``log(a)`` (0 where ``a == 0``)."""
 
     def forward(ctx, a, b):
-        out = a ** b
+        out = _array(a ** b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -96,7 +104,7 @@ class Pow(Op):
 
 class Exp(Op):
     def forward(ctx, a):
-        out = get_array_module(a).exp(a)
+        out = _array(get_array_module(a).exp(a))
         ctx.save_for_backward(out)
         return out
 
@@ -117,13 +125,29 @@ class Log(Op):
 
 class Sqrt(Op):
     def forward(ctx, a):
-        out = get_array_module(a).sqrt(a)
+        out = _array(get_array_module(a).sqrt(a))
         ctx.save_for_backward(out)
         return out
 
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         return grad / (out * 2.0)
+
+
+class NormRoot(Op):
+    """``s ** exponent`` for ``s >= 0`` (the root that ends a norm or std), whose gradient is 0
+    at ``s == 0`` instead of inf: PyTorch's convention for norms and std at the origin."""
+
+    def forward(ctx, s, exponent):
+        out = _array(s ** exponent)
+        ctx.save_for_backward(s, out)
+        ctx.exponent = exponent
+        return out
+
+    def backward(ctx, grad):
+        s, out = ctx.saved_tensors
+        # d(s^e)/ds = e * s^e / s, and out is exactly 0 where s is, so the quotient is 0 there
+        return grad * out * ctx.exponent / s.where(s != 0, 1.0), None
 
 
 class Abs(Op):
@@ -168,7 +192,7 @@ class Log1p(Op):
 
 class Expm1(Op):
     def forward(ctx, a):
-        out = get_array_module(a).expm1(a)
+        out = _array(get_array_module(a).expm1(a))
         ctx.save_for_backward(out)
         return out
 
@@ -179,7 +203,7 @@ class Expm1(Op):
 
 class Tanh(Op):
     def forward(ctx, a):
-        out = get_array_module(a).tanh(a)
+        out = _array(get_array_module(a).tanh(a))
         ctx.save_for_backward(out)
         return out
 
@@ -193,7 +217,7 @@ class Sigmoid(Op):
 
     def forward(ctx, a):
         xp = get_array_module(a)
-        out = xp.tanh(a * 0.5)
+        out = _array(xp.tanh(a * 0.5))
         out += 1
         out *= 0.5
         ctx.save_for_backward(out)
@@ -206,7 +230,7 @@ class Sigmoid(Op):
 
 class Relu(Op):
     def forward(ctx, a):
-        out = get_array_module(a).maximum(a, 0)
+        out = _array(get_array_module(a).maximum(a, 0))
         ctx.save_for_backward(out)
         return out
 

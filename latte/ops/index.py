@@ -7,22 +7,35 @@ from latte.autograd.function import Op
 from latte.backend import get_array_module
 
 
-def _is_basic(index: tuple) -> bool:
+def is_basic(index: tuple) -> bool:
     """True when ``index`` uses only ints, slices, None and Ellipsis (so ``a[index]`` is a view)."""
     return all(isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in index)
 
 
 class GetItem(Op):
-    """``a[index]``; a basic index gives a view, an advanced one a copy."""
+    """``a[index]`` for a basic index (ints, slices, None, ...): a view of ``a``."""
 
     is_view = True
 
     def forward(ctx, a, index):
         ctx.index, ctx.shape = index, a.shape
+        if Ellipsis not in index:
+            # ``a[0, ...]`` is a 0-d view where ``a[0]`` would be a detached NumPy scalar
+            index = index + (Ellipsis,)
         return a[index]
 
     def backward(ctx, grad):
         return IndexPutZeros.apply(grad, ctx.index, ctx.shape), None
+
+
+class GetItemCopy(GetItem):
+    """``a[index]`` for an advanced index (integer arrays, masks): a copy, not a view."""
+
+    is_view = False
+
+    def forward(ctx, a, index):
+        ctx.index, ctx.shape = index, a.shape
+        return a[index]
 
 
 class IndexPutZeros(Op):
@@ -32,7 +45,7 @@ class IndexPutZeros(Op):
         xp = get_array_module(values)
         ctx.index = index
         out = xp.zeros(shape, dtype=values.dtype)
-        if _is_basic(index if isinstance(index, tuple) else (index,)):
+        if is_basic(index if isinstance(index, tuple) else (index,)):
             out[index] = values
         else:
             xp.add.at(out, index, values)
@@ -69,13 +82,38 @@ class IndexPut(Op):
         return grad_a, None, grad_values
 
 
+class ViewPut(Op):
+    """``base`` with its view ``view_fn(base)`` replaced by ``values``, out of place: how an
+    in-place write through a view rewrites the base's history (PyTorch's ``CopySlices``)."""
+
+    def forward(ctx, base, values, view_fn):
+        from latte.tensor import Tensor
+        ctx.view_fn, ctx.shape = view_fn, base.shape
+        out = base.copy()
+        view_fn(Tensor(out))._data[...] = values
+        return out
+
+    def backward(ctx, grad):
+        from latte.tensor import Tensor
+        grad_base = grad_values = None
+        if ctx.needs_input_grad[0]:
+            keep = grad._xp().ones(ctx.shape, dtype=bool)
+            ctx.view_fn(Tensor(keep))._data[...] = False
+            grad_base = grad * Tensor(keep)
+        if ctx.needs_input_grad[1]:
+            grad_values = ctx.view_fn(grad)
+        return grad_base, grad_values, None
+
+
 class Gather(Op):
     """``out[i][j] = a[i][index[i][j]]`` along ``dim`` (``torch.gather``)."""
 
     def forward(ctx, a, dim, index):
         ctx.dim, ctx.shape = dim, a.shape
         ctx.save_for_backward(index)
-        return get_array_module(a).take_along_axis(a, index, axis=dim)
+        # as in PyTorch, index may be smaller than ``a`` in the other dims: use the leading block
+        block = tuple(slice(None) if i == dim else slice(0, s) for i, s in enumerate(index.shape))
+        return get_array_module(a).take_along_axis(a[block], index, axis=dim)
 
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors

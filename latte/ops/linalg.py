@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import string
-from typing import Any
 
 from latte.autograd.function import Op
 from latte.backend import get_array_module

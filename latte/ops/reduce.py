@@ -20,8 +20,9 @@ def normalize_dims(dim: Any, ndim: int) -> tuple:
         if not -rank <= d < rank:
             raise IndexError(f"Dimension out of range (expected to be in range of "
                              f"[{-rank}, {rank - 1}], but got {d})")
-        out.append(d % rank if ndim else 0)
-    return tuple(sorted(set(out)))
+        out.append(d % rank)
+    # a 0-d tensor accepts dim 0 / -1 as PyTorch does, but has no axis to reduce
+    return tuple(sorted(set(out))) if ndim else ()
 
 
 def _keep_shape(shape: tuple, dims: tuple) -> tuple:
@@ -188,12 +189,12 @@ class Cumprod(Op):
 
 
 class LogSoftmax(Op):
-    """``a - logsumexp(a)`` computed with the max subtracted, so it never overflows or hits log 0."""
+    """``a - logsumexp(a)``, computed with the max subtracted: never overflows or hits log 0."""
 
     def forward(ctx, a, dim):
         xp = get_array_module(a)
         shifted = a - xp.max(a, axis=dim, keepdims=True)
-        out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        out = xp.asarray(shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True)))
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -208,7 +209,7 @@ class Softmax(Op):
 
     def forward(ctx, a, dim):
         xp = get_array_module(a)
-        e = xp.exp(a - xp.max(a, axis=dim, keepdims=True))
+        e = xp.asarray(xp.exp(a - xp.max(a, axis=dim, keepdims=True)))
         e /= xp.sum(e, axis=dim, keepdims=True)
         ctx.save_for_backward(e)
         ctx.dim = dim

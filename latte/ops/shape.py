@@ -5,7 +5,8 @@ input's version counter (``is_view``) so an in-place write through either one is
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from latte.autograd.function import Op
 from latte.backend import get_array_module

@@ -1,1 +1,86 @@
-__all__: list = []
+"""Dropout: zero elements (or whole channels) with probability ``p`` in training, scaling the
+rest by ``1 / (1 - p)``; identity in evaluation. Masks come from Latte's RNG, so
+``latte.manual_seed`` makes them repeat."""
+from __future__ import annotations
+
+import numpy as np
+
+from latte import random
+from latte.tensor import Tensor
+
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+
+
+def _check_p(p: float) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _apply_mask(input: Tensor, mask_shape: tuple, p: float, inplace: bool) -> Tensor:
+    dtype = input._data.dtype if input._data.dtype.kind == "f" else np.dtype(np.float32)
+    if p == 1.0:
+        scaled = np.zeros(mask_shape, dtype=dtype)
+    else:
+        draw_dtype = np.float32 if dtype == np.float32 else np.float64
+        scaled = (random._rng(None).random(mask_shape, dtype=draw_dtype) >= p).astype(dtype)
+        scaled *= dtype.type(1.0 / (1.0 - p))
+    mask = Tensor(scaled)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the others by ``1 / (1 - p)``."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    return _apply_mask(input, tuple(input.shape), p, inplace)
+
+
+def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool,
+                     spatial: int, name: str) -> Tensor:
+    _check_p(p)
+    if input.dim() not in (spatial + 1, spatial + 2):
+        raise RuntimeError(f"{name}: expected {spatial + 1}D (C, *) or {spatial + 2}D (N, C, *) "
+                           f"input, got shape {tuple(input.shape)}")
+    if not training or p == 0.0:
+        return input
+    batched = input.dim() == spatial + 2
+    lead = tuple(input.shape[:2]) if batched else tuple(input.shape[:1])
+    return _apply_mask(input, lead + (1,) * spatial, p, inplace)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, L)`` (or ``(C, L)``) with probability ``p``."""
+    return _feature_dropout(input, p, training, inplace, 1, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, H, W)`` (or ``(C, H, W)``) with probability ``p``."""
+    return _feature_dropout(input, p, training, inplace, 2, "dropout2d")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, D, H, W)`` (or ``(C, D, H, W)``) with probability ``p``."""
+    return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: dropped values go to SELU's negative saturation and an affine
+    correction keeps mean and variance."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    alpha = -1.7580993408473766
+    keep = random._rng(None).random(tuple(input.shape)) >= p
+    a = (1.0 / ((1.0 - p) * (1.0 + p * alpha ** 2))) ** 0.5
+    b = -a * alpha * p
+    dtype = input._data.dtype
+    mask = Tensor((keep * a).astype(dtype))
+    shift = Tensor(((~keep) * (alpha * a) + b).astype(dtype))
+    out = input * mask + shift
+    return input.copy_(out) if inplace else out

@@ -1,1 +1,147 @@
-__all__: list = []
+"""Resizing: ``interpolate`` (nearest, nearest-exact, linear, bilinear, area) and ``upsample``.
+
+Each spatial dim is resized on its own (both modes are separable), gathering source rows with
+PyTorch's index formulas computed in the input's float precision, so outputs match exactly.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from latte.nn.functional.conv import _sizes
+from latte.ops.sampling import TakeSorted
+from latte.tensor import Tensor
+
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+_LINEAR = {"linear": 3, "bilinear": 4}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
+
+
+def _output_sizes(x: Tensor, size: Any, scale_factor: Any, recompute: bool | None) -> tuple:
+    """Output sizes and the scales the kernels use (None: derive from the sizes)."""
+    dims = x.ndim - 2
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined" if size is not None
+                         else "either size or scale_factor should be defined")
+    if size is not None:
+        sizes = [size] * dims if isinstance(size, int) else list(size)
+        if len(sizes) != dims:
+            raise ValueError(f"Input and output must have the same number of spatial "
+                             f"dimensions, but got input with spatial dimensions of "
+                             f"{list(x.shape[2:])} and output size of {sizes}. Please provide "
+                             f"input tensor in (N, C, d1, d2, ...,dK) format and output size in "
+                             f"(o1, o2, ...,oK) format.")
+        return tuple(int(s) for s in sizes), (None,) * dims
+    scales = [scale_factor] * dims if isinstance(scale_factor, (int, float)) \
+        else list(scale_factor)
+    if len(scales) != dims:
+        raise ValueError(f"Input and scale_factor must have the same number of spatial "
+                         f"dimensions, but got input with spatial dimensions of "
+                         f"{list(x.shape[2:])} and scale_factor of shape {scales}.")
+    sizes = tuple(math.floor(float(x.shape[2 + d]) * scales[d]) for d in range(dims))
+    return sizes, (None,) * dims if recompute else tuple(float(s) for s in scales)
+
+
+def _scale(xp: Any, dtype: Any, size: int, out: int, scale: float | None) -> Any:
+    """Source step per output step, as PyTorch computes it (``1/scale`` or ``in/out``)."""
+    return dtype.type(1.0 / scale) if scale is not None and scale > 0 else \
+        dtype.type(size) / dtype.type(out)
+
+
+def _nearest_index(xp: Any, size: int, out: int, scale: float | None, exact: bool) -> Any:
+    if not exact and out == size:
+        return xp.arange(out)
+    if not exact and out == 2 * size:
+        return xp.arange(out) >> 1
+    f32 = xp.dtype(xp.float32)  # PyTorch computes nearest indices in float32 for every dtype
+    dst = xp.arange(out, dtype=f32)
+    if exact:
+        dst = dst + f32.type(0.5)
+    src = xp.floor(dst * _scale(xp, f32, size, out, scale)).astype(xp.int64)
+    return xp.minimum(src, size - 1)
+
+
+def _linear_weights(xp: Any, dtype: Any, size: int, out: int, scale: float | None,
+                    align_corners: bool) -> tuple:
+    """Indices ``i0, i1`` and weights ``l0, l1`` with ``out[k] = l0 * x[i0] + l1 * x[i1]``."""
+    dst = xp.arange(out, dtype=dtype)
+    if align_corners:
+        step = dtype.type(size - 1) / dtype.type(out - 1) if out > 1 else dtype.type(0)
+        src = dst * step
+    else:
+        step = _scale(xp, dtype, size, out, scale)
+        src = xp.maximum((dst + dtype.type(0.5)) * step - dtype.type(0.5), dtype.type(0))
+    i0 = src.astype(xp.int64)
+    i1 = i0 + (i0 < size - 1)
+    l1 = xp.clip(src - i0, 0, 1).astype(dtype)
+    return i0, i1, (dtype.type(1) - l1).astype(dtype), l1
+
+
+def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
+                mode: str = "nearest", align_corners: bool | None = None,
+                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
+    """Resize (N, C, L) or (N, C, H, W) to ``size`` or by ``scale_factor``, as PyTorch.
+
+    ``'nearest'`` takes ``floor(dst * in / out)``; ``'bilinear'``/``'linear'`` interpolate
+    between the two nearest source pixels, with pixel centres aligned (``align_corners=False``,
+    the default) or the corner pixels aligned (``True``); ``'area'`` is adaptive average pooling.
+
+    Example::
+
+        >>> F.interpolate(latte.randn(1, 3, 8, 8), scale_factor=2, mode='bilinear').shape
+        latte.Size([1, 3, 16, 16])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"interpolate(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    if mode not in _MODES:
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported; Latte has "
+                                  f"{', '.join(_MODES)}")
+    if input.ndim not in (3, 4):
+        raise NotImplementedError(f"interpolate: expected a 3D (N, C, L) or 4D (N, C, H, W) "
+                                  f"input, got input of size {_sizes(input.shape)}")
+    if mode in _LINEAR and input.ndim != _LINEAR[mode]:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs "
+                                  f"{_LINEAR[mode]}D input")
+    if align_corners is not None and mode not in _LINEAR:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    sizes, scales = _output_sizes(input, size, scale_factor, recompute_scale_factor)
+    if min(sizes) <= 0:
+        raise ValueError(f"interpolate: output size must be positive, got {sizes}")
+    if mode == "area":
+        from latte.nn.functional.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+        return (adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d)(input, sizes)
+    xp = input._xp()
+    out = input
+    for d, (n_out, scale) in enumerate(zip(sizes, scales)):
+        axis, n_in = 2 + d, input.shape[2 + d]
+        if mode in _LINEAR:
+            dtype = xp.dtype(input._data.dtype)
+            i0, i1, l0, l1 = _linear_weights(xp, dtype, n_in, n_out, scale, bool(align_corners))
+            shape = (-1,) + (1,) * (input.ndim - 1 - axis)
+            out = (TakeSorted.apply(out, axis, i0) * Tensor(l0.reshape(shape))
+                   + TakeSorted.apply(out, axis, i1) * Tensor(l1.reshape(shape)))
+        elif n_out != n_in or mode == "nearest-exact":
+            out = TakeSorted.apply(out, axis, _nearest_index(xp, n_in, n_out, scale,
+                                                             mode == "nearest-exact"))
+    return out.clone() if out is input else out
+
+
+def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """Deprecated PyTorch name of ``interpolate``."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """``interpolate(..., mode='nearest')``."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """``interpolate(..., mode='bilinear', align_corners=True)``, as PyTorch's."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

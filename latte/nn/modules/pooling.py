@@ -1,1 +1,163 @@
-__all__: list = []
+"""Pooling layers: max, average and adaptive pooling in 1-D and 2-D (see ``F.max_pool2d``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from latte.nn.functional import pooling as F
+from latte.nn.modules.module import Module
+from latte.tensor import Tensor
+
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+
+
+def _check_rank(module: Module, input: Any, rank: int) -> None:
+    """Name the layer and the shape when the input is not (un)batched ``rank``-D."""
+    if not isinstance(input, Tensor) or input.ndim not in (rank - 1, rank):
+        got = f"input of shape {tuple(input.shape)}" if isinstance(input, Tensor) \
+            else type(input).__name__
+        raise RuntimeError(f"{module!r}: expected a {rank - 1}D (unbatched) or {rank}D "
+                           f"(batched) input, got {got}")
+
+
+class _MaxPoolNd(Module):
+    _rank = 4
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+    def forward(self, input: Tensor) -> Any:
+        _check_rank(self, input, self._rank)
+        fn = F.max_pool2d if self._rank == 4 else F.max_pool1d
+        return fn(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                  self.ceil_mode, self.return_indices)
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over (kh, kw) windows: (N, C, H, W) -> (N, C, Ho, Wo); stride defaults to kernel.
+
+    Example::
+
+        >>> nn.MaxPool2d(2)(latte.randn(64, 32, 28, 28)).shape
+        latte.Size([64, 32, 14, 14])
+    """
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max over windows of length k: (N, C, L) -> (N, C, Lo)."""
+
+    _rank = 3
+
+
+class AvgPool2d(Module):
+    """Mean over (kh, kw) windows: (N, C, H, W) -> (N, C, Ho, Wo), see ``F.avg_pool2d``.
+
+    Example: ``nn.AvgPool2d(2)(latte.randn(1, 3, 8, 8)).shape == (1, 3, 4, 4)``.
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input: Tensor) -> Tensor:
+        _check_rank(self, input, 4)
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+
+def _single(value: Any) -> tuple:
+    return (value,) if isinstance(value, int) else tuple(value)
+
+
+class AvgPool1d(Module):
+    """Mean over windows of length k: (N, C, L) -> (N, C, Lo)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+        super().__init__()
+        # PyTorch keeps these as 1-tuples here (and plain values in the 2-D layer)
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input: Tensor) -> Tensor:
+        _check_rank(self, input, 3)
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
+
+
+class _AdaptivePoolNd(Module):
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(_AdaptivePoolNd):
+    """Mean over adaptive windows to a fixed (oh, ow); ``AdaptiveAvgPool2d(1)`` is global
+    average pooling. Example: ``nn.AdaptiveAvgPool2d((5, 7))(latte.randn(1, 64, 8, 9))``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        _check_rank(self, input, 4)
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+
+class AdaptiveAvgPool1d(_AdaptivePoolNd):
+    """Mean over adaptive windows of (N, C, L) to (N, C, output_size)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        _check_rank(self, input, 3)
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveMaxPool2d(_AdaptivePoolNd):
+    """Max over adaptive windows to a fixed (oh, ow), optionally with indices."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor) -> Any:
+        _check_rank(self, input, 4)
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(_AdaptivePoolNd):
+    """Max over adaptive windows of (N, C, L) to (N, C, output_size), optionally with indices."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor) -> Any:
+        _check_rank(self, input, 3)
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)

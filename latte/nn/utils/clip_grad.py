@@ -1,0 +1,68 @@
+"""Gradient clipping: ``clip_grad_norm_`` and ``clip_grad_value_``, in place on ``.grad``."""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from latte.tensor import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grad_norm"]
+
+
+def _grads(parameters: Tensor | Iterable[Tensor]) -> list:
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p.grad for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: bool | None = None) -> Tensor:
+    """Scale all gradients together so their joint ``norm_type`` norm is at most ``max_norm``.
+
+    Returns the total norm before clipping (a 0-d tensor). ``norm_type`` may be ``inf``.
+
+    Example::
+
+        >>> loss.backward()
+        >>> total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    """
+    grads = _grads(parameters)
+    norm_type = float(norm_type)
+    if not grads:
+        return Tensor(np.array(0.0, dtype=np.float32))
+    dtype = grads[0]._data.dtype
+    if math.isinf(norm_type):
+        norms = [np.abs(g._data).max() if g._data.size else 0.0 for g in grads]
+        total = float(max(norms))
+    else:
+        total = float(sum(float((np.abs(g._data.astype(np.float64)) ** norm_type).sum())
+                          for g in grads) ** (1.0 / norm_type))
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
+                           f"`parameters` is non-finite, so it cannot be clipped. To disable "
+                           f"this error and scale the gradients by the non-finite norm anyway, "
+                           f"set `error_if_nonfinite=False`")
+    coef = max_norm / (total + 1e-6)
+    if coef < 1.0:  # PyTorch clamps the coefficient at 1: small gradients are left alone
+        for g in grads:
+            g._data *= np.asarray(coef, dtype=g._data.dtype)
+            g._vc[0] += 1
+    return Tensor(np.array(total, dtype=dtype))
+
+
+def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                   norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+    """Deprecated alias of :func:`clip_grad_norm_`."""
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite)
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clamp every gradient element to ``[-clip_value, clip_value]``, in place."""
+    clip_value = float(clip_value)
+    for g in _grads(parameters):
+        np.clip(g._data, -clip_value, clip_value, out=g._data)
+        g._vc[0] += 1

@@ -1,0 +1,240 @@
+"""Pooling primitives on channels-last arrays, one strided slice per kernel tap.
+
+A window reduction over a (kh, kw) kernel visits the input through kh*kw strided views of the
+padded NHWC array (see ``latte.ops.conv.tap_slices``), so the only Python loop is over kernel
+taps, never pixels or batch. Max pooling keeps only its input: the backward takes the maximum
+again and finds, tap by tap, where each window's first maximum sits (PyTorch's choice on ties),
+writing the gradient through the same views with masked products instead of ``add.at``. Outputs
+are NHWC arrays shown as NCHW views, like the convolutions'.
+
+The backward passes run on raw arrays (``once_differentiable``): pooling is piecewise linear, so
+its second derivative only routes gradients, and the kernels stay simple.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from latte.autograd.function import Op, once_differentiable
+from latte.backend import get_array_module
+from latte.ops.conv import nhwc_padded, tap_slices
+
+__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveMaxPool2d", "window_extra"]
+
+
+def window_extra(size: int, kernel: int, stride: int, pad: int, dilation: int, out: int) -> int:
+    """Rows past the padded input that the last (ceil-mode) window reaches, to pad with fill."""
+    return max(0, stride * (out - 1) + dilation * (kernel - 1) + 1 - (size + 2 * pad))
+
+
+def _padded(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
+            out_hw: tuple, fill: float) -> Any:
+    """``x`` as (N, H', W', C) with its padding; without padding a view in x's own layout.
+
+    Per-tap slices and elementwise passes run as fast on an NCHW array seen through an NHWC
+    view, so an unpadded input is never copied (the temporaries then follow its layout).
+    """
+    ph, pw = padding
+    extra = tuple(window_extra(x.shape[2 + d], kernel[d], stride[d], padding[d], dilation[d],
+                               out_hw[d]) for d in range(2))
+    if not (ph or pw or any(extra)):
+        return x.transpose(0, 2, 3, 1)
+    return nhwc_padded(x, (ph, ph, pw, pw), fill, extra)
+
+
+def _zeros(xp: Any, shape: tuple, dtype: Any, channels_first: bool) -> Any:
+    """Zeros of (N, H, W, C) ``shape``, laid out channels-last or (as a view) channels-first."""
+    if not channels_first:
+        return xp.zeros(shape, dtype)
+    n, h, w, c = shape
+    return xp.zeros((n, c, h, w), dtype).transpose(0, 2, 3, 1)
+
+
+def _lowest(xp: Any, dtype: Any) -> Any:
+    return -xp.inf if dtype.kind == "f" else xp.iinfo(dtype).min
+
+
+def _overlapping(kernel: tuple, stride: tuple, dilation: tuple) -> bool:
+    """Whether two windows can share an input element (then gradients must be added)."""
+    return any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+
+
+def _first_max_masks(a: Any, out: Any, kernel: tuple, stride: tuple, dilation: tuple,
+                     out_hw: tuple) -> Any:
+    """Yield ``(tap, mask, again)``: where tap ``t`` holds its window's first maximum.
+
+    Found again from the input and the output, so the forward pass stores no argmax. A NaN
+    maximum equals nothing: a second sweep (``again``) then matches the first NaN. One mask
+    buffer is reused for every tap.
+    """
+    xp = get_array_module(a)
+    mask = xp.empty_like(out, dtype=bool)
+    taken = xp.zeros_like(out, dtype=bool)
+    taps = [tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)
+            for t in range(kernel[0] * kernel[1])]
+    for t, index in enumerate(taps):
+        xp.equal(a[index], out, out=mask)
+        xp.greater(mask, taken, out=mask)  # and not already taken by an earlier tap
+        xp.logical_or(taken, mask, out=taken)
+        yield t, mask, False
+    if not taken.all():  # NaN windows: no tap equals NaN
+        for t, index in enumerate(taps):
+            xp.isnan(a[index], out=mask)
+            xp.greater(mask, taken, out=mask)
+            xp.logical_or(taken, mask, out=taken)
+            yield t, mask, True
+
+
+def _window_max(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
+                out_hw: tuple) -> tuple:
+    """The padded channels-last input and its (N, Ho, Wo, C) window maxima."""
+    xp = get_array_module(x)
+    a = _padded(x, kernel, stride, padding, dilation, out_hw, _lowest(xp, x.dtype))
+    out = a[tap_slices(0, 0, stride, dilation, out_hw)].copy(order="K")
+    for t in range(1, kernel[0] * kernel[1]):
+        xp.maximum(out, a[tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)],
+                   out=out)  # maximum() propagates NaN
+    return a, out
+
+
+class MaxPool2d(Op):
+    """Max over windows of x (N, C, H, W); with ``with_indices`` also the flat argmax in H*W."""
+
+    non_differentiable_outputs = (1,)
+
+    def forward(ctx, x, kernel, stride, padding, dilation, out_hw, with_indices):
+        xp = get_array_module(x)
+        a, out = _window_max(x, kernel, stride, padding, dilation, out_hw)
+        ctx.geometry = (kernel, stride, padding, dilation, out_hw)
+        # only the input is kept (as PyTorch keeps it), so the output may be changed in place
+        ctx.save_for_backward(x)
+        y = out.transpose(0, 3, 1, 2)
+        if not with_indices:
+            return y
+        arg = xp.zeros(out.shape, xp.int64)
+        for t, mask, _ in _first_max_masks(a, out, kernel, stride, dilation, out_hw):
+            arg[mask] = t
+        return y, _flat_indices(xp, arg, kernel, stride, padding, dilation, x.shape)
+
+    @once_differentiable
+    def backward(ctx, grad, *_):
+        from latte.tensor import Tensor
+        kernel, stride, padding, dilation, out_hw = ctx.geometry
+        x = ctx.saved_tensors[0]._data
+        xp = get_array_module(x)
+        a, out = _window_max(x, kernel, stride, padding, dilation, out_hw)
+        g = grad._data.transpose(0, 2, 3, 1)
+        dx = _zeros(xp, a.shape, g.dtype, not a.flags.c_contiguous)
+        overlapping = _overlapping(kernel, stride, dilation)
+        routed = xp.empty_like(out, dtype=g.dtype)
+        for t, mask, again in _first_max_masks(a, out, kernel, stride, dilation, out_hw):
+            view = dx[tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)]
+            if overlapping or again:
+                xp.multiply(g, mask, out=routed)
+                view += routed
+            else:  # disjoint windows: each tap's view is written exactly once
+                xp.multiply(g, mask, out=view)
+        ph, pw = padding
+        dx = dx[:, ph:ph + x.shape[2], pw:pw + x.shape[3]].transpose(0, 3, 1, 2)
+        return Tensor(dx), None, None, None, None, None, None
+
+
+def _flat_indices(xp: Any, arg: Any, kernel: tuple, stride: tuple, padding: tuple,
+                  dilation: tuple, shape: tuple) -> Any:
+    """PyTorch's pooling indices: ``h * W + w`` of each maximum in its input plane, NCHW."""
+    n, ho, wo, c = arg.shape
+    i, j = xp.divmod(arg.astype(xp.int64), kernel[1])
+    h = (xp.arange(ho) * stride[0] - padding[0])[:, None, None] + i * dilation[0]
+    w = (xp.arange(wo) * stride[1] - padding[1])[:, None] + j * dilation[1]
+    return xp.ascontiguousarray((h * shape[3] + w).transpose(0, 3, 1, 2))
+
+
+def avg_divisor(xp: Any, size: tuple, kernel: tuple, stride: tuple, padding: tuple,
+                out_hw: tuple, count_include_pad: bool, dtype: Any) -> Any:
+    """(Ho, Wo, 1) window sizes as PyTorch counts them (padding inside, ceil overhang not)."""
+    counts = []
+    for d in range(2):
+        start = xp.arange(out_hw[d]) * stride[d] - padding[d]
+        end = xp.minimum(start + kernel[d], size[d] + padding[d])
+        if not count_include_pad:
+            start, end = xp.maximum(start, 0), xp.minimum(end, size[d])
+        counts.append(end - start)
+    return (counts[0][:, None] * counts[1][None, :]).astype(dtype)[:, :, None]
+
+
+class AvgPool2d(Op):
+    """Mean over windows of x (N, C, H, W), zero padding, divided by ``divisor`` (Ho, Wo, 1)."""
+
+    def forward(ctx, x, kernel, stride, padding, out_hw, divisor):
+        a = _padded(x, kernel, stride, padding, (1, 1), out_hw, 0)
+        kh, kw = kernel
+        out = a[tap_slices(0, 0, stride, (1, 1), out_hw)].copy(order="K")
+        for t in range(1, kh * kw):
+            out += a[tap_slices(t // kw, t % kw, stride, (1, 1), out_hw)]
+        out /= divisor
+        ctx.geometry = (kernel, stride, padding, out_hw, a.shape, x.shape)
+        ctx.divisor, ctx.channels_first = divisor, not a.flags.c_contiguous
+        return out.transpose(0, 3, 1, 2)
+
+    @once_differentiable
+    def backward(ctx, grad):
+        from latte.tensor import Tensor
+        kernel, stride, padding, out_hw, padded_shape, shape = ctx.geometry
+        g = grad._data.transpose(0, 2, 3, 1) / ctx.divisor
+        xp = get_array_module(g)
+        dx = _zeros(xp, padded_shape, g.dtype, ctx.channels_first)
+        overlapping = _overlapping(kernel, stride, (1, 1))
+        for t in range(kernel[0] * kernel[1]):
+            view = dx[tap_slices(t // kernel[1], t % kernel[1], stride, (1, 1), out_hw)]
+            if overlapping:
+                view += g
+            else:
+                view[...] = g
+        ph, pw = padding
+        dx = dx[:, ph:ph + shape[2], pw:pw + shape[3]].transpose(0, 3, 1, 2)
+        return Tensor(dx), None, None, None, None, None
+
+
+def adaptive_ranges(xp: Any, size: int, out: int) -> tuple:
+    """PyTorch's adaptive windows ``[floor(i*size/out), ceil((i+1)*size/out))`` as arrays."""
+    i = xp.arange(out)
+    return (i * size) // out, ((i + 1) * size + out - 1) // out
+
+
+class AdaptiveMaxPool2d(Op):
+    """Max over PyTorch's adaptive windows of x (N, C, H, W); also the flat argmax indices."""
+
+    non_differentiable_outputs = (1,)
+
+    def forward(ctx, x, out_hw):
+        xp = get_array_module(x)
+        n, c, h, w = x.shape
+        rows, cols = [], []
+        for d, size in enumerate((h, w)):
+            start, end = adaptive_ranges(xp, size, out_hw[d])
+            k = int((end - start).max())
+            # windows shorter than the longest repeat their last element, which leaves the max
+            idx = xp.minimum(start[:, None] + xp.arange(k), end[:, None] - 1)
+            (rows if d == 0 else cols).append(idx)
+        ih, iw = rows[0][:, None, :, None], cols[0][None, :, None, :]
+        a = x.transpose(0, 2, 3, 1)
+        win = a[:, ih, iw, :]  # (N, oh, ow, kh, kw, C)
+        win = win.reshape(n, out_hw[0], out_hw[1], -1, c)
+        arg = win.argmax(axis=3)
+        out = xp.take_along_axis(win, arg[:, :, :, None, :], axis=3)[:, :, :, 0]
+        flat = (ih * w + iw).reshape(out_hw[0], out_hw[1], -1)
+        index = flat[xp.arange(out_hw[0])[:, None, None], xp.arange(out_hw[1])[None, :, None],
+                     arg]  # (N, oh, ow, C) flat positions in each H*W plane
+        index = xp.ascontiguousarray(index.transpose(0, 3, 1, 2))
+        ctx.index, ctx.shape = index, x.shape
+        return out.transpose(0, 3, 1, 2), index
+
+    @once_differentiable
+    def backward(ctx, grad, _):
+        from latte.tensor import Tensor
+        g = grad._data
+        xp = get_array_module(g)
+        n, c, h, w = ctx.shape
+        plane = (xp.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
+        # windows may overlap: bincount sums every contribution to the same input element
+        dx = xp.bincount((ctx.index + plane).ravel(), weights=g.ravel(), minlength=n * c * h * w)
+        return Tensor(dx.astype(g.dtype).reshape(ctx.shape)), None

@@ -1,0 +1,16 @@
+"""Optimizers (``latte.optim.SGD``, ``Adam``, ...) and learning-rate schedulers
+(``latte.optim.lr_scheduler``), with PyTorch's update rules and state_dict layout."""
+from latte.optim import lr_scheduler
+from latte.optim.adadelta import Adadelta
+from latte.optim.adagrad import Adagrad
+from latte.optim.adam import Adam
+from latte.optim.adamax import Adamax
+from latte.optim.adamw import AdamW
+from latte.optim.nadam import NAdam
+from latte.optim.optimizer import Optimizer
+from latte.optim.radam import RAdam
+from latte.optim.rmsprop import RMSprop
+from latte.optim.sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+           "NAdam", "RAdam", "lr_scheduler"]

@@ -1,0 +1,14 @@
+"""Image transforms with ``torchvision.transforms``' API (PIL images and CHW tensors/arrays).
+
+Example::
+
+    >>> from latte.vision import transforms as T
+    >>> train_tf = T.Compose([T.RandomCrop(28, padding=2), T.ToTensor(),
+    ...                       T.Normalize((0.1307,), (0.3081,))])
+"""
+from latte.vision.transforms import functional
+from latte.vision.transforms.functional import InterpolationMode
+from latte.vision.transforms.transforms import *  # noqa: F401,F403
+from latte.vision.transforms.transforms import __all__ as _all
+
+__all__ = ["functional", "InterpolationMode", *_all]

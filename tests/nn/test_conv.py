@@ -1,0 +1,314 @@
+"""Convolutions: F.conv1d/conv2d/conv_transpose1d/conv_transpose2d/unfold/fold and the layers.
+
+Values and gradients against PyTorch (float32), central-difference gradchecks in float64 (also of
+the double backward), module reprs, default initialisation and error messages.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import latte
+import latte.nn as nn
+import latte.nn.functional as F
+from latte.autograd import gradcheck
+
+RNG = np.random.default_rng(0)
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+
+
+def _randn(*shape, dtype=np.float32):
+    return RNG.standard_normal(shape).astype(dtype)
+
+
+def _parity(latte_fn, torch_fn, arrays, atol=1e-4, rtol=1e-4):
+    """Same inputs through Latte and PyTorch: outputs and every input's gradient agree."""
+    torch = pytest.importorskip("torch")
+    lt = [latte.tensor(a, requires_grad=True) for a in arrays]
+    tt = [torch.tensor(a, requires_grad=True) for a in arrays]
+    lo, to = latte_fn(*lt), torch_fn(*tt)
+    assert tuple(lo.shape) == tuple(to.shape)
+    np.testing.assert_allclose(lo.detach().numpy(), to.detach().numpy(), atol=atol, rtol=rtol)
+    g = _randn(*to.shape)
+    lo.backward(latte.tensor(g))
+    to.backward(torch.tensor(g))
+    for i, (a, b) in enumerate(zip(lt, tt)):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=atol, rtol=rtol,
+                                   err_msg=f"gradient of input {i}")
+
+
+CONV2D_CASES = [
+    # (input shape, weight shape, bias, kwargs)
+    ((2, 3, 7, 8), (4, 3, 3, 3), True, {}),
+    ((2, 3, 7, 8), (4, 3, 3, 3), True, {"padding": 1}),
+    ((1, 3, 9, 6), (5, 3, 2, 4), False, {"stride": 2, "padding": (1, 2)}),
+    ((2, 4, 9, 8), (6, 2, 3, 2), True,
+     {"stride": (2, 1), "padding": (1, 0), "dilation": (2, 1), "groups": 2}),
+    ((2, 4, 8, 8), (4, 1, 3, 3), True, {"padding": 1, "groups": 4}),          # depthwise
+    ((2, 4, 8, 8), (8, 1, 3, 3), False, {"padding": 1, "groups": 4}),         # multiplier 2
+    ((2, 3, 9, 7), (4, 3, 3, 3), True, {"padding": "same"}),
+    ((2, 3, 9, 7), (4, 3, 4, 2), True, {"padding": "same"}),                  # even: asymmetric
+    ((2, 3, 9, 7), (4, 3, 4, 3), False, {"padding": "same", "dilation": (1, 2)}),
+    ((2, 3, 9, 7), (4, 3, 3, 3), True, {"padding": "valid", "stride": 3}),
+    ((3, 2, 5, 5), (3, 2, 5, 5), True, {}),                                    # 1x1 output
+    ((2, 6, 6, 6), (6, 6, 1, 1), True, {"stride": 2}),                         # 1x1 kernel
+    ((2, 32, 14, 14), (64, 32, 3, 3), True, {"padding": 1}),
+]
+
+
+@pytest.mark.parametrize("xs,ws,bias,kwargs", CONV2D_CASES)
+def test_conv2d_matches_torch(xs, ws, bias, kwargs):
+    torch = pytest.importorskip("torch")
+    arrays = [_randn(*xs), _randn(*ws)] + ([_randn(ws[0])] if bias else [])
+    _parity(lambda *t: F.conv2d(*t, **kwargs),
+            lambda *t: torch.nn.functional.conv2d(*t, **kwargs), arrays)
+
+
+def test_conv2d_non_contiguous_input_and_unbatched():
+    torch = pytest.importorskip("torch")
+    x, w = _randn(2, 7, 3, 6), _randn(4, 3, 3, 3)
+    _parity(lambda a, b: F.conv2d(a.permute(0, 2, 1, 3), b, padding=1),
+            lambda a, b: torch.nn.functional.conv2d(a.permute(0, 2, 1, 3), b, padding=1),
+            [x, w])
+    _parity(lambda a, b: F.conv2d(a, b, stride=2),
+            lambda a, b: torch.nn.functional.conv2d(a, b, stride=2), [_randn(3, 7, 6), w])
+
+
+def test_conv_output_feeds_further_ops_correctly():
+    """The channels-last output (an NCHW view) behaves like any tensor downstream."""
+    torch = pytest.importorskip("torch")
+
+    def net(F_, x, w1, w2):
+        h = F_.conv2d(x, w1, padding=1).relu()
+        h = F_.max_pool2d(h, 2)
+        h = F_.conv2d(h, w2, padding=1)
+        return h.reshape(h.shape[0], -1)[:, :7] * 2
+
+    _parity(lambda *t: net(F, *t), lambda *t: net(torch.nn.functional, *t),
+            [_randn(2, 3, 8, 8), _randn(5, 3, 3, 3), _randn(4, 5, 3, 3)])
+
+
+@pytest.mark.parametrize("xs,ws,kwargs", [
+    ((2, 3, 11), (4, 3, 3), {"padding": 1}),
+    ((1, 4, 10), (6, 2, 4), {"stride": 2, "dilation": 2, "groups": 2}),
+    ((2, 3, 10), (4, 3, 4), {"padding": "same"}),
+    ((3, 9), (4, 3, 3), {}),
+])
+def test_conv1d_matches_torch(xs, ws, kwargs):
+    torch = pytest.importorskip("torch")
+    _parity(lambda x, w, b: F.conv1d(x, w, b, **kwargs),
+            lambda x, w, b: torch.nn.functional.conv1d(x, w, b, **kwargs),
+            [_randn(*xs), _randn(*ws), _randn(ws[0])])
+
+
+CONV_T_CASES = [
+    ((2, 4, 5, 6), (4, 3, 3, 3), {}),
+    ((2, 4, 5, 6), (4, 3, 3, 2), {"stride": 2, "padding": 1, "output_padding": 1}),
+    ((1, 4, 5, 6), (4, 2, 3, 3), {"stride": (1, 2), "padding": (0, 1),
+                                  "output_padding": (0, 1), "groups": 2}),
+    ((2, 4, 4, 5), (4, 1, 2, 3), {"stride": 2, "dilation": (2, 1), "groups": 4}),
+    ((2, 2, 3, 3), (2, 3, 3, 3), {"stride": 1, "dilation": 3, "output_padding": 2}),
+    ((2, 3, 7, 7), (3, 2, 2, 2), {"stride": 2}),
+]
+
+
+@pytest.mark.parametrize("xs,ws,kwargs", CONV_T_CASES)
+def test_conv_transpose2d_matches_torch(xs, ws, kwargs):
+    torch = pytest.importorskip("torch")
+    bias = _randn(ws[1] * kwargs.get("groups", 1))
+    _parity(lambda *t: F.conv_transpose2d(*t, **kwargs),
+            lambda *t: torch.nn.functional.conv_transpose2d(*t, **kwargs),
+            [_randn(*xs), _randn(*ws), bias])
+
+
+def test_conv_transpose1d_matches_torch():
+    torch = pytest.importorskip("torch")
+    kwargs = {"stride": 3, "padding": 1, "output_padding": 2}
+    _parity(lambda *t: F.conv_transpose1d(*t, **kwargs),
+            lambda *t: torch.nn.functional.conv_transpose1d(*t, **kwargs),
+            [_randn(2, 4, 6), _randn(4, 3, 4), _randn(3)])
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"kernel_size": 2},
+    {"kernel_size": (2, 3), "dilation": (1, 2), "padding": 1, "stride": (2, 1)},
+])
+def test_unfold_and_fold_match_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    _parity(lambda x: F.unfold(x, **kwargs), lambda x: torch.nn.functional.unfold(x, **kwargs),
+            [_randn(2, 3, 7, 6)])
+    blocks = torch.nn.functional.unfold(torch.zeros(2, 3, 7, 6), **kwargs).shape
+    _parity(lambda c: F.fold(c, (7, 6), **kwargs),
+            lambda c: torch.nn.functional.fold(c, (7, 6), **kwargs), [_randn(*blocks)])
+
+
+def _f64(*shape):
+    return latte.tensor(_randn(*shape, dtype=np.float64), requires_grad=True)
+
+
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(1, 2)),
+     [(2, 2, 5, 6), (3, 2, 2, 3), (3,)]),
+    (lambda x, w, b: F.conv2d(x, w, b, padding="same", groups=2), [(1, 4, 4, 5), (2, 2, 2, 3),
+                                                                   (2,)]),
+    (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1,
+                                        groups=2), [(2, 2, 3, 3), (2, 2, 3, 2), (4,)]),
+    (lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1), [(2, 2, 7), (3, 2, 3), (3,)]),
+    (lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2), [(1, 2, 4), (2, 3, 3), (3,)]),
+])
+def test_gradcheck_convolutions(fn, shapes):
+    assert gradcheck(fn, [_f64(*s) for s in shapes])
+
+
+def test_gradcheck_unfold_fold():
+    assert gradcheck(lambda x: F.unfold(x, 2, dilation=(2, 1), padding=1, stride=(1, 2)),
+                     [_f64(1, 2, 4, 5)])
+    assert gradcheck(lambda c: F.fold(c, (4, 5), 2, padding=1, stride=2), [_f64(1, 8, 9)])
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_double_backward_gradcheck(transposed):
+    """conv's backward is made of conv ops, so gradients of gradients are exact too."""
+    conv = F.conv_transpose2d if transposed else F.conv2d
+    kwargs = {"stride": 2, "padding": 1, "groups": 2}
+
+    def first_grads(x, w):
+        with latte.enable_grad():  # gradcheck evaluates under no_grad for its differences
+            y = conv(x, w, **kwargs)
+            return latte.autograd.grad((y * y).sum(), [x, w], create_graph=True)
+
+    x, w = _f64(1, 4, 4, 5), _f64(4, 2, 3, 2)
+    assert gradcheck(first_grads, [x, w])
+
+
+def test_double_backward_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    def penalty(ag, conv, x, w, b):
+        y = conv(x, w, b, stride=2, padding=1)
+        gx, gw = ag.grad((y.tanh()).sum(), [x, w], create_graph=True)
+        return (gx * gx).sum() + (gw * gw).sum() + y.sum()
+
+    arrays = [_randn(2, 3, 6, 5), _randn(4, 3, 3, 3), _randn(4)]
+    lt = [latte.tensor(a, requires_grad=True) for a in arrays]
+    tt = [torch.tensor(a, requires_grad=True) for a in arrays]
+    penalty(latte.autograd, F.conv2d, *lt).backward()
+    penalty(torch.autograd, torch.nn.functional.conv2d, *tt).backward()
+    for a, b in zip(lt, tt):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=1e-4, rtol=1e-4)
+
+
+# --- layers ---------------------------------------------------------------------------------------
+MODULE_CASES = [
+    ("Conv2d", (1, 32, 3), {"padding": 1}),
+    ("Conv2d", (4, 8, (3, 2)), {"stride": 2, "dilation": 2, "groups": 2, "bias": False}),
+    ("Conv2d", (3, 3, 4), {"padding": "same"}),
+    ("Conv2d", (3, 6, 3), {"padding": 1, "padding_mode": "reflect"}),
+    ("Conv2d", (3, 6, 3), {"padding": (2, 1), "padding_mode": "replicate"}),
+    ("Conv2d", (3, 6, 4), {"padding": "same", "padding_mode": "circular"}),
+    ("Conv1d", (16, 33, 3), {"stride": 2}),
+    ("Conv1d", (4, 4, 3), {"padding": 2, "padding_mode": "reflect", "groups": 4}),
+    ("ConvTranspose2d", (16, 8, 3), {"stride": 2, "output_padding": 1, "groups": 2}),
+    ("ConvTranspose2d", (4, 2, (2, 3)), {"padding": 1, "dilation": 2, "bias": False}),
+    ("ConvTranspose1d", (4, 6, 3), {"stride": 2}),
+]
+
+
+def _input_for(name, args):
+    return _randn(2, args[0], 9, 10) if name.endswith("2d") else _randn(2, args[0], 11)
+
+
+@pytest.mark.parametrize("name,args,kwargs", MODULE_CASES)
+def test_module_repr_state_and_forward_match_torch(name, args, kwargs):
+    torch = pytest.importorskip("torch")
+    ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for key, value in theirs.state_dict().items():
+        assert tuple(ours.state_dict()[key].shape) == tuple(value.shape)
+    ours.load_state_dict({k: latte.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    x = _input_for(name, args)
+    lx, tx = latte.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ly, ty = ours(lx), theirs(tx)
+    np.testing.assert_allclose(ly.detach().numpy(), ty.detach().numpy(), atol=1e-4, rtol=1e-4)
+    g = _randn(*ty.shape)
+    ly.backward(latte.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(lx.grad.numpy(), tx.grad.numpy(), atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), atol=1e-4,
+                               rtol=1e-4)
+    if theirs.bias is not None:
+        np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), atol=1e-4,
+                                   rtol=1e-4)
+
+
+def test_conv_transpose2d_output_size_argument():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.ConvTranspose2d(3, 2, 3, stride=2), torch.nn.ConvTranspose2d(3, 2, 3, 2)
+    ours.load_state_dict({k: latte.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    x = _randn(1, 3, 4, 4)
+    y = ours(latte.tensor(x), output_size=(10, 9))
+    np.testing.assert_allclose(y.detach().numpy(),
+                               theirs(torch.tensor(x), output_size=(10, 9)).detach().numpy(),
+                               atol=1e-5)
+    with pytest.raises(ValueError, match="valid sizes range from 9 to 10"):
+        ours(latte.tensor(x), output_size=(11, 9))
+
+
+@pytest.mark.parametrize("layer,fan_in", [
+    (lambda: nn.Conv2d(16, 32, 3), 16 * 9),
+    (lambda: nn.Conv2d(16, 32, (5, 3), groups=4), 4 * 15),
+    (lambda: nn.Conv1d(8, 4, 7), 8 * 7),
+    (lambda: nn.ConvTranspose2d(16, 32, 3), 32 * 9),
+])
+def test_default_init_bounds(layer, fan_in):
+    """kaiming_uniform_(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)); the bias too."""
+    latte.manual_seed(0)
+    m = layer()
+    bound = 1 / math.sqrt(fan_in)
+    for p in (m.weight, m.bias):
+        values = p.detach().numpy()
+        assert np.abs(values).max() <= bound + 1e-7
+    w = m.weight.detach().numpy()
+    assert np.abs(w).max() > 0.9 * bound  # spread over the whole interval, not a narrower one
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.1 * bound
+
+
+def test_module_errors_name_the_layer_and_shapes():
+    conv = nn.Conv2d(3, 16, 3)
+    with pytest.raises(RuntimeError, match=r"Conv2d\(3, 16, kernel_size=\(3, 3\), stride=\(1, "
+                                           r"1\)\): expected input with 3 channels, got input "
+                                           r"of shape \(8, 1, 28, 28\)"):
+        conv(latte.randn(8, 1, 28, 28))
+    with pytest.raises(RuntimeError, match=r"expected a 3D \(unbatched\) or 4D \(batched\) "
+                                           r"input, got input of shape \(28, 28\)"):
+        conv(latte.randn(28, 28))
+    with pytest.raises(RuntimeError, match="expected input with 2 channels"):
+        nn.Conv1d(2, 3, 3)(latte.randn(4, 5, 9))
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        nn.Conv2d(3, 6, 3, groups=2)
+    with pytest.raises(ValueError, match="not supported for strided convolutions"):
+        nn.Conv2d(3, 6, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv2d(3, 6, 3, padding_mode="mirror")
+
+
+def test_functional_errors():
+    x = latte.randn(2, 3, 8, 8)
+    with pytest.raises(RuntimeError, match=r"Given groups=1, weight of size \[4, 2, 3, 3\], "
+                                           r"expected input\[2, 3, 8, 8\] to have 2 channels, "
+                                           r"but got 3 channels instead"):
+        F.conv2d(x, latte.randn(4, 2, 3, 3))
+    with pytest.raises(RuntimeError, match="Expected 3D .unbatched. or 4D .batched. input to "
+                                           "conv2d, but got input of size: .2, 3, 8, 8, 1."):
+        F.conv2d(x.unsqueeze(-1), latte.randn(4, 3, 3, 3))
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input"):
+        F.conv2d(x, latte.randn(4, 3, 9, 9))
+    with pytest.raises(RuntimeError, match="not supported for strided convolutions"):
+        F.conv2d(x, latte.randn(4, 3, 3, 3), stride=2, padding="same")
+    with pytest.raises(RuntimeError, match="bias to be 1-dimensional with 4 elements"):
+        F.conv2d(x, latte.randn(4, 3, 3, 3), latte.randn(5))
+    with pytest.raises(RuntimeError, match="input type .float64. and weight type .float32."):
+        F.conv2d(x.double(), latte.randn(4, 3, 3, 3))
+    with pytest.raises(RuntimeError, match="output padding must be smaller than either stride"):
+        F.conv_transpose2d(x, latte.randn(3, 2, 3, 3), output_padding=1)

@@ -1,0 +1,665 @@
+"""One registry of differentiable ops with sample inputs, in the spirit of PyTorch's OpInfo.
+
+Each ``OpInfo`` has a ``fn(lib, *tensors, **kwargs)`` written once for both ``latte`` and
+``torch`` (``lib`` is the module), and a ``samples(rng)`` generator giving several inputs:
+scalars ``()``, broadcasting pairs, non-contiguous views and dims/keepdim variants, with
+values drawn from the op's domain (positive for log, well separated for max/sort...).
+
+A sample's arrays are the values the op sees. A sample's ``layouts`` say how the test builds a
+non-contiguous input: ``"T"`` stores the leaf transposed and hands the op ``leaf.T`` (a permuted
+view), ``"step"`` stores it with the last dim doubled and hands the op ``leaf[..., ::2]``.
+
+Adding a new op to every generic test (gradcheck, gradgradcheck, NumPy reference, PyTorch
+parity) is adding one entry to ``OPS``.
+"""
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Sample:
+    """Inputs for one call: ``arrays`` become differentiable tensors, ``kwargs`` pass through."""
+
+    arrays: tuple
+    kwargs: dict = field(default_factory=dict)
+    layouts: tuple = ()
+    desc: str = ""
+    torch_ok: bool = True  # False where PyTorch itself rejects the sample (see its desc)
+
+    def layout(self, i: int) -> str | None:
+        return self.layouts[i] if i < len(self.layouts) else None
+
+    def __repr__(self) -> str:
+        shapes = ",".join(
+            f"{tuple(a.shape)}{'/' + self.layout(i) if self.layout(i) else ''}"
+            for i, a in enumerate(self.arrays))
+        extra = ",".join(f"{k}={v!r}" for k, v in self.kwargs.items()
+                         if not isinstance(v, np.ndarray))
+        return "-".join(p for p in (self.desc, shapes, extra) if p)
+
+
+@dataclass
+class OpInfo:
+    """An op under test.
+
+    ``ref``: True when ``fn`` also runs with ``lib=numpy`` (a NumPy reference), or a callable
+    ``ref(*arrays, **kwargs)`` computing the expected forward with NumPy.
+    ``gradgrad``: also check second derivatives; ``gradcheck=False`` for samples where finite
+    differences are meaningless (ties), left to the PyTorch parity test. ``int_ok``: parity
+    also runs on int64 inputs (forward only, dtype compared). ``rtol32``/``atol32``: float32
+    parity tolerances.
+    """
+
+    name: str
+    fn: Callable
+    samples: Callable
+    ref: Any = None
+    gradgrad: bool = False
+    int_ok: bool = False
+    rtol32: float = 1e-5
+    atol32: float = 1e-6
+    gradcheck: bool = True
+
+    def sample_inputs(self) -> list:
+        return self.samples(np.random.default_rng(zlib.crc32(self.name.encode())))
+
+
+# --- value domains ------------------------------------------------------------------------------
+def make(rng: np.random.Generator, shape: tuple, domain: str = "real") -> np.ndarray:
+    """Random float64 values of ``shape`` from a domain where the op is smooth."""
+    shape = tuple(shape)
+    if domain == "real":
+        return rng.uniform(-2.0, 2.0, shape)
+    if domain == "nonzero":  # away from the kink of abs/relu/sign and the pole of 1/x
+        return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.3, 2.0, shape)
+    if domain == "pos":
+        return rng.uniform(0.5, 2.0, shape)
+    if domain == "unit":
+        return rng.uniform(-0.8, 0.8, shape)
+    if domain == "distinct":  # no two values within 0.3: no ties for max/sort/median
+        n = int(np.prod(shape, dtype=np.int64))
+        values = (rng.permutation(n) - n / 2.0) * 0.37 + rng.uniform(-0.05, 0.05, n)
+        return values.reshape(shape)
+    raise ValueError(f"unknown domain {domain!r}")
+
+
+def S(*arrays: np.ndarray, layouts: tuple = (), desc: str = "", torch_ok: bool = True,
+      **kwargs: Any) -> Sample:
+    return Sample(tuple(arrays), kwargs, tuple(layouts), desc, torch_ok)
+
+
+def unary(domain: str = "real", **kwargs: Any) -> Callable:
+    """Scalars, 1-D, 2-D and two non-contiguous views."""
+    def gen(rng: np.random.Generator) -> list:
+        return [S(make(rng, (), domain), **kwargs),
+                S(make(rng, (4,), domain), **kwargs),
+                S(make(rng, (2, 3), domain), **kwargs),
+                S(make(rng, (2, 3), domain), layouts=("T",), **kwargs),
+                S(make(rng, (2, 3), domain), layouts=("step",), **kwargs)]
+    return gen
+
+
+def binary(da: str = "real", db: str = "real") -> Callable:
+    """Same shapes, broadcasting pairs (including 0-d) and non-contiguous operands."""
+    def gen(rng: np.random.Generator) -> list:
+        pairs = [((2, 3), (2, 3), ()), ((3, 1), (4,), ()), ((), (2, 3), ()),
+                 ((2, 3), (), ()), ((2, 1, 3), (4, 1), ()), ((2, 3), (2, 3), ("T", "step"))]
+        return [S(make(rng, a, da), make(rng, b, db), layouts=lay) for a, b, lay in pairs]
+    return gen
+
+
+def shaped(*specs: Any) -> Callable:
+    """Explicit samples: each spec is ``(shapes, domain, kwargs)`` or ``(shapes, domain, kwargs,
+    layouts)``; ``shapes`` is a list of input shapes."""
+    def gen(rng: np.random.Generator) -> list:
+        out = []
+        for spec in specs:
+            shapes, domain, kwargs = spec[:3]
+            layouts = spec[3] if len(spec) > 3 else ()
+            out.append(S(*(make(rng, s, domain) for s in shapes), layouts=layouts, **kwargs))
+        return out
+    return gen
+
+
+def reduction(domain: str = "real", dims: tuple = (None, 1, -1, (0, 1)),
+              extra: tuple = ({},), scalar_dims: tuple = (None, 0)) -> Callable:
+    """A (2, 3) input over several ``dim``/``keepdim`` choices, 0-d inputs and a strided one."""
+    def gen(rng: np.random.Generator) -> list:
+        out = []
+        for kw in extra:
+            for d in dims:
+                for keep in (False, True):
+                    kwargs = dict(kw) if d is None and not keep else dict(kw, dim=d, keepdim=keep)
+                    if d is None and keep:
+                        continue
+                    out.append(S(make(rng, (2, 3), domain), **kwargs))
+            out.append(S(make(rng, (3, 4), domain), layouts=("T",), **dict(kw, dim=0)))
+        for d in scalar_dims:
+            kwargs = dict(extra[0]) if d is None else dict(extra[0], dim=d)
+            out.append(S(make(rng, (), domain), **kwargs))
+        return out
+    return gen
+
+
+def _index(rng: np.random.Generator, shape: tuple, high: int, unique_dim: int | None = None,
+           ) -> np.ndarray:
+    """An int64 index array; with ``unique_dim`` no value repeats along that dim."""
+    if unique_dim is None:
+        return rng.integers(0, high, shape).astype(np.int64)
+    moved = list(shape)
+    n = moved.pop(unique_dim)
+    rows = [rng.permutation(high)[:n] for _ in range(int(np.prod(moved, dtype=np.int64)))]
+    arr = np.array(rows, dtype=np.int64).reshape(moved + [n])
+    return np.moveaxis(arr, -1, unique_dim).copy()
+
+
+# --- helpers for ops spelled differently in the two libraries --------------------------------
+def _pad(lib: Any, x: Any, pad: tuple, value: float = 0.0) -> Any:
+    if lib.__name__ == "torch":
+        return lib.nn.functional.pad(x, pad, value=value)
+    return lib.functional.pad_constant(x, pad, value)
+
+
+def _t(lib: Any, array: np.ndarray) -> Any:
+    """A non-differentiable tensor (index, mask) from a NumPy array."""
+    return lib.tensor(array)
+
+
+# --- the registry -------------------------------------------------------------------------------
+def _getitem_samples(rng: np.random.Generator) -> list:
+    x = lambda *s: make(rng, s)  # noqa: E731
+    return [
+        S(x(3, 4), key=(1,), desc="int"),
+        S(x(3, 4), key=(slice(1, None), slice(None, None, 2)), desc="slices"),
+        S(x(3, 4), key=(None, Ellipsis, -1), desc="none-ellipsis"),
+        S(x(2, 3, 4), key=(Ellipsis, slice(0, 2)), desc="ellipsis"),
+        S(x(3, 4), key=(-1, -2), desc="ints"),
+        S(x(4, 3), key=(slice(None), 1), layouts=("T",), desc="T"),
+        S(x(3, 4), key=(rng.uniform(size=(3, 4)) > 0.5,), desc="mask"),
+        S(x(3, 4), key=(np.array([True, False, True]),), desc="rowmask"),
+        S(x(3, 4), key=(np.array([0, 2, 0]),), desc="intarray-repeat"),
+        S(x(3, 4), key=(slice(None), np.array([3, 0])), desc="slice-intarray"),
+        S(x(3, 4), key=(np.array([0, 1, 2]), np.array([1, 3, 1])), desc="two-intarrays"),
+        S(x(3, 4), key=(np.array([[0, 1], [2, 2]]),), desc="2d-intarray"),
+    ]
+
+
+def _getitem(lib: Any, x: Any, key: tuple) -> Any:
+    key = tuple(_t(lib, k) if isinstance(k, np.ndarray) else k for k in key)
+    return x[key]
+
+
+def _gather_samples(rng: np.random.Generator) -> list:
+    return [S(make(rng, (3, 4)), dim=1, index=_index(rng, (3, 5), 4)),
+            S(make(rng, (3, 4)), dim=0, index=_index(rng, (2, 4), 3)),
+            S(make(rng, (3, 4)), dim=-1, index=_index(rng, (3, 2), 4), layouts=("T",)),
+            S(make(rng, (5,)), dim=0, index=_index(rng, (3,), 5))]
+
+
+def _scatter_samples(rng: np.random.Generator) -> list:
+    # scatter's result is undefined for repeated indices, so they never repeat along dim
+    return [S(make(rng, (3, 4)), make(rng, (3, 2)), dim=1, index=_index(rng, (3, 2), 4, 1)),
+            S(make(rng, (3, 4)), make(rng, (2, 4)), dim=0, index=_index(rng, (2, 4), 3, 0)),
+            # PyTorch's own scatter backward fails when src is larger than index
+            S(make(rng, (3, 4)), make(rng, (3, 3)), dim=1, index=_index(rng, (2, 2), 4, 1),
+              desc="src-larger", torch_ok=False)]
+
+
+def _scatter_add_samples(rng: np.random.Generator) -> list:
+    return [S(make(rng, (3, 4)), make(rng, (3, 5)), dim=1, index=_index(rng, (3, 5), 4)),
+            S(make(rng, (3, 4)), make(rng, (4, 4)), dim=0, index=_index(rng, (4, 4), 3)),
+            S(make(rng, (4,)), make(rng, (6,)), dim=0, index=_index(rng, (6,), 4))]
+
+
+def _where_samples(rng: np.random.Generator) -> list:
+    return [S(make(rng, (2, 3)), make(rng, (2, 3)), cond=rng.uniform(size=(2, 3)) > 0.5),
+            S(make(rng, (3, 1)), make(rng, (4,)), cond=rng.uniform(size=(4,)) > 0.5),
+            S(make(rng, ()), make(rng, (2, 3)), cond=rng.uniform(size=(2, 1)) > 0.5),
+            S(make(rng, (2, 3)), make(rng, (2, 3)), cond=rng.uniform(size=(2, 3)) > 0.5,
+              layouts=("T", "step"))]
+
+
+def _prod_samples(rng: np.random.Generator) -> list:
+    def zeros(shape: tuple, at: list) -> np.ndarray:
+        a = make(rng, shape, "nonzero")
+        for i in at:
+            a.reshape(-1)[i] = 0.0
+        return a
+    return [S(make(rng, (2, 3), "nonzero")),
+            S(make(rng, (2, 3), "nonzero"), dim=1),
+            S(make(rng, (2, 3), "nonzero"), dim=0, keepdim=True),
+            S(make(rng, ()), desc="0d"),
+            S(zeros((2, 3), [1]), desc="one-zero"),
+            S(zeros((2, 3), [1]), dim=1, desc="one-zero"),
+            S(zeros((2, 3), [0, 4]), desc="two-zeros"),
+            S(zeros((2, 3), [0, 2]), dim=1, desc="two-zeros-row"),
+            S(make(rng, (3, 2), "nonzero"), dim=0, layouts=("T",))]
+
+
+def _cumprod_samples(rng: np.random.Generator) -> list:
+    a = make(rng, (2, 4), "nonzero")
+    a[0, 1] = 0.0
+    a[1, 2] = 0.0
+    b = make(rng, (5,), "nonzero")
+    b[[1, 3]] = 0.0
+    return [S(make(rng, (2, 3), "nonzero"), dim=1), S(make(rng, (2, 3), "nonzero"), dim=0),
+            S(a, dim=1, desc="zeros"), S(b, dim=0, desc="two-zeros"), S(make(rng, ()), dim=0),
+            S(make(rng, (2, 3), "nonzero"), dim=-1, layouts=("T",))]
+
+
+def _clamp_tensor_samples(rng: np.random.Generator) -> list:
+    lo = lambda *s: rng.uniform(-1.0, -0.2, s)  # noqa: E731
+    hi = lambda *s: rng.uniform(0.2, 1.0, s)  # noqa: E731
+    return [S(make(rng, (2, 3)), lo(2, 3), hi(2, 3)),
+            S(make(rng, (3, 4)), lo(4), hi(3, 1)),
+            S(make(rng, (2, 3)), lo(), hi(3), layouts=("T",))]
+
+
+def _masked_fill_samples(rng: np.random.Generator) -> list:
+    return [S(make(rng, (2, 3)), mask=rng.uniform(size=(2, 3)) > 0.5, value=-1.5),
+            S(make(rng, (3, 4)), mask=rng.uniform(size=(4,)) > 0.5, value=2.0),
+            S(make(rng, (2, 3)), mask=rng.uniform(size=(2, 3)) > 0.5, value=0.0,
+              layouts=("T",))]
+
+
+def _index_select_samples(rng: np.random.Generator) -> list:
+    return [S(make(rng, (3, 4)), dim=0, index=np.array([2, 0, 2])),
+            S(make(rng, (3, 4)), dim=1, index=np.array([3, 1])),
+            S(make(rng, (5,)), dim=0, index=np.array([4, 4, 0, 1])),
+            S(make(rng, (3, 4)), dim=-1, index=np.array([0, 0, 3]), layouts=("T",))]
+
+
+def _split_samples(rng: np.random.Generator) -> list:
+    return [S(make(rng, (5, 2)), size=2, dim=0), S(make(rng, (2, 6)), size=[1, 3, 2], dim=1),
+            S(make(rng, (3, 4)), size=2, dim=-1, layouts=("T",))]
+
+
+def _norm_samples(rng: np.random.Generator) -> list:
+    out = []
+    for p in (2, 1, float("inf"), "fro", 3.0):
+        out.append(S(make(rng, (2, 3), "distinct"), p=p))
+        out.append(S(make(rng, (2, 3), "distinct"), p=p, dim=1))
+        out.append(S(make(rng, (2, 3), "distinct"), p=p, dim=0, keepdim=True))
+    out.append(S(make(rng, (3, 2), "distinct"), p=2, dim=-1, layouts=("T",)))
+    with_zero_row = make(rng, (2, 3), "distinct")
+    with_zero_row[0] = 0.0  # gradient 0 at a zero norm, as PyTorch
+    out += [S(with_zero_row, p=2, dim=1, desc="zero-row"),
+            S(with_zero_row, p=3.0, dim=1, desc="zero-row"), S(np.zeros(3), p=2, desc="zero")]
+    return out
+
+
+def _norm(lib: Any, x: Any, p: Any, **kw: Any) -> Any:
+    if p == "fro" and "dim" in kw:  # torch only accepts 'fro' over two dims or all
+        p = 2
+    return x.norm(p, **kw)
+
+
+def _einsum_samples(rng: np.random.Generator) -> list:
+    m = lambda *s: make(rng, s)  # noqa: E731
+    return [S(m(2, 3), m(3, 4), eq="ij,jk->ik"),
+            S(m(2, 2, 3), m(2, 3, 4), eq="bij,bjk->bik"),
+            S(m(3), m(3), eq="i,i->"),
+            S(m(2, 3), m(4), eq="ij,k->ijk"),
+            S(m(2, 3, 4), m(4, 3), eq="...ij,ji->...i"),
+            S(m(2, 3), m(3, 2), eq="ij,jk", desc="implicit"),
+            S(m(2, 3), m(3, 4), eq="ij,jk->ik", layouts=("T", "step"))]
+
+
+def _matmul_samples(rng: np.random.Generator) -> list:
+    m = lambda *s: make(rng, s)  # noqa: E731
+    return [S(m(3), m(3), desc="1d-1d"), S(m(2, 3), m(3), desc="2d-1d"),
+            S(m(3), m(3, 4), desc="1d-2d"), S(m(2, 3), m(3, 4), desc="2d-2d"),
+            S(m(2, 2, 3), m(2, 3, 4), desc="batched"),
+            S(m(2, 1, 2, 3), m(3, 3, 2), desc="broadcast-batch"),
+            S(m(3), m(2, 3, 2), desc="1d-3d"), S(m(2, 2, 3), m(3), desc="3d-1d"),
+            S(m(2, 3), m(3, 4), layouts=("T", "step"), desc="noncontig")]
+
+
+def _cat_samples(rng: np.random.Generator) -> list:
+    m = lambda *s: make(rng, s)  # noqa: E731
+    return [S(m(2, 3), m(1, 3), dim=0), S(m(2, 3), m(2, 1), m(2, 2), dim=1),
+            S(m(2, 3), m(2, 3), dim=-1, layouts=("T", "step")), S(m(4), m(2), dim=0)]
+
+
+def _stack_samples(rng: np.random.Generator) -> list:
+    m = lambda *s: make(rng, s)  # noqa: E731
+    return [S(m(2, 3), m(2, 3), dim=0), S(m(2, 3), m(2, 3), m(2, 3), dim=2),
+            S(m(), m(), dim=0), S(m(2, 3), m(2, 3), dim=-2, layouts=("T", None))]
+
+
+def _pad_samples(rng: np.random.Generator) -> list:
+    return [S(make(rng, (2, 3)), pad=(1, 2)), S(make(rng, (2, 3)), pad=(1, 0, 0, 2), value=1.5),
+            S(make(rng, (2, 3, 4)), pad=(0, 1, 2, 1)),
+            S(make(rng, (3, 4)), pad=(-1, 2, 1, -1), desc="crop"),
+            S(make(rng, (2, 3)), pad=(2, 1), layouts=("T",))]
+
+
+def _kth_samples(rng: np.random.Generator) -> list:
+    d = lambda *s: make(rng, s, "distinct")  # noqa: E731
+    return [S(d(2, 5), k=2, dim=1), S(d(4, 3), k=4, dim=0, keepdim=True), S(d(5,), k=1),
+            S(d(5, 2), k=3, dim=0, layouts=("T",))]
+
+
+def _median_samples(rng: np.random.Generator) -> list:
+    d = lambda *s: make(rng, s, "distinct")  # noqa: E731
+    return [S(d(2, 5)), S(d(2, 5), dim=1), S(d(4, 3), dim=0, keepdim=True), S(d(2, 4), dim=-1)]
+
+
+def _topk_samples(rng: np.random.Generator) -> list:
+    d = lambda *s: make(rng, s, "distinct")  # noqa: E731
+    return [S(d(2, 5), k=2), S(d(4, 3), k=3, dim=0), S(d(5,), k=2, largest=False),
+            S(d(3, 4), k=1, dim=0, layouts=("T",))]
+
+
+def _sort_samples(rng: np.random.Generator) -> list:
+    d = lambda *s: make(rng, s, "distinct")  # noqa: E731
+    return [S(d(2, 5)), S(d(4, 3), dim=0), S(d(5,), descending=True),
+            S(d(3, 4), dim=0, descending=True, layouts=("T",))]
+
+
+def _diag_samples(rng: np.random.Generator) -> list:
+    m = lambda *s: make(rng, s)  # noqa: E731
+    return [S(m(3, 3)), S(m(3, 4), offset=1), S(m(4, 3), offset=-2),
+            S(m(2, 3, 3), dim1=1, dim2=2), S(m(3, 4), offset=0, layouts=("T",))]
+
+
+r = unary
+OPS: list[OpInfo] = [
+    # --- arithmetic ------------------------------------------------------------------------
+    OpInfo("add", lambda lib, x, y: x + y, binary(), ref=True, gradgrad=True, int_ok=True),
+    OpInfo("add_alpha", lambda lib, x, y: lib.add(x, y, alpha=2.5), binary()),
+    OpInfo("add_scalar", lambda lib, x: x + 1.5, r(), ref=True, int_ok=True),
+    OpInfo("radd_scalar", lambda lib, x: 1.5 + x, r(), ref=True, int_ok=True),
+    OpInfo("sub", lambda lib, x, y: x - y, binary(), ref=True, int_ok=True),
+    OpInfo("rsub_scalar", lambda lib, x: 2 - x, r(), ref=True, int_ok=True),
+    OpInfo("mul", lambda lib, x, y: x * y, binary(), ref=True, gradgrad=True, int_ok=True),
+    OpInfo("rmul_scalar", lambda lib, x: 3 * x, r(), ref=True, int_ok=True),
+    OpInfo("div", lambda lib, x, y: x / y, binary("real", "nonzero"), ref=True, gradgrad=True),
+    OpInfo("div_scalar", lambda lib, x: x / 4.0, r(), ref=True, int_ok=True),
+    OpInfo("rdiv_scalar", lambda lib, x: 2.0 / x, r("nonzero"), ref=True, gradgrad=True),
+    OpInfo("neg", lambda lib, x: -x, r(), ref=True, int_ok=True),
+    OpInfo("pow_int", lambda lib, x: x ** 3, r(), ref=True, gradgrad=True, int_ok=True),
+    OpInfo("pow_square", lambda lib, x: x ** 2, r(), ref=True, gradgrad=True),
+    OpInfo("pow_frac", lambda lib, x: x ** 2.5, r("pos"), ref=True, gradgrad=True),
+    OpInfo("pow_neg", lambda lib, x: x ** -1.5, r("pos"), ref=True),
+    OpInfo("pow_zero", lambda lib, x: x ** 0, r(), ref=True),
+    OpInfo("rpow", lambda lib, x: 2.0 ** x, r(), ref=True, gradgrad=True),
+    OpInfo("pow_tensor", lambda lib, x, y: x ** y, binary("pos", "real"), ref=True,
+           gradgrad=True),
+    OpInfo("pow_method", lambda lib, x, y: lib.pow(x, y), binary("pos", "real")),
+    # --- matrix products -------------------------------------------------------------------
+    OpInfo("matmul", lambda lib, x, y: x @ y, _matmul_samples, ref=True, gradgrad=True,
+           int_ok=True),
+    OpInfo("mm", lambda lib, x, y: lib.mm(x, y),
+           shaped(([(2, 3), (3, 4)], "real", {}), ([(2, 3), (3, 4)], "real", {}, ("T",)))),
+    OpInfo("bmm", lambda lib, x, y: lib.bmm(x, y), shaped(([(2, 2, 3), (2, 3, 4)], "real", {}))),
+    OpInfo("einsum", lambda lib, *xs, eq: lib.einsum(eq, *xs), _einsum_samples,
+           ref=lambda *xs, eq: np.einsum(eq, *xs)),
+    OpInfo("mv", lambda lib, x, v: lib.mv(x, v), shaped(([(2, 3), (3,)], "real", {}))),
+    OpInfo("dot", lambda lib, x, y: lib.dot(x, y), shaped(([(4,), (4,)], "real", {}))),
+    OpInfo("outer", lambda lib, x, y: lib.outer(x, y), shaped(([(3,), (4,)], "real", {})),
+           ref=lambda x, y: np.outer(x, y)),
+    OpInfo("cdist", lambda lib, x, y, **kw: lib.cdist(x, y, **kw),
+           shaped(([(3, 2), (4, 2)], "real", {}), ([(3, 2), (4, 2)], "real", {"p": 1.0}),
+                  ([(2, 3, 2), (2, 4, 2)], "real", {}))),
+    OpInfo("cdist_same_point", lambda lib, x, y: lib.cdist(x, y),
+           lambda rng: [S(np.array([[0.5, 1.0], [2.0, -1.0]]), np.array([[2.0, -1.0]]))]),
+    # --- elementwise functions -------------------------------------------------------------
+    OpInfo("exp", lambda lib, x: lib.exp(x), r(), ref=True, gradgrad=True),
+    OpInfo("log", lambda lib, x: lib.log(x), r("pos"), ref=True, gradgrad=True),
+    OpInfo("sqrt", lambda lib, x: lib.sqrt(x), r("pos"), ref=True),
+    OpInfo("rsqrt", lambda lib, x: lib.rsqrt(x), r("pos"), ref=lambda x: 1 / np.sqrt(x)),
+    OpInfo("abs", lambda lib, x: lib.abs(x), r("nonzero"), ref=True, int_ok=True),
+    OpInfo("tanh", lambda lib, x: lib.tanh(x), r(), ref=True, gradgrad=True),
+    OpInfo("sigmoid", lambda lib, x: lib.sigmoid(x), r(), gradgrad=True,
+           ref=lambda x: 1 / (1 + np.exp(-x))),
+    OpInfo("relu", lambda lib, x: lib.relu(x), r("nonzero"), ref=lambda x: np.maximum(x, 0),
+           int_ok=True),
+    OpInfo("sin", lambda lib, x: lib.sin(x), r(), ref=True),
+    OpInfo("cos", lambda lib, x: lib.cos(x), r(), ref=True),
+    OpInfo("tan", lambda lib, x: lib.tan(x), r("unit"), ref=True),
+    OpInfo("sinh", lambda lib, x: lib.sinh(x), r(), ref=True),
+    OpInfo("cosh", lambda lib, x: lib.cosh(x), r(), ref=True),
+    OpInfo("log1p", lambda lib, x: lib.log1p(x), r("unit"), ref=True),
+    OpInfo("expm1", lambda lib, x: lib.expm1(x), r(), ref=True),
+    OpInfo("square", lambda lib, x: lib.square(x), r(), ref=True, int_ok=True),
+    OpInfo("reciprocal", lambda lib, x: lib.reciprocal(x), r("nonzero"), ref=True),
+    OpInfo("clamp_min", lambda lib, x: lib.clamp(x, min=-0.5), r(),
+           ref=lambda x: np.maximum(x, -0.5), int_ok=True),
+    OpInfo("clamp_max", lambda lib, x: x.clamp(max=0.5), r(), ref=lambda x: np.minimum(x, 0.5)),
+    OpInfo("clamp_both", lambda lib, x: x.clamp(-0.5, 0.5), r(),
+           ref=lambda x: np.clip(x, -0.5, 0.5)),
+    OpInfo("clip", lambda lib, x: lib.clip(x, -1.0, 0.3), r()),
+    OpInfo("clamp_tensor", lambda lib, x, lo, hi: x.clamp(lo, hi), _clamp_tensor_samples,
+           ref=lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi)),
+    OpInfo("clamp_tensor_ties", lambda lib, x, lo: x.clamp(min=lo),
+           lambda rng: [S(np.array([0.0, 1.0, -1.0, 2.0]), np.array([0.0, 0.5, -1.0, 0.0]))],
+           gradcheck=False),
+    OpInfo("maximum", lambda lib, x, y: lib.maximum(x, y), binary(), ref=True, gradgrad=True,
+           int_ok=True),
+    OpInfo("minimum", lambda lib, x, y: lib.minimum(x, y), binary(), ref=True, int_ok=True),
+    OpInfo("max_binary", lambda lib, x, y: lib.max(x, y), binary()),
+    OpInfo("where", lambda lib, x, y, cond: lib.where(_t(lib, cond), x, y), _where_samples,
+           ref=lambda x, y, cond: np.where(cond, x, y), gradgrad=True),
+    OpInfo("where_scalar", lambda lib, x, cond: lib.where(_t(lib, cond), x, 0.5),
+           shaped(([(2, 3)], "real", {"cond": np.array([[True, False, True]] * 2)}))),
+    OpInfo("addcmul", lambda lib, x, a, b: lib.addcmul(x, a, b, value=0.5),
+           shaped(([(2, 3), (2, 3), (2, 3)], "real", {}), ([(3, 1), (4,), (1, 4)], "real", {}))),
+    OpInfo("addcdiv", lambda lib, x, a, b: lib.addcdiv(x, a, b, value=2.0),
+           shaped(([(2, 3), (2, 3), (2, 3)], "pos", {}))),
+    OpInfo("lerp", lambda lib, x, y, w: lib.lerp(x, y, w),
+           shaped(([(2, 3), (2, 3), (2, 3)], "real", {}), ([(3, 1), (4,), ()], "real", {}))),
+    OpInfo("lerp_scalar", lambda lib, x, y: lib.lerp(x, y, 0.3), binary()),
+    # --- reductions ------------------------------------------------------------------------
+    OpInfo("sum", lambda lib, x, **kw: x.sum(**kw), reduction(), gradgrad=True, int_ok=True),
+    OpInfo("mean", lambda lib, x, **kw: x.mean(**kw), reduction()),
+    OpInfo("var", lambda lib, x, **kw: x.var(**kw),
+           reduction(extra=({"correction": 0}, {}, {"unbiased": False}))),
+    OpInfo("std", lambda lib, x, **kw: x.std(**kw),
+           reduction(dims=(None, 1, (0, 1)), extra=({}, {"correction": 0}), scalar_dims=())),
+    OpInfo("std_constant_row", lambda lib, x, **kw: x.std(**kw),
+           lambda rng: [S(np.array([[1.5, 1.5, 1.5], [0.5, -1.0, 2.0]]), dim=1)]),
+    OpInfo("max", lambda lib, x: x.max(), r("distinct"), ref=lambda x: np.max(x), int_ok=True),
+    OpInfo("min", lambda lib, x: lib.min(x), r("distinct"), ref=lambda x: np.min(x)),
+    OpInfo("max_dim", lambda lib, x, **kw: x.max(**kw).values,
+           reduction("distinct", dims=(1, -2), scalar_dims=(0,)), int_ok=True),
+    OpInfo("min_dim", lambda lib, x, **kw: lib.min(x, **kw).values,
+           reduction("distinct", dims=(0, -1), scalar_dims=(-1,))),
+    OpInfo("amax", lambda lib, x, **kw: x.amax(**kw), reduction("distinct")),
+    OpInfo("amin", lambda lib, x, **kw: lib.amin(x, **kw), reduction("distinct")),
+    OpInfo("amax_ties", lambda lib, x, **kw: x.amax(**kw),
+           lambda rng: [S(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, -1.0]]), dim=1),
+                        S(np.array([[1.0, 3.0, 3.0], [3.0, 2.0, -1.0]]))], gradcheck=False),
+    OpInfo("maximum_ties", lambda lib, x, y: lib.maximum(x, y),
+           lambda rng: [S(np.array([1.0, 2.0, -1.0]), np.array([1.0, 0.0, -1.0]))],
+           gradcheck=False),
+    OpInfo("logsumexp", lambda lib, x, **kw: lib.logsumexp(x, **kw),
+           reduction(dims=(1, -1, (0, 1)), scalar_dims=(0,))),
+    OpInfo("softmax", lambda lib, x, dim: lib.softmax(x, dim), shaped(
+        ([(2, 3)], "real", {"dim": 1}), ([(2, 3)], "real", {"dim": 0}),
+        ([(2, 3, 4)], "real", {"dim": -1}), ([()], "real", {"dim": 0}),
+        ([(3, 2)], "real", {"dim": 1}, ("T",))), gradgrad=True),
+    OpInfo("log_softmax", lambda lib, x, dim: x.log_softmax(dim), shaped(
+        ([(2, 3)], "real", {"dim": 1}), ([(2, 3)], "real", {"dim": 0}),
+        ([(2, 3, 4)], "real", {"dim": -1}), ([()], "real", {"dim": 0}),
+        ([(3, 2)], "real", {"dim": 1}, ("T",))), gradgrad=True),
+    OpInfo("prod", lambda lib, x, **kw: x.prod(**kw), _prod_samples, int_ok=True),
+    OpInfo("cumsum", lambda lib, x, dim: x.cumsum(dim), shaped(
+        ([(2, 3)], "real", {"dim": 1}), ([(2, 3)], "real", {"dim": 0}),
+        ([()], "real", {"dim": 0}), ([(2, 3)], "real", {"dim": -1}, ("T",))),
+        ref=lambda x, dim: np.cumsum(x, axis=dim) if x.ndim else x, int_ok=True),
+    OpInfo("cumprod", lambda lib, x, dim: x.cumprod(dim), _cumprod_samples,
+           ref=lambda x, dim: np.cumprod(x, axis=dim) if x.ndim else x),
+    OpInfo("norm", _norm, _norm_samples),
+    # --- shapes ----------------------------------------------------------------------------
+    OpInfo("reshape", lambda lib, x, shape: x.reshape(shape), shaped(
+        ([(2, 3)], "real", {"shape": (3, 2)}), ([(2, 3)], "real", {"shape": (-1,)}),
+        ([()], "real", {"shape": (1, 1)}), ([(2, 3)], "real", {"shape": (3, -1)}, ("T",))),
+        ref=lambda x, shape: np.reshape(x, shape), gradgrad=True, int_ok=True),
+    OpInfo("view", lambda lib, x, shape: x.view(*shape), shaped(
+        ([(2, 3)], "real", {"shape": (6,)}), ([(2, 3)], "real", {"shape": (1, 3, 2)}))),
+    OpInfo("flatten", lambda lib, x, **kw: lib.flatten(x, **kw), shaped(
+        ([(2, 3, 2)], "real", {}), ([(2, 3, 2)], "real", {"start_dim": 1}),
+        ([(2, 3, 2)], "real", {"end_dim": -2}), ([()], "real", {}),
+        ([(2, 3)], "real", {}, ("T",)))),
+    OpInfo("squeeze", lambda lib, x, **kw: x.squeeze(**kw), shaped(
+        ([(2, 1, 3, 1)], "real", {}), ([(2, 1, 3, 1)], "real", {"dim": 1}),
+        ([(2, 1, 3)], "real", {"dim": 0}), ([()], "real", {}))),
+    OpInfo("unsqueeze", lambda lib, x, dim: x.unsqueeze(dim), shaped(
+        ([(2, 3)], "real", {"dim": 0}), ([(2, 3)], "real", {"dim": -1}),
+        ([()], "real", {"dim": 0}), ([(2, 3)], "real", {"dim": 1}, ("T",)))),
+    OpInfo("permute", lambda lib, x, dims: x.permute(*dims), shaped(
+        ([(2, 3, 4)], "real", {"dims": (2, 0, 1)}), ([(2, 3)], "real", {"dims": (1, 0)}),
+        ([(2, 3, 4)], "real", {"dims": (-1, 0, 1)}, ("step",))), gradgrad=True,
+        ref=lambda x, dims: np.transpose(x, dims)),
+    OpInfo("transpose", lambda lib, x, d0, d1: x.transpose(d0, d1), shaped(
+        ([(2, 3)], "real", {"d0": 0, "d1": 1}), ([(2, 3, 4)], "real", {"d0": -1, "d1": 0}))),
+    OpInfo("T", lambda lib, x: x.T, shaped(([(2, 3)], "real", {}),
+                                           ([(3, 2)], "real", {}, ("step",)))),
+    OpInfo("mT", lambda lib, x: x.mT, shaped(([(2, 3, 4)], "real", {}), ([(2, 3)], "real", {}))),
+    OpInfo("t", lambda lib, x: x.t(), shaped(([(2, 3)], "real", {}), ([(3,)], "real", {}))),
+    OpInfo("expand", lambda lib, x, size: x.expand(*size), shaped(
+        ([(3, 1)], "real", {"size": (3, 4)}), ([(3,)], "real", {"size": (2, 3)}),
+        ([()], "real", {"size": (2, 2)}), ([(1, 3)], "real", {"size": (2, -1, 3)})),
+        gradgrad=True),
+    OpInfo("repeat", lambda lib, x, sizes: x.repeat(*sizes), shaped(
+        ([(2, 3)], "real", {"sizes": (2, 1)}), ([(3,)], "real", {"sizes": (2, 2)}),
+        ([(2, 3)], "real", {"sizes": (1, 2, 3)}, ("T",)))),
+    OpInfo("tile", lambda lib, x, dims: lib.tile(x, dims), shaped(
+        ([(2, 3)], "real", {"dims": (2,)}), ([(2, 3)], "real", {"dims": (2, 1, 2)}))),
+    OpInfo("repeat_interleave", lambda lib, x, **kw: lib.repeat_interleave(x, **kw), shaped(
+        ([(2, 3)], "real", {"repeats": 2}), ([(2, 3)], "real", {"repeats": 3, "dim": 1}),
+        ([(2, 3)], "real", {"repeats": 2, "dim": 0}, ("T",)))),
+    OpInfo("cat", lambda lib, *xs, dim: lib.cat(xs, dim), _cat_samples, gradgrad=True,
+           ref=lambda *xs, dim: np.concatenate(xs, dim)),
+    OpInfo("stack", lambda lib, *xs, dim: lib.stack(xs, dim), _stack_samples,
+           ref=lambda *xs, dim: np.stack(xs, dim)),
+    OpInfo("split", lambda lib, x, size, dim: x.split(size, dim), _split_samples),
+    OpInfo("chunk", lambda lib, x, n, dim: lib.chunk(x, n, dim), shaped(
+        ([(5, 2)], "real", {"n": 3, "dim": 0}), ([(2, 6)], "real", {"n": 2, "dim": 1}),
+        ([(2, 3)], "real", {"n": 4, "dim": -1}, ("T",)))),
+    OpInfo("unbind", lambda lib, x, dim: lib.unbind(x, dim), shaped(
+        ([(2, 3)], "real", {"dim": 0}), ([(2, 3)], "real", {"dim": 1}))),
+    OpInfo("narrow", lambda lib, x, dim, start, length: lib.narrow(x, dim, start, length),
+           shaped(([(3, 4)], "real", {"dim": 1, "start": 1, "length": 2}),
+                  ([(3, 4)], "real", {"dim": 0, "start": -2, "length": 2}))),
+    OpInfo("select", lambda lib, x, dim, index: lib.select(x, dim, index), shaped(
+        ([(3, 4)], "real", {"dim": 1, "index": 2}), ([(3, 4)], "real", {"dim": 0, "index": -1}))),
+    OpInfo("movedim", lambda lib, x, src, dst: lib.movedim(x, src, dst), shaped(
+        ([(2, 3, 4)], "real", {"src": 0, "dst": -1}),
+        ([(2, 3, 4)], "real", {"src": (0, 1), "dst": (2, 0)})),
+        ref=lambda x, src, dst: np.moveaxis(x, src, dst)),
+    OpInfo("pad", lambda lib, x, pad, value=0.0: _pad(lib, x, pad, value), _pad_samples),
+    OpInfo("flip", lambda lib, x, dims: x.flip(dims), shaped(
+        ([(2, 3)], "real", {"dims": (0,)}), ([(2, 3, 2)], "real", {"dims": (0, -1)}),
+        ([(2, 3)], "real", {"dims": (1,)}, ("T",))), ref=lambda x, dims: np.flip(x, dims)),
+    OpInfo("roll", lambda lib, x, **kw: x.roll(**kw), shaped(
+        ([(2, 3)], "real", {"shifts": 1, "dims": 1}), ([(2, 3)], "real", {"shifts": -4}),
+        ([(2, 3)], "real", {"shifts": (1, 2), "dims": (0, 1)}))),
+    OpInfo("tril", lambda lib, x, **kw: x.tril(**kw), shaped(
+        ([(3, 4)], "real", {}), ([(3, 4)], "real", {"diagonal": 1}),
+        ([(2, 3, 3)], "real", {"diagonal": -1})), ref=lambda x, **kw: np.tril(x, kw.get(
+            "diagonal", 0))),
+    OpInfo("triu", lambda lib, x, **kw: x.triu(**kw), shaped(
+        ([(3, 4)], "real", {}), ([(3, 4)], "real", {"diagonal": -1}),
+        ([(3, 4)], "real", {"diagonal": 2}, ("T",)))),
+    OpInfo("diagonal", lambda lib, x, **kw: lib.diagonal(x, **kw), _diag_samples),
+    # --- indexing --------------------------------------------------------------------------
+    OpInfo("getitem", _getitem, _getitem_samples, gradgrad=True),
+    OpInfo("gather", lambda lib, x, dim, index: lib.gather(x, dim, _t(lib, index)),
+           _gather_samples, ref=lambda x, dim, index: np.take_along_axis(x, index, dim),
+           gradgrad=True),
+    OpInfo("scatter", lambda lib, x, src, dim, index: x.scatter(dim, _t(lib, index), src),
+           _scatter_samples),
+    OpInfo("scatter_value", lambda lib, x, dim, index: x.scatter(dim, _t(lib, index), value=0.5),
+           lambda rng: [S(make(rng, (3, 4)), dim=1, index=_index(rng, (3, 2), 4)),
+                        S(make(rng, (3, 4)), dim=0, index=_index(rng, (2, 4), 3))]),
+    OpInfo("scatter_add", lambda lib, x, src, dim, index: x.scatter_add(dim, _t(lib, index), src),
+           _scatter_add_samples),
+    OpInfo("index_select", lambda lib, x, dim, index: x.index_select(dim, _t(lib, index)),
+           _index_select_samples, ref=lambda x, dim, index: np.take(x, index, dim)),
+    OpInfo("masked_fill", lambda lib, x, mask, value: x.masked_fill(_t(lib, mask), value),
+           _masked_fill_samples, ref=lambda x, mask, value: np.where(mask, value, x)),
+    OpInfo("sort", lambda lib, x, **kw: x.sort(**kw).values, _sort_samples),
+    OpInfo("topk", lambda lib, x, **kw: x.topk(**kw).values, _topk_samples),
+    OpInfo("kthvalue", lambda lib, x, **kw: x.kthvalue(**kw).values, _kth_samples),
+    OpInfo("median", lambda lib, x, **kw: x.median(**kw).values if kw else x.median(),
+           _median_samples),
+    # --- compositions ----------------------------------------------------------------------
+    OpInfo("softplus_like", lambda lib, x: (lib.exp(x) + 1).log(), r()),
+    OpInfo("mean_square_chain",
+           lambda lib, x, y: ((x @ y).tanh() - 0.5).pow(2).mean(dim=0).sum(),
+           shaped(([(2, 3), (3, 4)], "real", {})), gradgrad=True),
+]
+
+OPS_BY_NAME = {op.name: op for op in OPS}
+assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
+
+
+def cases(predicate: Callable = lambda op: True, torch: bool = False) -> list:
+    """``(op, sample)`` pairs for ``pytest.mark.parametrize``, with readable ids; ``torch``
+    keeps only the samples PyTorch accepts."""
+    import pytest
+    out = []
+    for op in OPS:
+        if not predicate(op):
+            continue
+        for i, sample in enumerate(op.sample_inputs()):
+            if torch and not sample.torch_ok:
+                continue
+            out.append(pytest.param(op, sample, id=f"{op.name}-{i}-{sample!r}"))
+    return out
+
+
+# --- building inputs for one library --------------------------------------------------------
+def _leaf_array(array: np.ndarray, layout: str | None, rng: np.random.Generator) -> np.ndarray:
+    """The memory a leaf holds so that applying ``layout`` to it gives ``array``."""
+    if layout is None:
+        return array
+    if layout == "T":
+        return np.ascontiguousarray(array.T)
+    if layout == "step":
+        leaf = rng.uniform(-1, 1, array.shape[:-1] + (2 * array.shape[-1],))
+        leaf[..., ::2] = array
+        return leaf
+    raise ValueError(f"unknown layout {layout!r}")
+
+
+def view_of(t: Any, layout: str | None) -> Any:
+    """Apply a sample layout to a tensor (``latte`` or ``torch``) or a NumPy array."""
+    if layout is None:
+        return t
+    if layout == "T":
+        if isinstance(t, np.ndarray):
+            return t.T
+        return t.permute(*reversed(range(t.ndim)))
+    return t[..., ::2]
+
+
+def leaves(lib: Any, sample: Sample, dtype: Any, requires_grad: bool = True) -> list:
+    """Leaf tensors of ``lib`` holding the sample's values (in leaf layout) as ``dtype``."""
+    rng = np.random.default_rng(0)
+    out = []
+    for i, a in enumerate(sample.arrays):
+        arr = _leaf_array(a, sample.layout(i), rng)
+        t = lib.tensor(np.array(arr), dtype=dtype)
+        if requires_grad and t.is_floating_point():
+            t.requires_grad_(True)
+        out.append(t)
+    return out
+
+
+def call(op: OpInfo, lib: Any, sample: Sample, leaf_tensors: list) -> Any:
+    """Run ``op`` on the views of ``leaf_tensors`` that the sample's layouts describe."""
+    inputs = [view_of(t, sample.layout(i)) for i, t in enumerate(leaf_tensors)]
+    return op.fn(lib, *inputs, **sample.kwargs)
+
+
+def as_list(out: Any) -> list:
+    return list(out) if isinstance(out, (tuple, list)) else [out]
