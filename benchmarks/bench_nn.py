@@ -16,6 +16,7 @@ one after the other, so a busy machine slows all three alike):
     python benchmarks/bench_nn.py            # the full run (a few minutes)
     python benchmarks/bench_nn.py --quick    # a smoke run
     python benchmarks/bench_nn.py --profile  # cProfile of latte's LeNet and ResNet steps
+    python benchmarks/bench_nn.py --threads 1  # every library on one thread (a busy machine)
 
 Every framework starts from the same weights and data (drawn with NumPy). Frameworks or layers
 that are missing are skipped with a note.
@@ -271,6 +272,18 @@ def memory_growth(name: str, steps: int) -> float:
     return json.loads(out.stdout.strip().splitlines()[-1])["growth"]
 
 
+def limit_threads(n: int) -> None:
+    """Run NumPy's BLAS and PyTorch on ``n`` threads: on a shared machine, spinning thread
+    pools make multi-threaded timings swing far more than single-threaded ones."""
+    import torch
+    torch.set_num_threads(n)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        raise SystemExit("--threads needs threadpoolctl (pip install threadpoolctl)") from None
+    threadpool_limits(n)
+
+
 def profile_latte(steps: int) -> None:
     import cProfile
     import pstats
@@ -287,6 +300,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (5)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for BLAS and PyTorch (default: each library's own)")
     parser.add_argument("--profile", action="store_true", help="cProfile latte's CNN steps")
     parser.add_argument("--memory-child", choices=core.FRAMEWORKS, help=argparse.SUPPRESS)
     parser.add_argument("--steps", type=int, default=50, help=argparse.SUPPRESS)
@@ -297,6 +312,8 @@ def main() -> None:
     if args.profile:
         profile_latte(10)
         return
+    if args.threads:
+        limit_threads(args.threads)
     rounds = args.rounds or (2 if args.quick else 5)
     repeat, mem_steps = (1, 5) if args.quick else (5, 50)
 

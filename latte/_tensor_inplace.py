@@ -27,14 +27,17 @@ _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uin
                 "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
 
 
-def track_view(view: Any, base: Any, view_fn: Callable) -> Any:
+def track_view(view: Any, base: Any, view_fn: Callable, maybe_copy: builtins.bool = False) -> Any:
     """Remember that ``view`` is ``view_fn(base)`` on base's memory (PyTorch's ``_base``).
 
     An in-place write recorded by autograd through the view then rewrites the history of the
     root base, and a write into the root re-reads the history of its live views, so none of
-    them keeps a stale one. Only done in grad mode, the only time a write is recorded.
+    them keeps a stale one. Only done in grad mode, the only time a write is recorded, and not
+    for views of leaves that require grad (writing through those is an error anyway).
+    ``maybe_copy``: the op may have copied (reshape), so check that memory is really shared.
     """
-    if not _state.enabled or view is base or not np.may_share_memory(view._data, base._data):
+    if not _state.enabled or view is base or (base.requires_grad and base.grad_fn is None) or \
+            (maybe_copy and not np.may_share_memory(view._data, base._data)):
         return view
     parent = base.__dict__.get("_view_of")
     if parent is not None:
@@ -48,6 +51,14 @@ def track_view(view: Any, base: Any, view_fn: Callable) -> Any:
         views = root.__dict__["_views"] = weakref.WeakSet()
     views.add(view)
     return view
+
+
+def _check_writeable(t: Any) -> None:
+    """Refuse writes into read-only memory (an ``expand``: one element at many positions)."""
+    if not t._data.flags.writeable:
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
 
 
 def _cast_error(result: Any, out: Any) -> RuntimeError:
@@ -86,6 +97,7 @@ class InplaceMixin:
                                f"broadcast shape {list(new.shape)}")
         if not np.can_cast(new._data.dtype, self._data.dtype, "same_kind"):
             raise _cast_error(new._data.dtype, self._data.dtype)
+        _check_writeable(self)
         np.copyto(self._data, new._data, casting="unsafe")
         self._vc[0] += 1
         self.grad_fn, self._output_nr = new.grad_fn, new._output_nr
@@ -139,6 +151,7 @@ class InplaceMixin:
         try:
             ufunc(self._data, _array(other), out=self._data, casting="same_kind")
         except ValueError:
+            _check_writeable(self)
             other_shape = tuple(np.shape(_array(other)))
             error = _broadcast_error(tuple(self._data.shape), other_shape) or RuntimeError(
                 f"output with shape {list(self.shape)} doesn't match the broadcast shape "
@@ -211,6 +224,7 @@ class InplaceMixin:
         if self._records():
             return self._write(lambda old: getattr(old, name)(*args, **kwargs))
         result = getattr(self, name)(*args, **kwargs)
+        _check_writeable(self)
         np.copyto(self._data, result._data, casting="unsafe")
         self._vc[0] += 1
         return self
@@ -282,6 +296,7 @@ class InplaceMixin:
         """Set every element to ``value``."""
         if self._records(value):
             return self._write(lambda old: old * 0 + value, value)
+        _check_writeable(self)
         self._data[...] = _array(value)
         self._vc[0] += 1
         return self
@@ -299,6 +314,7 @@ class InplaceMixin:
         if self._records(src):
             return self._write(lambda old: src.expand(self.shape)._cast(self._data.dtype)
                                .clone() + old * 0, src)
+        _check_writeable(self)
         np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
         self._vc[0] += 1
         return self
@@ -320,6 +336,7 @@ class InplaceMixin:
             value = value._cast(self._data.dtype)
             self._write(lambda old: IndexPut.apply(old, key, value), value)
             return
+        _check_writeable(self)
         self._data[key] = _array(value)
         self._vc[0] += 1
 
@@ -349,6 +366,7 @@ class InplaceMixin:
         if self.requires_grad and _state.enabled:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
+        _check_writeable(self)
         np.copyto(self._data, values, casting="unsafe")
         self._vc[0] += 1
         return self

@@ -169,6 +169,8 @@ class MathMixin:
             return b
         if not isinstance(b, Tensor):
             b = Tensor(np.asarray(b, dtype=a._data.dtype))
+        if a._data.dtype == np.bool_:  # NumPy gives int8 for bool ** bool; PyTorch keeps bool
+            return _tensor(_broadcasting(np.logical_or, a._data, ~b._data))
         return _binary(E.Pow, a, b)
 
     def __rpow__(self, base: Any) -> Any:

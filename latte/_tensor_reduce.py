@@ -24,9 +24,11 @@ class ReduceMixin:
 
     __slots__ = ()
 
-    def sum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Any:
-        """Sum over ``dim`` (all dims when None); integers and bools sum as int64."""
-        dims = R.normalize_dims(_dims_arg(dim), self.ndim)
+    def sum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
+            axis: Any = None) -> Any:
+        """Sum over ``dim`` (all dims when None; ``axis`` is an alias as in PyTorch); integers and
+        bools sum as int64. Example: ``x.sum(dim=1, keepdim=True)``."""
+        dims = R.normalize_dims(_dims_arg(dim if axis is None else axis), self.ndim)
         np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else (
             np.dtype(np.int64) if self._data.dtype.kind in "biu" else None)
         return R.Sum.apply(self, dims, keepdim, np_dtype)
@@ -34,8 +36,11 @@ class ReduceMixin:
     def nansum(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         return self.where(~self.isnan(), 0.0).sum(dim, keepdim)
 
-    def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Any:
-        """Arithmetic mean over ``dim``; integer tensors need ``dtype=`` as in PyTorch."""
+    def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
+             axis: Any = None) -> Any:
+        """Arithmetic mean over ``dim`` (or ``axis``); integer tensors need ``dtype=`` as in
+        PyTorch. Example: ``x.mean(0)``."""
+        dim = dim if axis is None else axis
         if dtype is None and self._data.dtype.kind != "f":
             raise RuntimeError(
                 f"mean(): could not infer output dtype. Input dtype must be either a floating "

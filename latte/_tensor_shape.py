@@ -35,7 +35,8 @@ class ShapeMixin:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
         if shape == self._data.shape:
             return self
-        return track_view(S.Reshape.apply(self, shape), self, lambda t: t.reshape(shape))
+        return track_view(S.Reshape.apply(self, shape), self, lambda t: t.reshape(shape),
+                          maybe_copy=True)
 
     def view(self, *shape: Any) -> Any:
         """``view(shape)`` as reshape; ``view(dtype)`` reinterprets the bytes."""

@@ -105,6 +105,23 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
+def _sizes(size: tuple, kwargs: dict) -> tuple:
+    """The shape given positionally or as ``size=`` (PyTorch accepts both)."""
+    if kwargs:
+        unknown = set(kwargs) - {"size", "names", "pin_memory", "memory_format"}
+        if unknown:
+            raise TypeError(f"unexpected keyword argument(s) {sorted(unknown)}")
+        if "size" in kwargs:
+            if size:
+                raise TypeError("size given both positionally and as size=")
+            size = (kwargs["size"],)
+    shape = _size_arg(size)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(shape)}: {list(shape)}")
+    return shape
+
+
 def _make(maker: Any, size: tuple, dtype: Any, requires_grad: builtins.bool, device: Any,
           default: Any = None) -> Tensor:
     backend.parse_device(device)
@@ -117,22 +134,22 @@ def _make(maker: Any, size: tuple, dtype: Any, requires_grad: builtins.bool, dev
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
-          out: Any = None, layout: Any = None) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _make(np.zeros, size, dtype, requires_grad, device)
+          out: Any = None, layout: Any = None, **kwargs: Any) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``."""
+    return _make(np.zeros, _sizes(size, kwargs), dtype, requires_grad, device)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
-         out: Any = None, layout: Any = None) -> Tensor:
-    """A tensor of ones."""
-    return _make(np.ones, size, dtype, requires_grad, device)
+         out: Any = None, layout: Any = None, **kwargs: Any) -> Tensor:
+    """A tensor of ones: ``ones(2, 3)``."""
+    return _make(np.ones, _sizes(size, kwargs), dtype, requires_grad, device)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False,
           out: Any = None, layout: Any = None, memory_format: Any = None,
-          pin_memory: builtins.bool = False) -> Tensor:
-    """An uninitialised tensor (its values are whatever memory held)."""
-    return _make(np.empty, size, dtype, requires_grad, device)
+          pin_memory: builtins.bool = False, **kwargs: Any) -> Tensor:
+    """An uninitialised tensor (its values are whatever memory held): ``empty(2, 3)``."""
+    return _make(np.empty, _sizes(size, kwargs), dtype, requires_grad, device)
 
 
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
@@ -179,14 +196,20 @@ def full_like(t: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = No
     return full(t.shape, fill_value, dtype=_like(t, dtype), requires_grad=requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
-           requires_grad: builtins.bool = False) -> Tensor:
-    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a float is given."""
+def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
+           device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a float is given.
+
+    Example: ``arange(5)``, ``arange(1, 2, 0.25)``, ``arange(5, 0, -1)``.
+    """
     if end is None:
         start, end = 0, start
     values = [getattr(v, "item", lambda v=v: v)() for v in (start, end, step)]
-    if step == 0:
+    if values[2] == 0:
         raise RuntimeError("step must be nonzero")
+    if (values[1] - values[0]) * values[2] < 0:
+        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign "
+                           f"(start={values[0]}, end={values[1]}, step={values[2]})")
     if dtype is None:
         is_float = any(isinstance(v, (builtins.float, np.floating)) for v in values)
         dtype = dtypes.get_default_dtype() if is_float else dtypes.int64
@@ -230,22 +253,22 @@ def _random(values: np.ndarray, dtype: Any, requires_grad: builtins.bool) -> Ten
 
 
 def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
-         requires_grad: builtins.bool = False) -> Tensor:
-    """Uniform samples in [0, 1)."""
+         requires_grad: builtins.bool = False, **kwargs: Any) -> Tensor:
+    """Uniform samples in [0, 1): ``rand(2, 3)``."""
     backend.parse_device(device)
     np_dtype = random._float_dtype(dtype)
-    values = random._rng(generator).random(_size_arg(size),
+    values = random._rng(generator).random(_sizes(size, kwargs),
                                            dtype=np_dtype if np_dtype.itemsize >= 4 else None)
     return _random(values, dtype, requires_grad)
 
 
 def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
-          requires_grad: builtins.bool = False) -> Tensor:
-    """Standard normal samples."""
+          requires_grad: builtins.bool = False, **kwargs: Any) -> Tensor:
+    """Standard normal samples: ``randn(2, 3)``."""
     backend.parse_device(device)
     np_dtype = random._float_dtype(dtype)
     values = random._rng(generator).standard_normal(
-        _size_arg(size), dtype=np_dtype if np_dtype.itemsize >= 4 else None)
+        _sizes(size, kwargs), dtype=np_dtype if np_dtype.itemsize >= 4 else None)
     return _random(values, dtype, requires_grad)
 
 

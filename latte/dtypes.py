@@ -63,7 +63,7 @@ def to_numpy_dtype(d: Any) -> np.dtype:
     if isinstance(d, dtype):
         return d.np
     if d is builtins.float:
-        return _default_dtype.np
+        return np.dtype(np.float64)  # as PyTorch: the Python type float means double
     if d is builtins.int:
         return np.dtype(np.int64)
     if d is builtins.bool:

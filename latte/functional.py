@@ -45,7 +45,20 @@ def _function_from_method(name: str) -> Any:
 
 
 for _name in _METHODS:
-    globals()[_name] = _function_from_method(_name)
+    if _name != "pow":
+        globals()[_name] = _function_from_method(_name)
+
+__all__ = list(_METHODS) + [
+    "max", "min", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "where", "einsum",
+    "pad_constant", "broadcast_tensors", "broadcast_shapes", "meshgrid", "is_tensor",
+    "is_floating_point", "cdist"]
+
+
+def pow(input: Any, exponent: Any) -> Any:
+    """``input ** exponent``; either may be a Python number: ``latte.pow(2.0, x)``."""
+    if isinstance(input, Tensor):
+        return input ** exponent
+    return exponent.__rpow__(input)
 
 
 def max(input: Tensor, dim: Any = None, keepdim: builtins.bool = False) -> Any:
@@ -58,9 +71,9 @@ def min(input: Tensor, dim: Any = None, keepdim: builtins.bool = False) -> Any:
     return input.min(dim, keepdim)
 
 
-def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Any = None) -> Tensor:
-    """Concatenate tensors along an existing dim: ``cat([a, b], dim=1)``."""
-    return shape.cat(tensors, dim)
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Any = None, axis: Any = None) -> Tensor:
+    """Concatenate tensors along an existing dim: ``cat([a, b], dim=1)`` (or NumPy's ``axis``)."""
+    return shape.cat(tensors, dim if axis is None else axis)
 
 
 concat = concatenate = cat

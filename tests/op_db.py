@@ -308,7 +308,10 @@ def _einsum_samples(rng: np.random.Generator) -> list:
             S(m(2, 3), m(4), eq="ij,k->ijk"),
             S(m(2, 3, 4), m(4, 3), eq="...ij,ji->...i"),
             S(m(2, 3), m(3, 2), eq="ij,jk", desc="implicit"),
-            S(m(2, 3), m(3, 4), eq="ij,jk->ik", layouts=("T", "step"))]
+            S(m(2, 3), m(3, 4), eq="ij,jk->ik", layouts=("T", "step")),
+            S(m(3, 3), eq="ii->i", desc="diagonal"), S(m(3, 3), eq="ii", desc="trace"),
+            S(m(2, 2, 3), m(3), eq="iij,j->i", desc="repeated"),
+            S(m(2, 3), m(3, 3), eq="ij,jj->i", desc="repeated-other")]
 
 
 def _matmul_samples(rng: np.random.Generator) -> list:
@@ -369,7 +372,7 @@ def _diag_samples(rng: np.random.Generator) -> list:
             S(m(2, 3, 3), dim1=1, dim2=2), S(m(3, 4), offset=0, layouts=("T",))]
 
 
-r = unary
+r = unary  # short alias for the many one-input entries below
 OPS: list[OpInfo] = [
     # --- arithmetic ------------------------------------------------------------------------
     OpInfo("add", lambda lib, x, y: x + y, binary(), ref=True, gradgrad=True, int_ok=True),
@@ -586,11 +589,51 @@ OPS: list[OpInfo] = [
            _index_select_samples, ref=lambda x, dim, index: np.take(x, index, dim)),
     OpInfo("masked_fill", lambda lib, x, mask, value: x.masked_fill(_t(lib, mask), value),
            _masked_fill_samples, ref=lambda x, mask, value: np.where(mask, value, x)),
+    OpInfo("masked_fill_tensor", lambda lib, x, v, mask: x.masked_fill(_t(lib, mask), v),
+           lambda rng: [S(make(rng, (2, 3)), make(rng, ()), mask=rng.uniform(size=(2, 3)) > 0.5),
+                        S(make(rng, (3, 2)), make(rng, ()), mask=np.array([True, False]))]),
     OpInfo("sort", lambda lib, x, **kw: x.sort(**kw).values, _sort_samples),
     OpInfo("topk", lambda lib, x, **kw: x.topk(**kw).values, _topk_samples),
     OpInfo("kthvalue", lambda lib, x, **kw: x.kthvalue(**kw).values, _kth_samples),
     OpInfo("median", lambda lib, x, **kw: x.median(**kw).values if kw else x.median(),
            _median_samples),
+    OpInfo("masked_select", lambda lib, x, mask: x.masked_select(_t(lib, mask)), lambda rng: [
+        S(make(rng, (2, 3)), mask=rng.uniform(size=(2, 3)) > 0.5),
+        S(make(rng, (2, 3)), mask=np.array([True, False, True]))]),
+    OpInfo("take", lambda lib, x, index: lib.take(x, _t(lib, index)), lambda rng: [
+        S(make(rng, (2, 3)), index=np.array([5, 0, 5])),
+        S(make(rng, (2, 3)), index=np.array([[1, 2], [3, 4]]), layouts=("T",))]),
+    # --- more shapes and conversions -------------------------------------------------------
+    OpInfo("clone", lambda lib, x: x.clone() * 2, r(), gradgrad=True),
+    OpInfo("contiguous", lambda lib, x: x.contiguous(), r()),
+    OpInfo("to_double", lambda lib, x: (x.to(lib.float64) * x.double()).to(x.dtype),
+           shaped(([(2, 3)], "real", {}))),
+    OpInfo("unflatten", lambda lib, x, dim, sizes: x.unflatten(dim, sizes), shaped(
+        ([(2, 6)], "real", {"dim": 1, "sizes": (3, 2)}),
+        ([(6, 2)], "real", {"dim": 0, "sizes": (2, -1)}))),
+    OpInfo("rot90", lambda lib, x, **kw: lib.rot90(x, **kw), shaped(
+        ([(2, 3)], "real", {}), ([(2, 3)], "real", {"k": 2}),
+        ([(2, 3, 2)], "real", {"k": -1, "dims": (1, 2)}))),
+    OpInfo("tensor_split", lambda lib, x, n, dim: lib.tensor_split(x, n, dim), shaped(
+        ([(5, 2)], "real", {"n": 3, "dim": 0}), ([(2, 4)], "real", {"n": 2, "dim": 1}))),
+    OpInfo("swapaxes", lambda lib, x: lib.swapaxes(x, 0, -1), shaped(([(2, 3, 4)], "real", {}))),
+    OpInfo("broadcast_to", lambda lib, x: lib.broadcast_to(x, (2, 3, 4)),
+           shaped(([(3, 1)], "real", {}), ([(4,)], "real", {}))),
+    OpInfo("broadcast_tensors", lambda lib, x, y: lib.broadcast_tensors(x, y), binary()),
+    OpInfo("hstack_vstack", lambda lib, x, y: (lib.hstack([x, y]), lib.vstack([x, y])),
+           shaped(([(2, 3), (2, 3)], "real", {}), ([(3,), (3,)], "real", {}))),
+    OpInfo("meshgrid", lambda lib, x, y: lib.meshgrid(x, y, indexing="ij"),
+           shaped(([(3,), (2,)], "real", {}))),
+    OpInfo("fliplr_flipud", lambda lib, x: (x.fliplr(), x.flipud()),
+           shaped(([(2, 3)], "real", {}))),
+    OpInfo("log2_log10", lambda lib, x: (lib.log2(x), lib.log10(x)), r("pos")),
+    OpInfo("frac", lambda lib, x: lib.frac(x), shaped(([(2, 3)], "nonzero", {}))),
+    OpInfo("nansum", lambda lib, x: lib.nansum(x, 1), shaped(([(2, 3)], "real", {}))),
+    OpInfo("sub_alpha", lambda lib, x, y: lib.sub(x, y, alpha=0.5), binary()),
+    OpInfo("addcmul_method", lambda lib, x, a, b: x.addcmul(a, b),
+           shaped(([(2, 3), (3,), (2, 1)], "real", {}))),
+    OpInfo("mean_dims_chain", lambda lib, x: x.mean(dim=(0, 2), keepdim=True).squeeze(),
+           shaped(([(2, 3, 4)], "real", {}))),
     # --- compositions ----------------------------------------------------------------------
     OpInfo("softplus_like", lambda lib, x: (lib.exp(x) + 1).log(), r()),
     OpInfo("mean_square_chain",

@@ -73,6 +73,11 @@ def test_as_tensor_and_from_numpy_share_memory():
     lambda lib: lib.linspace(0, 1, 5), lambda lib: lib.linspace(-2, 3, 1),
     lambda lib: lib.linspace(1, 0, 4, dtype=lib.float64),
     lambda lib: lib.eye(3), lambda lib: lib.eye(2, 4), lambda lib: lib.eye(2, dtype=lib.int64),
+    lambda lib: lib.zeros(size=(2, 3)), lambda lib: lib.ones(size=[2]),
+    lambda lib: lib.arange(end=4), lambda lib: lib.arange(start=1, end=5, step=2),
+    lambda lib: lib.zeros(2, dtype=float), lambda lib: lib.zeros(2, dtype=int),
+    lambda lib: lib.ones(2, dtype=bool), lambda lib: lib.tensor([1, 2], dtype=float),
+    lambda lib: lib.zeros(0, 3), lambda lib: lib.arange(5, 5),
 ])
 def test_factories_match_pytorch(make):
     torch = _torch()
@@ -88,6 +93,14 @@ def test_empty_shapes_and_requires_grad():
     assert latte.zeros(latte.Size([2, 2])).shape == (2, 2)
     with pytest.raises(RuntimeError, match="step must be nonzero"):
         latte.arange(0, 3, 0)
+    with pytest.raises(RuntimeError, match="inconsistent with step sign"):
+        latte.arange(5, 0)
+    with pytest.raises(RuntimeError, match="negative dimension -1"):
+        latte.zeros(2, -1)
+    assert latte.rand(size=(2, 1)).shape == (2, 1) and latte.randn(size=(3,)).shape == (3,)
+    assert latte.empty(size=(1, 2)).shape == (1, 2)
+    with pytest.raises(TypeError):
+        latte.zeros(2, sizes=(3,))
 
 
 # --- random ------------------------------------------------------------------------------------

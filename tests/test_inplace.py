@@ -307,3 +307,12 @@ def test_writes_that_backward_does_not_need_are_fine():
         a.mul_(2)
         y.sum().backward()
         assert x.grad.tolist() == [1.0, 1.0, 1.0] and a.tolist() == [2.0, 4.0, 6.0]
+
+
+def test_writing_into_an_expanded_tensor_raises_like_pytorch():
+    for lib in LIBS:
+        for write in (lambda e: e.add_(1), lambda e: e.mul_(e.detach() * 0 + 1),
+                      lambda e: e.copy_(e.detach() * 0)):
+            with pytest.raises(RuntimeError, match="more than one element of the written-to "
+                                                   "tensor refers to a single memory location"):
+                write(lib.ones(3).expand(3, 3))

@@ -180,7 +180,7 @@ _SCALARS = [True, 2, 2.5]
 
 
 def _make(lib, dtype_name: str, zero_d: bool = False):
-    values = [1, 0, 1] if dtype_name == "bool" else [1, 2, 3]
+    values = [1, 1, 1] if dtype_name == "bool" else [1, 2, 3]  # no division by zero
     t = lib.tensor(values, dtype=getattr(lib, dtype_name))
     return t[0] if zero_d else t
 
@@ -193,8 +193,15 @@ def _result_dtype(lib, fn, *args):
 
 
 _BINARY = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b, "div": lambda a, b: a / b,
+           "sub": lambda a, b: a - b, "pow": lambda a, b: a ** b, "eq": lambda a, b: a == b,
+           "cat": lambda a, b: _cat(a, b),
            "maximum": lambda a, b: a.maximum(b) if hasattr(b, "dtype") else a + b * 0,
            "where": lambda a, b: a.where(a > 0, b)}
+
+
+def _cat(a, b):
+    lib = __import__(type(a).__module__.split(".")[0])
+    return lib.cat([a, b.reshape(-1) if hasattr(b, "reshape") else lib.tensor([b])])
 
 
 @pytest.mark.parametrize("op", list(_BINARY))
@@ -318,3 +325,23 @@ def test_math_constants_survive():
     # inputs given as Python numbers keep full precision in float64
     x = latte.tensor([1.0], dtype=latte.float64)
     assert (x * math.pi).item() == math.pi
+
+
+@pytest.mark.parametrize("fn", [lambda a, b: a * b, lambda a, b: a / b, lambda a, b: b - a,
+                                lambda a, b: a.maximum(b), lambda a, b: a ** b,
+                                lambda a, b: a.where(a > 1.5, b)])
+def test_gradients_come_back_in_each_inputs_dtype_after_promotion(fn):
+    """float32 with float64 (1-d or 0-d): the result follows PyTorch, each grad its input."""
+    torch = pytest.importorskip("torch")
+    for b_shape in ((3,), ()):
+        results = []
+        for lib in (latte, torch):
+            a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+            b = lib.full(b_shape, 1.25, dtype=lib.float64, requires_grad=True)
+            out = fn(a, b)
+            out.sum().backward()
+            results.append([str(t.dtype).split(".")[-1] for t in (out, a.grad, b.grad)] +
+                           [a.grad.tolist(), b.grad.tolist(), tuple(b.grad.shape)])
+        assert results[0][:3] == results[1][:3] and results[0][5] == results[1][5]
+        np.testing.assert_allclose(results[0][3], results[1][3], rtol=1e-6)
+        np.testing.assert_allclose(results[0][4], results[1][4], rtol=1e-6)

@@ -112,6 +112,8 @@ def conv_forward(x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation: t
     """``conv(x, w) + b`` as an NCHW view of NHWC memory, and the patch matrix for reuse."""
     xp = get_array_module(x, w)
     o, cg, kh, kw = w.shape
+    if _depthwise(w, groups):
+        return _depthwise_forward(x, w, b, stride, pads, dilation, groups), None
     cols, (ho, wo) = _im2col(x, (kh, kw), stride, pads, dilation, groups)
     if groups == 1:
         out = cols[0] @ w.transpose(2, 3, 1, 0).reshape(kh * kw * cg, o)
@@ -135,6 +137,12 @@ def conv_transpose(gy: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation
     n, o, hy, wy = gy.shape
     _, cg, kh, kw = w.shape
     c = cg * groups
+    if _depthwise(w, groups):
+        tap, shape = _depthwise_taps(gy, w, groups)
+        out = col2im(tap, stride, pads, dilation, out_hw, shape)
+        if b is not None:
+            out += b
+        return out.transpose(0, 3, 1, 2)
     if stride == (1, 1):
         top = dilation[0] * (kh - 1) - pads[0]
         left = dilation[1] * (kw - 1) - pads[2]
@@ -159,28 +167,106 @@ def conv_transpose(gy: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation
     return out.transpose(0, 3, 1, 2)
 
 
-def col2im(taps: Any, stride: tuple, pads: tuple, dilation: tuple, out_hw: tuple) -> Any:
+def col2im(taps: Any, stride: tuple, pads: tuple, dilation: tuple, out_hw: tuple,
+           shape: tuple | None = None) -> Any:
     """Sum (kh, kw, N, Ho, Wo, C) tap values into their input positions: (N, H, W, C) view.
 
-    One strided add per kernel tap (never ``add.at``); ``pads`` are cropped off the result.
+    ``taps`` is that array, or a function of ``(i, j)`` giving one tap's (N, Ho, Wo, C) values
+    (then ``shape`` names the full shape). One strided add per kernel tap (never ``add.at``);
+    ``pads`` are cropped off the result.
     """
-    xp = get_array_module(taps)
-    kh, kw, n, hy, wy, c = taps.shape
+    kh, kw, n, hy, wy, c = taps.shape if shape is None else shape
+    tap = taps.__getitem__ if shape is None else (lambda ij: taps(*ij))
+    first = tap((0, 0))
+    xp = get_array_module(first)
     top, _, left, _ = pads
     span_h = stride[0] * (hy - 1) + dilation[0] * (kh - 1) + 1
     span_w = stride[1] * (wy - 1) + dilation[1] * (kw - 1) + 1
     acc = xp.zeros((n, max(span_h, top + out_hw[0]), max(span_w, left + out_hw[1]), c),
-                   taps.dtype)
+                   first.dtype)
     for i in range(kh):
         for j in range(kw):
-            acc[tap_slices(i, j, stride, dilation, (hy, wy))] += taps[i, j]
+            acc[tap_slices(i, j, stride, dilation, (hy, wy))] += first if i == j == 0 \
+                else tap((i, j))
     return acc[:, top:top + out_hw[0], left:left + out_hw[1]]
+
+
+# --- depthwise (one input channel per group): elementwise products per tap, no GEMM -----------
+def _depthwise(w: Any, groups: int) -> bool:
+    return groups > 1 and w.shape[1] == 1
+
+
+def _tap_weights(w: Any, groups: int) -> Any:
+    """(kh, kw, m, C) per-tap weights of a depthwise kernel (C * m, 1, kh, kw)."""
+    o, _, kh, kw = w.shape
+    return w.reshape(groups, o // groups, kh, kw).transpose(2, 3, 1, 0)
+
+
+def _by_multiplier(gy: Any, groups: int) -> Any:
+    """A depthwise output (N, C * m, H, W) as (m, N, H, W, C): channels innermost per slice."""
+    n, o, h, w = gy.shape
+    return _rows(gy).reshape(n, h, w, groups, o // groups).transpose(4, 0, 1, 2, 3)
+
+
+def _depthwise_forward(x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation: tuple,
+                       groups: int) -> Any:
+    """Depthwise ``conv(x, w) + b``: per tap, each channel times its m weights."""
+    xp = get_array_module(x, w)
+    a = nhwc_padded(x, pads)
+    n, hp, wp, c = a.shape
+    _, _, kh, kw = w.shape
+    out_hw = (out_size(hp, kh, stride[0], dilation[0], 0),
+              out_size(wp, kw, stride[1], dilation[1], 0))
+    wt = _tap_weights(w, groups)[:, :, :, None, None, None, :]  # (kh, kw, m, 1, 1, 1, C)
+    out = xp.empty((wt.shape[2], n) + out_hw + (c,), x.dtype)
+    term = xp.empty_like(out)
+    for t in range(kh * kw):
+        i, j = divmod(t, kw)
+        xp.multiply(a[tap_slices(i, j, stride, dilation, out_hw)], wt[i, j],
+                    out=out if t == 0 else term)
+        if t:
+            out += term
+    out = out.transpose(1, 2, 3, 4, 0).reshape(n, out_hw[0], out_hw[1], -1)
+    if b is not None:
+        out += b
+    return out.transpose(0, 3, 1, 2)
+
+
+def _depthwise_taps(gy: Any, w: Any, groups: int) -> tuple:
+    """A function of ``(i, j)`` giving tap (i, j)'s contribution of ``gy`` to the input, and
+    the (kh, kw, N, Ho, Wo, C) shape, for ``col2im``."""
+    g = _by_multiplier(gy, groups)
+    wt = _tap_weights(w, groups)[:, :, :, None, None, None, :]
+
+    def tap(i: int, j: int) -> Any:
+        out = g[0] * wt[i, j, 0]
+        for k in range(1, g.shape[0]):
+            out += g[k] * wt[i, j, k]
+        return out
+    return tap, w.shape[2:] + g.shape[1:]
+
+
+def _depthwise_weight(x: Any, gy: Any, kernel: tuple, stride: tuple, pads: tuple,
+                      dilation: tuple, groups: int) -> Any:
+    """Depthwise weight gradient: per tap, channel-wise sums of input times ``gy``."""
+    xp = get_array_module(x, gy)
+    a = nhwc_padded(x, pads)
+    g = _by_multiplier(gy, groups)
+    gw = xp.empty(kernel + g.shape[:1] + (groups,), gy.dtype)  # (kh, kw, m, C)
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            view = a[tap_slices(i, j, stride, dilation, g.shape[2:4])]
+            gw[i, j] = xp.einsum("nhwc,mnhwc->mc", view, g)
+    o = gy.shape[1]
+    return xp.ascontiguousarray(gw.transpose(3, 2, 0, 1)).reshape(o, 1, kernel[0], kernel[1])
 
 
 def conv_weight(x: Any, gy: Any, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple,
                 groups: int, cols: Any = None) -> Any:
     """Adjoint of ``conv`` in ``w``: ``patches(x)^T @ gy``, shaped (O, C/G, kh, kw)."""
     xp = get_array_module(x, gy)
+    if groups > 1 and x.shape[1] == groups:  # depthwise: one input channel per group
+        return _depthwise_weight(x, gy, kernel, stride, pads, dilation, groups)
     if cols is None:
         cols, _ = _im2col(x, kernel, stride, pads, dilation, groups, gy.shape[2:])
     o = gy.shape[1]
@@ -201,6 +287,15 @@ def _check_dtypes(name: str, x: Any, w: Any, b: Any) -> None:
                            f"should be the same")
 
 
+def _channels_last(t: Any) -> Any:
+    """Tensor ``t`` (N, C, H, W) with NHWC memory: one copy if needed (none inside a graph)."""
+    nhwc = t._data.transpose(0, 2, 3, 1)
+    if t.requires_grad or nhwc.flags.c_contiguous:
+        return t
+    from latte.tensor import Tensor
+    return Tensor(get_array_module(nhwc).ascontiguousarray(nhwc).transpose(0, 3, 1, 2))
+
+
 class Conv2d(Op):
     """``y = conv2d(x, w) + b``: x (N, C, H, W), w (O, C/G, kh, kw), b (O,) or None."""
 
@@ -208,14 +303,18 @@ class Conv2d(Op):
         _check_dtypes("conv2d", x, w, b)
         ctx.geometry = (stride, pads, dilation, groups)
         y, cols = conv_forward(x, w, b, stride, pads, dilation, groups)
-        ctx.save_for_backward(x, w, cols)  # the patch matrix is reused for the weight gradient
+        # the patch matrix (if any) is reused for the weight gradient
+        ctx.save_for_backward(x, w, *(() if cols is None else (cols,)))
         return y
 
     def backward(ctx, grad):
-        x, w, cols = ctx.saved_tensors
+        x, w, *cols = ctx.saved_tensors
+        cols = cols[0]._data if cols else None
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if need_x and need_w:
+            grad = _channels_last(grad)  # both products read it by rows of channels
         gx = ConvTranspose2d.apply(grad, w, None, *ctx.geometry, x.shape[2:]) if need_x else None
-        gw = ConvWeight.apply(x, grad, w.shape[2:], *ctx.geometry, cols._data) if need_w else None
+        gw = ConvWeight.apply(x, grad, w.shape[2:], *ctx.geometry, cols) if need_w else None
         gb = grad.sum((0, 2, 3)) if need_b else None
         return gx, gw, gb, None, None, None, None
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import string
+from typing import Any
 
 from latte.autograd.function import Op
 from latte.backend import get_array_module
@@ -60,6 +61,7 @@ class Einsum(Op):
 
     def backward(ctx, grad):
         from latte.functional import einsum
+        from latte.tensor import Tensor
         operands = ctx.saved_tensors
         lhs, rhs = ctx.equation.split("->")
         terms = lhs.split(",")
@@ -68,18 +70,31 @@ class Einsum(Op):
             if not need:
                 grads.append(None)
                 continue
-            if len(set(term)) != len(term):
-                raise NotImplementedError(
-                    f"einsum backward for repeated indices in one operand ({term!r})")
             others = [t for j, t in enumerate(terms) if j != i]
             available = set(rhs).union(*others) if others else set(rhs)
-            present = "".join(c for c in term if c in available)
+            unique = "".join(dict.fromkeys(term))  # a repeated letter (``ii``) counts once
+            present = "".join(c for c in unique if c in available)
             eq = ",".join([rhs] + others) + "->" + present
             g = einsum(eq, grad, *[o for j, o in enumerate(operands) if j != i])
             if present != term:
-                # letters summed away inside this operand alone: broadcast the gradient back
+                # letters summed away inside this operand alone, or repeated in it: broadcast
+                # the gradient back, onto the diagonal for repeated ones
                 shape = ctx.shapes[i]
-                view = [shape[k] if c in present else 1 for k, c in enumerate(term)]
+                view = [shape[k] if c in present and term.index(c) == k else 1
+                        for k, c in enumerate(term)]
                 g = g.reshape(view).expand(shape)
+                if unique != term:
+                    g = g * Tensor(_diagonal_mask(g._xp(), term, shape, g._data.dtype))
             grads.append(g)
         return tuple(grads)
+
+
+def _diagonal_mask(xp: Any, term: str, shape: tuple, dtype: Any) -> Any:
+    """1 where every repeated letter of ``term`` has equal indices (``ii`` -> the identity)."""
+    index = xp.indices(shape, sparse=True)
+    mask = xp.ones((1,) * len(shape), dtype=bool)
+    for k, c in enumerate(term):
+        first = term.index(c)
+        if first != k:
+            mask = mask & (index[k] == index[first])
+    return xp.broadcast_to(mask, shape).astype(dtype)

@@ -7,21 +7,23 @@ again and finds, tap by tap, where each window's first maximum sits (PyTorch's c
 writing the gradient through the same views with masked products instead of ``add.at``. Outputs
 are NHWC arrays shown as NCHW views, like the convolutions'.
 
-The backward passes run on raw arrays (``once_differentiable``): pooling is piecewise linear, so
-its second derivative only routes gradients, and the kernels stay simple.
+Each backward is itself an op (route, spread, scatter) whose adjoint is the forward's companion
+(pick, average, gather), so gradients of gradients work as for every other primitive.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from latte.autograd.function import Op, once_differentiable
+from latte.autograd.function import Op
 from latte.backend import get_array_module
 from latte.ops.conv import nhwc_padded, tap_slices
 
-__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveMaxPool2d", "window_extra"]
+__all__ = ["MaxPool2d", "MaxPoolRoute", "MaxPoolPick", "AvgPool2d", "AvgPoolSpread",
+           "AdaptiveMaxPool2d", "IndexScatter", "adaptive_ranges", "avg_divisor"]
 
 
-def window_extra(size: int, kernel: int, stride: int, pad: int, dilation: int, out: int) -> int:
+def _window_extra(size: int, kernel: int, stride: int, pad: int, dilation: int, out: int) -> int:
     """Rows past the padded input that the last (ceil-mode) window reaches, to pad with fill."""
     return max(0, stride * (out - 1) + dilation * (kernel - 1) + 1 - (size + 2 * pad))
 
@@ -34,8 +36,8 @@ def _padded(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tupl
     view, so an unpadded input is never copied (the temporaries then follow its layout).
     """
     ph, pw = padding
-    extra = tuple(window_extra(x.shape[2 + d], kernel[d], stride[d], padding[d], dilation[d],
-                               out_hw[d]) for d in range(2))
+    extra = tuple(_window_extra(x.shape[2 + d], kernel[d], stride[d], padding[d],
+                                dilation[d], out_hw[d]) for d in range(2))
     if not (ph or pw or any(extra)):
         return x.transpose(0, 2, 3, 1)
     return nhwc_padded(x, (ph, ph, pw, pw), fill, extra)
@@ -115,14 +117,22 @@ class MaxPool2d(Op):
             arg[mask] = t
         return y, _flat_indices(xp, arg, kernel, stride, padding, dilation, x.shape)
 
-    @once_differentiable
     def backward(ctx, grad, *_):
-        from latte.tensor import Tensor
-        kernel, stride, padding, dilation, out_hw = ctx.geometry
-        x = ctx.saved_tensors[0]._data
+        (x,) = ctx.saved_tensors
+        return MaxPoolRoute.apply(grad, x, ctx.geometry), None, None, None, None, None, None
+
+
+class MaxPoolRoute(Op):
+    """Max pooling's input gradient: ``g`` (N, C, Ho, Wo) sent to each window's first maximum
+    in ``x``; linear in ``g``, with ``MaxPoolPick`` as its adjoint."""
+
+    def forward(ctx, g, x, geometry):
+        kernel, stride, padding, dilation, out_hw = geometry
+        ctx.geometry = geometry
+        ctx.save_for_backward(x)
         xp = get_array_module(x)
         a, out = _window_max(x, kernel, stride, padding, dilation, out_hw)
-        g = grad._data.transpose(0, 2, 3, 1)
+        g = g.transpose(0, 2, 3, 1)
         dx = _zeros(xp, a.shape, g.dtype, not a.flags.c_contiguous)
         overlapping = _overlapping(kernel, stride, dilation)
         routed = xp.empty_like(out, dtype=g.dtype)
@@ -134,8 +144,35 @@ class MaxPool2d(Op):
             else:  # disjoint windows: each tap's view is written exactly once
                 xp.multiply(g, mask, out=view)
         ph, pw = padding
-        dx = dx[:, ph:ph + x.shape[2], pw:pw + x.shape[3]].transpose(0, 3, 1, 2)
-        return Tensor(dx), None, None, None, None, None, None
+        return dx[:, ph:ph + x.shape[2], pw:pw + x.shape[3]].transpose(0, 3, 1, 2)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return MaxPoolPick.apply(grad, x, ctx.geometry), None, None
+
+
+class MaxPoolPick(Op):
+    """Adjoint of ``MaxPoolRoute``: the value of ``v`` (shaped like ``x``) at each window's
+    first maximum of ``x``, as (N, C, Ho, Wo)."""
+
+    def forward(ctx, v, x, geometry):
+        kernel, stride, padding, dilation, out_hw = geometry
+        ctx.geometry = geometry
+        ctx.save_for_backward(x)
+        xp = get_array_module(x)
+        a, out = _window_max(x, kernel, stride, padding, dilation, out_hw)
+        values = _padded(v, kernel, stride, padding, dilation, out_hw, 0)
+        picked = xp.zeros_like(out, dtype=v.dtype)
+        taken = xp.empty_like(picked)
+        for t, mask, _ in _first_max_masks(a, out, kernel, stride, dilation, out_hw):
+            xp.multiply(values[tap_slices(t // kernel[1], t % kernel[1], stride, dilation,
+                                          out_hw)], mask, out=taken)
+            picked += taken
+        return picked.transpose(0, 3, 1, 2)
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return MaxPoolRoute.apply(grad, x, ctx.geometry), None, None
 
 
 def _flat_indices(xp: Any, arg: Any, kernel: tuple, stride: tuple, padding: tuple,
@@ -175,13 +212,21 @@ class AvgPool2d(Op):
         ctx.divisor, ctx.channels_first = divisor, not a.flags.c_contiguous
         return out.transpose(0, 3, 1, 2)
 
-    @once_differentiable
     def backward(ctx, grad):
-        from latte.tensor import Tensor
-        kernel, stride, padding, out_hw, padded_shape, shape = ctx.geometry
-        g = grad._data.transpose(0, 2, 3, 1) / ctx.divisor
+        return (AvgPoolSpread.apply(grad, ctx.geometry, ctx.divisor, ctx.channels_first),
+                None, None, None, None, None)
+
+
+class AvgPoolSpread(Op):
+    """Average pooling's input gradient: each ``g / divisor`` spread over its window; linear,
+    with ``AvgPool2d`` itself as its adjoint."""
+
+    def forward(ctx, g, geometry, divisor, channels_first):
+        kernel, stride, padding, out_hw, padded_shape, shape = geometry
+        ctx.geometry, ctx.divisor = geometry, divisor
+        g = g.transpose(0, 2, 3, 1) / divisor
         xp = get_array_module(g)
-        dx = _zeros(xp, padded_shape, g.dtype, ctx.channels_first)
+        dx = _zeros(xp, padded_shape, g.dtype, channels_first)
         overlapping = _overlapping(kernel, stride, (1, 1))
         for t in range(kernel[0] * kernel[1]):
             view = dx[tap_slices(t // kernel[1], t % kernel[1], stride, (1, 1), out_hw)]
@@ -190,8 +235,11 @@ class AvgPool2d(Op):
             else:
                 view[...] = g
         ph, pw = padding
-        dx = dx[:, ph:ph + shape[2], pw:pw + shape[3]].transpose(0, 3, 1, 2)
-        return Tensor(dx), None, None, None, None, None
+        return dx[:, ph:ph + shape[2], pw:pw + shape[3]].transpose(0, 3, 1, 2)
+
+    def backward(ctx, grad):
+        kernel, stride, padding, out_hw = ctx.geometry[:4]
+        return AvgPool2d.apply(grad, kernel, stride, padding, out_hw, ctx.divisor), None, None, None
 
 
 def adaptive_ranges(xp: Any, size: int, out: int) -> tuple:
@@ -228,13 +276,27 @@ class AdaptiveMaxPool2d(Op):
         ctx.index, ctx.shape = index, x.shape
         return out.transpose(0, 3, 1, 2), index
 
-    @once_differentiable
     def backward(ctx, grad, _):
-        from latte.tensor import Tensor
-        g = grad._data
+        return IndexScatter.apply(grad, ctx.index, ctx.shape), None
+
+
+class IndexScatter(Op):
+    """(N, C, ...) values summed into zeros of ``shape`` at flat positions ``index`` of each
+    (n, c) plane; its adjoint is a gather at the same positions."""
+
+    def forward(ctx, g, index, shape):
         xp = get_array_module(g)
-        n, c, h, w = ctx.shape
-        plane = (xp.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
+        ctx.index = index
+        n, c = shape[:2]
+        size = math.prod(shape[2:])
+        plane = (xp.arange(n * c) * size).reshape((n, c) + (1,) * (index.ndim - 2))
         # windows may overlap: bincount sums every contribution to the same input element
-        dx = xp.bincount((ctx.index + plane).ravel(), weights=g.ravel(), minlength=n * c * h * w)
-        return Tensor(dx.astype(g.dtype).reshape(ctx.shape)), None
+        dx = xp.bincount((index + plane).ravel(), weights=g.ravel(), minlength=n * c * size)
+        return dx.astype(g.dtype).reshape(shape)
+
+    def backward(ctx, grad):
+        from latte.tensor import Tensor
+        index = ctx.index
+        flat = grad.reshape(index.shape[0], index.shape[1], -1)
+        picked = flat.gather(2, Tensor(index.reshape(index.shape[0], index.shape[1], -1)))
+        return picked.reshape(index.shape), None, None

@@ -46,6 +46,9 @@ CONV2D_CASES = [
      {"stride": (2, 1), "padding": (1, 0), "dilation": (2, 1), "groups": 2}),
     ((2, 4, 8, 8), (4, 1, 3, 3), True, {"padding": 1, "groups": 4}),          # depthwise
     ((2, 4, 8, 8), (8, 1, 3, 3), False, {"padding": 1, "groups": 4}),         # multiplier 2
+    ((2, 3, 9, 8), (9, 1, 2, 3), True,
+     {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2), "groups": 3}),
+    ((1, 4, 7, 6), (4, 1, 4, 4), True, {"padding": "same", "groups": 4}),
     ((2, 3, 9, 7), (4, 3, 3, 3), True, {"padding": "same"}),
     ((2, 3, 9, 7), (4, 3, 4, 2), True, {"padding": "same"}),                  # even: asymmetric
     ((2, 3, 9, 7), (4, 3, 4, 3), False, {"padding": "same", "dilation": (1, 2)}),
@@ -153,6 +156,10 @@ def _f64(*shape):
                                                                    (2,)]),
     (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1,
                                         groups=2), [(2, 2, 3, 3), (2, 2, 3, 2), (4,)]),
+    (lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=3),       # depthwise
+     [(1, 3, 5, 5), (6, 1, 3, 2), (6,)]),
+    (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, groups=2), [(1, 2, 3, 3), (2, 2, 2, 2),
+                                                                      (4,)]),
     (lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1), [(2, 2, 7), (3, 2, 3), (3,)]),
     (lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2), [(1, 2, 4), (2, 3, 3), (3,)]),
 ])
@@ -166,18 +173,18 @@ def test_gradcheck_unfold_fold():
     assert gradcheck(lambda c: F.fold(c, (4, 5), 2, padding=1, stride=2), [_f64(1, 8, 9)])
 
 
-@pytest.mark.parametrize("transposed", [False, True])
-def test_double_backward_gradcheck(transposed):
+@pytest.mark.parametrize("transposed,groups", [(False, 2), (True, 2), (False, 4), (True, 4)])
+def test_double_backward_gradcheck(transposed, groups):
     """conv's backward is made of conv ops, so gradients of gradients are exact too."""
     conv = F.conv_transpose2d if transposed else F.conv2d
-    kwargs = {"stride": 2, "padding": 1, "groups": 2}
+    kwargs = {"stride": 2, "padding": 1, "groups": groups}
 
     def first_grads(x, w):
         with latte.enable_grad():  # gradcheck evaluates under no_grad for its differences
             y = conv(x, w, **kwargs)
             return latte.autograd.grad((y * y).sum(), [x, w], create_graph=True)
 
-    x, w = _f64(1, 4, 4, 5), _f64(4, 2, 3, 2)
+    x, w = _f64(1, 4, 4, 5), _f64(4, 4 // groups, 3, 2)
     assert gradcheck(first_grads, [x, w])
 
 
@@ -312,3 +319,13 @@ def test_functional_errors():
         F.conv2d(x.double(), latte.randn(4, 3, 3, 3))
     with pytest.raises(RuntimeError, match="output padding must be smaller than either stride"):
         F.conv_transpose2d(x, latte.randn(3, 2, 3, 3), output_padding=1)
+
+
+def test_fold_unfold_modules_match_torch():
+    torch = pytest.importorskip("torch")
+    pairs = [(nn.Unfold((2, 3), padding=1), torch.nn.Unfold((2, 3), padding=1), (2, 5, 3, 4)),
+             (nn.Fold((4, 5), 2, stride=(1, 2)), torch.nn.Fold((4, 5), 2, stride=(1, 2)),
+              (2, 12, 6))]
+    for ours, theirs, shape in pairs:
+        assert repr(ours) == repr(theirs)
+        _parity(ours, theirs, [_randn(*shape)])

@@ -1,11 +1,12 @@
-"""F.pad (all modes), one_hot, cosine_similarity, normalize, pairwise_distance."""
+"""F.pad (all modes), padding layers, one_hot, cosine_similarity, normalize, pairwise_distance."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from _nn_helpers import close, f64
+from _nn_helpers import close, f64, run_pair
 
 import latte
+import latte.nn as nn
 import latte.nn.functional as F
 from latte.autograd import gradcheck
 
@@ -64,3 +65,20 @@ def test_cosine_similarity_normalize_pairwise_parity():
           tf.pairwise_distance(torch.tensor(a), torch.tensor(b)), 1e-12)
     assert gradcheck(F.cosine_similarity, (f64(3, 4), f64(3, 4, seed=1)))
     assert gradcheck(F.normalize, (f64(3, 4),))
+
+
+@pytest.mark.parametrize("name,args,shape", [
+    ("ZeroPad2d", ((1, 2, 0, 3),), (2, 3, 4, 4)), ("ZeroPad1d", (2,), (2, 3, 4)),
+    ("ConstantPad2d", (1, 2.5), (2, 3, 4, 4)), ("ConstantPad3d", ((1, 0, 0, 1, 1, 1), -1.0),
+                                                (1, 2, 2, 3, 3)),
+    ("ReflectionPad1d", ((2, 1),), (2, 3, 4)), ("ReflectionPad2d", (1,), (2, 3, 4, 4)),
+    ("ReplicationPad2d", ((0, 2, 1, 1),), (2, 3, 4, 4)), ("ReplicationPad3d", (1,),
+                                                          (1, 2, 2, 3, 3)),
+    ("CircularPad2d", ((1, 1, 2, 0),), (2, 3, 4, 4)),
+])
+def test_padding_modules_match_torch(name, args, shape):
+    torch = pytest.importorskip("torch")
+    lmod, tmod = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    x = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+    run_pair(torch, lmod, tmod, x)
+    assert repr(lmod) == repr(tmod)

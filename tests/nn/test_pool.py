@@ -202,3 +202,37 @@ def test_pools_on_channels_last_memory(name, kwargs):
     _parity(lambda x: getattr(F, name)(x.permute(0, 3, 1, 2), **kwargs),
             lambda x: getattr(torch.nn.functional, name)(x.permute(0, 3, 1, 2), **kwargs),
             _randn(2, 7, 8, 5))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: F.max_pool2d(x, 3, 2, 1),
+    lambda x: F.max_pool2d(x, 2),
+    lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+    lambda x: F.adaptive_max_pool2d(x, (3, 4)),
+])
+def test_double_backward_gradcheck(fn):
+    """Each pooling backward is an op with its own backward: gradients of gradients work."""
+    def first_grad(x):
+        with latte.enable_grad():  # gradcheck evaluates under no_grad for its differences
+            y = fn(x)
+            return latte.autograd.grad((y * y * y).sum(), [x], create_graph=True)
+
+    assert gradcheck(first_grad, [_f64(1, 2, 5, 6)])
+
+
+def test_double_backward_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    def penalty(ag, pool, x):
+        y = pool(x * x, 3, 2, 1)
+        (gx,) = ag.grad((y * y).sum(), [x], create_graph=True)
+        return (gx * gx).sum()
+
+    x = _randn(2, 3, 7, 6)
+    lx, tx = latte.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    for ours, theirs in ((F.max_pool2d, torch.nn.functional.max_pool2d),
+                         (F.avg_pool2d, torch.nn.functional.avg_pool2d)):
+        lx.grad = tx.grad = None
+        penalty(latte.autograd, ours, lx).backward()
+        penalty(torch.autograd, theirs, tx).backward()
+        np.testing.assert_allclose(lx.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-4)

@@ -9,6 +9,7 @@ from latte.nn.modules.linear import *  # noqa: F401,F403
 from latte.nn.modules.loss import *  # noqa: F401,F403
 from latte.nn.modules.module import *  # noqa: F401,F403
 from latte.nn.modules.normalization import *  # noqa: F401,F403
+from latte.nn.modules.padding import *  # noqa: F401,F403
 from latte.nn.modules.pooling import *  # noqa: F401,F403
 from latte.nn.modules.sparse import *  # noqa: F401,F403
 from latte.nn.modules.upsampling import *  # noqa: F401,F403

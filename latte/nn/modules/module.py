@@ -495,7 +495,8 @@ class Module:
         if np_dtype.kind != "f":
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
                             f"desired dtype={dtype}")
-        return self._apply(lambda a: a.astype(np_dtype) if a.dtype.kind == "f" else a)
+        return self._apply(
+            lambda a: a.astype(np_dtype, copy=False) if a.dtype.kind == "f" else a)
 
     def float(self) -> Module:
         return self.to(dtypes.float32)
@@ -508,7 +509,7 @@ class Module:
 
     def type(self, dst_type: Any) -> Module:
         np_dtype = dtypes.to_numpy_dtype(dst_type)
-        return self._apply(lambda a: a.astype(np_dtype))
+        return self._apply(lambda a: a.astype(np_dtype, copy=False))
 
     def cpu(self) -> Module:
         return self

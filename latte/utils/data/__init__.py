@@ -20,6 +20,7 @@ from latte.utils.data.dataset import (
     TensorDataset,
     random_split,
 )
+from latte.utils.data.distributed import DistributedSampler
 from latte.utils.data.gathered import GatheredSamples, gather_rows
 from latte.utils.data.sampler import (
     BatchSampler,
@@ -31,6 +32,7 @@ from latte.utils.data.sampler import (
 )
 
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
+           "DistributedSampler",
            "GatheredSamples", "IterableDataset", "RandomSampler", "Sampler",
            "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
            "WeightedRandomSampler", "WorkerInfo", "default_collate", "default_convert",

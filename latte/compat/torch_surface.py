@@ -1,0 +1,308 @@
+"""PyTorch API that scripts touch but that has no place in Latte's core.
+
+Each entry of :data:`SURFACES` gives the extra attributes of one PyTorch module as the compat
+finder builds it: ``torch.compile`` returning the model unchanged, ``torch.autocast`` and
+``GradScaler`` accepted and inert on the CPU, the ``torch.backends`` flags, ``torch.cuda``
+queries answering "no GPU", ``torch.jit`` refusing clearly, ``torch.__version__`` and so on.
+Modules that exist only here (``torch.amp``, ``torch.backends`` ...) are built from it alone.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import types
+from collections.abc import Callable
+from typing import Any
+
+import latte
+from latte.nn import Module
+
+__all__ = ["SURFACES", "surface", "save", "load", "compile", "autocast", "GradScaler"]
+
+# the PyTorch release whose API the surface follows; the local part says it is Latte
+__version__ = "2.5.0+latte." + latte.__version__
+
+
+# --- torch.compile, torch.jit ------------------------------------------------------------
+def compile(model: Callable | None = None, **options: Any) -> Any:
+    """``torch.compile``: Latte has no compiler, so the model (or function) comes back as is.
+
+    Example::
+
+        >>> model = torch.compile(model)            # same object
+        >>> @torch.compile(mode="reduce-overhead")  # as a decorator too
+        ... def f(x): return x * 2
+    """
+    if model is None:
+        return lambda fn: fn
+    return model
+
+
+def _jit_refused(what: str) -> Callable:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"torch.jit.{what}: Latte does not have TorchScript; run the module "
+                           "eagerly (drop the torch.jit call), or use torch.compile, which "
+                           "Latte accepts and ignores")
+    refuse.__name__ = what
+    return refuse
+
+
+def _identity_decorator(fn: Any = None, **kwargs: Any) -> Any:
+    """``torch.jit.ignore``/``unused``/``export``: markers for TorchScript, harmless eagerly."""
+    return fn if fn is not None else (lambda f: f)
+
+
+# --- mixed precision: autocast and GradScaler, inert on the CPU --------------------------
+class autocast:
+    """``torch.autocast(device_type, dtype=None, enabled=True)``: accepted, computes unchanged.
+
+    Latte computes in the tensors' own dtypes; PyTorch's autocast would run some CPU ops in
+    bfloat16, so results under Latte are the float32 ones. Works as a context manager and as a
+    decorator.
+    """
+
+    def __init__(self, device_type: str = "cuda", dtype: Any = None, enabled: bool = True,
+                 cache_enabled: bool | None = None) -> None:
+        if not isinstance(device_type, str):
+            raise ValueError(f"autocast expected device_type to be a string, got {device_type!r}")
+        self.device_type, self.fast_dtype, self._enabled = device_type, dtype, enabled
+
+    def __enter__(self) -> autocast:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def _cuda_autocast(enabled: bool = True, dtype: Any = None, cache_enabled: bool = True
+                   ) -> autocast:
+    return autocast("cuda", dtype, enabled, cache_enabled)
+
+
+def _cpu_autocast(enabled: bool = True, dtype: Any = None, cache_enabled: bool = True
+                  ) -> autocast:
+    return autocast("cpu", dtype, enabled, cache_enabled)
+
+
+class GradScaler:
+    """``torch.amp.GradScaler``: disabled without a GPU, as PyTorch disables it.
+
+    ``scale(loss)`` returns the loss unchanged, ``step(optimizer)`` calls ``optimizer.step()``,
+    ``update()`` and ``unscale_()`` do nothing, ``get_scale()`` is 1.0.
+    """
+
+    def __init__(self, device: str = "cuda", init_scale: float = 2.0**16,
+                 growth_factor: float = 2.0, backoff_factor: float = 0.5,
+                 growth_interval: int = 2000, enabled: bool = True) -> None:
+        self._enabled = False  # PyTorch turns the scaler off when its device is unavailable
+
+    def scale(self, outputs: Any) -> Any:
+        return outputs
+
+    def unscale_(self, optimizer: Any) -> None:
+        return None
+
+    def step(self, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
+        return optimizer.step(*args, **kwargs)
+
+    def update(self, new_scale: Any = None) -> None:
+        return None
+
+    def get_scale(self) -> float:
+        return 1.0
+
+    def is_enabled(self) -> bool:
+        return self._enabled
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        return None
+
+
+# --- threads, determinism, matmul precision -----------------------------------------------
+_settings: dict[str, Any] = {"threads": os.cpu_count() or 1, "interop": os.cpu_count() or 1,
+                             "deterministic": False, "matmul": "highest"}
+
+
+def set_num_threads(n: int) -> None:
+    """Recorded for ``get_num_threads``; NumPy's BLAS keeps the thread count it started with."""
+    if not isinstance(n, int) or n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n!r}")
+    _settings["threads"] = n
+
+
+def get_num_threads() -> int:
+    return _settings["threads"]
+
+
+def set_num_interop_threads(n: int) -> None:
+    _settings["interop"] = n
+
+
+def get_num_interop_threads() -> int:
+    return _settings["interop"]
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Latte's CPU kernels are deterministic already; the flag is recorded."""
+    _settings["deterministic"] = bool(mode)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _settings["deterministic"]
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Accepted (``'highest'``, ``'high'``, ``'medium'``); Latte always computes in float32."""
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"invalid precision {precision!r}: expected 'highest', 'high' or "
+                           "'medium'")
+    _settings["matmul"] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _settings["matmul"]
+
+
+# --- save and load ----------------------------------------------------------------------
+def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: int = 2,
+         _use_new_zipfile_serialization: bool = True) -> None:
+    """``torch.save`` through ``latte.save``; a whole model is refused with the reason."""
+    if isinstance(obj, Module) or hasattr(obj, "param_groups"):
+        kind = "model" if isinstance(obj, Module) else "optimizer"
+        raise TypeError(
+            f"torch.save(<{type(obj).__name__} {kind}>): Latte does not save whole pickled "
+            f"{kind}s. Loading a pickled {kind} means running arbitrary code from the file and "
+            "depends on the exact source of its class, so Latte (like "
+            "torch.load(weights_only=True)) only stores weights. Save its state instead: "
+            f"torch.save({kind}.state_dict(), path), and later build the {kind} and call "
+            f"{kind}.load_state_dict(torch.load(path)).")
+    latte.save(obj, f)
+
+
+def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
+         weights_only: bool | None = None, mmap: bool | None = None, **pickle_load_args: Any
+         ) -> Any:
+    """``torch.load`` through ``latte.load``: weights only, whatever ``weights_only`` says."""
+    return latte.load(f, map_location=map_location, weights_only=weights_only)
+
+
+# --- devices: torch.cuda, torch.backends, torch.accelerator -------------------------------
+def _no_gpu(what: str) -> Callable:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"torch.cuda.{what}: no CUDA GPU is available (Latte runs on the "
+                           "CPU); guard GPU code with torch.cuda.is_available()")
+    refuse.__name__ = what
+    return refuse
+
+
+def _zero(*args: Any, **kwargs: Any) -> int:
+    return 0
+
+
+def _false(*args: Any, **kwargs: Any) -> bool:
+    return False
+
+
+def _nothing(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+class _Flags(types.SimpleNamespace):
+    """A namespace of settable flags such as ``torch.backends.cuda.matmul.allow_tf32``."""
+
+
+def _torch() -> dict[str, Any]:
+    return {
+        "__version__": __version__, "compile": compile, "autocast": autocast, "save": save,
+        "load": load, "set_num_threads": set_num_threads, "get_num_threads": get_num_threads,
+        "set_num_interop_threads": set_num_interop_threads,
+        "get_num_interop_threads": get_num_interop_threads,
+        "use_deterministic_algorithms": use_deterministic_algorithms,
+        "are_deterministic_algorithms_enabled": are_deterministic_algorithms_enabled,
+        "set_float32_matmul_precision": set_float32_matmul_precision,
+        "get_float32_matmul_precision": get_float32_matmul_precision,
+    }
+
+
+def _cuda() -> dict[str, Any]:
+    out: dict[str, Any] = {name: _no_gpu(name) for name in (
+        "current_device", "set_device", "get_device_name", "get_device_properties",
+        "get_device_capability", "mem_get_info", "Stream", "Event", "stream")}
+    out.update({
+        "is_available": _false, "device_count": _zero, "is_initialized": _false,
+        "is_bf16_supported": _false, "empty_cache": _nothing, "synchronize": _nothing,
+        "memory_allocated": _zero, "max_memory_allocated": _zero, "memory_reserved": _zero,
+        "max_memory_reserved": _zero, "reset_peak_memory_stats": _nothing,
+        "manual_seed": _nothing, "manual_seed_all": _nothing, "seed": _nothing,
+        "seed_all": _nothing,
+    })
+    return out
+
+
+def _amp() -> dict[str, Any]:
+    return {"autocast": autocast, "GradScaler": GradScaler}
+
+
+def _cuda_amp() -> dict[str, Any]:
+    return {"autocast": _cuda_autocast, "GradScaler": GradScaler}
+
+
+def _accelerator() -> dict[str, Any]:
+    return {"is_available": _false, "device_count": _zero,
+            "current_accelerator": lambda check_available=False: None,
+            "synchronize": _nothing}
+
+
+def _backends_cuda() -> dict[str, Any]:
+    return {"is_built": _false, "matmul": _Flags(allow_tf32=False,
+                                                 allow_fp16_reduced_precision_reduction=True),
+            "enable_flash_sdp": _nothing, "enable_mem_efficient_sdp": _nothing}
+
+
+def _jit() -> dict[str, Any]:
+    out: dict[str, Any] = {name: _jit_refused(name) for name in (
+        "script", "trace", "trace_module", "save", "load", "freeze", "optimize_for_inference")}
+    out.update({"ignore": _identity_decorator, "unused": _identity_decorator,
+                "export": _identity_decorator, "is_scripting": _false, "is_tracing": _false})
+    return out
+
+
+SURFACES: dict[str, Callable[[], dict[str, Any]]] = {
+    "torch": _torch,
+    "torch.cuda": _cuda,
+    "torch.cuda.amp": _cuda_amp,
+    "torch.amp": _amp,
+    "torch.cpu": lambda: {"is_available": lambda: True, "device_count": lambda: 1},
+    "torch.cpu.amp": lambda: {"autocast": _cpu_autocast},
+    "torch.accelerator": _accelerator,
+    "torch.backends": lambda: {},
+    "torch.backends.cudnn": lambda: {"benchmark": False, "deterministic": False,
+                                     "enabled": True, "allow_tf32": True,
+                                     "is_available": _false, "version": _nothing},
+    "torch.backends.mps": lambda: {"is_available": _false, "is_built": _false},
+    "torch.backends.cuda": _backends_cuda,
+    "torch.backends.mkldnn": lambda: {"is_available": _false, "enabled": False},
+    "torch.backends.openmp": lambda: {"is_available": _false},
+    "torch.jit": _jit,
+    "torch.version": lambda: {"__version__": __version__, "cuda": None, "hip": None,
+                              "git_version": "latte"},
+    "torch.distributed": lambda: {"is_available": _false, "is_initialized": _false},
+    "torchvision": lambda: {"__version__": "0.20.0+latte." + latte.__version__},
+    "torchvision.models": lambda: {},
+}
+
+
+def surface(name: str) -> dict[str, Any]:
+    """The compat attributes of the PyTorch module ``name`` (empty when it has none)."""
+    make = SURFACES.get(name)
+    return make() if make is not None else {}
