@@ -61,6 +61,7 @@ def _setup(lib_name: str, port: int) -> tuple[Any, Any, int, int]:
     if lib_name == "latte":
         import latte as lib
         import latte.distributed as dist
+        import latte.nn.parallel  # noqa: F401
         dist.init_process_group("mpi")
     else:
         import torch as lib
@@ -92,6 +93,7 @@ def worker_train(lib_name: str, batch: int, steps: int, port: int) -> dict:
         dist.barrier()
         if step >= 2:
             times.append(time.perf_counter() - start)
+    dist.destroy_process_group()
     return {"images_per_s": batch * world / statistics.median(times)}
 
 
@@ -108,7 +110,43 @@ def worker_allreduce(lib_name: str, port: int) -> dict:
             times.append(time.perf_counter() - start)
         # bus bandwidth (nccl-tests' convention): each byte crosses 2 (n - 1) / n links
         result[mb] = mb / 1024 * 2 * (world - 1) / world / statistics.median(times)
+    dist.destroy_process_group()
     return result
+
+
+def worker_overlap(rounds: int, steps: int) -> dict:
+    """Backward of an MLP with 8 MB of float32 weights on 2 processes: buckets at the end of
+    backward against 1 MB buckets during it, with and without a request test per gradient."""
+    import latte
+    import latte.distributed as dist
+    from latte.nn.parallel import DistributedDataParallel
+    dist.init_process_group("mpi")
+    latte.manual_seed(0)
+    net = latte.nn.Sequential(*[latte.nn.Linear(512, 512) for _ in range(8)])
+    x = latte.randn(64, 512)
+    configs = {"one bucket at the end": (64.0, True), "1 MB buckets, no polling": (1.0, False),
+               "1 MB buckets, polling": (1.0, True)}
+    models = {name: DistributedDataParallel(net, bucket_cap_mb=cap)
+              for name, (cap, _) in configs.items()}
+    for m in models.values():  # each wrapper hooks the same parameters: only one at a time
+        m._armed = False
+    real_test = dist.Work.is_completed
+    times: dict = {name: [] for name in configs}
+    for _ in range(rounds):
+        for name, (_, polling) in configs.items():
+            dist.Work.is_completed = real_test if polling else (lambda self: False)
+            model = models[name]
+            run = []
+            for _ in range(steps):
+                net.zero_grad()
+                dist.barrier()
+                start = time.perf_counter()
+                model(x).square().mean().backward()
+                run.append(time.perf_counter() - start)
+            times[name].append(statistics.median(run))
+    dist.Work.is_completed = real_test
+    dist.destroy_process_group()
+    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
 
 
 def _free_port() -> int:
@@ -140,6 +178,8 @@ def main() -> None:
         kind, lib_name = args.worker
         if kind == "train":
             result = worker_train(lib_name, args.batch, args.steps, args.port)
+        elif kind == "overlap":
+            result = worker_overlap(args.rounds, args.steps)
         else:
             result = worker_allreduce(lib_name, args.port)
         rank = int(os.environ.get("PMI_RANK", os.environ.get("OMPI_COMM_WORLD_RANK", "0")))
@@ -178,6 +218,13 @@ def main() -> None:
         values = [statistics.median(bandwidth[lib][mb]) for lib in libs]
         ratio = f"{values[0] / values[1]:13.2f}" if len(values) > 1 else ""
         print(f"{mb:4d}" + "".join(f"{v:10.2f}" for v in values) + ratio)
+    overlap = _launch(2, "overlap", "latte", "--rounds", str(args.rounds), "--steps",
+                      str(args.steps))
+    print("\nLatte DDP forward + backward, MLP 8 x 512x512 float32 (8 MB), 64 rows per process, "
+          "2 processes, ms")
+    base = overlap["one bucket at the end"]
+    for name, ms in overlap.items():
+        print(f"{name:28}{ms:8.1f}{ms / base:8.2f}")
 
 
 if __name__ == "__main__":

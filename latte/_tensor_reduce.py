@@ -111,7 +111,8 @@ class ReduceMixin:
         d = self._dim(dim)
         if self.ndim == 0:
             return Tensor(np.zeros((), dtype=np.int64))
-        return Tensor(fn(self._data, axis=d, keepdims=keepdim).astype(np.int64))
+        # np.asarray: a 1-d input reduces to a NumPy scalar, which Tensor would not keep as int64
+        return Tensor(np.asarray(fn(self._data, axis=d, keepdims=keepdim), dtype=np.int64))
 
     def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Any:
         """``log(sum(exp(x)))`` computed stably by factoring out the max."""

@@ -103,7 +103,9 @@ class TorchFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             target = importlib.import_module(latte_name(name))
         except ModuleNotFoundError as e:
             # only a surface-only module (torch.amp, torch.backends ...) may lack a Latte module
-            if e.name != latte_name(name) or name not in torch_surface.SURFACES:
+            wanted = latte_name(name)
+            ours = e.name is not None and (wanted + ".").startswith(e.name + ".")
+            if not ours or name not in torch_surface.SURFACES:
                 raise
         return ProxyModule(name, target, torch_surface.surface(name))
 

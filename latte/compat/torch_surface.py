@@ -14,8 +14,11 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 import latte
 from latte.nn import Module
+from latte.utils.data import Dataset
 
 __all__ = ["SURFACES", "surface", "save", "load", "compile", "autocast", "GradScaler"]
 
@@ -277,6 +280,39 @@ def _jit() -> dict[str, Any]:
     return out
 
 
+class FakeData(Dataset):
+    """``torchvision.datasets.FakeData``: random images and labels, for runs without data.
+
+    Image ``i`` is uint8 noise ``(H, W, C)`` (``(H, W)`` for one channel) drawn by NumPy from
+    seed ``i + random_offset``, so it is the same on every run; torchvision draws from torch's
+    generator instead, so the pixels differ from PyTorch's.
+    """
+
+    def __init__(self, size: int = 1000, image_size: tuple[int, int, int] = (3, 224, 224),
+                 num_classes: int = 10, transform: Callable | None = None,
+                 target_transform: Callable | None = None, random_offset: int = 0) -> None:
+        self.size, self.image_size, self.num_classes = size, tuple(image_size), num_classes
+        self.transform, self.target_transform = transform, target_transform
+        self.random_offset = random_offset
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        if not 0 <= index < self.size:
+            raise IndexError(f"FakeData index {index} out of range for size {self.size}")
+        rng = np.random.RandomState(index + self.random_offset)
+        c, h, w = self.image_size
+        img = rng.randint(0, 256, (h, w, c), dtype=np.uint8)
+        img = img[:, :, 0] if c == 1 else img
+        target = int(rng.randint(0, self.num_classes))
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+
 SURFACES: dict[str, Callable[[], dict[str, Any]]] = {
     "torch": _torch,
     "torch.cuda": _cuda,
@@ -299,6 +335,7 @@ SURFACES: dict[str, Callable[[], dict[str, Any]]] = {
     "torch.distributed": lambda: {"is_available": _false, "is_initialized": _false},
     "torchvision": lambda: {"__version__": "0.20.0+latte." + latte.__version__},
     "torchvision.models": lambda: {},
+    "torchvision.datasets": lambda: {"FakeData": FakeData},
 }
 
 

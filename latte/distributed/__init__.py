@@ -20,6 +20,7 @@ rank never leaves its peers hanging.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -137,6 +138,9 @@ def _abort_on_uncaught(kind: type, value: BaseException, tb: Any) -> None:
                          f"{world.size} processes\n")
         sys.stdout.flush()
         sys.stderr.flush()
+        # give mpiexec a moment to forward the traceback: it drops what is still in the pipes
+        # once the abort tears the job down
+        time.sleep(0.2)
         _mpi.mpi().COMM_WORLD.Abort(1)
 
 

@@ -2,5 +2,6 @@
 from latte.nn import functional, init, utils
 from latte.nn.modules import *  # noqa: F401,F403
 from latte.nn.parameter import Buffer, Parameter
+from latte.nn import parallel
+from latte.nn.parallel import SyncBatchNorm
 
-__all__ = ["Parameter", "Buffer", "functional", "init", "utils"]

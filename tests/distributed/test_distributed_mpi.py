@@ -1,4 +1,7 @@
 """latte.distributed, DistributedDataParallel and SyncBatchNorm under real ``mpiexec`` jobs."""
+import subprocess
+import sys
+
 import pytest
 from _mpi_harness import check, mpiexec, mpirun
 
@@ -69,3 +72,21 @@ def test_only_the_mpi_backend():
     with pytest.raises(ValueError, match="backend='mpi'"):
         dist.init_process_group("nccl")
 
+
+
+def test_one_process_runs_without_mpiexec():
+    # MPI's singleton start: a script written for mpiexec also runs as plain `python script.py`
+    pytest.importorskip("mpi4py")
+    code = ("import latte, latte.distributed as dist\n"
+            "from latte.nn.parallel import DistributedDataParallel\n"
+            "dist.init_process_group()\n"
+            "assert (dist.get_rank(), dist.get_world_size()) == (0, 1)\n"
+            "model = DistributedDataParallel(latte.nn.Linear(3, 2))\n"
+            "model(latte.ones(4, 3)).sum().backward()\n"
+            "assert model.module.weight.grad.tolist() == [[4.0] * 3] * 2\n"
+            "t = latte.ones(2)\n"
+            "dist.all_reduce(t, op=dist.ReduceOp.AVG)\n"
+            "assert t.tolist() == [1.0, 1.0]\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -13,7 +13,7 @@ from latte.nn.modules.module import Module
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
 class _BatchNorm(Module):
@@ -126,9 +126,3 @@ class BatchNorm3d(_BatchNorm):
     _ranks = (5,)
     _layout = "(N, C, D, H, W)"
 
-
-class SyncBatchNorm(_BatchNorm):
-    """On one process, plain batch norm over ``(N, C, *)``."""
-
-    _ranks = (2, 3, 4, 5)
-    _layout = "(N, C, *)"

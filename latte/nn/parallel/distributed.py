@@ -100,13 +100,13 @@ class DistributedDataParallel(Module):
             if p.requires_grad and id(p) not in seen:
                 seen.add(id(p))
                 params.append(p)
-        self._params = params
         self.bucket_cap_mb = _DEFAULT_BUCKET_CAP_MB if bucket_cap_mb is None else bucket_cap_mb
         self._buckets = _make_buckets(params, self.bucket_cap_mb)
         self._bucket_of = {id(p): b for b in self._buckets for p in b.params}
         self._uses: dict[int, int] = {}
         self._next = 0
         self._armed = False
+        self._started = False
         self._hooks = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in params]
         _broadcast_coalesced(list(module.parameters()) + list(module.buffers()), process_group)
 
@@ -116,10 +116,8 @@ class DistributedDataParallel(Module):
         return [b.flat.size for b in self._buckets]
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
-        if self._armed and self._world_size > 1:
-            raise RuntimeError("DistributedDataParallel: the previous backward did not reduce "
-                               "every gradient bucket: its loss did not reach all outputs of "
-                               "the forward, or backward was not called before this forward")
+        if self._armed:
+            self._disarm()
         if self.broadcast_buffers and self._world_size > 1:
             _broadcast_coalesced(list(self.module.buffers()), self.process_group)
         output = self.module(*inputs, **kwargs)
@@ -149,14 +147,26 @@ class DistributedDataParallel(Module):
         self._uses = uses
         self._next = 0
         self._armed = True
+        self._started = False
         for b in self._buckets:
             b.pending = sum(1 for p in b.params if uses.get(id(p), 0) > 0)
             b.work = None
-        self._launch_ready()
+
+    def _disarm(self) -> None:
+        """A forward whose backward never ran (evaluation with grad enabled) is forgotten; one
+        whose backward stopped half way leaves processes with different gradients: an error."""
+        if self._started:
+            raise RuntimeError("DistributedDataParallel: the previous backward did not reduce "
+                               "every gradient bucket: its loss did not depend on every output "
+                               "of the forward that needed a gradient")
+        self._armed = False
 
     def _grad_ready(self, param: Tensor) -> None:
         if not self._armed:
             return
+        # buckets of parameters this forward did not use start with the first gradient, as in
+        # PyTorch: a forward never followed by backward then leaves nothing in flight
+        self._started = True
         key = id(param)
         left = self._uses.get(key, 0) - 1
         if left < 0:  # accumulated outside this forward's graph: not ours to count
@@ -165,8 +175,9 @@ class DistributedDataParallel(Module):
         if left == 0:
             self._bucket_of[key].pending -= 1
             self._launch_ready()
-        elif self._next:
-            # an MPI call lets MPICH progress the buckets already in flight
+        if self._armed and self._next:
+            # MPICH moves non-blocking collectives forward only inside MPI calls: a cheap test
+            # per gradient keeps the buckets in flight progressing during backward
             self._buckets[self._next - 1].work.is_completed()
 
     def _launch_ready(self) -> None:

@@ -159,5 +159,73 @@ for step in range(2):
     for a, b in zip(model.module.buffers(), ref.buffers()):
         np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-12)
 
+
+
+def gathered(t):
+    parts = [latte.zeros(t.shape, dtype=t.dtype) for _ in range(world)]
+    dist.all_gather(parts, t.detach().contiguous())
+    return [part.numpy() for part in parts]
+
+
+# BatchNorm statistics are per process; broadcast_buffers gives every process rank 0's
+# before each forward
+latte.manual_seed(0)
+model = DDP(nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)))
+model(latte.randn(6, 3) + rank)
+means = gathered(model.module[1].running_mean)
+assert np.abs(means[0] - means[1]).max() > 0.05
+model.eval()
+model(latte.randn(6, 3))
+model.train()
+for m in gathered(model.module[1].running_mean):
+    np.testing.assert_array_equal(m, means[0])
+
+
+class Branchy(nn.Module):
+    """``used_by_rank0`` takes part only on rank 0; ``never`` never does."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(3, 2)
+        self.used_by_rank0 = nn.Linear(3, 2)
+        self.never = nn.Linear(3, 2)
+
+    def forward(self, x):
+        out = self.body(x)
+        return out + self.used_by_rank0(x) if rank == 0 else out
+
+
+latte.manual_seed(0)
+model = DDP(Branchy(), bucket_cap_mb=1e-5)
+x = latte.ones(4, 3)
+model(x)  # a forward without backward (say, a validation loss) is forgotten
+model(x).sum().backward()
+assert model.module.never.weight.grad is None
+for p in (model.module.body.weight, model.module.used_by_rank0.weight):
+    grads = gathered(p.grad)
+    np.testing.assert_array_equal(grads[0], grads[1])
+np.testing.assert_allclose(model.module.used_by_rank0.weight.grad.numpy(),
+                           np.full((2, 3), 4.0 / world))
+
+
+class TwoHeads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(3, 1)
+        self.b = nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.a(x), self.b(x)
+
+
+model = DDP(TwoHeads(), bucket_cap_mb=1e-5)
+model(x)[0].sum().backward()  # head b's gradients never come
+try:
+    model(x)
+except RuntimeError as err:
+    assert "did not reduce every gradient bucket" in str(err), err
+else:
+    raise AssertionError("a half-reduced backward went unnoticed")
+
 dist.destroy_process_group()
 print(f"rank {rank} ok", flush=True)

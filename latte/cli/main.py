@@ -1,0 +1,184 @@
+"""The ``latte`` command: ``train``, ``eval``, ``sweep`` and ``plot``.
+
+Examples::
+
+    latte train                                   # MLP on MNIST with Adam, 5 epochs
+    latte train --model lenet --epochs 2 --data-dir ~/data
+    latte train --config run.toml --lr 0.01       # the command line overrides the file
+    latte train --resume runs/mlp-mnist           # continue an interrupted run
+    latte eval runs/mlp-mnist/best.pt
+    latte sweep --grid lr=0.1,0.01 --grid momentum=0,0.9 --optimizer sgd --out runs/sweep
+    latte plot runs/mlp-mnist
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import fields
+from pathlib import Path
+
+from latte.cli.config import DATASETS, LOSSES, MODELS_HELP, OPTIMIZERS, SCHEDULERS, TrainConfig
+from latte.cli.data import DatasetMissing
+
+__all__ = ["main", "build_parser"]
+
+_DEFAULTS = TrainConfig()
+
+
+def _train_options(p: argparse.ArgumentParser) -> None:
+    d = _DEFAULTS
+    g = p.add_argument_group("model and data")
+    g.add_argument("--model", help=f"{MODELS_HELP} (default {d.model})")
+    g.add_argument("--dataset", choices=DATASETS,
+                   help=f"(default {d.dataset}; without the files, the shipped MNIST sample)")
+    g.add_argument("--data-dir", help="folder holding the data sets (default $LATTE_DATA)")
+    g.add_argument("--hidden", help=f"MLP hidden sizes, comma separated (default {d.hidden})")
+    g.add_argument("--dropout", type=float, help=f"dropout probability (default {d.dropout})")
+    g.add_argument("--bias", action=argparse.BooleanOptionalAction,
+                   help="MLP layers with bias (default on)")
+    g.add_argument("--augment", action=argparse.BooleanOptionalAction,
+                   help="random rotation/brightness/contrast (MNIST) or crop/flip (CIFAR)")
+    g.add_argument("--val-split", type=float,
+                   help=f"fraction of the training set held out (default {d.val_split})")
+    g = p.add_argument_group("optimisation")
+    g.add_argument("--epochs", type=int, help=f"(default {d.epochs})")
+    g.add_argument("--batch-size", type=int, help=f"(default {d.batch_size})")
+    g.add_argument("--optimizer", choices=OPTIMIZERS, help=f"(default {d.optimizer})")
+    g.add_argument("--lr", type=float, help=f"learning rate (default {d.lr})")
+    g.add_argument("--momentum", type=float, help=f"SGD/RMSprop momentum (default {d.momentum})")
+    g.add_argument("--weight-decay", type=float, help=f"L2 penalty (default {d.weight_decay})")
+    g.add_argument("--scheduler", choices=SCHEDULERS, help=f"(default {d.scheduler})")
+    g.add_argument("--milestones", help="MultiStepLR epochs, comma separated")
+    g.add_argument("--gamma", type=float, help=f"scheduler decay factor (default {d.gamma})")
+    g.add_argument("--loss", choices=LOSSES, help=f"(default {d.loss})")
+    g.add_argument("--patience", type=int,
+                   help="early stopping patience in epochs; 0 turns it off (default 0)")
+    g.add_argument("--monitor", help=f"metric early stopping watches (default {d.monitor})")
+    g = p.add_argument_group("run")
+    g.add_argument("--seed", type=int, help=f"(default {d.seed})")
+    g.add_argument("--out", help=f"folder for runs (default {d.out})")
+    g.add_argument("--name", help="run folder name (default <model>-<dataset>)")
+    g.add_argument("--workers", type=int, help="DataLoader worker processes (default 0)")
+    g.add_argument("--limit-batches", type=int, help="stop each epoch after N batches (tests)")
+    g.add_argument("--plots", action=argparse.BooleanOptionalAction, help="(default on)")
+    g.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                   help="progress bars (default on)")
+    g.add_argument("--config", help="TOML file with any of these options")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="latte", description="Train, evaluate, compare and plot latte models.",
+        epilog="Run 'latte COMMAND --help' for a command's options.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    train = sub.add_parser("train", help="train a model (default: MLP on MNIST with Adam)",
+                           description="Train a model; every option can also come from --config.")
+    _train_options(train)
+    train.add_argument("--resume", metavar="RUN_DIR",
+                       help="continue the run in RUN_DIR from its last completed epoch")
+    ev = sub.add_parser("eval", help="evaluate a checkpoint on the test split",
+                        description="Rebuild the model saved in CHECKPOINT and test it.")
+    ev.add_argument("checkpoint", help="a .pt file from latte train, or its run folder")
+    ev.add_argument("--data-dir", help="folder holding the data sets (default: as trained)")
+    ev.add_argument("--batch-size", type=int, default=256)
+    ev.add_argument("--limit-batches", type=int, help="evaluate only N batches")
+    ev.add_argument("--json", action="store_true", help="print the results as JSON")
+    sw = sub.add_parser("sweep", help="train over a grid of options (resumable)",
+                        description="Train every combination of the --grid values around the "
+                                    "other options; finished runs are skipped on a rerun.")
+    sw.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2",
+                    help="an option and its values; repeat for more options")
+    _train_options(sw)
+    pl = sub.add_parser("plot", help="draw the plots of a run folder",
+                        description="Curves from the history, weights, filters and, when the "
+                                    "data set is at hand, confusion matrix and mistakes.")
+    pl.add_argument("run_dir")
+    pl.add_argument("--data-dir", help="folder holding the data sets (default: as trained)")
+    return parser
+
+
+def _train_cli_values(args: argparse.Namespace) -> dict:
+    names = {f.name for f in fields(TrainConfig)}
+    return {k: v for k, v in vars(args).items() if k in names}
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from latte.cli.config import merge
+    from latte.cli.runner import run_train
+    if args.resume:
+        from latte.train import load_checkpoint
+        run_dir = Path(args.resume)
+        saved = load_checkpoint(run_dir / "last.pt").get("config") or {}
+        cli = {k: v for k, v in _train_cli_values(args).items() if v is not None}
+        cfg = merge({**saved, **cli}, args.config)
+        run_train(cfg, run_dir, resume=True)
+    else:
+        run_train(merge(_train_cli_values(args), args.config))
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from latte.cli.runner import evaluate_checkpoint
+    log = (lambda s: print(s, file=sys.stderr)) if args.json else print
+    r = evaluate_checkpoint(args.checkpoint, args.data_dir, args.batch_size, args.limit_batches,
+                            log=log)
+    if args.json:
+        print(json.dumps(r))
+        return 0
+    print(f"{r['checkpoint']} (epoch {r['epoch']}, {r['model']})\n  data: {r['dataset']}\n"
+          f"  test accuracy {r['test_acc']:.2%}  loss {r['test_loss']:.4f}"
+          + (f"  top-5 {r['test_top5']:.2%}" if "test_top5" in r else "")
+          + f"  ({r['examples']:,} examples)")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from latte.cli.config import merge
+    from latte.cli.sweep import parse_grid, run_sweep
+    grid = parse_grid(args.grid)
+    base = merge(_train_cli_values(args), args.config)
+    run_sweep(base, grid, Path(base.out) / (base.name or "sweep"))
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from latte.cli.runner import make_plots, model_from_checkpoint
+    run_dir = Path(args.run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"no run folder at {run_dir}")
+    ckpt = run_dir / "best.pt" if (run_dir / "best.pt").exists() else run_dir / "last.pt"
+    try:
+        model, _, bundle, _ = model_from_checkpoint(ckpt, args.data_dir)
+    except DatasetMissing as e:
+        print(f"Data set unavailable, plotting without it: {e}", file=sys.stderr)
+        model, bundle = None, None
+    if model is None:
+        from latte.train import History, plots
+        written = [str(p) for p in plots.plot_history(History.load(run_dir), run_dir / "plots")]
+    else:
+        written = make_plots(run_dir, model, bundle)
+    print("\n".join(written) if written else "nothing plotted")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``latte`` script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["train", *(argv if argv is not None else sys.argv[1:])])
+    handlers = {"train": _cmd_train, "eval": _cmd_eval, "sweep": _cmd_sweep, "plot": _cmd_plot}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except (DatasetMissing, FileNotFoundError, ValueError, RuntimeError, ImportError) as e:
+        print(f"latte {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

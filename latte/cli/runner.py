@@ -1,0 +1,169 @@
+"""What ``latte train``, ``eval`` and ``plot`` do, as functions that sweeps and scripts reuse."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import latte
+from latte.cli.build import build_loss, build_model, build_optimizer, build_scheduler
+from latte.cli.config import TrainConfig
+from latte.cli.data import DataBundle, load_data, split_train_val
+from latte.train import EarlyStopping, History, evaluate, fit, load_checkpoint, seed_everything
+from latte.utils.data import DataLoader
+
+__all__ = ["run_train", "evaluate_checkpoint", "make_plots", "new_run_dir", "model_from_checkpoint"]
+
+
+def new_run_dir(cfg: TrainConfig) -> Path:
+    """``out/name`` (default ``out/<model>-<dataset>``), numbered ``-2``, ``-3`` when taken."""
+    base = Path(cfg.out) / (cfg.name or f"{cfg.model}-{cfg.dataset}")
+    path, n = base, 1
+    while (path / "last.pt").exists() or (path / "results.json").exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def _loader(ds: Any, cfg: TrainConfig, shuffle: bool) -> DataLoader:
+    return DataLoader(ds, batch_size=cfg.batch_size if shuffle else max(cfg.batch_size, 256),
+                      shuffle=shuffle, num_workers=cfg.workers if shuffle else 0)
+
+
+def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False,
+              log: Any = print) -> dict[str, Any]:
+    """Train as ``cfg`` says, test the result, write plots; returns the results summary."""
+    run_dir = Path(run_dir) if run_dir is not None else new_run_dir(cfg)
+    start = time.perf_counter()
+    seed_everything(cfg.seed)
+    bundle = load_data(cfg.dataset, cfg.data_dir, cfg.augment, cfg.seed, log)
+    log(f"Data: {bundle.description}")
+    train_ds, val_ds = split_train_val(bundle, cfg.val_split, cfg.seed)
+    model = build_model(cfg, bundle.input_shape, bundle.num_classes)
+    optimizer = build_optimizer(cfg, model)
+    scheduler = build_scheduler(cfg, optimizer)
+    stopper = EarlyStopping(cfg.monitor, cfg.patience) if cfg.patience else None
+    n_params = sum(p.numel() for p in model.parameters())
+    log(f"Model: {cfg.model} ({n_params:,} parameters); {cfg.optimizer} lr {cfg.lr}; "
+        f"{len(train_ds):,} train / {len(val_ds) if val_ds else 0:,} validation; "
+        f"run folder {run_dir}")
+    result = fit(model, _loader(train_ds, cfg, True), build_loss(cfg), optimizer,
+                 epochs=cfg.epochs, val_loader=_loader(val_ds, cfg, False) if val_ds else None,
+                 scheduler=scheduler, early_stopping=stopper, run_dir=run_dir, resume=resume,
+                 config=cfg.to_dict(), num_classes=bundle.num_classes,
+                 limit_batches=cfg.limit_batches, show_progress=cfg.progress, log=log)
+    summary: dict[str, Any] = {"run_dir": str(run_dir), "epochs": result.epochs_done,
+                               "stopped_early": result.stopped_early,
+                               "interrupted": result.interrupted, "data": bundle.description}
+    if result.interrupted:
+        log(f"Stopped after epoch {result.epochs_done}; continue with: latte train --resume "
+            f"{run_dir}")
+        return summary
+    test = evaluate(model, _loader(bundle.test, cfg, False), build_loss(cfg),
+                    num_classes=bundle.num_classes, limit_batches=cfg.limit_batches)
+    history = result.history
+    summary.update(test_loss=test.loss, test_acc=test.accuracy,
+                   best_val_acc=max(history.column("val_acc"), default=None)
+                   if "val_acc" in history.keys else None,
+                   train_time_s=round(sum(history.column("time")), 2),
+                   epoch_time_s=round(float(np.mean(history.column("time"))), 2)
+                   if len(history) else None,
+                   wall_time_s=round(time.perf_counter() - start, 2))
+    summary.update({f"test_{k}": v for k, v in (("top5", test.topk.get(5)),) if v is not None})
+    np.savetxt(run_dir / "confusion.csv", test.confusion, fmt="%d", delimiter=",")
+    if cfg.plots:
+        summary["plots"] = make_plots(run_dir, model, bundle, log)
+    (run_dir / "results.json").write_text(json.dumps(summary, indent=1) + "\n")
+    log(_summary_text(summary))
+    return summary
+
+
+def _summary_text(s: dict[str, Any]) -> str:
+    lines = ["", "Results", f"  data:           {s['data']}",
+             f"  epochs:         {s['epochs']}" + ("  (stopped early)" if s["stopped_early"] else ""),
+             f"  test accuracy:  {s['test_acc']:.2%}   test loss {s['test_loss']:.4f}"]
+    if s.get("test_top5") is not None:
+        lines.append(f"  test top-5:     {s['test_top5']:.2%}")
+    lines.append(f"  time:           {s['wall_time_s']:.1f} s "
+                 f"({s['epoch_time_s']} s per epoch)")
+    lines.append(f"  run folder:     {s['run_dir']}")
+    if s.get("plots"):
+        lines.append(f"  plots:          {Path(s['plots'][0]).parent}")
+    return "\n".join(lines)
+
+
+def model_from_checkpoint(path: str | Path, data_dir: str | None = None,
+                          log: Any = print) -> tuple[Any, TrainConfig, DataBundle, dict]:
+    """Rebuild the model a checkpoint was trained with and load its weights."""
+    ckpt = load_checkpoint(path)
+    if not ckpt.get("config"):
+        raise RuntimeError(f"{path} holds no training configuration, so the model cannot be "
+                           f"rebuilt; it was not written by latte train")
+    cfg = TrainConfig.from_dict(ckpt["config"])
+    if data_dir is not None:
+        cfg.data_dir = data_dir
+    bundle = load_data(cfg.dataset, cfg.data_dir, False, cfg.seed, log)
+    model = build_model(cfg, bundle.input_shape, bundle.num_classes)
+    try:
+        model.load_state_dict(ckpt["model"])
+    except (KeyError, RuntimeError, ValueError) as e:
+        raise RuntimeError(f"checkpoint {path} does not match the model {cfg.model} rebuilt "
+                           f"from its configuration: {e}") from None
+    return model, cfg, bundle, ckpt
+
+
+def evaluate_checkpoint(path: str | Path, data_dir: str | None = None, batch_size: int = 256,
+                        limit_batches: int | None = None, log: Any = print) -> dict[str, Any]:
+    """``latte eval``: test-set loss, accuracy and top-5 of a saved model."""
+    model, cfg, bundle, ckpt = model_from_checkpoint(path, data_dir, log)
+    cfg.batch_size = batch_size
+    meter = evaluate(model, _loader(bundle.test, cfg, False), build_loss(cfg),
+                     num_classes=bundle.num_classes, limit_batches=limit_batches)
+    out = {"checkpoint": str(path), "epoch": ckpt.get("epoch"), "model": cfg.model,
+           "dataset": bundle.description, "test_loss": meter.loss, "test_acc": meter.accuracy,
+           "examples": meter.count}
+    if 5 in meter.topk:
+        out["test_top5"] = meter.topk[5]
+    return out
+
+
+def make_plots(run_dir: Path, model: Any, bundle: DataBundle | None, log: Any = print) -> list[str]:
+    """Every plot that applies to this run, into ``run_dir/plots``; [] without matplotlib."""
+    from latte import nn
+    from latte.train import plots
+    if not plots.matplotlib_available():
+        log("No plots: matplotlib is not installed (pip install matplotlib)")
+        return []
+    out = Path(run_dir) / "plots"
+    written = []
+    if (Path(run_dir) / "history.json").exists():
+        written += plots.plot_history(History.load(run_dir), out)
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    convs = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    if linears:
+        written.append(plots.plot_linear_weights(linears[-1], out / "last_linear_weights.png"))
+        if linears[0].in_features in (28 * 28,):
+            written.append(plots.plot_first_layer_images(linears[0], out / "first_layer.png"))
+    if convs:
+        written.append(plots.plot_conv_filters(convs[0][1], out / "conv_filters.png"))
+    if bundle is not None:
+        x, y = bundle.test.tensors if hasattr(bundle.test, "tensors") else (None, None)
+        if x is not None and x.dim() == 4:
+            if convs:
+                written.append(plots.plot_feature_maps(model, convs[0][0], x[0],
+                                                       out / "feature_maps.png"))
+            n = min(len(x), 2000)
+            model.eval()
+            with latte.no_grad():
+                pred = model(x[:n]).argmax(1)
+            written.append(plots.plot_misclassified(x[:n], y[:n], pred,
+                                                    out / "misclassified.png", bundle.classes))
+        cm_path = Path(run_dir) / "confusion.csv"
+        if cm_path.exists():
+            cm = np.loadtxt(cm_path, delimiter=",", dtype=np.int64, ndmin=2)
+            written.append(plots.plot_confusion_matrix(cm, out / "confusion_matrix.png",
+                                                       bundle.classes))
+    return [str(p) for p in written]

@@ -1,0 +1,107 @@
+"""``latte sweep``: train over a grid of options, skip finished runs, tabulate the results."""
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from latte.cli.config import TrainConfig
+from latte.cli.runner import run_train
+from latte.train.history import write_text_atomic
+
+__all__ = ["parse_grid", "run_sweep"]
+
+_COLUMNS = ["test_acc", "test_loss", "best_val_acc", "epochs", "epoch_time_s"]
+
+
+def parse_grid(items: list[str]) -> dict[str, list[Any]]:
+    """``["lr=0.1,0.01", "momentum=0,0.9"]`` -> ``{"lr": [0.1, 0.01], "momentum": [0.0, 0.9]}``."""
+    types = {f.name: f.type for f in fields(TrainConfig)}
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        key = key.strip().lstrip("-").replace("-", "_")
+        if not sep or not values:
+            raise ValueError(f"--grid expects NAME=V1,V2,... (got {item!r})")
+        if key not in types:
+            raise ValueError(f"--grid {key}: unknown option; known options: "
+                             f"{', '.join(sorted(types))}")
+        grid[key] = [_convert(str(types[key]), v.strip(), key) for v in values.split(",")]
+    return grid
+
+
+def _convert(kind: str, value: str, key: str) -> Any:
+    try:
+        if "bool" in kind:
+            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return value.lower() in ("true", "1", "yes")
+        if "int" in kind:
+            return int(value)
+        if "float" in kind:
+            return float(value)
+    except ValueError:
+        raise ValueError(f"--grid {key}: {value!r} is not a valid {kind}") from None
+    return value
+
+
+def _run_name(values: dict[str, Any]) -> str:
+    return "_".join(f"{k}={v}" for k, v in values.items()).replace("/", "-")
+
+
+def run_sweep(base: TrainConfig, grid: dict[str, list[Any]], out: str | Path,
+              log: Any = print) -> list[dict[str, Any]]:
+    """Every combination of ``grid`` around ``base``; runs with ``results.json`` are skipped,
+    runs with only ``last.pt`` resume. Writes ``results.md`` and ``results.csv`` in ``out``."""
+    out = Path(out)
+    keys = list(grid)
+    rows = []
+    combos = list(itertools.product(*grid.values()))
+    for i, combo in enumerate(combos, 1):
+        values = dict(zip(keys, combo))
+        run_dir = out / _run_name(values)
+        done = run_dir / "results.json"
+        if done.exists():
+            log(f"[{i}/{len(combos)}] {run_dir.name}: finished before, skipped")
+            summary = json.loads(done.read_text())
+        else:
+            log(f"[{i}/{len(combos)}] {run_dir.name}")
+            cfg = replace(base, **values).validate()
+            summary = run_train(cfg, run_dir, resume=(run_dir / "last.pt").exists(), log=log)
+            if summary.get("interrupted"):
+                _write_tables(out, keys, rows)
+                raise KeyboardInterrupt
+        rows.append({**values, **{c: summary.get(c) for c in _COLUMNS}})
+        _write_tables(out, keys, rows)
+    log("\n" + _markdown(keys, rows))
+    log(f"Tables: {out / 'results.md'} and {out / 'results.csv'}")
+    return rows
+
+
+def _fmt(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if key.endswith("acc"):
+        return f"{value:.2%}"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _markdown(keys: list[str], rows: list[dict[str, Any]]) -> str:
+    header = keys + _COLUMNS
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_fmt(k, r.get(k)) for k in header) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _write_tables(out: Path, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / "results.md", _markdown(keys, rows) + "\n")
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=keys + _COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomic(out / "results.csv", buf.getvalue())
