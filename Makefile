@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench lint
+.PHONY: demo test bench lint compat
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,6 @@ bench: $(VENV)/.test
 lint: $(VENV)/.test
 	$(PY) -m pip install -q ruff
 	$(PY) -m ruff check latte tests benchmarks examples
+
+compat: $(VENV)/.test
+	$(PY) tools/compat_report.py

@@ -45,7 +45,7 @@ def save(tensors: dict[str, Tensor], metadata: dict[str, str] | None = None) -> 
             raise ValueError(f"invalid safetensors tensor name {name!r}")
         if not isinstance(t, Tensor):
             raise TypeError(f"safetensors stores tensors; {name!r} is a {type(t).__name__}")
-        a = np.ascontiguousarray(np.asarray(t._data))
+        a = np.asarray(t._data, order="C")  # ascontiguousarray would make 0-d arrays 1-d
         if a.dtype not in _CODES:
             raise TypeError(f"safetensors cannot store {name!r} of dtype {a.dtype}")
         a = a.astype(a.dtype.newbyteorder("<"), copy=False)

@@ -199,6 +199,72 @@ def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
     return latte.load(f, map_location=map_location, weights_only=weights_only)
 
 
+# --- legacy names: torch.FloatTensor, torch.autograd.Variable, set_printoptions ------------
+class _LegacyType(type):
+    """Metaclass of the legacy tensor types: ``isinstance`` asks the tensor, the call builds one."""
+
+    _dtype: Any
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, latte.Tensor) and (cls._dtype is None or obj.dtype == cls._dtype)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        dtype = cls._dtype or latte.get_default_dtype()
+        if args and all(isinstance(a, int) for a in args):
+            return latte.zeros(*args, dtype=dtype)  # torch leaves them uninitialised
+        if len(args) == 1 and isinstance(args[0], (tuple, latte.Size)) and not kwargs:
+            return latte.zeros(*args[0], dtype=dtype)
+        data = args[0] if args else []
+        return latte.tensor(data, dtype=dtype)
+
+
+def _legacy_type(name: str, dtype: Any) -> type:
+    return _LegacyType(name, (), {"_dtype": dtype, "__doc__": f"``torch.{name}``: legacy "
+                                  f"constructor and type of {dtype} tensors."})
+
+
+def _legacy_types() -> dict[str, type]:
+    names = {"FloatTensor": latte.float32, "DoubleTensor": latte.float64,
+             "HalfTensor": latte.float16, "LongTensor": latte.int64, "IntTensor": latte.int32,
+             "ShortTensor": latte.int16, "CharTensor": latte.int8, "ByteTensor": latte.uint8,
+             "BoolTensor": latte.bool}
+    return {name: _legacy_type(name, dtype) for name, dtype in names.items()}
+
+
+class _VariableType(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, latte.Tensor)
+
+    def __call__(cls, data: Any, requires_grad: bool = False, volatile: bool = False) -> Any:
+        """``Variable(t)`` is ``t`` since PyTorch 0.4; ``requires_grad`` is set as asked."""
+        return data.requires_grad_(True) if requires_grad else data
+
+
+class Variable(metaclass=_VariableType):
+    """``torch.autograd.Variable``: merged into Tensor; ``Variable(t)`` returns ``t``."""
+
+
+def set_printoptions(precision: int | None = None, threshold: float | None = None,
+                     edgeitems: int | None = None, linewidth: int | None = None,
+                     profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """``torch.set_printoptions``: the digits, summarising threshold and line width of repr.
+
+    ``sci_mode`` is not supported: Latte picks fixed or scientific notation itself.
+    """
+    from latte import _tensor_str as ts
+    if sci_mode is not None:
+        raise NotImplementedError("torch.set_printoptions(sci_mode=...): Latte does not have "
+                                  "sci_mode yet; it picks the notation from the values")
+    presets = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+               "full": (4, float("inf"), 3, 80)}
+    if profile is not None:
+        ts._PRECISION, ts._THRESHOLD, ts._EDGEITEMS, ts._LINEWIDTH = presets[profile]
+    for name, value in (("_PRECISION", precision), ("_THRESHOLD", threshold),
+                        ("_EDGEITEMS", edgeitems), ("_LINEWIDTH", linewidth)):
+        if value is not None:
+            setattr(ts, name, value)
+
+
 # --- devices: torch.cuda, torch.backends, torch.accelerator -------------------------------
 def _no_gpu(what: str) -> Callable:
     def refuse(*args: Any, **kwargs: Any) -> Any:
@@ -234,6 +300,7 @@ def _torch() -> dict[str, Any]:
         "are_deterministic_algorithms_enabled": are_deterministic_algorithms_enabled,
         "set_float32_matmul_precision": set_float32_matmul_precision,
         "get_float32_matmul_precision": get_float32_matmul_precision,
+        "set_printoptions": set_printoptions, **_legacy_types(),
     }
 
 
@@ -318,6 +385,7 @@ SURFACES: dict[str, Callable[[], dict[str, Any]]] = {
     "torch.cuda": _cuda,
     "torch.cuda.amp": _cuda_amp,
     "torch.amp": _amp,
+    "torch.autograd": lambda: {"Variable": Variable},
     "torch.cpu": lambda: {"is_available": lambda: True, "device_count": lambda: 1},
     "torch.cpu.amp": lambda: {"autocast": _cpu_autocast},
     "torch.accelerator": _accelerator,

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import pytest
-
-from _compat_corpus import (CORPUS, TOLERANCE, make_data_root, mnist_available, run_case,
-                            torch_available)
+from _compat_corpus import (
+    CORPUS,
+    TOLERANCE,
+    make_data_root,
+    mnist_available,
+    run_case,
+    torch_available,
+)
 
 
 @pytest.fixture(scope="module")

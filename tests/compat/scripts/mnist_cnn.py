@@ -1,4 +1,6 @@
 """pytorch/examples mnist/main.py: a CNN on MNIST with Adadelta and StepLR."""
+# written as PyTorch's tutorials and examples are, so some of its habits stay
+# ruff: noqa: B007, E501
 import argparse
 
 import _compat_dump
@@ -12,7 +14,7 @@ from torchvision import datasets, transforms
 
 class Net(nn.Module):
     def __init__(self):
-        super(Net, self).__init__()
+        super().__init__()
         self.conv1 = nn.Conv2d(1, 32, 3, 1)
         self.conv2 = nn.Conv2d(32, 64, 3, 1)
         self.dropout1 = nn.Dropout(0.25)
@@ -47,9 +49,7 @@ def train(args, model, device, train_loader, optimizer, epoch, losses):
         optimizer.step()
         losses.append(loss.item())
         if batch_idx % args.log_interval == 0:
-            print('Train Epoch: {} [{}/{} ({:.0f}%)]\tLoss: {:.6f}'.format(
-                epoch, batch_idx * len(data), len(train_loader.dataset),
-                100. * batch_idx / len(train_loader), loss.item()))
+            print(f'Train Epoch: {epoch} [{batch_idx * len(data)}/{len(train_loader.dataset)} ({100. * batch_idx / len(train_loader):.0f}%)]\tLoss: {loss.item():.6f}')
             if args.dry_run:
                 break
         if args.max_batches and batch_idx + 1 >= args.max_batches:
@@ -73,8 +73,7 @@ def test(model, device, test_loader, max_batches, results):
                 break
     test_loss /= seen
     results += [test_loss, correct]
-    print('\nTest set: Average loss: {:.4f}, Accuracy: {}/{} ({:.0f}%)\n'.format(
-        test_loss, correct, seen, 100. * correct / seen))
+    print(f'\nTest set: Average loss: {test_loss:.4f}, Accuracy: {correct}/{seen} ({100. * correct / seen:.0f}%)\n')
 
 
 def main():
