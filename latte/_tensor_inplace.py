@@ -343,11 +343,13 @@ class InplaceMixin:
     # --- random fills, as used by nn.init ---------------------------------------------------
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Any:
         from latte import random
-        return self._fill_array(random._uniform(self._data.shape, a, b, generator))
+        return self._fill_array(random._uniform(self._data.shape, a, b, generator,
+                                                self._data.dtype))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Any:
         from latte import random
-        return self._fill_array(random._normal(self._data.shape, mean, std, generator))
+        return self._fill_array(random._normal(self._data.shape, mean, std, generator,
+                                               self._data.dtype))
 
     def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Any:
         from latte import random

@@ -103,11 +103,25 @@ def set_rng_state(state: Any) -> None:
 
 
 # --- raw draws used by the tensor makers and the in-place fills ------------------------------
-def _uniform(shape: tuple, low: float, high: float, generator: Any) -> np.ndarray:
+def _uniform(shape: tuple, low: float, high: float, generator: Any,
+             dtype: Any = np.float64) -> np.ndarray:
+    """Uniform draws in ``[low, high)``; float32 is drawn directly (no float64 temporary)."""
+    if np.dtype(dtype) == np.float32:
+        out = _rng(generator).random(shape, dtype=np.float32)
+        out *= high - low
+        out += low
+        return out
     return _rng(generator).uniform(low, high, size=shape)
 
 
-def _normal(shape: tuple, mean: float, std: float, generator: Any) -> np.ndarray:
+def _normal(shape: tuple, mean: float, std: float, generator: Any,
+            dtype: Any = np.float64) -> np.ndarray:
+    """Normal draws; float32 is drawn directly (big layers initialise without a float64 copy)."""
+    if np.dtype(dtype) == np.float32:
+        out = _rng(generator).standard_normal(shape, dtype=np.float32)
+        out *= std
+        out += mean
+        return out
     return _rng(generator).normal(mean, std, size=shape)
 
 

@@ -76,13 +76,14 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with U(a, b)."""
-    return _fill(tensor, random._uniform(tensor._data.shape, a, b, generator))
+    return _fill(tensor, random._uniform(tensor._data.shape, a, b, generator, tensor._data.dtype))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: Any = None) -> Tensor:
     """Fill with N(mean, std^2)."""
-    return _fill(tensor, random._normal(tensor._data.shape, mean, std, generator))
+    return _fill(tensor, random._normal(tensor._data.shape, mean, std, generator,
+                                        tensor._data.dtype))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
