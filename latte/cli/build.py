@@ -29,13 +29,15 @@ def build_model(cfg: TrainConfig, input_shape: tuple[int, ...], num_classes: int
     if name == "mlp":
         kwargs: dict[str, Any] = {"in_features": math.prod(input_shape),
                                   "hidden_sizes": cfg.hidden_sizes, "num_classes": num_classes,
-                                  "dropout": cfg.dropout, "bias": cfg.bias}
+                                  "dropout": cfg.dropout or 0.0, "bias": cfg.bias}
     else:
         kwargs = {"num_classes": num_classes}
-        if cfg.dropout:
+        if cfg.dropout is not None:  # None keeps the architecture's own dropout
             kwargs["dropout"] = cfg.dropout
         if name in ("lenet", "mnist_resnet") and input_shape[0] != 1:
             kwargs["in_channels"] = input_shape[0]
+        if name == "c5l3_bn":  # C5L3 with BatchNorm after each conv
+            name, kwargs["batch_norm"] = "c5l3", True
     try:
         return get_model(name, **kwargs)
     except (KeyError, ValueError) as e:

@@ -43,7 +43,7 @@ class TrainConfig:
     milestones: str = ""
     gamma: float = 0.1
     augment: bool = False
-    dropout: float = 0.0
+    dropout: float | None = None
     hidden: str = "256,128"
     bias: bool = True
     loss: str = "cross_entropy"
@@ -70,7 +70,7 @@ class TrainConfig:
             (self.batch_size >= 1, "--batch-size must be at least 1"),
             (self.lr > 0, "--lr must be positive"),
             (0 <= self.val_split < 1, "--val-split must be in [0, 1)"),
-            (0 <= self.dropout < 1, "--dropout must be in [0, 1)"),
+            (self.dropout is None or 0 <= self.dropout < 1, "--dropout must be in [0, 1)"),
             (self.patience >= 0, "--patience must be 0 (off) or more"),
         ]
         for ok, message in checks:

@@ -118,6 +118,7 @@ def load_data(name: str, data_dir: str | None = None, augment: bool = False, see
                 "shipped with latte: 4,000 training and 1,000 test digits.")
             name, cls = "mnist-sample", datasets.MNISTSample
             train_raw, test_raw = cls(train=True), cls(train=False)
+        where = "the shipped sample" if name == "mnist-sample" else _where(train_raw)
     train = _preload(train_raw, mean, std)
     plain_train = None
     if augment:
@@ -126,7 +127,6 @@ def load_data(name: str, data_dir: str | None = None, augment: bool = False, see
             if name != "mnist-sample" else cls(train=True, transform=_augmentation(name, mean, std))
     shape = tuple(train_raw.data.shape[1:]) if name != "cifar10" else (3, 32, 32)
     shape = (1, *shape) if len(shape) == 2 else shape
-    where = "shipped sample" if name == "mnist-sample" else _where(train_raw)
     description = (f"{name}: {len(train_raw):,} train / {len(test_raw):,} test images "
                    f"{'x'.join(map(str, shape))} from {where}")
     return DataBundle(train, _preload(test_raw, mean, std), len(train_raw.classes), shape,
@@ -134,9 +134,12 @@ def load_data(name: str, data_dir: str | None = None, augment: bool = False, see
 
 
 def _where(ds: Any) -> str:
-    root = getattr(ds, "raw_folder", None)
-    env = os.environ.get("LATTE_DATA")
-    return f"$LATTE_DATA={env}" if env and not (root and root.exists()) else str(root)
+    """The folder the files were found in (the data sets search several)."""
+    try:
+        paths, _ = ds._find(ds._split_files())  # the MNIST family (MD5s are cached)
+    except (AttributeError, TypeError):
+        return str(ds.root)
+    return str(paths[0].parent) if paths else str(ds.root)
 
 
 def _circle(seed: int) -> tuple[Tensor, Tensor]:

@@ -35,7 +35,8 @@ def _train_options(p: argparse.ArgumentParser) -> None:
                    help=f"(default {d.dataset}; without the files, the shipped MNIST sample)")
     g.add_argument("--data-dir", help="folder holding the data sets (default $LATTE_DATA)")
     g.add_argument("--hidden", help=f"MLP hidden sizes, comma separated (default {d.hidden})")
-    g.add_argument("--dropout", type=float, help=f"dropout probability (default {d.dropout})")
+    g.add_argument("--dropout", type=float,
+                   help="dropout probability (default: the model's own; 0 for mlp)")
     g.add_argument("--bias", action=argparse.BooleanOptionalAction,
                    help="MLP layers with bias (default on)")
     g.add_argument("--augment", action=argparse.BooleanOptionalAction,
@@ -96,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
                                     "data set is at hand, confusion matrix and mistakes.")
     pl.add_argument("run_dir")
     pl.add_argument("--data-dir", help="folder holding the data sets (default: as trained)")
+    run = sub.add_parser("run", help="run an unmodified PyTorch script on latte",
+                         description="Run SCRIPT with torch and torchvision resolved to latte.")
+    run.add_argument("script")
+    run.add_argument("script_args", nargs=argparse.REMAINDER, help="the script's own arguments")
     return parser
 
 
@@ -163,13 +168,24 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from latte.compat.runner import main as run_script
+    return run_script([args.script, *args.script_args])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``latte`` script; returns the exit status."""
     parser = build_parser()
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == ["run"] and len(raw) > 1 and not raw[1].startswith("-"):
+        # everything after the script belongs to the script, even options such as --help
+        from latte.compat.runner import main as run_script
+        return run_script(raw[1:])
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["train", *(argv if argv is not None else sys.argv[1:])])
-    handlers = {"train": _cmd_train, "eval": _cmd_eval, "sweep": _cmd_sweep, "plot": _cmd_plot}
+    handlers = {"train": _cmd_train, "eval": _cmd_eval, "sweep": _cmd_sweep, "plot": _cmd_plot,
+                "run": _cmd_run}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

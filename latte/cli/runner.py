@@ -82,8 +82,9 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
 
 
 def _summary_text(s: dict[str, Any]) -> str:
+    early = "  (stopped early)" if s["stopped_early"] else ""
     lines = ["", "Results", f"  data:           {s['data']}",
-             f"  epochs:         {s['epochs']}" + ("  (stopped early)" if s["stopped_early"] else ""),
+             f"  epochs:         {s['epochs']}{early}",
              f"  test accuracy:  {s['test_acc']:.2%}   test loss {s['test_loss']:.4f}"]
     if s.get("test_top5") is not None:
         lines.append(f"  test top-5:     {s['test_top5']:.2%}")

@@ -13,7 +13,7 @@ from latte.cli.config import TrainConfig
 from latte.cli.runner import run_train
 from latte.train.history import write_text_atomic
 
-__all__ = ["parse_grid", "run_sweep"]
+__all__ = ["parse_grid", "run_sweep", "run_variants"]
 
 _COLUMNS = ["test_acc", "test_loss", "best_val_acc", "epochs", "epoch_time_s"]
 
@@ -57,25 +57,37 @@ def run_sweep(base: TrainConfig, grid: dict[str, list[Any]], out: str | Path,
               log: Any = print) -> list[dict[str, Any]]:
     """Every combination of ``grid`` around ``base``; runs with ``results.json`` are skipped,
     runs with only ``last.pt`` resume. Writes ``results.md`` and ``results.csv`` in ``out``."""
+    runs = [dict(zip(grid, combo)) for combo in itertools.product(*grid.values())]
+    return run_variants(base, [(_run_name(r), r) for r in runs], out, list(grid), log)
+
+
+def run_variants(base: TrainConfig, variants: list[tuple[str, dict[str, Any]]],
+                 out: str | Path, keys: list[str] | None = None,
+                 log: Any = print) -> list[dict[str, Any]]:
+    """Train ``base`` changed by each ``(name, overrides)`` into ``out/name``, resumably.
+
+    The table has one row per variant: ``keys`` (default: the run name) then the results.
+    Experiments use it to vary one factor at a time around a base setting.
+    """
     out = Path(out)
-    keys = list(grid)
+    keys = keys or ["run"]
     rows = []
-    combos = list(itertools.product(*grid.values()))
-    for i, combo in enumerate(combos, 1):
-        values = dict(zip(keys, combo))
-        run_dir = out / _run_name(values)
+    for i, (name, overrides) in enumerate(variants, 1):
+        run_dir = out / name
         done = run_dir / "results.json"
         if done.exists():
-            log(f"[{i}/{len(combos)}] {run_dir.name}: finished before, skipped")
+            log(f"[{i}/{len(variants)}] {name}: finished before, skipped")
             summary = json.loads(done.read_text())
         else:
-            log(f"[{i}/{len(combos)}] {run_dir.name}")
-            cfg = replace(base, **values).validate()
+            log(f"[{i}/{len(variants)}] {name}")
+            cfg = replace(base, **overrides).validate()
             summary = run_train(cfg, run_dir, resume=(run_dir / "last.pt").exists(), log=log)
             if summary.get("interrupted"):
                 _write_tables(out, keys, rows)
                 raise KeyboardInterrupt
-        rows.append({**values, **{c: summary.get(c) for c in _COLUMNS}})
+        values = {"run": name, **overrides}
+        rows.append({**{k: values.get(k) for k in keys},
+                     **{c: summary.get(c) for c in _COLUMNS}})
         _write_tables(out, keys, rows)
     log("\n" + _markdown(keys, rows))
     log(f"Tables: {out / 'results.md'} and {out / 'results.csv'}")

@@ -66,9 +66,8 @@ def _batches(loader: Iterable, limit: int | None) -> Iterator:
 
 
 def train_one_epoch(model: Any, loader: Iterable, loss_fn: Callable, optimizer: Any, *,
-                    num_classes: int | None = None, limit_batches: int | None = None,
-                    desc: str = "train", show_progress: bool = True,
-                    stop: StopFlag | None = None) -> dict[str, float]:
+                    limit_batches: int | None = None, desc: str = "train",
+                    show_progress: bool = True, stop: StopFlag | None = None) -> dict[str, float]:
     """One pass over ``loader``: forward, loss, backward, step. Returns ``train_loss/acc``.
 
     Example::
@@ -77,7 +76,7 @@ def train_one_epoch(model: Any, loader: Iterable, loss_fn: Callable, optimizer: 
         >>> row["train_loss"], row["train_acc"]
     """
     model.train()
-    meter = MetricMeter(num_classes, topk=())
+    meter = MetricMeter(None, topk=())  # running loss and accuracy only: cheap per batch
     total = len(loader) if limit_batches is None else min(len(loader), limit_batches)
     bar = progress(_batches(loader, limit_batches), total=total, desc=desc,
                    enabled=show_progress)
@@ -202,7 +201,7 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
             lr = _current_lr(optimizer)
             row: dict[str, Any] = {"epoch": epoch, "lr": lr}
             row.update(train_one_epoch(model, train_loader, loss_fn, optimizer,
-                                       num_classes=num_classes, limit_batches=limit_batches,
+                                       limit_batches=limit_batches,
                                        desc=f"epoch {epoch}/{epochs}",
                                        show_progress=show_progress, stop=stop))
             if stop.is_set:
@@ -237,6 +236,9 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
                             config, epoch, best=improved or early_stopping is None)
             if stop_now:
                 result.stopped_early = True
+                break
+            if stop.is_set:  # Ctrl-C during validation or saving: this epoch is complete
+                result.interrupted = True
                 break
     if early_stopping is not None:
         result.best_epoch = early_stopping.best_epoch

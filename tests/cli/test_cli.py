@@ -126,3 +126,39 @@ def test_sweep_tables_and_resume(tmp_path, capsys):
     assert main(["sweep", "--grid", "lr", "--out", str(tmp_path)]) == 2
     assert main(["sweep", "--grid", "speed=1,2", "--out", str(tmp_path)]) == 2
     assert "unknown option" in capsys.readouterr().err
+
+
+def test_ctrl_c_saves_and_exits_cleanly(tmp_path):
+    import os
+    import signal
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    args = ["train", "--dataset", "circle", "--hidden", "8", "--epochs", "100000",
+            "--batch-size", "10", "--no-progress", "--no-plots", "--out", str(tmp_path),
+            "--name", "i"]
+    proc = subprocess.Popen([sys.executable, "-m", "latte.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        for line in proc.stdout:  # wait until two epochs have been completed and saved
+            if line.split()[:2] == ["epoch", "2"]:
+                proc.send_signal(signal.SIGINT)
+                break
+        out = proc.stdout.read()
+        assert proc.wait(timeout=60) == 0, out
+    finally:
+        proc.kill()
+    assert "continue with: latte train --resume" in out
+    from latte.train import load_checkpoint
+    assert load_checkpoint(tmp_path / "i")["epoch"] >= 2
+
+
+def test_run_executes_a_pytorch_script_on_latte(tmp_path):
+    # in a subprocess: the import hook must not meet a real torch already imported by the suite
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import sys\nimport torch\nimport torch.nn as nn\n"
+        "y = nn.Linear(3, 2)(torch.ones(4, 3))\n"
+        "print('args', sys.argv[1:], type(y).__module__, tuple(y.shape))\n")
+    done = subprocess.run([sys.executable, "-m", "latte.cli", "run", str(script), "--epochs", "1",
+                           "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "args ['--epochs', '1', '--help'] latte.tensor (4, 2)" in done.stdout

@@ -49,9 +49,9 @@ def test_missing_attribute_names_the_pytorch_api(torch_on_latte):
         _ = torch.fft_magic
     with pytest.raises(AttributeError, match=r"torch\.nn\.Transformerish"):
         _ = torch.nn.Transformerish
-    with pytest.raises(AttributeError, match=r"torchvision\.models\.resnet18"):
+    with pytest.raises(AttributeError, match=r"torchvision\.models\.swin_v2_b"):
         import torchvision.models
-        _ = torchvision.models.resnet18
+        _ = torchvision.models.swin_v2_b
     assert not hasattr(torch, "fft_magic")
 
 
@@ -61,6 +61,8 @@ def test_missing_module_names_the_pytorch_module(torch_on_latte):
 
 
 def test_uninstall_restores_previous_modules():
+    # a real torch imported earlier in the session must survive: re-importing it would crash
+    previous = sys.modules.get("torch")
     sentinel = type(sys)("torch")
     sys.modules["torch"] = sentinel
     try:
@@ -72,7 +74,10 @@ def test_uninstall_restores_previous_modules():
         assert not latte.compat.installed()
     finally:
         latte.compat.uninstall()
-        del sys.modules["torch"]
+        if previous is None:
+            del sys.modules["torch"]
+        else:
+            sys.modules["torch"] = previous
 
 
 def test_surface_flags_and_inert_amp(torch_on_latte):
