@@ -49,7 +49,7 @@ model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(
                       nn.MaxPool2d(2), nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(),
                       nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 2))
 _compat_dump.init_model(model, args)
-optimizer = torch.optim.Adagrad(model.parameters(), lr=0.05)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
 losses = []
 for i, (images, labels) in enumerate(loader):
     assert images.shape == (16, 3, 16, 16) and labels.dtype == torch.int64
