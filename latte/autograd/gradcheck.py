@@ -99,7 +99,6 @@ def gradgradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e
     """Check second derivatives: gradcheck of the first gradient (built with create_graph)."""
     from latte.tensor import Tensor
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    differentiable = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
 
     def first_grad(*xs: Any) -> Any:
         # numerical_jacobian calls this under no_grad; the first gradient still needs a graph
@@ -110,5 +109,4 @@ def gradgradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e
             return autograd_grad(total, diff, create_graph=True, allow_unused=True,
                                  materialize_grads=True)
 
-    del differentiable
     return gradcheck(first_grad, inputs, eps, atol, rtol)

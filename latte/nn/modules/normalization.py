@@ -7,6 +7,7 @@ from typing import Any
 from latte import creation
 from latte.nn import init
 from latte.nn.functional.normalization import group_norm, instance_norm, layer_norm
+from latte.nn.modules.batchnorm import init_norm_state
 from latte.nn.modules.module import Module
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
@@ -109,28 +110,8 @@ class _InstanceNorm(Module):
                  affine: bool = False, track_running_stats: bool = False, device: Any = None,
                  dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
-        self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(creation.ones(num_features, dtype=dtype))
-            if bias:
-                self.bias = Parameter(creation.zeros(num_features, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", creation.zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", creation.ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", creation.tensor(0))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        init_norm_state(self, num_features, eps, momentum, affine, track_running_stats, dtype,
+                        bias)
 
     def forward(self, input: Tensor) -> Tensor:
         unbatched = input.dim() == self._spatial + 1
