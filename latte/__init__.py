@@ -5,7 +5,7 @@
 from latte import autograd, backend, cuda, dtypes
 from latte.autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from latte.autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
-from latte.backend import device
+from latte.backend import device, get_default_device, set_default_device
 from latte.creation import *  # tensor, zeros, rand, ...
 from latte.dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,
                           half, int, int8, int16, int32, int64, long, set_default_dtype, short,

@@ -120,11 +120,14 @@ def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
 
 def tensor_repr(t: Any) -> str:
     """The text PyTorch would print for ``t``, with dtype and autograd suffixes."""
-    from latte import dtypes
+    from latte import backend, dtypes
     data = t._data
     prefix = "tensor("
     indent = len(prefix)
     suffixes = []
+    if type(data) is not np.ndarray and backend.is_device_array(data):
+        suffixes.append(f"device='{t.device}'")
+        data = backend.to_device(data, backend.cpu)  # printing is an explicit trip to the host
     default = dtypes.get_default_dtype()
     name = t.dtype.name
     if data.size == 0:

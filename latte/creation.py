@@ -50,7 +50,7 @@ def _flat(data: Any) -> list:
 
 def _unwrap(data: Any) -> Any:
     if isinstance(data, Tensor):
-        return data._data
+        return backend.to_device(data._data, backend.cpu)
     if isinstance(data, (list, tuple)):
         return [_unwrap(x) for x in data]
     return data
@@ -70,13 +70,14 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None,
 
     Example: ``latte.tensor([[1., 2.]], requires_grad=True)``.
     """
-    backend.parse_device(device)
+    if device is None and isinstance(data, Tensor):
+        device = data.device
     array = _infer_numpy(data)
     if dtype is not None:
         array = array.astype(dtypes.to_numpy_dtype(dtype), copy=False)
     else:
         dtypes.from_numpy_dtype(array.dtype)  # refuses types Latte does not support
-    out = Tensor(array)
+    out = _placed(Tensor(array), device)
     if requires_grad:
         out.requires_grad_(True)
     return out
@@ -88,13 +89,20 @@ def scalar_tensor(value: Any, *, dtype: Any = None, device: Any = None) -> Tenso
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor`` but sharing memory with a NumPy array or tensor when no copy is needed."""
-    backend.parse_device(device)
     if isinstance(data, Tensor):
-        return data if dtype is None else data.to(dtype)
+        return data.to(device=device, dtype=dtype)
     if isinstance(data, np.ndarray):
         np_dtype = data.dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
-        return Tensor(data.astype(np_dtype, copy=False))
-    return tensor(data, dtype=dtype)
+        return _placed(Tensor(data.astype(np_dtype, copy=False)), device)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def _placed(out: Tensor, device: Any) -> Tensor:
+    """``out`` (made on the CPU) on ``device``, or on the default device when None."""
+    target = backend.parse_device(device)
+    if target.type != "cpu":
+        out._data = backend.to_device(out._data, target)
+    return out
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -124,10 +132,10 @@ def _sizes(size: tuple, kwargs: dict) -> tuple:
 
 def _make(maker: Any, size: tuple, dtype: Any, requires_grad: builtins.bool, device: Any,
           default: Any = None) -> Tensor:
-    backend.parse_device(device)
+    xp = backend.module_for(backend.parse_device(device))
     np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else (
         default if default is not None else dtypes.get_default_dtype().np)
-    out = Tensor(maker(_size_arg(size), dtype=np_dtype))
+    out = Tensor(getattr(xp, maker.__name__)(_size_arg(size), dtype=np_dtype))
     if requires_grad:
         out.requires_grad_(True)
     return out
@@ -176,24 +184,32 @@ def _like(t: Tensor, dtype: Any) -> Any:
     return t.dtype if dtype is None else dtype
 
 
+def _like_device(t: Tensor, device: Any) -> Any:
+    return t.device if device is None else device
+
+
 def zeros_like(t: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
-    return zeros(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+    return zeros(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad,
+                 device=_like_device(t, device))
 
 
 def ones_like(t: Tensor, *, dtype: Any = None, device: Any = None,
               requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
-    return ones(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+    return ones(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad,
+                device=_like_device(t, device))
 
 
 def empty_like(t: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
-    return empty(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+    return empty(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad,
+                 device=_like_device(t, device))
 
 
 def full_like(t: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
-    return full(t.shape, fill_value, dtype=_like(t, dtype), requires_grad=requires_grad)
+    return full(t.shape, fill_value, dtype=_like(t, dtype), requires_grad=requires_grad,
+                device=_like_device(t, device))
 
 
 def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
@@ -217,7 +233,7 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
     count = builtins.max(0, math.ceil((end - start) / step))
     array = (start + np.arange(count, dtype=np.float64) * step) \
         if dtypes.to_numpy_dtype(dtype).kind == "f" else np.arange(start, end, step)
-    out = Tensor(array.astype(dtypes.to_numpy_dtype(dtype)))
+    out = _placed(Tensor(array.astype(dtypes.to_numpy_dtype(dtype))), device)
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -225,16 +241,17 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
              requires_grad: builtins.bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     array = np.linspace(float(start), float(end), int(steps))
-    out = Tensor(array.astype(dtypes.to_numpy_dtype(dtype) if dtype is not None
-                              else dtypes.get_default_dtype().np))
+    out = _placed(Tensor(array.astype(dtypes.to_numpy_dtype(dtype) if dtype is not None
+                                      else dtypes.get_default_dtype().np)), device)
     return out.requires_grad_(True) if requires_grad else out
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
              device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
-    exponents = linspace(start, end, steps, dtype=dtypes.float64)._data
-    out = Tensor((base ** exponents).astype(dtypes.to_numpy_dtype(dtype) if dtype is not None
-                                            else dtypes.get_default_dtype().np))
+    exponents = linspace(start, end, steps, dtype=dtypes.float64, device="cpu")._data
+    out = _placed(Tensor((base ** exponents).astype(
+        dtypes.to_numpy_dtype(dtype) if dtype is not None
+        else dtypes.get_default_dtype().np)), device)
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -243,33 +260,33 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
     """The identity matrix (``n x m``)."""
     np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else \
         dtypes.get_default_dtype().np
-    out = Tensor(np.eye(n, m, dtype=np_dtype))
+    out = Tensor(backend.module_for(backend.parse_device(device)).eye(n, m, dtype=np_dtype))
     return out.requires_grad_(True) if requires_grad else out
 
 
-def _random(values: np.ndarray, dtype: Any, requires_grad: builtins.bool) -> Tensor:
-    out = Tensor(values.astype(random._float_dtype(dtype), copy=False))
+def _random(values: np.ndarray, dtype: Any, requires_grad: builtins.bool,
+            device: Any = None) -> Tensor:
+    # drawn on the host from the seeded generator, so a seed gives the same values on any device
+    out = _placed(Tensor(values.astype(random._float_dtype(dtype), copy=False)), device)
     return out.requires_grad_(True) if requires_grad else out
 
 
 def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
          requires_grad: builtins.bool = False, **kwargs: Any) -> Tensor:
     """Uniform samples in [0, 1): ``rand(2, 3)``."""
-    backend.parse_device(device)
     np_dtype = random._float_dtype(dtype)
     values = random._rng(generator).random(_sizes(size, kwargs),
                                            dtype=np_dtype if np_dtype.itemsize >= 4 else None)
-    return _random(values, dtype, requires_grad)
+    return _random(values, dtype, requires_grad, device)
 
 
 def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
           requires_grad: builtins.bool = False, **kwargs: Any) -> Tensor:
     """Standard normal samples: ``randn(2, 3)``."""
-    backend.parse_device(device)
     np_dtype = random._float_dtype(dtype)
     values = random._rng(generator).standard_normal(
         _sizes(size, kwargs), dtype=np_dtype if np_dtype.itemsize >= 4 else None)
-    return _random(values, dtype, requires_grad)
+    return _random(values, dtype, requires_grad, device)
 
 
 def randint(low: int, high: Any = None, size: Any = None, *, generator: Any = None,
@@ -280,24 +297,25 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Any = No
             low, high, size = 0, low, high
         else:
             raise TypeError("randint() missing required argument 'size'")
-    backend.parse_device(device)
     values = random._integers(low, high, _size_arg((size,)), generator)
     np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else np.int64
-    return Tensor(values.astype(np_dtype))
+    return _placed(Tensor(values.astype(np_dtype)), device)
 
 
 def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
              requires_grad: builtins.bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1``."""
     np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else np.int64
-    return Tensor(random._rng(generator).permutation(int(n)).astype(np_dtype))
+    return _placed(Tensor(random._rng(generator).permutation(int(n)).astype(np_dtype)), device)
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
            dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
     """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``."""
-    m = getattr(mean, "_data", mean)
-    s = getattr(std, "_data", std)
+    if device is None:
+        device = next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
+    m, s = (backend.to_device(t._data, backend.cpu) if isinstance(t, Tensor) else t
+            for t in (mean, std))
     shape = _size_arg((size,)) if size is not None else np.broadcast_shapes(np.shape(m),
                                                                             np.shape(s))
     values = random._rng(generator).normal(m, s, size=shape)
@@ -305,21 +323,22 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
         dtype = mean.dtype
     elif dtype is None and isinstance(std, Tensor):
         dtype = std.dtype
-    return _random(np.asarray(values), dtype, requires_grad)
+    return _random(np.asarray(values), dtype, requires_grad, device)
 
 
 def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
     """0/1 samples with probabilities ``input`` (or the number ``p``), in input's dtype."""
-    probs = input._data if p is None else np.full(input._data.shape, p)
-    draws = random._rng(generator).random(input._data.shape) < probs
-    return Tensor(draws.astype(input._data.dtype))
+    host = backend.to_device(input._data, backend.cpu)
+    probs = host if p is None else np.full(host.shape, p)
+    draws = random._rng(generator).random(host.shape) < probs
+    return _placed(Tensor(draws.astype(host.dtype)), input.device)
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: builtins.bool = False, *,
                 generator: Any = None) -> Tensor:
     """Sample indices from the rows of ``input`` (non-negative weights)."""
     rng = random._rng(generator)
-    weights = np.atleast_2d(input._data.astype(np.float64))
+    weights = np.atleast_2d(backend.to_device(input._data, backend.cpu).astype(np.float64))
     rows = []
     for w in weights:
         if w.sum() <= 0:
@@ -329,19 +348,22 @@ def multinomial(input: Tensor, num_samples: int, replacement: builtins.bool = Fa
                                "replacement")
         rows.append(rng.choice(len(w), size=num_samples, replace=replacement, p=w / w.sum()))
     out = np.asarray(rows, dtype=np.int64)
-    return Tensor(out if input.ndim == 2 else out[0])
+    return _placed(Tensor(out if input.ndim == 2 else out[0]), input.device)
 
 
 def rand_like(t: Tensor, *, dtype: Any = None, generator: Any = None, device: Any = None,
               requires_grad: builtins.bool = False) -> Tensor:
-    return rand(t.shape, dtype=_like(t, dtype), generator=generator, requires_grad=requires_grad)
+    return rand(t.shape, dtype=_like(t, dtype), generator=generator, requires_grad=requires_grad,
+                device=_like_device(t, device))
 
 
 def randn_like(t: Tensor, *, dtype: Any = None, generator: Any = None, device: Any = None,
                requires_grad: builtins.bool = False) -> Tensor:
-    return randn(t.shape, dtype=_like(t, dtype), generator=generator, requires_grad=requires_grad)
+    return randn(t.shape, dtype=_like(t, dtype), generator=generator, requires_grad=requires_grad,
+                 device=_like_device(t, device))
 
 
 def randint_like(t: Tensor, low: int, high: Any = None, *, dtype: Any = None,
                  generator: Any = None, device: Any = None) -> Tensor:
-    return randint(low, high, tuple(t.shape), dtype=_like(t, dtype), generator=generator)
+    return randint(low, high, tuple(t.shape), dtype=_like(t, dtype), generator=generator,
+                   device=_like_device(t, device))

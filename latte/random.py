@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from latte import dtypes
+from latte import backend, dtypes
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
            "default_generator"]
@@ -80,7 +80,9 @@ def _rng(generator: Generator | None) -> np.random.Generator:
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed the default generator: runs after ``latte.manual_seed(0)`` repeat exactly."""
+    """Seed the default generator and the GPUs': runs after ``latte.manual_seed(0)`` repeat."""
+    from latte import cuda
+    cuda.manual_seed_all(seed)
     return default_generator.manual_seed(seed)
 
 
@@ -123,6 +125,15 @@ def _normal(shape: tuple, mean: float, std: float, generator: Any,
         out += mean
         return out
     return _rng(generator).normal(mean, std, size=shape)
+
+
+def _uniform_on(like: Any, shape: tuple, dtype: Any) -> Any:
+    """Uniform draws in ``[0, 1)`` on the device of the array ``like``: the default generator on
+    the CPU, the GPU's own generator on a GPU (masks never cross to the host)."""
+    if type(like) is np.ndarray:
+        return default_generator._rng.random(shape, dtype=dtype)
+    gpu = backend.cuda_backend()
+    return gpu.generator(backend.device_of(like).index).random(shape, dtype=dtype)
 
 
 def _integers(low: int, high: Any, shape: tuple, generator: Any) -> np.ndarray:

@@ -28,7 +28,7 @@ from typing import IO, Any, Union
 
 import numpy as np
 
-from latte import dtypes
+from latte import backend, dtypes
 from latte.backend import device
 from latte.tensor import Size, Tensor
 
@@ -85,20 +85,22 @@ _OTHER_DTYPES = ("bfloat", "complex", "cfloat", "cdouble", "chalf", "float8", "u
 class _Storage:
     """A flat array of one dtype, as a checkpoint stores it; tensors are views into it."""
 
-    def __init__(self, array: np.ndarray, filled: bool = True) -> None:
-        self.array = array
+    def __init__(self, array: np.ndarray, filled: bool = True,
+                 location: device = backend.cpu) -> None:
+        self.array = array  # always on the host: tensors move to ``location`` when rebuilt
         self.filled = filled  # False while a legacy file's data is still to be read
+        self.location = location
 
     @property
     def device(self) -> device:
-        return device("cpu")
+        return self.location
 
     def cpu(self) -> _Storage:
-        return self
+        return _Storage(self.array, self.filled)
 
-    def cuda(self, *args: Any, **kwargs: Any) -> _Storage:
-        raise RuntimeError("Latte has no CUDA device: the storage stays on the CPU; "
-                           "use map_location='cpu'")
+    def cuda(self, device: Any = None, *args: Any, **kwargs: Any) -> _Storage:
+        return _Storage(self.array, self.filled,
+                        backend.parse_device("cuda" if device is None else device))
 
     def __len__(self) -> int:
         return int(self.array.size)
@@ -153,6 +155,8 @@ def _rebuild_tensor_v2(storage: Any, storage_offset: Any, size: Any, stride: Any
                        metadata: Any = None) -> Tensor:
     """``torch._utils._rebuild_tensor_v2``: the call a pickled tensor makes (hooks are dropped)."""
     array = _tensor_view(storage, storage_offset, size, stride)
+    if getattr(storage, "location", backend.cpu).type != "cpu":
+        array = backend.to_device(array, storage.location)
     return Tensor(array, requires_grad=bool(requires_grad))
 
 
@@ -258,7 +262,8 @@ def _storage_dtype(storage_type: Any) -> np.dtype:
 
 
 def _restore(storage: _Storage, location: str, map_location: MapLocation) -> _Storage:
-    """Apply ``map_location`` as ``torch.load`` does; every storage must end up on the CPU."""
+    """Apply ``map_location`` as ``torch.load`` does. A GPU location with no GPU here loads on
+    the CPU when the caller named no location (a GPU checkpoint opens anywhere)."""
     target: Any = location
     if isinstance(map_location, dict):
         target = map_location.get(location, location)
@@ -279,10 +284,14 @@ def _restore(storage: _Storage, location: str, map_location: MapLocation) -> _St
     if target == "cpu" or target.startswith("cpu:"):
         return storage
     if target.startswith("cuda"):
+        if backend.cuda_backend() is not None:
+            return storage.cuda(target)
+        if target == location and not isinstance(map_location, (str, device)):
+            return storage  # the checkpoint's own GPU, not one the caller asked for
         raise _LoadError(
-            f"Attempting to deserialize object on a CUDA device ({target}) but Latte has no GPU "
-            "available (it runs on the CPU). Use latte.load(..., map_location='cpu') to map "
-            "your storages to the CPU.")
+            f"Attempting to deserialize object on a CUDA device ({target}) but there is no GPU "
+            "available (latte.cuda.is_available() is False). Use "
+            "latte.load(..., map_location='cpu') to map your storages to the CPU.")
     raise _LoadError(f"cannot restore a storage on device {target!r}: Latte has only the CPU; "
                      "use map_location='cpu'")
 
@@ -491,7 +500,8 @@ class _Pickler(pickle.Pickler):
         if key is None:
             key = self._keys[id(obj)] = str(len(self.storages))
             self.storages.append(obj)
-        return ("storage", _STORAGE_OF_DTYPE[obj.array.dtype], key, "cpu", obj.array.size)
+        return ("storage", _STORAGE_OF_DTYPE[obj.array.dtype], key, str(obj.location),
+                obj.array.size)
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, Tensor):
@@ -514,7 +524,9 @@ class _Pickler(pickle.Pickler):
 
 def _reduce_tensor(t: Tensor) -> tuple:
     """A tensor as ``_rebuild_tensor_v2(storage, 0, size, stride, requires_grad, hooks)``."""
-    array = np.asarray(t._data, order="C")  # ascontiguousarray would make 0-d arrays 1-d
+    place = t.device
+    host = backend.to_device(t._data, backend.cpu)
+    array = np.asarray(host, order="C")  # ascontiguousarray would make 0-d arrays 1-d
     if array.dtype not in _STORAGE_OF_DTYPE:
         raise TypeError(f"latte.save cannot store a tensor of dtype {array.dtype}")
     array = array.astype(array.dtype.newbyteorder("<"), copy=False)
@@ -522,7 +534,8 @@ def _reduce_tensor(t: Tensor) -> tuple:
     for n in reversed(array.shape):  # torch's contiguous strides (a 0 size counts as 1)
         stride.append(step)
         step *= max(n, 1)
-    return _rebuild_tensor_v2, (_Storage(array.reshape(-1)), 0, tuple(array.shape),
+    return _rebuild_tensor_v2, (_Storage(array.reshape(-1), location=place), 0,
+                                tuple(array.shape),
                                 tuple(reversed(stride)), bool(t.requires_grad), OrderedDict())
 
 

@@ -52,7 +52,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     __array_priority__ = 1000  # NumPy defers `ndarray * tensor` to Tensor.__rmul__
 
     def __init__(self, data: Any = None, requires_grad: bool = False) -> None:
-        if type(data) is not np.ndarray:
+        if type(data) is not np.ndarray and not backend.is_device_array(data):
             data = _legacy_array(data)
         self._data = data
         self.requires_grad = requires_grad
@@ -94,7 +94,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
 
     @property
     def device(self) -> backend.device:
-        return backend.cpu
+        return backend.device_of(self._data)
 
     @property
     def is_leaf(self) -> bool:
@@ -102,7 +102,12 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
 
     @property
     def is_cuda(self) -> bool:
-        return False
+        return type(self._data) is not np.ndarray and backend.is_device_array(self._data)
+
+    def get_device(self) -> int:
+        """The GPU index, or -1 on the CPU (as PyTorch)."""
+        index = self.device.index
+        return -1 if index is None else index
 
     @property
     def _version(self) -> int:
@@ -125,6 +130,8 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         return bool(self._data.flags.c_contiguous)
 
     def data_ptr(self) -> int:
+        if self.is_cuda:
+            return int(self._data.data.ptr)
         return self._data.__array_interface__["data"][0]
 
     @property
@@ -134,7 +141,8 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = value._data if isinstance(value, Tensor) else \
+            backend.to_device(np.asarray(value), self.device)
 
     @property
     def T(self) -> Tensor:
@@ -241,10 +249,17 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
+        self._check_on_host()
         return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        self._check_on_host()
         return self._data if dtype is None else self._data.astype(dtype)
+
+    def _check_on_host(self) -> None:
+        if type(self._data) is not np.ndarray and self.is_cuda:
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                            f"Tensor.cpu() to copy the tensor to host memory first.")
 
     def clone(self, memory_format: Any = None) -> Tensor:
         """A copy that stays in the graph (its gradient flows back to this tensor)."""
@@ -269,9 +284,14 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
                 dtype = a
             elif a is not None:
                 device = a
+        out = self
         if device is not None:
-            backend.parse_device(device)
-        out = self if dtype is None else self._cast(dtypes.to_numpy_dtype(dtype))
+            target = backend.parse_device(device)
+            if target != self.device:
+                from latte.ops.device import ToDevice
+                out = ToDevice.apply(self, target)
+        if dtype is not None:
+            out = out._cast(dtypes.to_numpy_dtype(dtype))
         return out.clone() if copy and out is self else out
 
     def _cast(self, np_dtype: Any) -> Tensor:
@@ -315,12 +335,13 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     def bool(self) -> Tensor:
         return self._cast(np.bool_)
 
-    def cpu(self) -> Tensor:
-        return self
+    def cpu(self, memory_format: Any = None) -> Tensor:
+        """This tensor on the CPU: itself when already there, else a copy (differentiable)."""
+        return self.to("cpu")
 
-    def cuda(self, device: Any = None) -> Tensor:
-        backend.parse_device("cuda")
-        return self
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """This tensor on a GPU (``device``: index or ``'cuda:N'``; the current one by default)."""
+        return self.to("cuda" if device is None else device)
 
     def pin_memory(self) -> Tensor:
         return self
@@ -390,30 +411,35 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
                    requires_grad: bool = False) -> Tensor:
         np_dtype = self._data.dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
-        data = data._data if isinstance(data, Tensor) else data
-        return Tensor(np.array(data, dtype=np_dtype), requires_grad)
+        target = self.device if device is None else backend.parse_device(device)
+        if isinstance(data, Tensor):
+            array = backend.to_device(data._data, target).astype(np_dtype, copy=True)
+        else:
+            array = backend.to_device(np.array(data, dtype=np_dtype), target)
+        return Tensor(array, requires_grad)
 
     def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
-        return self._new(np.zeros, size, dtype, requires_grad)
+        return self._new(np.zeros, size, dtype, requires_grad, device)
 
     def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Tensor:
-        return self._new(np.ones, size, dtype, requires_grad)
+        return self._new(np.ones, size, dtype, requires_grad, device)
 
     def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
-        return self._new(np.empty, size, dtype, requires_grad)
+        return self._new(np.empty, size, dtype, requires_grad, device)
 
     def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Tensor:
-        out = self._new(np.empty, (size,), dtype, requires_grad)
+        out = self._new(np.empty, (size,), dtype, requires_grad, device)
         out._data.fill(fill_value)
         return out
 
-    def _new(self, maker: Callable, size: tuple, dtype: Any, requires_grad: bool) -> Tensor:
+    def _new(self, maker: Callable, size: tuple, dtype: Any, requires_grad: bool,
+             device: Any = None) -> Tensor:
         np_dtype = self._data.dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
-        xp = self._xp()
+        xp = self._xp() if device is None else backend.module_for(backend.parse_device(device))
         return Tensor(getattr(xp, maker.__name__)(_size_arg(size), dtype=np_dtype),
                       requires_grad)
 
@@ -459,7 +485,7 @@ def _legacy_array(data: Any) -> np.ndarray:
     return np.array(data, dtype=default)
 
 
-def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
+def _rebuild(array: Any, requires_grad: bool) -> Tensor:
     return Tensor(array, requires_grad)
 
 

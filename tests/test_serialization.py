@@ -334,9 +334,18 @@ def test_map_location_to_cpu(tmp_path, map_location):
                    FOUR_FLOATS)
 
 
-def test_cuda_checkpoint_without_map_location(tmp_path):
+def test_cuda_checkpoint_loads_on_a_machine_without_gpu(tmp_path):
+    """A checkpoint saved on a GPU opens on a CPU-only machine when no location is asked for."""
     path = _saved_on(tmp_path, "cuda:0")
     for map_location in [None, {"cuda:1": "cpu"}, lambda storage, loc: None]:
+        loaded = latte.load(path, map_location=map_location)
+        assert loaded.device == device("cpu")
+        _assert_tensor(loaded, FOUR_FLOATS)
+
+
+def test_asking_for_a_missing_gpu_is_an_error(tmp_path):
+    path = _saved_on(tmp_path, "cpu")
+    for map_location in ["cuda:0", {"cpu": "cuda"}]:
         with pytest.raises(RuntimeError, match="CUDA device.*map_location='cpu'"):
             latte.load(path, map_location=map_location)
 

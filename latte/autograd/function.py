@@ -19,7 +19,7 @@ from typing import Any
 from numpy import ndarray as _ndarray
 
 from latte.autograd.grad_mode import _state
-from latte.backend import get_array_module
+from latte.backend import check_same_device, get_array_module
 
 __all__ = ["Function", "Op", "once_differentiable"]
 
@@ -130,6 +130,7 @@ class Function:
         ctx = cls()
         record = _state.enabled and any(
             isinstance(a, Tensor) and a.requires_grad for a in args)
+        check_same_device([a for a in args if isinstance(a, Tensor) and a._data.ndim])
         previous, _state.enabled = _state.enabled, False
         try:
             outputs = cls.forward(ctx, *args)
@@ -192,14 +193,20 @@ class Op(Function):
         # the hot path of every op: kept flat, with no per-call generators
         ctx = cls()
         record = False
+        on_gpu = False
         arrays = []
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a._data)
+                data = a._data
+                arrays.append(data)
+                if type(data) is not _ndarray:
+                    on_gpu = True
                 if a.requires_grad:
                     record = True
             else:
                 arrays.append(a)
+        if on_gpu:
+            _same_device(args, arrays)
         out = cls.forward(ctx, *arrays)
         multi = type(out) is tuple
         outs = tuple(_wrap(o) for o in out) if multi else (_wrap(out),)
@@ -236,6 +243,14 @@ class Op(Function):
             if item is o._data:
                 return (_OUT, (index, o._data), o._vc, o._vc[0])
         return (_CONST, Tensor(item), None, 0)
+
+
+def _same_device(args: tuple, arrays: list) -> None:
+    """Refuse tensors of two devices in one op; a 0-d CPU tensor joins the GPU as a number."""
+    moved = check_same_device(args)
+    for i, array in enumerate(moved or ()):
+        if array is not None:
+            arrays[i] = array
 
 
 def _wrap(array: Any) -> Any:

@@ -6,6 +6,7 @@ Examples::
     latte train --model lenet --epochs 2 --data-dir ~/data
     latte train --config run.toml --lr 0.01       # the command line overrides the file
     latte train --resume runs/mlp-mnist           # continue an interrupted run
+    latte train --nproc 2                         # data-parallel on 2 processes (MPI)
     latte eval runs/mlp-mnist/best.pt
     latte sweep --grid lr=0.1,0.01 --grid momentum=0,0.9 --optimizer sgd --out runs/sweep
     latte plot runs/mlp-mnist
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -25,6 +27,8 @@ from latte.cli.data import DatasetMissing
 __all__ = ["main", "build_parser"]
 
 _DEFAULTS = TrainConfig()
+# errors whose message says it all: printed without a traceback
+_EXPECTED = (DatasetMissing, FileNotFoundError, ValueError, RuntimeError, ImportError)
 
 
 def _train_options(p: argparse.ArgumentParser) -> None:
@@ -45,7 +49,9 @@ def _train_options(p: argparse.ArgumentParser) -> None:
                    help=f"fraction of the training set held out (default {d.val_split})")
     g = p.add_argument_group("optimisation")
     g.add_argument("--epochs", type=int, help=f"(default {d.epochs})")
-    g.add_argument("--batch-size", type=int, help=f"(default {d.batch_size})")
+    g.add_argument("--batch-size", type=int,
+                   help=f"examples per step, per process in a data-parallel run (default "
+                        f"{d.batch_size})")
     g.add_argument("--optimizer", choices=OPTIMIZERS, help=f"(default {d.optimizer})")
     g.add_argument("--lr", type=float, help=f"learning rate (default {d.lr})")
     g.add_argument("--momentum", type=float, help=f"SGD/RMSprop momentum (default {d.momentum})")
@@ -78,7 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Train a model; every option can also come from --config.")
     _train_options(train)
     train.add_argument("--resume", metavar="RUN_DIR",
-                       help="continue the run in RUN_DIR from its last completed epoch")
+                       help="continue the run in RUN_DIR from its last completed epoch (on "
+                            "any number of processes)")
+    train.add_argument("--nproc", type=int, metavar="N",
+                       help="train data-parallel on N processes started with mpiexec (each "
+                            "takes --batch-size examples per step; pip install "
+                            "latte[distributed]); mpiexec -n N latte train ... does the same")
     ev = sub.add_parser("eval", help="evaluate a checkpoint on the test split",
                         description="Rebuild the model saved in CHECKPOINT and test it.")
     ev.add_argument("checkpoint", help="a .pt file from latte train, or its run folder")
@@ -110,17 +121,34 @@ def _train_cli_values(args: argparse.Namespace) -> dict:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from latte.cli import parallel
     from latte.cli.config import merge
     from latte.cli.runner import run_train
+    if args.nproc is not None and args.nproc < 1:
+        raise ValueError(f"--nproc must be at least 1 (got {args.nproc})")
+    if (args.nproc or 1) > 1 and parallel.launched_world_size() == 1:
+        return parallel.relaunch(args.nproc, args.argv)
     if args.resume:
         from latte.train import load_checkpoint
-        run_dir = Path(args.resume)
+        run_dir: Path | None = Path(args.resume)
         saved = load_checkpoint(run_dir / "last.pt").get("config") or {}
         cli = {k: v for k, v in _train_cli_values(args).items() if v is not None}
         cfg = merge({**saved, **cli}, args.config)
-        run_train(cfg, run_dir, resume=True)
     else:
-        run_train(merge(_train_cli_values(args), args.config))
+        run_dir, cfg = None, merge(_train_cli_values(args), args.config)
+    procs = parallel.start(args.nproc)
+    try:
+        run_train(cfg, run_dir, resume=args.resume is not None, processes=procs)
+    except BaseException as e:
+        if procs.world_size == 1:
+            raise
+        # the other processes may be waiting for this one in a collective: end them all
+        if isinstance(e, _EXPECTED + (KeyboardInterrupt,)):
+            print(f"latte train: error on process {procs.rank}: {e}", file=sys.stderr)
+        else:
+            traceback.print_exc()
+        procs.abort(130 if isinstance(e, KeyboardInterrupt) else 2)
+    procs.close()
     return 0
 
 
@@ -184,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["train", *(argv if argv is not None else sys.argv[1:])])
+    args.argv = raw  # what --nproc relaunches under mpiexec
     handlers = {"train": _cmd_train, "eval": _cmd_eval, "sweep": _cmd_sweep, "plot": _cmd_plot,
                 "run": _cmd_run}
     try:
@@ -191,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
-    except (DatasetMissing, FileNotFoundError, ValueError, RuntimeError, ImportError) as e:
+    except _EXPECTED as e:
         print(f"latte {args.command}: error: {e}", file=sys.stderr)
         return 2
 

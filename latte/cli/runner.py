@@ -12,6 +12,7 @@ import latte
 from latte.cli.build import build_loss, build_model, build_optimizer, build_scheduler
 from latte.cli.config import TrainConfig
 from latte.cli.data import DataBundle, load_data, split_train_val
+from latte.cli.parallel import OneProcess
 from latte.train import EarlyStopping, History, evaluate, fit, load_checkpoint, seed_everything
 from latte.utils.data import DataLoader
 
@@ -28,17 +29,30 @@ def new_run_dir(cfg: TrainConfig) -> Path:
     return path
 
 
-def _loader(ds: Any, cfg: TrainConfig, shuffle: bool) -> DataLoader:
+def _loader(ds: Any, cfg: TrainConfig, shuffle: bool, sampler: Any = None) -> DataLoader:
     return DataLoader(ds, batch_size=cfg.batch_size if shuffle else max(cfg.batch_size, 256),
-                      shuffle=shuffle, num_workers=cfg.workers if shuffle else 0)
+                      shuffle=shuffle and sampler is None, sampler=sampler,
+                      num_workers=cfg.workers if shuffle else 0)
+
+
+def _quiet(message: str) -> None:
+    pass
 
 
 def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False,
-              log: Any = print) -> dict[str, Any]:
-    """Train as ``cfg`` says, test the result, write plots; returns the results summary."""
+              log: Any = print, processes: OneProcess | None = None) -> dict[str, Any]:
+    """Train as ``cfg`` says, test the result, write plots; returns the results summary.
+
+    ``processes`` (``latte.cli.parallel.start``) makes this one process of a data-parallel
+    run: each trains on ``cfg.batch_size`` examples per step, and only the main process logs
+    and writes into ``run_dir``.
+    """
+    procs = processes or OneProcess()
+    main = procs.is_main
+    log = log if main else _quiet
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(cfg)
     start = time.perf_counter()
-    seed_everything(cfg.seed)
+    seed_everything(cfg.seed)  # the same seed everywhere: replicas start, and draw, alike
     bundle = load_data(cfg.dataset, cfg.data_dir, cfg.augment, cfg.seed, log)
     log(f"Data: {bundle.description}")
     train_ds, val_ds = split_train_val(bundle, cfg.val_split, cfg.seed)
@@ -50,11 +64,17 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
     log(f"Model: {cfg.model} ({n_params:,} parameters); {cfg.optimizer} lr {cfg.lr}; "
         f"{len(train_ds):,} train / {len(val_ds) if val_ds else 0:,} validation; "
         f"run folder {run_dir}")
-    result = fit(model, _loader(train_ds, cfg, True), build_loss(cfg), optimizer,
-                 epochs=cfg.epochs, val_loader=_loader(val_ds, cfg, False) if val_ds else None,
+    if procs.world_size > 1:
+        log(f"Data-parallel on {procs.world_size} processes: {cfg.batch_size} examples per "
+            f"process per step, {cfg.batch_size * procs.world_size} in all")
+    train_loader = _loader(train_ds, cfg, True, procs.sampler(train_ds, cfg.seed))
+    val_loader = _loader(procs.shard(val_ds), cfg, False) if val_ds else None
+    result = fit(procs.wrap(model), train_loader, build_loss(cfg), optimizer,
+                 epochs=cfg.epochs, val_loader=val_loader,
                  scheduler=scheduler, early_stopping=stopper, run_dir=run_dir, resume=resume,
                  config=cfg.to_dict(), num_classes=bundle.num_classes,
-                 limit_batches=cfg.limit_batches, show_progress=cfg.progress, log=log)
+                 limit_batches=cfg.limit_batches, show_progress=cfg.progress, log=log,
+                 replicas=procs)
     summary: dict[str, Any] = {"run_dir": str(run_dir), "epochs": result.epochs_done,
                                "stopped_early": result.stopped_early,
                                "interrupted": result.interrupted, "data": bundle.description}
@@ -62,8 +82,9 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
         log(f"Stopped after epoch {result.epochs_done}; continue with: latte train --resume "
             f"{run_dir}")
         return summary
-    test = evaluate(model, _loader(bundle.test, cfg, False), build_loss(cfg),
-                    num_classes=bundle.num_classes, limit_batches=cfg.limit_batches)
+    test = evaluate(model, _loader(procs.shard(bundle.test), cfg, False), build_loss(cfg),
+                    num_classes=bundle.num_classes, limit_batches=cfg.limit_batches,
+                    replicas=procs)
     history = result.history
     summary.update(test_loss=test.loss, test_acc=test.accuracy,
                    best_val_acc=max(history.column("val_acc"), default=None)
@@ -73,6 +94,10 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
                    if len(history) else None,
                    wall_time_s=round(time.perf_counter() - start, 2))
     summary.update({f"test_{k}": v for k, v in (("top5", test.topk.get(5)),) if v is not None})
+    if procs.world_size > 1:
+        summary["processes"] = procs.world_size
+    if not main:
+        return summary
     np.savetxt(run_dir / "confusion.csv", test.confusion, fmt="%d", delimiter=",")
     if cfg.plots:
         summary["plots"] = make_plots(run_dir, model, bundle, log)

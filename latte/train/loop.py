@@ -5,6 +5,10 @@ together and adds the things long runs need: history files, early stopping, atom
 checkpoints (``last.pt`` every epoch, ``best.pt`` on improvement), exact resume, and a graceful
 Ctrl-C (the current batch finishes, the partial epoch's weights go to ``interrupted.pt``,
 ``last.pt`` keeps the last completed epoch, and the process exits cleanly).
+
+Data-parallel runs pass ``replicas`` (see ``Replicas``): every process runs the same loop on its
+share of the data, metrics are combined over processes, stop decisions are agreed on, and only
+the main process writes files, logs and draws progress bars.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from latte.train.history import History
 from latte.train.metrics import MetricMeter
 from latte.train.progress import progress
 
-__all__ = ["train_one_epoch", "evaluate", "fit", "FitResult", "StopFlag"]
+__all__ = ["train_one_epoch", "evaluate", "fit", "FitResult", "StopFlag", "Replicas"]
 
 
 class StopFlag:
@@ -37,8 +41,49 @@ class StopFlag:
         self.is_set = True
 
 
+class Replicas:
+    """How the processes of a run cooperate; this base class is the one-process case.
+
+    A data-parallel run (``latte.cli.parallel.MPIProcesses``) overrides the three hooks so that
+    every process takes the same decisions: ``merge`` sums a ``MetricMeter`` over processes (each
+    saw its own share of the data), ``agree`` turns this process's stop request into the job's
+    (any process stopping stops all, so none is left waiting in a collective), and
+    ``is_main`` is True on the one process that writes files and logs.
+    """
+
+    is_main = True
+
+    def merge(self, meter: MetricMeter) -> None:
+        """Make ``meter`` hold the totals over all processes (identical on every process)."""
+
+    def agree(self, stop: bool) -> bool:
+        """True on every process when any process asks to stop."""
+        return stop
+
+
+_ONE = Replicas()
+
+
+def _unwrap(model: Any) -> Any:
+    """The model inside ``DistributedDataParallel``: checkpoints hold its keys (no ``module.``)
+    so they load into any number of processes."""
+    from latte.nn.parallel import DistributedDataParallel
+    return model.module if isinstance(model, DistributedDataParallel) else model
+
+
+def _set_epoch(loader: Iterable, epoch: int) -> None:
+    """A ``DistributedSampler`` reshuffles with ``seed + epoch``: tell it the epoch."""
+    set_epoch = getattr(getattr(loader, "sampler", None), "set_epoch", None)
+    if set_epoch is not None:
+        set_epoch(epoch)
+
+
+def _silent(message: str) -> None:
+    pass
+
+
 @contextlib.contextmanager
-def _graceful_interrupt(flag: StopFlag) -> Iterator[None]:
+def _graceful_interrupt(flag: StopFlag, quiet: bool = False) -> Iterator[None]:
     """First Ctrl-C sets ``flag``; a second one raises ``KeyboardInterrupt`` as usual."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be installed from the main thread
@@ -48,8 +93,9 @@ def _graceful_interrupt(flag: StopFlag) -> Iterator[None]:
         if flag.is_set:
             raise KeyboardInterrupt
         flag.set()
-        print("\nInterrupted: finishing the current batch, then saving (Ctrl-C again to abort)",
-              flush=True)
+        if not quiet:  # every process of a data-parallel job gets the signal; one says so
+            print("\nInterrupted: finishing the current batch, then saving "
+                  "(Ctrl-C again to abort)", flush=True)
 
     previous = signal.signal(signal.SIGINT, handler)
     try:
@@ -67,8 +113,12 @@ def _batches(loader: Iterable, limit: int | None) -> Iterator:
 
 def train_one_epoch(model: Any, loader: Iterable, loss_fn: Callable, optimizer: Any, *,
                     limit_batches: int | None = None, desc: str = "train",
-                    show_progress: bool = True, stop: StopFlag | None = None) -> dict[str, float]:
+                    show_progress: bool = True, stop: StopFlag | None = None,
+                    replicas: Replicas | None = None) -> dict[str, float]:
     """One pass over ``loader``: forward, loss, backward, step. Returns ``train_loss/acc``.
+
+    With ``replicas``, the returned metrics cover every process's share and a ``stop`` request
+    is agreed on after each batch, so all processes leave the loop at the same batch.
 
     Example::
 
@@ -89,15 +139,18 @@ def train_one_epoch(model: Any, loader: Iterable, loss_fn: Callable, optimizer: 
         meter.update(loss.item(), output.detach(), y)
         if i % 10 == 0:
             bar.set_postfix(loss=f"{meter.loss:.4f}", acc=f"{meter.accuracy:.4f}")
-        if stop is not None and stop.is_set:
+        if stop is not None and (replicas or _ONE).agree(stop.is_set):
             break
     bar.close()
+    (replicas or _ONE).merge(meter)
     return meter.summary("train_")
 
 
 def evaluate(model: Any, loader: Iterable, loss_fn: Callable, *, num_classes: int | None = None,
-             limit_batches: int | None = None) -> MetricMeter:
+             limit_batches: int | None = None, replicas: Replicas | None = None) -> MetricMeter:
     """Loss, accuracy, top-5 and the confusion matrix of ``model`` on ``loader`` (eval mode).
+
+    With ``replicas``, each process evaluates its own shard and the meter holds the totals.
 
     Example::
 
@@ -110,6 +163,7 @@ def evaluate(model: Any, loader: Iterable, loss_fn: Callable, *, num_classes: in
         for x, y in _batches(loader, limit_batches):
             output = model(x)
             meter.update(loss_fn(output, y).item(), output, y)
+    (replicas or _ONE).merge(meter)
     return meter
 
 
@@ -161,7 +215,8 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
         early_stopping: EarlyStopping | None = None, run_dir: str | Path | None = None,
         resume: bool = False, config: dict | None = None, num_classes: int | None = None,
         limit_batches: int | None = None, show_progress: bool = True,
-        log: Callable[[str], Any] = print, stop: StopFlag | None = None) -> FitResult:
+        log: Callable[[str], Any] = print, stop: StopFlag | None = None,
+        replicas: Replicas | None = None) -> FitResult:
     """Train for ``epochs`` epochs, validating after each, and return a ``FitResult``.
 
     With ``run_dir``, writes ``history.csv``/``history.json`` and the checkpoints there after
@@ -169,6 +224,11 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
     not stopped (weights, optimizer and scheduler state, history, early stopping and every
     random generator are restored). Seed the run (``seed_everything``) before building the
     model so that runs repeat.
+
+    Data-parallel: pass the ``DistributedDataParallel`` model, a loader whose sampler is a
+    ``DistributedSampler`` (its ``set_epoch`` is called each epoch), validation shards and
+    ``replicas``; checkpoints then hold the unwrapped model and are written by the main process
+    only, so they resume on any number of processes.
 
     Example::
 
@@ -180,40 +240,48 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
         >>> result.history[-1]["val_acc"]
     """
     run_dir = Path(run_dir) if run_dir is not None else None
+    replicas = replicas or _ONE
+    main = replicas.is_main
+    if not main:
+        log, show_progress = _silent, False
+    bare = _unwrap(model)
     history = History()
     start_epoch = 0
     if resume:
         if run_dir is None:
             raise ValueError("resume=True needs the run_dir of the run to continue")
-        start_epoch = _resume(run_dir, model, optimizer, scheduler, history, early_stopping,
+        start_epoch = _resume(run_dir, bare, optimizer, scheduler, history, early_stopping,
                               config)
         log(f"Resuming {run_dir} after epoch {start_epoch}")
-    if run_dir is not None:
+    if run_dir is not None and main:
         run_dir.mkdir(parents=True, exist_ok=True)
     result = FitResult(history, start_epoch, run_dir=run_dir, resumed_from=start_epoch)
     if early_stopping is not None and early_stopping.should_stop:
         result.stopped_early = True
         return result
     stop = stop or StopFlag()
-    with _graceful_interrupt(stop):
+    with _graceful_interrupt(stop, quiet=not main):
         for epoch in range(start_epoch + 1, epochs + 1):
             start = time.perf_counter()
+            _set_epoch(train_loader, epoch)
             lr = _current_lr(optimizer)
             row: dict[str, Any] = {"epoch": epoch, "lr": lr}
             row.update(train_one_epoch(model, train_loader, loss_fn, optimizer,
                                        limit_batches=limit_batches,
                                        desc=f"epoch {epoch}/{epochs}",
-                                       show_progress=show_progress, stop=stop))
-            if stop.is_set:
+                                       show_progress=show_progress, stop=stop,
+                                       replicas=replicas))
+            if replicas.agree(stop.is_set):
                 result.interrupted = True
-                if run_dir is not None:
-                    save_atomic({"model": model.state_dict(), "epoch": epoch - 1,
+                if run_dir is not None and main:
+                    save_atomic({"model": bare.state_dict(), "epoch": epoch - 1,
                                  "partial_epoch": epoch, "config": config},
                                 run_dir / "interrupted.pt")
                 break
             if val_loader is not None:
-                row.update(evaluate(model, val_loader, loss_fn, num_classes=num_classes,
-                                    limit_batches=limit_batches).summary("val_"))
+                row.update(evaluate(bare, val_loader, loss_fn, num_classes=num_classes,
+                                    limit_batches=limit_batches,
+                                    replicas=replicas).summary("val_"))
             if scheduler is not None:
                 if isinstance(scheduler, latte.optim.lr_scheduler.ReduceLROnPlateau):
                     scheduler.step(row.get("val_loss", row["train_loss"]))
@@ -228,21 +296,21 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
                     raise KeyError(f"early stopping monitors {early_stopping.monitor!r}, but "
                                    f"the epoch only reports {sorted(row)}")
                 before = early_stopping.best_epoch
-                stop_now = early_stopping.step(row[early_stopping.monitor], model)
+                stop_now = early_stopping.step(row[early_stopping.monitor], bare)
                 improved = early_stopping.best_epoch != before
             result.epochs_done = epoch
-            if run_dir is not None:
-                _save_epoch(run_dir, model, optimizer, scheduler, history, early_stopping,
+            if run_dir is not None and main:
+                _save_epoch(run_dir, bare, optimizer, scheduler, history, early_stopping,
                             config, epoch, best=improved or early_stopping is None)
             if stop_now:
                 result.stopped_early = True
                 break
-            if stop.is_set:  # Ctrl-C during validation or saving: this epoch is complete
+            if replicas.agree(stop.is_set):  # Ctrl-C in validation or saving: epoch complete
                 result.interrupted = True
                 break
     if early_stopping is not None:
         result.best_epoch = early_stopping.best_epoch
-        if early_stopping.restore(model):
+        if early_stopping.restore(bare):
             log(f"Restored the weights of epoch {early_stopping.best_epoch} "
                 f"(best {early_stopping.monitor} = {early_stopping.best:.4f})")
     return result

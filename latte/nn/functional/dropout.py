@@ -19,10 +19,10 @@ def _check_p(p: float) -> None:
 def _apply_mask(input: Tensor, mask_shape: tuple, p: float, inplace: bool) -> Tensor:
     dtype = input._data.dtype if input._data.dtype.kind == "f" else np.dtype(np.float32)
     if p == 1.0:
-        scaled = np.zeros(mask_shape, dtype=dtype)
+        scaled = input._xp().zeros(mask_shape, dtype=dtype)
     else:
         draw_dtype = np.float32 if dtype == np.float32 else np.float64
-        scaled = (random._rng(None).random(mask_shape, dtype=draw_dtype) >= p).astype(dtype)
+        scaled = (random._uniform_on(input._data, mask_shape, draw_dtype) >= p).astype(dtype)
         scaled *= dtype.type(1.0 / (1.0 - p))
     mask = Tensor(scaled)
     return input.mul_(mask) if inplace else input * mask
@@ -76,7 +76,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     if not training or p == 0.0:
         return input
     alpha = -1.7580993408473766
-    keep = random._rng(None).random(tuple(input.shape)) >= p
+    keep = random._uniform_on(input._data, tuple(input.shape), np.float64) >= p
     a = (1.0 / ((1.0 - p) * (1.0 + p * alpha ** 2))) ** 0.5
     b = -a * alpha * p
     dtype = input._data.dtype

@@ -488,7 +488,8 @@ class Module:
             elif a is not None:
                 device = a
         if device is not None:
-            backend.parse_device(device)
+            target = backend.parse_device(device)
+            self._apply(lambda a: backend.to_device(a, target))
         if dtype is None:
             return self
         np_dtype = dtypes.to_numpy_dtype(dtype)
@@ -512,11 +513,13 @@ class Module:
         return self._apply(lambda a: a.astype(np_dtype, copy=False))
 
     def cpu(self) -> Module:
-        return self
+        """Move every parameter and buffer to the CPU (in place; returns the module)."""
+        return self.to("cpu")
 
     def cuda(self, device: Any = None) -> Module:
-        backend.parse_device("cuda")
-        return self
+        """Move every parameter and buffer to a GPU (in place; the Parameter objects stay, so
+        an optimizer built before still holds them)."""
+        return self.to("cuda" if device is None else device)
 
     def share_memory(self) -> Module:
         return self
