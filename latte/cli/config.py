@@ -55,6 +55,7 @@ class TrainConfig:
     out: str = "runs"
     name: str | None = None
     workers: int = 0
+    device: str = "cpu"
     limit_batches: int | None = None
     plots: bool = True
     progress: bool = True

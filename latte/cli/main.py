@@ -68,6 +68,8 @@ def _train_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--out", help=f"folder for runs (default {d.out})")
     g.add_argument("--name", help="run folder name (default <model>-<dataset>)")
     g.add_argument("--workers", type=int, help="DataLoader worker processes (default 0)")
+    g.add_argument("--device", help="cpu, cuda, cuda:N, or auto (cuda when a GPU is there; "
+                   "default cpu)")
     g.add_argument("--limit-batches", type=int, help="stop each epoch after N batches (tests)")
     g.add_argument("--plots", action=argparse.BooleanOptionalAction, help="(default on)")
     g.add_argument("--progress", action=argparse.BooleanOptionalAction,

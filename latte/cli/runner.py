@@ -57,6 +57,7 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
     log(f"Data: {bundle.description}")
     train_ds, val_ds = split_train_val(bundle, cfg.val_split, cfg.seed)
     model = build_model(cfg, bundle.input_shape, bundle.num_classes)
+    model.to(training_device(cfg.device, procs.world_size))
     optimizer = build_optimizer(cfg, model)
     scheduler = build_scheduler(cfg, optimizer)
     stopper = EarlyStopping(cfg.monitor, cfg.patience) if cfg.patience else None
@@ -99,11 +100,23 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
     if not main:
         return summary
     np.savetxt(run_dir / "confusion.csv", test.confusion, fmt="%d", delimiter=",")
+    model.cpu()  # plots read the weights on the host
     if cfg.plots:
         summary["plots"] = make_plots(run_dir, model, bundle, log)
     (run_dir / "results.json").write_text(json.dumps(summary, indent=1) + "\n")
     log(_summary_text(summary))
     return summary
+
+
+def training_device(spec: str, world_size: int = 1) -> latte.device:
+    """The device ``--device`` names: ``auto`` is a GPU when one is there, else the CPU."""
+    if spec == "auto":
+        spec = "cuda" if latte.cuda.is_available() else "cpu"
+    device = latte.backend.parse_device(spec)
+    if device.type != "cpu" and world_size > 1:
+        raise ValueError("--nproc with --device cuda is not supported yet: data-parallel "
+                         "training runs on CPUs (one process per core)")
+    return device
 
 
 def _summary_text(s: dict[str, Any]) -> str:

@@ -104,6 +104,13 @@ def _graceful_interrupt(flag: StopFlag, quiet: bool = False) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def model_device(model: Any) -> latte.device:
+    """Where ``model``'s parameters live (batches are moved there); the CPU if it has none."""
+    for p in model.parameters():
+        return p.device
+    return latte.device("cpu")
+
+
 def _batches(loader: Iterable, limit: int | None) -> Iterator:
     for i, batch in enumerate(loader):
         if limit is not None and i >= limit:
@@ -126,11 +133,13 @@ def train_one_epoch(model: Any, loader: Iterable, loss_fn: Callable, optimizer: 
         >>> row["train_loss"], row["train_acc"]
     """
     model.train()
+    device = model_device(model)
     meter = MetricMeter(None, topk=())  # running loss and accuracy only: cheap per batch
     total = len(loader) if limit_batches is None else min(len(loader), limit_batches)
     bar = progress(_batches(loader, limit_batches), total=total, desc=desc,
                    enabled=show_progress)
     for i, (x, y) in enumerate(bar):
+        x, y = x.to(device), y.to(device)
         optimizer.zero_grad()
         output = model(x)
         loss = loss_fn(output, y)
@@ -158,9 +167,11 @@ def evaluate(model: Any, loader: Iterable, loss_fn: Callable, *, num_classes: in
         >>> meter.accuracy, meter.confusion          # float, (10, 10) int64 array
     """
     model.eval()
+    device = model_device(model)
     meter = MetricMeter(num_classes)
     with latte.no_grad():
         for x, y in _batches(loader, limit_batches):
+            x, y = x.to(device), y.to(device)
             output = model(x)
             meter.update(loss_fn(output, y).item(), output, y)
     (replicas or _ONE).merge(meter)

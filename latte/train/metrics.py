@@ -11,11 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from latte import backend
+
 __all__ = ["accuracy", "topk_correct", "confusion_matrix", "MetricMeter"]
 
 
 def _array(x: Any) -> np.ndarray:
-    return np.asarray(getattr(x, "_data", x))
+    # a batch's scores on a GPU come to the host here, explicitly (they are small)
+    return np.asarray(backend.to_device(getattr(x, "_data", x), backend.cpu))
 
 
 def topk_correct(output: Any, target: Any, topk: Sequence[int] = (1,)) -> list[int]:
