@@ -20,11 +20,34 @@ def to_array_index(index: Any) -> Any:
             return builtins.int(index._data)
         return index._data
     if isinstance(index, list):
-        return np.asarray([to_array_index(i) for i in index]) if any(
-            isinstance(i, Tensor) for i in index) else np.asarray(index)
+        return _list_index(index)
     if isinstance(index, (np.integer,)):
         return builtins.int(index)
     return index
+
+
+def _list_index(index: list) -> Any:
+    """A list index as one array: on the device of the tensors it holds (else on the CPU, as
+    NumPy indexes a GPU array with a host list too: CuPy copies it over)."""
+    from latte import backend
+    from latte.tensor import Tensor
+    arrays = [i._data for i in index if isinstance(i, Tensor)]
+    if not arrays:
+        return np.asarray(index)
+    xp = backend.get_array_module(*arrays)
+    if xp is np:
+        return np.asarray([to_array_index(i) for i in index])
+    # stack on the device: never pull the index tensors back to the host
+    return xp.stack([i._data if isinstance(i, Tensor) else xp.asarray(i) for i in index])
+
+
+def _on_device_of(t: Any, key: tuple) -> tuple:
+    """``key`` with its host arrays (from Python lists) copied to ``t``'s device."""
+    if not any(type(k) is np.ndarray for k in key):
+        return key
+    from latte import backend
+    dev = t.device
+    return tuple(backend.to_device(k, dev) if type(k) is np.ndarray else k for k in key)
 
 
 class IndexMixin:
@@ -37,6 +60,8 @@ class IndexMixin:
         key = to_array_index(index)
         if not isinstance(key, tuple):
             key = (key,)
+        if type(self._data) is not np.ndarray:
+            key = _on_device_of(self, key)
         basic = I.is_basic(key)
         try:
             out = (I.GetItem if basic else I.GetItemCopy).apply(self, key)
@@ -80,7 +105,7 @@ class IndexMixin:
         """Rows (along ``dim``) picked by the 1-D integer ``index``."""
         d = self._dim(dim)
         idx = to_array_index(index)
-        idx = np.asarray(idx).reshape(-1)
+        idx = (idx if hasattr(idx, "reshape") else np.asarray(idx)).reshape(-1)
         return self[(slice(None),) * d + (idx,)]
 
     def take(self, index: Any) -> Any:
@@ -89,14 +114,14 @@ class IndexMixin:
     def masked_fill(self, mask: Any, value: Any) -> Any:
         """A copy with ``value`` where ``mask`` is True."""
         from latte.tensor import Tensor
-        mask_array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        mask_array = mask._data if isinstance(mask, Tensor) else self._xp().asarray(mask)
         if mask_array.dtype != np.bool_:
             raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
                                f"dtype {mask_array.dtype}")
         if isinstance(value, Tensor):
             value = value.to(self.dtype)
         else:
-            value = Tensor(np.asarray(value, dtype=self._data.dtype))
+            value = Tensor(self._xp().asarray(value, dtype=self._data.dtype))
         return value.where(Tensor(mask_array), self)
 
     def masked_select(self, mask: Any) -> Any:
@@ -126,7 +151,7 @@ class IndexMixin:
                 stable: builtins.bool = False) -> Any:
         from latte.tensor import Tensor
         if self.ndim == 0:
-            return Tensor(np.zeros((), dtype=np.int64))
+            return Tensor(self._xp().zeros((), dtype=np.int64))
         d = self._dim(dim)
         if descending:
             # a stable descending order: sort the reversed array, map back, then reverse
@@ -136,7 +161,7 @@ class IndexMixin:
             order = np.flip(n - 1 - order, axis=d)
         else:
             order = np.argsort(self._data, axis=d, kind="stable")
-        return Tensor(np.ascontiguousarray(order).astype(np.int64))
+        return Tensor(self._xp().ascontiguousarray(order).astype(np.int64))
 
     def topk(self, k: builtins.int, dim: builtins.int = -1, largest: builtins.bool = True,
              sorted: builtins.bool = True) -> Any:

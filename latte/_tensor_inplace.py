@@ -23,6 +23,24 @@ def _array(value: Any) -> Any:
     return value._data if hasattr(value, "_data") else value
 
 
+# operand types an in-place op on a CPU tensor takes without a device check
+_HOST_OPERANDS = frozenset({np.ndarray, builtins.int, builtins.float, builtins.bool})
+
+
+def _operand_on_device(t: Any, other: Any) -> Any:
+    """``other`` ready to combine with ``t`` in place: a 0-d CPU tensor moves to t's GPU (it
+    acts as a number, as in PyTorch); tensors on another device raise naming both."""
+    from latte import backend
+    from latte.tensor import Tensor
+    if isinstance(other, Tensor):
+        here, there = t.device, other.device
+        if here != there:
+            if there.type == "cpu" and other.ndim == 0:
+                return other.to(here)
+            backend.check_same_device([t, other])
+    return other
+
+
 _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte",
                 "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
 
@@ -146,6 +164,8 @@ class InplaceMixin:
             f"(base[index] = value, base[index] += value) or use the out-of-place op")
 
     def _ufunc_(self, ufunc: Any, other: Any, out_of_place: Callable) -> Any:
+        if type(self._data) is not np.ndarray or type(_array(other)) not in _HOST_OPERANDS:
+            other = _operand_on_device(self, other)
         if self._records(other):
             return self._write(lambda old: out_of_place(old, other), other)
         try:
@@ -305,7 +325,9 @@ class InplaceMixin:
         """Copy ``src`` (broadcast, converted to this dtype) into this tensor's memory."""
         from latte.tensor import Tensor
         if not isinstance(src, Tensor):
-            src = Tensor(np.asarray(src))
+            src = Tensor(self._xp().asarray(src))
+        elif type(src._data) is not np.ndarray or type(self._data) is not np.ndarray:
+            src = src.to(self.device)  # as PyTorch: the source may be on any device
         try:
             np.broadcast_shapes(src._data.shape, self._data.shape)
         except ValueError:
@@ -326,13 +348,16 @@ class InplaceMixin:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``t[index] = value`` in place (value: a number or a broadcastable tensor)."""
-        from latte._tensor_index import to_array_index
+        from latte._tensor_index import _on_device_of, to_array_index
         from latte.ops.index import IndexPut
         from latte.tensor import Tensor
         key = to_array_index(index)
+        if type(self._data) is not np.ndarray:
+            key = _on_device_of(self, key if isinstance(key, tuple) else (key,))
+            value = _operand_on_device(self, value)
         if self._records(value):
             if not isinstance(value, Tensor):
-                value = Tensor(np.asarray(value, dtype=self._data.dtype))
+                value = Tensor(self._xp().asarray(value, dtype=self._data.dtype))
             value = value._cast(self._data.dtype)
             self._write(lambda old: IndexPut.apply(old, key, value), value)
             return

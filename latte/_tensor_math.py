@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from latte import dtypes
+from latte import backend, dtypes
 from latte.ops import elementwise as E
 from latte.ops.linalg import MatMul
 
@@ -40,8 +40,10 @@ def _operands(a: Any, b: Any) -> tuple:
         if kind == "f":
             return a, builtins.float(b)
         return a, builtins.int(b)
-    if isinstance(b, (np.ndarray, list, tuple)):
-        return _operands(a, Tensor(np.asarray(b)))
+    if isinstance(b, np.ndarray):
+        return _operands(a, Tensor(b))
+    if isinstance(b, (list, tuple)):
+        return _operands(a, Tensor(a._xp().asarray(b)))
     return a, NotImplemented
 
 
@@ -75,18 +77,25 @@ def _broadcasting(fn: Any, a: Any, b: Any) -> Any:
 
 
 def _tensor(array: Any) -> Any:
-    """A Tensor around a NumPy result (ufuncs on 0-d arrays return scalars, not arrays)."""
+    """A Tensor around a result (NumPy ufuncs on 0-d arrays return scalars, not arrays)."""
     from latte.tensor import Tensor
-    return Tensor(np.asarray(array))
+    if type(array) is not np.ndarray and not backend.is_device_array(array):
+        array = np.asarray(array)
+    return Tensor(array)
+
+
+def _full_like(value: Any, a: Any) -> Any:
+    """``value`` as a 0-d tensor of ``a``'s dtype on ``a``'s device."""
+    from latte.tensor import Tensor
+    return Tensor(a._xp().asarray(value, dtype=a._data.dtype))
 
 
 def _reverse(a: Any, b: Any) -> tuple:
     """Operands for ``b op a`` where ``b`` is a Python number: make ``b`` a 0-d tensor."""
-    from latte.tensor import Tensor
     a, b = _operands(a, b)
     if b is NotImplemented:
         return a, b
-    return a, Tensor(np.asarray(b, dtype=a._data.dtype))
+    return a, _full_like(b, a)
 
 
 def _true_divide_operands(a: Any, b: Any) -> tuple:
@@ -168,7 +177,7 @@ class MathMixin:
         if b is NotImplemented:
             return b
         if not isinstance(b, Tensor):
-            b = Tensor(np.asarray(b, dtype=a._data.dtype))
+            b = _full_like(b, a)
         if a._data.dtype == np.bool_:  # NumPy gives int8 for bool ** bool; PyTorch keeps bool
             return _tensor(_broadcasting(np.logical_or, a._data, ~b._data))
         return _binary(E.Pow, a, b)
@@ -182,7 +191,7 @@ class MathMixin:
 
     def __rmatmul__(self, other: Any) -> Any:
         from latte.tensor import Tensor
-        return Tensor(np.asarray(other)).matmul(self)
+        return Tensor(self._xp().asarray(other)).matmul(self)
 
     # --- named arithmetic ------------------------------------------------------------------
     def add(self, other: Any, *, alpha: Any = 1) -> Any:
@@ -326,12 +335,13 @@ class MathMixin:
     def where(self, condition: Any, other: Any) -> Any:
         """``self`` where ``condition`` holds, else ``other`` (``torch.Tensor.where``)."""
         from latte.tensor import Tensor
-        cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+        cond = condition._data if isinstance(condition, Tensor) else \
+            self._xp().asarray(condition)
         if cond.dtype != np.bool_:
             cond = cond.astype(bool)
         a, b = _operands(self, other)
         if not isinstance(b, Tensor):
-            b = Tensor(np.asarray(b, dtype=a._data.dtype))
+            b = _full_like(b, a)
         return E.Where.apply(cond, a, b)
 
     def sign(self) -> Any:
@@ -369,7 +379,7 @@ class MathMixin:
         elif not isinstance(other, (_Number, np.ndarray)):
             if other is None or isinstance(other, str):
                 return NotImplemented
-            other = np.asarray(other)
+            other = self._xp().asarray(other)
         return _tensor(_broadcasting(op, self._data, other))
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]

@@ -105,14 +105,15 @@ class ReduceMixin:
 
     def _arg_extreme(self, dim: Any, keepdim: builtins.bool, fn: Any) -> Any:
         from latte.tensor import Tensor
+        xp = self._xp()
         if dim is None:
-            out = np.asarray(fn(self._data.reshape(-1)), dtype=np.int64)
+            out = xp.asarray(fn(self._data.reshape(-1)), dtype=np.int64)
             return Tensor(out.reshape((1,) * self.ndim) if keepdim else out)
         d = self._dim(dim)
         if self.ndim == 0:
-            return Tensor(np.zeros((), dtype=np.int64))
-        # np.asarray: a 1-d input reduces to a NumPy scalar, which Tensor would not keep as int64
-        return Tensor(np.asarray(fn(self._data, axis=d, keepdims=keepdim), dtype=np.int64))
+            return Tensor(xp.zeros((), dtype=np.int64))
+        # asarray: a 1-d input reduces to a NumPy scalar, which Tensor would not keep as int64
+        return Tensor(xp.asarray(fn(self._data, axis=d, keepdims=keepdim), dtype=np.int64))
 
     def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Any:
         """``log(sum(exp(x)))`` computed stably by factoring out the max."""
@@ -176,12 +177,12 @@ class ReduceMixin:
     def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         from latte.tensor import Tensor
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
-        return Tensor(np.asarray(np.all(self._data, axis=axis, keepdims=keepdim)))
+        return Tensor(self._xp().asarray(np.all(self._data, axis=axis, keepdims=keepdim)))
 
     def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         from latte.tensor import Tensor
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
-        return Tensor(np.asarray(np.any(self._data, axis=axis, keepdims=keepdim)))
+        return Tensor(self._xp().asarray(np.any(self._data, axis=axis, keepdims=keepdim)))
 
     def count_nonzero(self, dim: Any = None) -> Any:
         return (self != 0).sum(dim)

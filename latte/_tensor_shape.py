@@ -270,13 +270,13 @@ class ShapeMixin:
     def tril(self, diagonal: builtins.int = 0) -> Any:
         """Keep the lower triangle (``j <= i + diagonal``) of the last two dims."""
         from latte.tensor import Tensor
-        mask = np.tri(*self._data.shape[-2:], k=diagonal, dtype=bool)
+        mask = self._xp().tri(*self._data.shape[-2:], k=diagonal, dtype=bool)
         return self.where(Tensor(mask), 0)
 
     def triu(self, diagonal: builtins.int = 0) -> Any:
         """Keep the upper triangle (``j >= i + diagonal``) of the last two dims."""
         from latte.tensor import Tensor
-        mask = ~np.tri(*self._data.shape[-2:], k=diagonal - 1, dtype=bool)
+        mask = ~self._xp().tri(*self._data.shape[-2:], k=diagonal - 1, dtype=bool)
         return self.where(Tensor(mask), 0)
 
     def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,
@@ -284,9 +284,10 @@ class ShapeMixin:
         from latte.functional import einsum
         from latte.tensor import Tensor
         n, m = self.shape[dim1], self.shape[dim2]
-        eye = np.eye(n, m, k=offset, dtype=self._data.dtype)
+        eye = self._xp().eye(n, m, k=offset, dtype=self._data.dtype)
         moved = self.movedim((dim1, dim2), (-2, -1))
         picked = einsum("...ij,ij->...ij", moved, Tensor(eye)).sum(-1)
-        length = len(np.diagonal(eye, offset))
+        length = builtins.max(builtins.min(n + builtins.min(offset, 0),
+                                           m - builtins.max(offset, 0)), 0)
         start = builtins.max(-offset, 0)
         return picked.narrow(-1, start, length)

@@ -16,7 +16,7 @@ import numpy
 
 __all__ = ["device", "cpu", "parse_device", "get_array_module", "device_of", "to_device",
            "is_device_array", "cuda_backend", "set_cuda_backend", "check_same_device",
-           "ArrayBackend", "module_for",
+           "ArrayBackend", "module_for", "device_guard",
            "set_default_device", "get_default_device"]
 
 
@@ -189,6 +189,31 @@ def check_same_device(tensors: Any) -> list | None:
             raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
                                f"least two devices, {first} and {here}!")
     return moved
+
+
+class device_guard:
+    """``with device_guard(dev):`` arrays created inside land on ``dev``, as under
+    ``torch.cuda.device``: CuPy allocates on the *current* GPU, which may be another one.
+    A no-op for the CPU and for the current GPU."""
+
+    __slots__ = ("_index", "_previous")
+
+    def __init__(self, dev: device) -> None:
+        self._index = dev.index if dev.type == "cuda" else None
+        self._previous = None
+
+    def __enter__(self) -> device_guard:
+        if self._index is not None:
+            current = _cuda.current_device()
+            if current != self._index:
+                self._previous = current
+                _cuda.set_device(self._index)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._previous is not None:
+            _cuda.set_device(self._previous)
+            self._previous = None
 
 
 def module_for(dev: device) -> Any:

@@ -100,7 +100,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 def _placed(out: Tensor, device: Any) -> Tensor:
     """``out`` (made on the CPU) on ``device``, or on the default device when None."""
     target = backend.parse_device(device)
-    if target.type != "cpu":
+    if target.type != "cpu" or type(out._data) is not np.ndarray:
         out._data = backend.to_device(out._data, target)
     return out
 
@@ -132,10 +132,12 @@ def _sizes(size: tuple, kwargs: dict) -> tuple:
 
 def _make(maker: Any, size: tuple, dtype: Any, requires_grad: builtins.bool, device: Any,
           default: Any = None) -> Tensor:
-    xp = backend.module_for(backend.parse_device(device))
+    dev = backend.parse_device(device)
     np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else (
         default if default is not None else dtypes.get_default_dtype().np)
-    out = Tensor(getattr(xp, maker.__name__)(_size_arg(size), dtype=np_dtype))
+    with backend.device_guard(dev):
+        out = Tensor(getattr(backend.module_for(dev), maker.__name__)(_size_arg(size),
+                                                                       dtype=np_dtype))
     if requires_grad:
         out.requires_grad_(True)
     return out
@@ -260,7 +262,9 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
     """The identity matrix (``n x m``)."""
     np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else \
         dtypes.get_default_dtype().np
-    out = Tensor(backend.module_for(backend.parse_device(device)).eye(n, m, dtype=np_dtype))
+    dev = backend.parse_device(device)
+    with backend.device_guard(dev):
+        out = Tensor(backend.module_for(dev).eye(n, m, dtype=np_dtype))
     return out.requires_grad_(True) if requires_grad else out
 
 

@@ -111,9 +111,9 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
         return condition.nonzero(as_tuple=True)
     if not isinstance(input, Tensor):
         if isinstance(other, Tensor):
-            kind = other._data.dtype if not isinstance(input, builtins.float) else None
-            input = Tensor(np.asarray(input, dtype=kind)) if kind is not None else \
-                Tensor(np.asarray(input, dtype=np.result_type(other._data, np.float32)))
+            kind = other._data.dtype if not isinstance(input, builtins.float) else \
+                np.result_type(other._data.dtype, np.float32)
+            input = Tensor(other._xp().asarray(input, dtype=kind))
         else:
             from latte.creation import tensor
             input = tensor(input)

@@ -439,9 +439,11 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     def _new(self, maker: Callable, size: tuple, dtype: Any, requires_grad: bool,
              device: Any = None) -> Tensor:
         np_dtype = self._data.dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
-        xp = self._xp() if device is None else backend.module_for(backend.parse_device(device))
-        return Tensor(getattr(xp, maker.__name__)(_size_arg(size), dtype=np_dtype),
-                      requires_grad)
+        dev = self.device if device is None else backend.parse_device(device)
+        with backend.device_guard(dev):  # CuPy allocates on the current GPU
+            array = getattr(backend.module_for(dev), maker.__name__)(_size_arg(size),
+                                                                      dtype=np_dtype)
+        return Tensor(array, requires_grad)
 
     def zeros_like(self) -> Tensor:
         return Tensor(self._xp().zeros_like(self._data))

@@ -12,6 +12,7 @@ from typing import Any
 
 from latte.autograd import function
 from latte.autograd.grad_mode import _state
+from latte.backend import device_guard
 
 __all__ = ["backward", "grad"]
 
@@ -41,8 +42,8 @@ def _root_gradients(outputs: tuple, grad_outputs: tuple) -> list:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs; the output has "
                     f"shape {tuple(out.shape)}, so pass a gradient of that shape")
-            xp = out._xp()
-            g = Tensor(xp.ones(out._data.shape, dtype=out._data.dtype))
+            with device_guard(out.device):  # CuPy allocates on the current GPU
+                g = Tensor(out._xp().ones(out._data.shape, dtype=out._data.dtype))
         elif not isinstance(g, Tensor):
             g = function.Tensor(out._xp().asarray(g, dtype=out._data.dtype))
         if tuple(g.shape) != tuple(out.shape):
@@ -185,9 +186,11 @@ def _apply_node_hooks(node: Any, grads: list, capture: dict | None, captured: di
 def _call_backward(node: Any, grads: list) -> tuple:
     Tensor = function.Tensor
     if len(grads) > 1 and node.materialize_grads and any(g is None for g in grads):
-        xp = next(g for g in grads if g is not None)._xp()
-        grads = [g if g is not None else Tensor(xp.zeros(shape, dtype=dtype))
-                 for g, (shape, dtype) in zip(grads, node._out_meta)]
+        given = next(g for g in grads if g is not None)
+        xp = given._xp()
+        with device_guard(given.device):
+            grads = [g if g is not None else Tensor(xp.zeros(shape, dtype=dtype))
+                     for g, (shape, dtype) in zip(grads, node._out_meta)]
     results = type(node).backward(node, *grads)
     if not isinstance(results, tuple):
         results = (results,)

@@ -19,7 +19,7 @@ from typing import Any
 from numpy import ndarray as _ndarray
 
 from latte.autograd.grad_mode import _state
-from latte.backend import check_same_device, get_array_module
+from latte.backend import check_same_device, cuda_backend, device_guard, device_of, get_array_module
 
 __all__ = ["Function", "Op", "once_differentiable"]
 
@@ -205,9 +205,12 @@ class Op(Function):
                     record = True
             else:
                 arrays.append(a)
-        if on_gpu:
-            _same_device(args, arrays)
-        out = cls.forward(ctx, *arrays)
+        guard = _same_device(args, arrays) if on_gpu else None
+        if guard is None:
+            out = cls.forward(ctx, *arrays)
+        else:
+            with guard:  # the op's GPU is not the current one: its new arrays belong there
+                out = cls.forward(ctx, *arrays)
         multi = type(out) is tuple
         outs = tuple(_wrap(o) for o in out) if multi else (_wrap(out),)
         if cls.is_view and isinstance(args[0], Tensor):
@@ -245,12 +248,18 @@ class Op(Function):
         return (_CONST, Tensor(item), None, 0)
 
 
-def _same_device(args: tuple, arrays: list) -> None:
-    """Refuse tensors of two devices in one op; a 0-d CPU tensor joins the GPU as a number."""
+def _same_device(args: tuple, arrays: list) -> device_guard | None:
+    """Refuse tensors of two devices in one op; a 0-d CPU tensor joins the GPU as a number.
+    Returns a guard making the op's GPU current when it is not (None when it is)."""
     moved = check_same_device(args)
     for i, array in enumerate(moved or ()):
         if array is not None:
             arrays[i] = array
+    for a in args:
+        if isinstance(a, Tensor) and type(a._data) is not _ndarray:
+            dev = device_of(a._data)
+            return device_guard(dev) if dev.index != cuda_backend().current_device() else None
+    return None
 
 
 def _wrap(array: Any) -> Any:

@@ -171,21 +171,24 @@ class Cumprod(Op):
         return out
 
     def backward(ctx, grad):
-        from latte.ops.shape import cat
         a, out = ctx.saved_tensors
         dim = ctx.dim
-        if bool((a != 0).all()):
-            # dL/da_k = (sum_{i>=k} g_i * out_i) / a_k: a reversed cumulative sum
-            return (grad * out).flip(dim).cumsum(dim).flip(dim) / a, None
-        # with zeros, build each partial product explicitly (O(n^2), only on this rare path)
-        n = a.shape[dim]
-        one = a.narrow(dim, 0, 1).ones_like()
-        pieces = []
-        for k in range(n):
-            masked = cat([a.narrow(dim, 0, k), one, a.narrow(dim, k + 1, n - k - 1)], dim)
-            partial = masked.cumprod(dim).narrow(dim, k, n - k)
-            pieces.append((grad.narrow(dim, k, n - k) * partial).sum(dim, keepdim=True))
-        return cat(pieces, dim), None
+
+        def rev_cumsum(t: Any) -> Any:
+            return t.flip(dim).cumsum(dim).flip(dim)
+
+        # Branch-free (no host sync to ask whether zeros exist). Where a_k != 0:
+        # dL/da_k = (sum_{i>=k} g_i * out_i) / a_k, a reversed cumulative sum.
+        zero = a == 0
+        nonzero = ~zero
+        safe = a.where(nonzero, 1.0)
+        grad_a = rev_cumsum(grad * out) / safe
+        # Where a_k == 0 it is the first zero (else the gradient is 0), and out_i / a_k for
+        # i >= k is the product of the other entries, which are nonzero up to the next zero.
+        # (Second derivatives across two zeros are not exact on this path.)
+        first = zero.cumsum(dim) == 1
+        at_zero = rev_cumsum((grad * safe.cumprod(dim)).where(first, 0.0))
+        return grad_a.where(nonzero, at_zero.where(first, 0.0)), None
 
 
 class LogSoftmax(Op):

@@ -9,9 +9,6 @@ from op_db import as_list, call, cases, leaves
 import latte
 from latte import backend
 
-# PORTING IN PROGRESS: removed once every op passes on the stand-in GPU
-pytestmark = pytest.mark.xfail(reason="ops still being ported to the device seam", strict=False)
-
 
 def _on_device(xs: list) -> list:
     return [x.detach().to("cuda").requires_grad_(x.requires_grad) for x in xs]
