@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from latte import backend
 from latte._tensor_inplace import track_view
 from latte.ops import index as I
 
@@ -29,7 +30,6 @@ def to_array_index(index: Any) -> Any:
 def _list_index(index: list) -> Any:
     """A list index as one array: on the device of the tensors it holds (else on the CPU, as
     NumPy indexes a GPU array with a host list too: CuPy copies it over)."""
-    from latte import backend
     from latte.tensor import Tensor
     arrays = [i._data for i in index if isinstance(i, Tensor)]
     if not arrays:
@@ -45,7 +45,6 @@ def _on_device_of(t: Any, key: tuple) -> tuple:
     """``key`` with its host arrays (from Python lists) copied to ``t``'s device."""
     if not any(type(k) is np.ndarray for k in key):
         return key
-    from latte import backend
     dev = t.device
     return tuple(backend.to_device(k, dev) if type(k) is np.ndarray else k for k in key)
 
@@ -114,14 +113,16 @@ class IndexMixin:
     def masked_fill(self, mask: Any, value: Any) -> Any:
         """A copy with ``value`` where ``mask`` is True."""
         from latte.tensor import Tensor
-        mask_array = mask._data if isinstance(mask, Tensor) else self._xp().asarray(mask)
+        mask_array = mask._data if isinstance(mask, Tensor) else \
+            backend.array_on(self._data, "asarray", mask)
         if mask_array.dtype != np.bool_:
             raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
                                f"dtype {mask_array.dtype}")
         if isinstance(value, Tensor):
             value = value.to(self.dtype)
         else:
-            value = Tensor(self._xp().asarray(value, dtype=self._data.dtype))
+            value = Tensor(backend.array_on(self._data, "asarray", value,
+                                            dtype=self._data.dtype))
         return value.where(Tensor(mask_array), self)
 
     def masked_select(self, mask: Any) -> Any:
@@ -151,7 +152,7 @@ class IndexMixin:
                 stable: builtins.bool = False) -> Any:
         from latte.tensor import Tensor
         if self.ndim == 0:
-            return Tensor(self._xp().zeros((), dtype=np.int64))
+            return Tensor(backend.array_on(self._data, "zeros", (), dtype=np.int64))
         d = self._dim(dim)
         if descending:
             # a stable descending order: sort the reversed array, map back, then reverse
@@ -161,7 +162,7 @@ class IndexMixin:
             order = np.flip(n - 1 - order, axis=d)
         else:
             order = np.argsort(self._data, axis=d, kind="stable")
-        return Tensor(self._xp().ascontiguousarray(order).astype(np.int64))
+        return Tensor(backend.array_on(order, "ascontiguousarray", order).astype(np.int64))
 
     def topk(self, k: builtins.int, dim: builtins.int = -1, largest: builtins.bool = True,
              sorted: builtins.bool = True) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from latte import backend
 from latte._tensor_math import _broadcast_error
 from latte.autograd.grad_mode import _state
 
@@ -30,7 +31,6 @@ _HOST_OPERANDS = frozenset({np.ndarray, builtins.int, builtins.float, builtins.b
 def _operand_on_device(t: Any, other: Any) -> Any:
     """``other`` ready to combine with ``t`` in place: a 0-d CPU tensor moves to t's GPU (it
     acts as a number, as in PyTorch); tensors on another device raise naming both."""
-    from latte import backend
     from latte.tensor import Tensor
     if isinstance(other, Tensor):
         here, there = t.device, other.device
@@ -325,7 +325,7 @@ class InplaceMixin:
         """Copy ``src`` (broadcast, converted to this dtype) into this tensor's memory."""
         from latte.tensor import Tensor
         if not isinstance(src, Tensor):
-            src = Tensor(self._xp().asarray(src))
+            src = Tensor(backend.array_on(self._data, "asarray", src))
         elif type(src._data) is not np.ndarray or type(self._data) is not np.ndarray:
             src = src.to(self.device)  # as PyTorch: the source may be on any device
         try:
@@ -357,7 +357,8 @@ class InplaceMixin:
             value = _operand_on_device(self, value)
         if self._records(value):
             if not isinstance(value, Tensor):
-                value = Tensor(self._xp().asarray(value, dtype=self._data.dtype))
+                value = Tensor(backend.array_on(self._data, "asarray", value,
+                                                dtype=self._data.dtype))
             value = value._cast(self._data.dtype)
             self._write(lambda old: IndexPut.apply(old, key, value), value)
             return

@@ -43,7 +43,7 @@ def _operands(a: Any, b: Any) -> tuple:
     if isinstance(b, np.ndarray):
         return _operands(a, Tensor(b))
     if isinstance(b, (list, tuple)):
-        return _operands(a, Tensor(a._xp().asarray(b)))
+        return _operands(a, Tensor(backend.array_on(a._data, "asarray", b)))
     return a, NotImplemented
 
 
@@ -87,7 +87,7 @@ def _tensor(array: Any) -> Any:
 def _full_like(value: Any, a: Any) -> Any:
     """``value`` as a 0-d tensor of ``a``'s dtype on ``a``'s device."""
     from latte.tensor import Tensor
-    return Tensor(a._xp().asarray(value, dtype=a._data.dtype))
+    return Tensor(backend.array_on(a._data, "asarray", value, dtype=a._data.dtype))
 
 
 def _reverse(a: Any, b: Any) -> tuple:
@@ -191,7 +191,7 @@ class MathMixin:
 
     def __rmatmul__(self, other: Any) -> Any:
         from latte.tensor import Tensor
-        return Tensor(self._xp().asarray(other)).matmul(self)
+        return Tensor(backend.array_on(self._data, "asarray", other)).matmul(self)
 
     # --- named arithmetic ------------------------------------------------------------------
     def add(self, other: Any, *, alpha: Any = 1) -> Any:
@@ -336,7 +336,7 @@ class MathMixin:
         """``self`` where ``condition`` holds, else ``other`` (``torch.Tensor.where``)."""
         from latte.tensor import Tensor
         cond = condition._data if isinstance(condition, Tensor) else \
-            self._xp().asarray(condition)
+            backend.array_on(self._data, "asarray", condition)
         if cond.dtype != np.bool_:
             cond = cond.astype(bool)
         a, b = _operands(self, other)
@@ -379,7 +379,7 @@ class MathMixin:
         elif not isinstance(other, (_Number, np.ndarray)):
             if other is None or isinstance(other, str):
                 return NotImplemented
-            other = self._xp().asarray(other)
+            other = backend.array_on(self._data, "asarray", other)
         return _tensor(_broadcasting(op, self._data, other))
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]

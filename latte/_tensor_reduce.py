@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from latte import dtypes
+from latte import backend, dtypes
 from latte.ops import elementwise as E
 from latte.ops import reduce as R
 
@@ -105,15 +105,16 @@ class ReduceMixin:
 
     def _arg_extreme(self, dim: Any, keepdim: builtins.bool, fn: Any) -> Any:
         from latte.tensor import Tensor
-        xp = self._xp()
+        data = self._data
         if dim is None:
-            out = xp.asarray(fn(self._data.reshape(-1)), dtype=np.int64)
+            out = backend.array_on(data, "asarray", fn(data.reshape(-1)), dtype=np.int64)
             return Tensor(out.reshape((1,) * self.ndim) if keepdim else out)
         d = self._dim(dim)
         if self.ndim == 0:
-            return Tensor(xp.zeros((), dtype=np.int64))
+            return Tensor(backend.array_on(data, "zeros", (), dtype=np.int64))
         # asarray: a 1-d input reduces to a NumPy scalar, which Tensor would not keep as int64
-        return Tensor(xp.asarray(fn(self._data, axis=d, keepdims=keepdim), dtype=np.int64))
+        return Tensor(backend.array_on(data, "asarray", fn(data, axis=d, keepdims=keepdim),
+                                       dtype=np.int64))
 
     def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Any:
         """``log(sum(exp(x)))`` computed stably by factoring out the max."""
@@ -177,12 +178,14 @@ class ReduceMixin:
     def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         from latte.tensor import Tensor
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
-        return Tensor(self._xp().asarray(np.all(self._data, axis=axis, keepdims=keepdim)))
+        return Tensor(backend.array_on(self._data, "asarray",
+                                       np.all(self._data, axis=axis, keepdims=keepdim)))
 
     def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         from latte.tensor import Tensor
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
-        return Tensor(self._xp().asarray(np.any(self._data, axis=axis, keepdims=keepdim)))
+        return Tensor(backend.array_on(self._data, "asarray",
+                                       np.any(self._data, axis=axis, keepdims=keepdim)))
 
     def count_nonzero(self, dim: Any = None) -> Any:
         return (self != 0).sum(dim)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from latte import backend
 from latte._tensor_inplace import track_view
 from latte.ops import shape as S
 
@@ -270,13 +271,15 @@ class ShapeMixin:
     def tril(self, diagonal: builtins.int = 0) -> Any:
         """Keep the lower triangle (``j <= i + diagonal``) of the last two dims."""
         from latte.tensor import Tensor
-        mask = self._xp().tri(*self._data.shape[-2:], k=diagonal, dtype=bool)
+        mask = backend.array_on(self._data, "tri", *self._data.shape[-2:], k=diagonal,
+                                dtype=bool)
         return self.where(Tensor(mask), 0)
 
     def triu(self, diagonal: builtins.int = 0) -> Any:
         """Keep the upper triangle (``j >= i + diagonal``) of the last two dims."""
         from latte.tensor import Tensor
-        mask = ~self._xp().tri(*self._data.shape[-2:], k=diagonal - 1, dtype=bool)
+        mask = ~backend.array_on(self._data, "tri", *self._data.shape[-2:], k=diagonal - 1,
+                                 dtype=bool)
         return self.where(Tensor(mask), 0)
 
     def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,
@@ -284,7 +287,7 @@ class ShapeMixin:
         from latte.functional import einsum
         from latte.tensor import Tensor
         n, m = self.shape[dim1], self.shape[dim2]
-        eye = self._xp().eye(n, m, k=offset, dtype=self._data.dtype)
+        eye = backend.array_on(self._data, "eye", n, m, k=offset, dtype=self._data.dtype)
         moved = self.movedim((dim1, dim2), (-2, -1))
         picked = einsum("...ij,ij->...ij", moved, Tensor(eye)).sum(-1)
         length = builtins.max(builtins.min(n + builtins.min(offset, 0),

@@ -16,7 +16,7 @@ import numpy
 
 __all__ = ["device", "cpu", "parse_device", "get_array_module", "device_of", "to_device",
            "is_device_array", "cuda_backend", "set_cuda_backend", "check_same_device",
-           "ArrayBackend", "module_for", "device_guard",
+           "ArrayBackend", "module_for", "device_guard", "array_on",
            "set_default_device", "get_default_device"]
 
 
@@ -214,6 +214,15 @@ class device_guard:
         if self._previous is not None:
             _cuda.set_device(self._previous)
             self._previous = None
+
+
+def array_on(like: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    """``xp.<name>(*args, **kwargs)`` with ``like``'s library, made on ``like``'s device (CuPy
+    makes new arrays, ``zeros_like`` included, on the current GPU, not on its input's)."""
+    if type(like) is numpy.ndarray:
+        return getattr(numpy, name)(*args, **kwargs)
+    with device_guard(device_of(like)):
+        return getattr(_cuda.xp, name)(*args, **kwargs)
 
 
 def module_for(dev: device) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from latte import backend
 from latte.ops import linalg, shape
 from latte.tensor import Tensor
 
@@ -113,7 +114,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
         if isinstance(other, Tensor):
             kind = other._data.dtype if not isinstance(input, builtins.float) else \
                 np.result_type(other._data.dtype, np.float32)
-            input = Tensor(other._xp().asarray(input, dtype=kind))
+            input = Tensor(backend.array_on(other._data, "asarray", input, dtype=kind))
         else:
             from latte.creation import tensor
             input = tensor(input)

@@ -446,10 +446,10 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         return Tensor(array, requires_grad)
 
     def zeros_like(self) -> Tensor:
-        return Tensor(self._xp().zeros_like(self._data))
+        return Tensor(backend.array_on(self._data, "zeros_like", self._data))
 
     def ones_like(self) -> Tensor:
-        return Tensor(self._xp().ones_like(self._data))
+        return Tensor(backend.array_on(self._data, "ones_like", self._data))
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",

@@ -12,7 +12,7 @@ from typing import Any
 
 from latte.autograd import function
 from latte.autograd.grad_mode import _state
-from latte.backend import device_guard
+from latte.backend import array_on, device_guard
 
 __all__ = ["backward", "grad"]
 
@@ -45,7 +45,7 @@ def _root_gradients(outputs: tuple, grad_outputs: tuple) -> list:
             with device_guard(out.device):  # CuPy allocates on the current GPU
                 g = Tensor(out._xp().ones(out._data.shape, dtype=out._data.dtype))
         elif not isinstance(g, Tensor):
-            g = function.Tensor(out._xp().asarray(g, dtype=out._data.dtype))
+            g = function.Tensor(array_on(out._data, "asarray", g, dtype=out._data.dtype))
         if tuple(g.shape) != tuple(out.shape):
             raise RuntimeError(
                 f"Mismatch in shape: grad_output has a shape of {tuple(g.shape)} and output has "

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from latte.autograd.function import Op
-from latte.backend import get_array_module
+from latte.backend import array_on, get_array_module
 
 
 def is_basic(index: tuple) -> bool:
@@ -71,8 +71,7 @@ class IndexPut(Op):
         grad_a = None
         if need_a:
             from latte.tensor import Tensor
-            xp = grad._xp()
-            keep = xp.ones(grad.shape, dtype=bool)
+            keep = array_on(grad._data, "ones", grad.shape, dtype=bool)
             keep[ctx.index] = False
             grad_a = grad * Tensor(keep)
         grad_values = None
@@ -97,7 +96,7 @@ class ViewPut(Op):
         from latte.tensor import Tensor
         grad_base = grad_values = None
         if ctx.needs_input_grad[0]:
-            keep = grad._xp().ones(ctx.shape, dtype=bool)
+            keep = array_on(grad._data, "ones", ctx.shape, dtype=bool)
             ctx.view_fn(Tensor(keep))._data[...] = False
             grad_base = grad * Tensor(keep)
         if ctx.needs_input_grad[1]:
@@ -120,9 +119,16 @@ class Gather(Op):
         return ScatterAdd.apply(grad.new_zeros(ctx.shape), ctx.dim, index, grad), None, None
 
 
+def open_grids(xp: Any, shape: tuple) -> list:
+    """``xp.indices(shape, sparse=True)`` built by hand: cupy.indices has no ``sparse=``."""
+    n = len(shape)
+    return [xp.arange(s).reshape((1,) * i + (s,) + (1,) * (n - i - 1))
+            for i, s in enumerate(shape)]
+
+
 def _scatter_positions(xp: Any, index: Any, dim: int) -> tuple:
     """Full coordinate arrays addressing ``out[..., index, ...]`` for scatter along ``dim``."""
-    grids = list(xp.indices(index.shape, sparse=True))
+    grids = open_grids(xp, index.shape)
     grids[dim] = index
     return tuple(grids)
 

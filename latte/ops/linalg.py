@@ -5,7 +5,7 @@ import string
 from typing import Any
 
 from latte.autograd.function import Op
-from latte.backend import get_array_module
+from latte.backend import device_guard, get_array_module
 
 
 class MatMul(Op):
@@ -84,14 +84,17 @@ class Einsum(Op):
                         for k, c in enumerate(term)]
                 g = g.reshape(view).expand(shape)
                 if unique != term:
-                    g = g * Tensor(_diagonal_mask(g._xp(), term, shape, g._data.dtype))
+                    with device_guard(g.device):  # its arrays belong on g's GPU
+                        mask = _diagonal_mask(g._xp(), term, shape, g._data.dtype)
+                    g = g * Tensor(mask)
             grads.append(g)
         return tuple(grads)
 
 
 def _diagonal_mask(xp: Any, term: str, shape: tuple, dtype: Any) -> Any:
     """1 where every repeated letter of ``term`` has equal indices (``ii`` -> the identity)."""
-    index = xp.indices(shape, sparse=True)
+    from latte.ops.index import open_grids
+    index = open_grids(xp, shape)
     mask = xp.ones((1,) * len(shape), dtype=bool)
     for k, c in enumerate(term):
         first = term.index(c)

@@ -7,10 +7,19 @@ interpolation is differentiable any number of times.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from latte.autograd.function import Op
-from latte.backend import get_array_module
+from latte.backend import device_of, get_array_module, to_device
 
 __all__ = ["TakeSorted", "ScatterSorted"]
+
+
+def _like(index: Any, x: Any) -> Any:
+    """``index`` on the device of ``x`` (a host index is copied over once)."""
+    if type(index) is type(x):
+        return index
+    return to_device(index, device_of(x))
 
 
 class TakeSorted(Op):
@@ -18,7 +27,7 @@ class TakeSorted(Op):
 
     def forward(ctx, x, axis, index):
         ctx.args = (axis, index, x.shape[axis])
-        return get_array_module(x).take(x, index, axis=axis)
+        return get_array_module(x).take(x, _like(index, x), axis=axis)
 
     def backward(ctx, grad):
         return ScatterSorted.apply(grad, *ctx.args), None, None
@@ -30,12 +39,15 @@ class ScatterSorted(Op):
     def forward(ctx, g, axis, index, size):
         xp = get_array_module(g)
         ctx.args = (axis, index)
-        first = xp.flatnonzero(xp.diff(index, prepend=-1))  # where each run of equal indices starts
-        sums = xp.add.reduceat(g, first, axis=axis)
+        # where each run of equal indices starts: found with the index's own library, so a host
+        # index (built from the sizes) gives a host answer and the GPU never syncs for its size
+        ix = get_array_module(index)
+        first = ix.flatnonzero(ix.diff(index, prepend=-1))
+        sums = xp.add.reduceat(g, _like(first, g), axis=axis)
         shape = list(g.shape)
         shape[axis] = size
         out = xp.zeros(shape, g.dtype)
-        out[(slice(None),) * axis + (index[first],)] = sums
+        out[(slice(None),) * axis + (_like(index[first], g),)] = sums
         return out
 
     def backward(ctx, grad):

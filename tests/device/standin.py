@@ -136,8 +136,9 @@ def _device_of(found: list, backend: StandinBackend) -> int:
     return found[0]
 
 
-def _call(backend: StandinBackend, fn: Any, args: tuple, kwargs: dict) -> Any:
-    found: list = []
+def _call(backend: StandinBackend, fn: Any, args: tuple, kwargs: dict,
+          found: list | None = None) -> Any:
+    found = [] if found is None else found
     args, kwargs = _unwrap(args, found), _unwrap(kwargs, found)
     return backend.wrap(fn(*args, **kwargs), _device_of(found, backend))
 
@@ -197,7 +198,9 @@ class StandinArray:
             raise AttributeError(f"stand-in GPU arrays have no attribute {name!r}")
         value = getattr(self._a, name)
         if callable(value):
-            return lambda *args, **kwargs: _call(self._backend, value, args, kwargs)
+            # a method's result is on its array's device (x.astype(...) on cuda:1 stays there)
+            return lambda *args, **kwargs: _call(self._backend, value, args, kwargs,
+                                                 [self._dev])
         return self._backend.wrap(value, self._dev)
 
     def __len__(self) -> int:
@@ -207,7 +210,7 @@ class StandinArray:
         return (self[i] for i in range(len(self._a)))
 
     def __getitem__(self, key: Any) -> Any:
-        return _call(self._backend, self._a.__getitem__, (key,), {})
+        return _call(self._backend, self._a.__getitem__, (key,), {}, [self._dev])
 
     def __setitem__(self, key: Any, value: Any) -> None:
         found: list = [self._dev]
@@ -230,7 +233,7 @@ def _rebuild(array: np.ndarray, index: int) -> StandinArray:
 
 def _binary(name: str) -> Any:
     def op(self: StandinArray, other: Any) -> Any:
-        return _call(self._backend, getattr(self._a, name), (other,), {})
+        return _call(self._backend, getattr(self._a, name), (other,), {}, [self._dev])
     op.__name__ = name
     return op
 
