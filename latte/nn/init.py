@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from latte import random
+from latte import backend, random
 from latte.autograd.grad_mode import no_grad
 from latte.tensor import Tensor
 
@@ -68,8 +68,13 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
+    data = tensor._data
     with no_grad():
-        np.copyto(tensor._data, values, casting="unsafe")
+        if type(data) is not np.ndarray and isinstance(values, np.ndarray):
+            # drawn on the host from Latte's generator (so a GPU model starts with the CPU
+            # model's weights) and copied over once: initialisation is not the hot path
+            values = backend.to_device(values, backend.device_of(data))
+        backend.get_array_module(data).copyto(data, values, casting="unsafe")
         tensor._vc[0] += 1
     return tensor
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from latte.autograd.function import Op
-from latte.backend import get_array_module
+from latte.backend import get_array_module, is_device_array
 
 __all__ = ["Conv2d", "ConvTranspose2d", "ConvWeight", "Unfold", "Fold", "col2im",
            "nhwc_padded", "out_size", "tap_slices", "windows"]
@@ -56,6 +56,8 @@ def windows(a: Any, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple
     sn, sh, sw, sc = a.strides
     shape = (a.shape[0], out_hw[0], out_hw[1], kernel[0], kernel[1], a.shape[3])
     strides = (sn, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1], sc)
+    if is_device_array(a):  # CuPy's as_strided has no `writeable` (its views stay writable)
+        return xp.lib.stride_tricks.as_strided(a, shape, strides)
     return xp.lib.stride_tricks.as_strided(a, shape, strides, writeable=False)
 
 

@@ -6,11 +6,12 @@ one pass over the logits instead of the chain of nodes the composition would rec
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from latte.autograd.function import Op
 from latte.autograd.grad_mode import _state
-from latte.backend import get_array_module
+from latte.backend import get_array_module, is_device_array
 
 
 class SoftmaxCrossEntropy(Op):
@@ -31,7 +32,13 @@ class SoftmaxCrossEntropy(Op):
         logp -= xp.log(total)
         valid = target != ignore_index
         t = xp.where(valid, target, 0)
-        if m and (t.min() < 0 or t.max() >= c):
+        on_gpu = is_device_array(x)
+        if on_gpu:
+            # checking would copy to the host every step (PyTorch asserts on the device):
+            # targets out of range are clipped here and turn their losses into NaN below
+            out_of_range = (t < 0) | (t >= c)
+            t = xp.clip(t, 0, c - 1)
+        elif m and (t.min() < 0 or t.max() >= c):
             bad = t[(t < 0) | (t >= c)][0]
             raise IndexError(f"cross_entropy: target {int(bad)} is out of bounds for {c} "
                              f"classes")
@@ -42,13 +49,16 @@ class SoftmaxCrossEntropy(Op):
             loss *= 1.0 - smoothing
             smooth = -(logp @ weight if weight is not None else logp.sum(axis=1))
             loss += (smoothing / c) * smooth * valid
+        if on_gpu:
+            loss = xp.where(out_of_range, xp.nan, loss)
         ctx.denominator = None
         if reduction == "sum":
             out = loss.sum()
         elif reduction == "mean":
             ctx.denominator = w_t.sum()
-            with xp.errstate(invalid="ignore"):  # every target ignored: NaN, as PyTorch
-                out = loss.sum() / ctx.denominator
+            errstate = getattr(xp, "errstate", None)  # NumPy warns on 0/0, CuPy has none
+            with errstate(invalid="ignore") if errstate else nullcontext():
+                out = loss.sum() / ctx.denominator  # every target ignored: NaN, as PyTorch
         else:
             out = loss
         e /= total
@@ -99,12 +109,12 @@ def _backward_composed(ctx: Any, x: Any, grad: Any) -> Any:
     eps = ctx.smoothing
     if eps:
         w = ctx.weight
-        total_w = float(w.sum()) if w is not None else float(c)
+        total_w = Tensor(w.sum()) if w is not None else float(c)  # 0-d: stays on its device
         w_arr = Tensor(w) if w is not None else 1.0
         valid = Tensor(ctx.valid.astype(x._data.dtype)).unsqueeze(1)
         g = g * (1.0 - eps) + (p * total_w - w_arr) * valid * (eps / c)
     if ctx.reduction == "none":
         return g * grad.unsqueeze(1)
     if ctx.denominator is not None:
-        return g * (grad / float(ctx.denominator))
+        return g * (grad / Tensor(xp.asarray(ctx.denominator, dtype=x._data.dtype)))
     return g * grad

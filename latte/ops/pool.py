@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 from latte.autograd.function import Op
-from latte.backend import get_array_module
+from latte.backend import get_array_module, is_device_array
 from latte.ops.conv import nhwc_padded, tap_slices
 
 __all__ = ["MaxPool2d", "MaxPoolRoute", "MaxPoolPick", "AvgPool2d", "AvgPoolSpread",
@@ -69,16 +69,21 @@ def _first_max_masks(a: Any, out: Any, kernel: tuple, stride: tuple, dilation: t
     buffer is reused for every tap.
     """
     xp = get_array_module(a)
+    # a GPU can't ask "any NaN window?" without a host sync: it matches NaNs in the one sweep
+    # (a window holds a NaN only where its maximum is NaN, so that finds the first NaN)
+    one_sweep = is_device_array(a)
     mask = xp.empty_like(out, dtype=bool)
     taken = xp.zeros_like(out, dtype=bool)
     taps = [tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)
             for t in range(kernel[0] * kernel[1])]
     for t, index in enumerate(taps):
         xp.equal(a[index], out, out=mask)
+        if one_sweep:
+            xp.logical_or(mask, xp.isnan(a[index]), out=mask)
         xp.greater(mask, taken, out=mask)  # and not already taken by an earlier tap
         xp.logical_or(taken, mask, out=taken)
         yield t, mask, False
-    if not taken.all():  # NaN windows: no tap equals NaN
+    if not one_sweep and not taken.all():  # NaN windows: no tap equals NaN
         for t, index in enumerate(taps):
             xp.isnan(a[index], out=mask)
             xp.greater(mask, taken, out=mask)
@@ -259,7 +264,9 @@ class AdaptiveMaxPool2d(Op):
         rows, cols = [], []
         for d, size in enumerate((h, w)):
             start, end = adaptive_ranges(xp, size, out_hw[d])
-            k = int((end - start).max())
+            # the longest window, from the sizes alone (no look at device data)
+            k = max((i + 1) * size // out_hw[d] - i * size // out_hw[d]
+                    + bool((i + 1) * size % out_hw[d]) for i in range(out_hw[d]))
             # windows shorter than the longest repeat their last element, which leaves the max
             idx = xp.minimum(start[:, None] + xp.arange(k), end[:, None] - 1)
             (rows if d == 0 else cols).append(idx)

@@ -145,10 +145,16 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     t = flat_target._data
     valid = t != ignore_index
     safe = np.where(valid, t, 0)
-    if m and (safe.min() < 0 or safe.max() >= c):
+    on_host = type(t) is np.ndarray
+    if on_host and m and (safe.min() < 0 or safe.max() >= c):
         bad = safe[(safe < 0) | (safe >= c)][0]
         raise IndexError(f"nll_loss: target {int(bad)} is out of bounds for {c} classes")
     w_t = valid.astype(rows._data.dtype)
+    if not on_host:
+        # a check would copy to the host every step (PyTorch asserts on the device): targets
+        # out of range are clipped and make the loss NaN instead
+        w_t[(safe < 0) | (safe >= c)] = np.nan
+        safe = np.clip(safe, 0, c - 1)
     if weight is not None:
         if tuple(weight.shape) != (c,):
             raise ValueError(f"nll_loss: weight of shape {tuple(weight.shape)} does not match "
@@ -160,7 +166,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return loss.reshape(out_shape)
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / float(w_t.sum())
+    return loss.sum() / Tensor(rows._xp().asarray(w_t.sum()))  # on the GPU: no float()
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
@@ -209,7 +215,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     as in PyTorch, so ``p`` of exactly 0 or 1 gives a finite loss."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("binary_cross_entropy", input, target)
-    if input.numel() and (input._data.min() < 0 or input._data.max() > 1):
+    # host only: on a GPU the check would copy every step; there p outside [0, 1] gives NaN
+    if type(input._data) is np.ndarray and input.numel() and (
+            input._data.min() < 0 or input._data.max() > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
     with np.errstate(divide="ignore"):  # log 0 = -inf is clamped to -100 just below
         log_p = input.log().clamp(min=-100.0)

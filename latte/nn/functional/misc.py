@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from latte.autograd.grad_mode import no_grad
+from latte.backend import cpu, get_array_module, to_device
 from latte.functional import pad_constant
 from latte.ops.embedding import Embedding
 from latte.tensor import Tensor
@@ -29,7 +31,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                            f"shape {tuple(weight.shape)}")
     idx = input._data
     v = weight.shape[0]
-    if idx.size and (idx.min() < -v or idx.max() >= v):
+    on_host = type(idx) is np.ndarray
+    # on a GPU the check would copy to the host every step (PyTorch asserts on the device)
+    if on_host and idx.size and (idx.min() < -v or idx.max() >= v):
         raise IndexError(f"embedding: index {int(idx.max() if idx.max() >= v else idx.min())} "
                          f"is out of range for {v} embeddings")
     if scale_grad_by_freq or sparse:
@@ -37,16 +41,20 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if padding_idx is not None and padding_idx < 0:
         padding_idx += v
     if max_norm is not None:
-        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+        _renorm_rows(weight, np.unique(idx) if on_host else idx.ravel(), max_norm, norm_type)
     return Embedding.apply(weight, idx, padding_idx)
 
 
-def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+def _renorm_rows(weight: Tensor, rows: Any, max_norm: float, norm_type: float) -> None:
     with no_grad():
         w = weight._data
         norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
-        over = norms > max_norm
-        w[rows[over]] *= (max_norm / (norms[over] + 1e-7))[:, None].astype(w.dtype)
+        if type(w) is np.ndarray:
+            over = norms > max_norm
+            w[rows[over]] *= (max_norm / (norms[over] + 1e-7))[:, None].astype(w.dtype)
+        else:  # no data-dependent selection on a GPU: repeated rows write the same value
+            scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+            w[rows] = w[rows] * scale[:, None].astype(w.dtype)
         weight._vc[0] += 1
 
 
@@ -55,30 +63,33 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     idx = tensor._data
     if idx.dtype.kind not in "iu":
         raise RuntimeError("one_hot is only applicable to index tensor of an integer dtype.")
+    on_host = type(idx) is np.ndarray
     if num_classes == -1:
-        num_classes = int(idx.max()) + 1 if idx.size else 0
-    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        # the output size depends on the data: one explicit copy of the maximum from a GPU
+        top = idx.max() if on_host or not idx.size else to_device(idx.max(), cpu)
+        num_classes = int(top) + 1 if idx.size else 0
+    if on_host and idx.size and (idx.min() < 0 or idx.max() >= num_classes):
         raise RuntimeError(f"Class values must be in [0, {num_classes}) for one_hot, got "
                            f"[{int(idx.min())}, {int(idx.max())}]")
-    out = np.zeros(idx.shape + (num_classes,), dtype=np.int64)
-    np.put_along_axis(out, idx[..., None].astype(np.int64), 1, axis=-1)
-    return Tensor(out)
+    xp = get_array_module(idx)
+    return Tensor((idx[..., None] == xp.arange(num_classes)).astype(np.int64))
 
 
-def _pad_index(n: int, left: int, right: int, mode: str) -> np.ndarray:
-    """Source positions along one dim for ``reflect``, ``replicate`` or ``circular`` padding."""
+def _pad_index(xp: Any, n: int, left: int, right: int, mode: str) -> Any:
+    """Source positions along one dim for ``reflect``, ``replicate`` or ``circular`` padding,
+    built by ``xp`` (NumPy or the GPU's module) where the input lives."""
     if mode == "reflect":
         if left >= n or right >= n:
             raise RuntimeError(f"pad: padding ({left}, {right}) should be smaller than the "
                                f"dimension size {n} for reflect mode")
-        return np.concatenate([np.arange(left, 0, -1), np.arange(n),
-                               np.arange(n - 2, n - 2 - right, -1)])
+        return xp.concatenate([xp.arange(left, 0, -1), xp.arange(n),
+                               xp.arange(n - 2, n - 2 - right, -1)])
     if mode == "replicate":
-        return np.clip(np.arange(-left, n + right), 0, n - 1)
+        return xp.clip(xp.arange(-left, n + right), 0, n - 1)
     if left > n or right > n:
         raise RuntimeError(f"pad: padding ({left}, {right}) should be at most the dimension "
                            f"size {n} for circular mode")
-    return np.arange(-left, n + right) % n
+    return xp.arange(-left, n + right) % n
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
@@ -116,7 +127,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         dim = input.dim() - 1 - i
         left, right = pad[2 * i], pad[2 * i + 1]
         if left or right:
-            index = _pad_index(input.shape[dim], left, right, mode)
+            index = _pad_index(input._xp(), input.shape[dim], left, right, mode)
             out = out.index_select(dim, Tensor(index.astype(np.int64)))
     return out
 

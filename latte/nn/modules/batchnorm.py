@@ -85,7 +85,8 @@ class _BatchNorm(Module):
             self.num_batches_tracked._data += 1
             self.num_batches_tracked._vc[0] += 1
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked._data)
+                # a 0-d array, not float(): on a GPU that would copy the count to the host
+                factor = 1.0 / self.num_batches_tracked._data
         use_batch_stats = self.training or (self.running_mean is None
                                             and self.running_var is None)
         keep_stats = not self.training or self.track_running_stats

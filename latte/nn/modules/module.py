@@ -413,10 +413,13 @@ class Module:
                                + "\n\t".join(errors))
         with no_grad():
             for target, value in copies:
-                if assign:
-                    target._data = np.array(value, dtype=target._data.dtype)
-                else:
-                    np.copyto(target._data, value, casting="unsafe")
+                if assign:  # the given values, on their own device (as PyTorch)
+                    target._data = backend.get_array_module(value).array(
+                        value, dtype=target._data.dtype)
+                else:  # into the existing array: a CPU checkpoint loads onto a GPU model
+                    value = backend.to_device(value, backend.device_of(target._data))
+                    backend.get_array_module(target._data).copyto(target._data, value,
+                                                                  casting="unsafe")
                 target._vc[0] += 1
         return _IncompatibleKeys(missing, unexpected)
 

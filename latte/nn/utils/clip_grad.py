@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from latte.backend import cpu, get_array_module, to_device
 from latte.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grad_norm"]
@@ -34,23 +35,26 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     if not grads:
         return Tensor(np.array(0.0, dtype=np.float32))
     dtype = grads[0]._data.dtype
+    xp = get_array_module(grads[0]._data)
+    # the norm stays a 0-d array where the gradients live: no copy to the host (as PyTorch)
     if math.isinf(norm_type):
-        norms = [np.abs(g._data).max() if g._data.size else 0.0 for g in grads]
-        total = float(max(norms))
+        norms = [xp.abs(g._data).max() for g in grads if g._data.size]
+        total = xp.stack(norms).max().astype(xp.float64) if norms else xp.float64(0.0)
     else:
-        total = float(sum(float((np.abs(g._data.astype(np.float64)) ** norm_type).sum())
-                          for g in grads) ** (1.0 / norm_type))
-    if error_if_nonfinite and not math.isfinite(total):
+        total = sum((xp.abs(g._data.astype(xp.float64)) ** norm_type).sum()
+                    for g in grads) ** (1.0 / norm_type)
+    if error_if_nonfinite and not math.isfinite(to_device(xp.asarray(total), cpu)):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
                            f"`parameters` is non-finite, so it cannot be clipped. To disable "
                            f"this error and scale the gradients by the non-finite norm anyway, "
                            f"set `error_if_nonfinite=False`")
-    coef = max_norm / (total + 1e-6)
-    if coef < 1.0:  # PyTorch clamps the coefficient at 1: small gradients are left alone
+    # PyTorch clamps the coefficient at 1: small gradients are left alone
+    coef = xp.minimum(max_norm / (total + 1e-6), 1.0)
+    if xp is not np or coef < 1.0:  # a GPU multiplies by 1 rather than ask the host
         for g in grads:
-            g._data *= np.asarray(coef, dtype=g._data.dtype)
+            g._data *= coef.astype(g._data.dtype)
             g._vc[0] += 1
-    return Tensor(np.array(total, dtype=dtype))
+    return Tensor(xp.asarray(total, dtype=dtype))
 
 
 def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float,
