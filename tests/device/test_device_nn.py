@@ -414,6 +414,30 @@ def test_module_to_keeps_parameter_identity_and_moves_grads(gpu):
     assert net[1].num_batches_tracked.dtype == latte.int64
 
 
+BUILT_WITH_DEVICE = [
+    lambda d: nn.Linear(3, 2, device=d), lambda d: nn.Bilinear(2, 3, 4, device=d),
+    lambda d: nn.Conv1d(2, 3, 3, device=d), lambda d: nn.Conv2d(2, 3, 3, device=d),
+    lambda d: nn.ConvTranspose1d(2, 3, 3, device=d),
+    lambda d: nn.ConvTranspose2d(2, 3, 3, device=d), lambda d: nn.BatchNorm1d(3, device=d),
+    lambda d: nn.BatchNorm2d(3, device=d), lambda d: nn.LayerNorm(4, device=d),
+    lambda d: nn.GroupNorm(2, 4, device=d), lambda d: nn.PReLU(3, device=d),
+    lambda d: nn.InstanceNorm2d(3, affine=True, track_running_stats=True, device=d),
+    lambda d: nn.Embedding(5, 2, device=d),
+]
+
+
+@pytest.mark.parametrize("make", BUILT_WITH_DEVICE)
+def test_layer_built_with_device_argument(gpu, make):
+    latte.manual_seed(0)
+    cpu = make(None)
+    latte.manual_seed(0)
+    dev = make("cuda")
+    state = dev.state_dict()
+    for k, v in cpu.state_dict().items():
+        assert state[k].device == CUDA0, k
+        np.testing.assert_array_equal(_host(state[k]), v.numpy(), err_msg=k)
+
+
 def test_state_dict_round_trip_between_devices(gpu):
     cpu = _net()
     dev = _net().cuda()
@@ -430,6 +454,8 @@ def test_state_dict_round_trip_between_devices(gpu):
     for k, v in cpu.state_dict().items():
         np.testing.assert_array_equal(back.state_dict()[k].numpy(), v.numpy())
     dev.load_state_dict({k: v.numpy() for k, v in cpu.state_dict().items()})  # NumPy arrays too
+    assert all(p.device == CUDA0 for p in dev.parameters())
+    dev.load_state_dict({k: v.cuda()._data for k, v in cpu.state_dict().items()})  # raw GPU
     assert all(p.device == CUDA0 for p in dev.parameters())
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from latte import creation
 from latte.nn.functional import activation as F
-from latte.nn.modules.module import Module
+from latte.nn.modules.module import Module, place
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
 
@@ -173,6 +173,7 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         self.init = init
         self.weight = Parameter(creation.full((num_parameters,), init, dtype=dtype))
+        place(self, device)
 
     def reset_parameters(self) -> None:
         self.weight._data.fill(self.init)

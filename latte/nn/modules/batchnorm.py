@@ -9,7 +9,7 @@ import numpy as np
 from latte import creation
 from latte.nn import init
 from latte.nn.functional.normalization import batch_norm
-from latte.nn.modules.module import Module
+from latte.nn.modules.module import Module, place
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
 
@@ -56,6 +56,7 @@ class _BatchNorm(Module):
         super().__init__()
         init_norm_state(self, num_features, eps, momentum, affine, track_running_stats, dtype,
                         bias)
+        place(self, device)
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:

@@ -9,7 +9,7 @@ from latte import creation
 from latte.nn import init
 from latte.nn.functional import conv as F
 from latte.nn.functional.conv import _ints
-from latte.nn.modules.module import Module
+from latte.nn.modules.module import Module, place
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
 
@@ -156,6 +156,7 @@ class Conv2d(_ConvNd):
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, dtype=dtype)
+        place(self, device)
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
@@ -177,6 +178,7 @@ class Conv1d(_ConvNd):
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, dtype=dtype)
+        place(self, device)
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
@@ -235,6 +237,7 @@ class ConvTranspose2d(_ConvTransposeNd):
                  dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding,
                          output_padding, groups, bias, dilation, padding_mode, dtype)
+        place(self, device)
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         self._check_input(input)
@@ -254,6 +257,7 @@ class ConvTranspose1d(_ConvTransposeNd):
                  dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding,
                          output_padding, groups, bias, dilation, padding_mode, dtype)
+        place(self, device)
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         self._check_input(input)

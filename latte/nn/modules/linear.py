@@ -7,7 +7,7 @@ from typing import Any
 from latte import creation
 from latte.nn import init
 from latte.nn.functional.linear import bilinear, linear
-from latte.nn.modules.module import Module
+from latte.nn.modules.module import Module, place
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
 
@@ -49,6 +49,7 @@ class Linear(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        place(self, device)
 
     def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
@@ -93,6 +94,7 @@ class Bilinear(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        place(self, device)
 
     def reset_parameters(self) -> None:
         bound = 1 / math.sqrt(self.weight.shape[1])

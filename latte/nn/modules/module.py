@@ -66,7 +66,16 @@ def _as_array(value: Any) -> Any:
     """A state_dict value as an array: Latte tensors, NumPy arrays, or anything with __array__."""
     if isinstance(value, Tensor):
         return value._data
+    if backend.is_device_array(value):  # a raw GPU array: np.asarray would refuse it
+        return value
     return np.asarray(value)
+
+
+def place(module: Module, device: Any) -> None:
+    """Move a layer built on the CPU to ``device`` (its ``device=`` argument), if one is given:
+    weights are drawn on the host, so a layer starts with the same values on every device."""
+    if device is not None:
+        module.to(device)
 
 
 class Module:

@@ -8,7 +8,7 @@ from latte import creation
 from latte.nn import init
 from latte.nn.functional.normalization import group_norm, instance_norm, layer_norm
 from latte.nn.modules.batchnorm import init_norm_state
-from latte.nn.modules.module import Module
+from latte.nn.modules.module import Module, place
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
 
@@ -43,6 +43,7 @@ class LayerNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        place(self, device)
 
     def reset_parameters(self) -> None:
         if self.elementwise_affine:
@@ -85,6 +86,7 @@ class GroupNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        place(self, device)
 
     def reset_parameters(self) -> None:
         if self.affine:
@@ -112,6 +114,7 @@ class _InstanceNorm(Module):
         super().__init__()
         init_norm_state(self, num_features, eps, momentum, affine, track_running_stats, dtype,
                         bias)
+        place(self, device)
 
     def forward(self, input: Tensor) -> Tensor:
         unbatched = input.dim() == self._spatial + 1

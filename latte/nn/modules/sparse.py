@@ -7,7 +7,7 @@ from latte import creation
 from latte.autograd.grad_mode import no_grad
 from latte.nn import init
 from latte.nn.functional.misc import embedding
-from latte.nn.modules.module import Module
+from latte.nn.modules.module import Module, place
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
 
@@ -53,6 +53,7 @@ class Embedding(Module):
                                  f"num_embeddings and embedding_dim "
                                  f"({num_embeddings}, {embedding_dim})")
             self.weight = Parameter(_weight, requires_grad=not _freeze)
+        place(self, device)
 
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
