@@ -59,6 +59,13 @@ def W(*values: float) -> latte.Tensor:
     return latte.tensor(values, dtype=latte.float64)
 
 
+class _FloatVarGaussianNLL(nn.Module):
+    """Gaussian NLL with a Python number as the variance."""
+
+    def forward(self, input, target):
+        return F.gaussian_nll_loss(input, target, 0.7, full=True)
+
+
 X3, X4 = R(2, 3, 9), R(2, 3, 7, 6)
 ACT = R(4, 5, 6)
 CASES = [
@@ -206,6 +213,7 @@ CASES = [
      [U(4, 5), T(R(4, 5, scale=3))]),
     ("gaussian_nll", lambda: nn.GaussianNLLLoss(), [R(4, 5), T(R(4, 5)), U(4, 5)]),
     ("gaussian_nll_full", lambda: nn.GaussianNLLLoss(full=True), [R(4, 5), T(R(4, 5)), U(4, 1)]),
+    ("gaussian_nll_float_var", lambda: _FloatVarGaussianNLL(), [R(4, 5), T(R(4, 5))]),
     ("soft_margin", lambda: nn.SoftMarginLoss(), [R(4, 5), SIGN(4, 5)]),
     ("margin_ranking", lambda: nn.MarginRankingLoss(0.3), [R(6), R(6), SIGN(6)]),
     ("cosine_embedding", lambda: nn.CosineEmbeddingLoss(0.2), [R(4, 5), R(4, 5), SIGN(4)]),

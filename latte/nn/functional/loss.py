@@ -52,7 +52,7 @@ def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:
 def _as_tensor(value: object, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
-    return Tensor(np.asarray(value, dtype=like._data.dtype))
+    return Tensor(like._xp().asarray(value, dtype=like._data.dtype))  # on like's device
 
 
 def _class_layout(name: str, input: Tensor, target: Tensor) -> tuple:
