@@ -49,6 +49,19 @@ def _on_device_of(t: Any, key: tuple) -> tuple:
     return tuple(backend.to_device(k, dev) if type(k) is np.ndarray else k for k in key)
 
 
+def _argsort(a: Any, d: int, descending: bool) -> Any:
+    """Stable int64 argsort of the array ``a`` along ``d``."""
+    xp = backend.get_array_module(a)
+    if descending:
+        # a stable descending order: sort the reversed array, map back, then reverse
+        n = a.shape[d]
+        order = xp.argsort(xp.flip(a, axis=d), axis=d, kind="stable")
+        order = xp.flip(n - 1 - order, axis=d)
+    else:
+        order = xp.argsort(a, axis=d, kind="stable")
+    return xp.ascontiguousarray(order).astype(np.int64)
+
+
 class IndexMixin:
     """Indexing methods of ``Tensor``."""
 
@@ -104,7 +117,8 @@ class IndexMixin:
         """Rows (along ``dim``) picked by the 1-D integer ``index``."""
         d = self._dim(dim)
         idx = to_array_index(index)
-        idx = (idx if hasattr(idx, "reshape") else np.asarray(idx)).reshape(-1)
+        idx = backend.run_on(idx, idx.reshape, -1) if hasattr(idx, "reshape") else \
+            np.asarray(idx).reshape(-1)
         return self[(slice(None),) * d + (idx,)]
 
     def take(self, index: Any) -> Any:
@@ -153,16 +167,8 @@ class IndexMixin:
         from latte.tensor import Tensor
         if self.ndim == 0:
             return Tensor(backend.array_on(self._data, "zeros", (), dtype=np.int64))
-        d = self._dim(dim)
-        if descending:
-            # a stable descending order: sort the reversed array, map back, then reverse
-            n = self._data.shape[d]
-            rev = np.flip(self._data, axis=d)
-            order = np.argsort(rev, axis=d, kind="stable")
-            order = np.flip(n - 1 - order, axis=d)
-        else:
-            order = np.argsort(self._data, axis=d, kind="stable")
-        return Tensor(backend.array_on(order, "ascontiguousarray", order).astype(np.int64))
+        return Tensor(backend.run_on(self._data, _argsort, self._data, self._dim(dim),
+                                     descending))
 
     def topk(self, k: builtins.int, dim: builtins.int = -1, largest: builtins.bool = True,
              sorted: builtins.bool = True) -> Any:

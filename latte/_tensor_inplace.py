@@ -24,6 +24,15 @@ def _array(value: Any) -> Any:
     return value._data if hasattr(value, "_data") else value
 
 
+def _copyto(dst: Any, src: Any) -> None:
+    """``dst[...] = src`` (broadcast, any cast) on dst's device."""
+    if type(dst) is np.ndarray:
+        np.copyto(dst, src, casting="unsafe")
+    else:
+        backend.run_on(dst, lambda: np.copyto(dst, np.broadcast_to(src, dst.shape),
+                                              casting="unsafe"))
+
+
 # operand types an in-place op on a CPU tensor takes without a device check
 _HOST_OPERANDS = frozenset({np.ndarray, builtins.int, builtins.float, builtins.bool})
 
@@ -107,7 +116,7 @@ class InplaceMixin:
         if view_of is not None:
             return self._write_through_view(compute, *view_of)
         self._check_not_a_view()
-        old = Tensor(self._data.copy(), self.requires_grad)
+        old = Tensor(backend.run_on(self._data, self._data.copy), self.requires_grad)
         old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
         new = compute(old)
         if tuple(new.shape) != tuple(self.shape):
@@ -116,7 +125,7 @@ class InplaceMixin:
         if not np.can_cast(new._data.dtype, self._data.dtype, "same_kind"):
             raise _cast_error(new._data.dtype, self._data.dtype)
         _check_writeable(self)
-        np.copyto(self._data, new._data, casting="unsafe")
+        _copyto(self._data, new._data)
         self._vc[0] += 1
         self.grad_fn, self._output_nr = new.grad_fn, new._output_nr
         self.requires_grad = new.requires_grad
@@ -169,7 +178,11 @@ class InplaceMixin:
         if self._records(other):
             return self._write(lambda old: out_of_place(old, other), other)
         try:
-            ufunc(self._data, _array(other), out=self._data, casting="same_kind")
+            if type(self._data) is np.ndarray:
+                ufunc(self._data, _array(other), out=self._data, casting="same_kind")
+            else:
+                backend.run_on(self._data, ufunc, self._data, _array(other), out=self._data,
+                               casting="same_kind")
         except ValueError:
             _check_writeable(self)
             other_shape = tuple(np.shape(_array(other)))
@@ -211,7 +224,7 @@ class InplaceMixin:
     def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
         if self._records(t1, t2):
             return self._write(lambda old: old + t1 * t2 * value, t1, t2)
-        product = np.multiply(_array(t1), _array(t2))
+        product = backend.run_on(self._data, np.multiply, _array(t1), _array(t2))
         if value != 1:
             product *= value
         return self.add_(product)
@@ -219,7 +232,7 @@ class InplaceMixin:
     def addcdiv_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
         if self._records(t1, t2):
             return self._write(lambda old: old + t1 / t2 * value, t1, t2)
-        quotient = np.true_divide(_array(t1), _array(t2))
+        quotient = backend.run_on(self._data, np.true_divide, _array(t1), _array(t2))
         if value != 1:
             quotient *= value
         return self.add_(quotient)
@@ -245,7 +258,7 @@ class InplaceMixin:
             return self._write(lambda old: getattr(old, name)(*args, **kwargs))
         result = getattr(self, name)(*args, **kwargs)
         _check_writeable(self)
-        np.copyto(self._data, result._data, casting="unsafe")
+        _copyto(self._data, result._data)
         self._vc[0] += 1
         return self
 
@@ -317,7 +330,11 @@ class InplaceMixin:
         if self._records(value):
             return self._write(lambda old: old * 0 + value, value)
         _check_writeable(self)
-        self._data[...] = _array(value)
+        if type(self._data) is np.ndarray:
+            self._data[...] = _array(value)
+        else:
+            backend.run_on(self._data, self._data.__setitem__, Ellipsis,
+                           _array(_operand_on_device(self, value)))
         self._vc[0] += 1
         return self
 
@@ -337,7 +354,7 @@ class InplaceMixin:
             return self._write(lambda old: src.expand(self.shape)._cast(self._data.dtype)
                                .clone() + old * 0, src)
         _check_writeable(self)
-        np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
+        _copyto(self._data, src._data)
         self._vc[0] += 1
         return self
 
@@ -363,7 +380,10 @@ class InplaceMixin:
             self._write(lambda old: IndexPut.apply(old, key, value), value)
             return
         _check_writeable(self)
-        self._data[key] = _array(value)
+        if type(self._data) is np.ndarray:
+            self._data[key] = _array(value)
+        else:
+            backend.run_on(self._data, self._data.__setitem__, key, _array(value))
         self._vc[0] += 1
 
     # --- random fills, as used by nn.init ---------------------------------------------------
@@ -395,6 +415,8 @@ class InplaceMixin:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
         _check_writeable(self)
-        np.copyto(self._data, values, casting="unsafe")
+        # drawn on the host from the seeded generator (same values on any device), then moved
+        _copyto(self._data, backend.to_device(values, self.device)
+                if type(self._data) is not np.ndarray else values)
         self._vc[0] += 1
         return self

@@ -84,6 +84,14 @@ def _tensor(array: Any) -> Any:
     return Tensor(array)
 
 
+def _computed(like: Any, fn: Any, *args: Any) -> Any:
+    """``Tensor(fn(*args))`` computed on the device of the array ``like`` (array work outside an
+    op, so without gradient)."""
+    if type(like) is np.ndarray:
+        return _tensor(fn(*args))
+    return _tensor(backend.run_on(like, fn, *args))
+
+
 def _full_like(value: Any, a: Any) -> Any:
     """``value`` as a 0-d tensor of ``a``'s dtype on ``a``'s device."""
     from latte.tensor import Tensor
@@ -147,7 +155,7 @@ class MathMixin:
         a, b = _operands(self, other)
         if b is NotImplemented:
             return b
-        return _tensor(np.floor_divide(a._data, getattr(b, "_data", b)))
+        return _computed(a._data, np.floor_divide, a._data, getattr(b, "_data", b))
 
     def __rfloordiv__(self, other: Any) -> Any:
         a, b = _reverse(self, other)
@@ -157,7 +165,7 @@ class MathMixin:
         a, b = _operands(self, other)
         if b is NotImplemented:
             return b
-        return _tensor(np.mod(a._data, getattr(b, "_data", b)))
+        return _computed(a._data, np.mod, a._data, getattr(b, "_data", b))
 
     def __neg__(self) -> Any:
         return E.Neg.apply(self)
@@ -179,7 +187,7 @@ class MathMixin:
         if not isinstance(b, Tensor):
             b = _full_like(b, a)
         if a._data.dtype == np.bool_:  # NumPy gives int8 for bool ** bool; PyTorch keeps bool
-            return _tensor(_broadcasting(np.logical_or, a._data, ~b._data))
+            return _computed(a._data, lambda: _broadcasting(np.logical_or, a._data, ~b._data))
         return _binary(E.Pow, a, b)
 
     def __rpow__(self, base: Any) -> Any:
@@ -214,9 +222,13 @@ class MathMixin:
         if rounding_mode is None:
             return self / other
         a, b = _operands(self, other)
-        q = np.true_divide(a._data, getattr(b, "_data", b))
-        q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
-        return _tensor(q.astype(np.result_type(a._data, getattr(b, "_data", b))))
+        x, y = a._data, getattr(b, "_data", b)
+
+        def rounded() -> Any:
+            q = np.true_divide(x, y)
+            q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
+            return q.astype(np.result_type(x.dtype, getattr(y, "dtype", y)))
+        return _computed(x, rounded)
 
     divide = true_divide = div
 
@@ -345,7 +357,7 @@ class MathMixin:
         return E.Where.apply(cond, a, b)
 
     def sign(self) -> Any:
-        return _tensor(np.sign(self._data))
+        return _computed(self._data, np.sign, self._data)
 
     sgn = sign
 
@@ -366,7 +378,7 @@ class MathMixin:
 
     def _rounded(self, fn: Any) -> Any:
         """Piecewise-constant functions: zero gradient (through ``x - x.detach()`` tricks)."""
-        value = _tensor(fn(self._data))
+        value = _computed(self._data, fn, self._data)
         if self.requires_grad:
             return value + (self - self.detach()) * 0.0
         return value
@@ -380,7 +392,7 @@ class MathMixin:
             if other is None or isinstance(other, str):
                 return NotImplemented
             other = backend.array_on(self._data, "asarray", other)
-        return _tensor(_broadcasting(op, self._data, other))
+        return _computed(self._data, _broadcasting, op, self._data, other)
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
         return self._compare(other, np.equal)
@@ -422,12 +434,13 @@ class MathMixin:
 
     def equal(self, other: Any) -> builtins.bool:
         """True when shapes and all values are equal."""
-        return self.shape == other.shape and builtins.bool((self._data == other._data).all())
+        return self.shape == other.shape and builtins.bool(
+            backend.run_on(self._data, lambda: (self._data == other._data).all()))
 
     def _logical(self, other: Any, op: Any) -> Any:
         from latte.tensor import Tensor
         other = other._data if isinstance(other, Tensor) else other
-        return _tensor(_broadcasting(op, self._data, other))
+        return _computed(self._data, _broadcasting, op, self._data, other)
 
     def logical_and(self, other: Any) -> Any:
         return self._logical(other, np.logical_and)
@@ -439,7 +452,7 @@ class MathMixin:
         return self._logical(other, np.logical_xor)
 
     def logical_not(self) -> Any:
-        return _tensor(np.logical_not(self._data))
+        return _computed(self._data, np.logical_not, self._data)
 
     def __and__(self, other: Any) -> Any:
         return self._logical(other, np.bitwise_and)
@@ -457,26 +470,27 @@ class MathMixin:
     __rxor__ = __xor__
 
     def __invert__(self) -> Any:
-        return _tensor(np.invert(self._data))
+        return _computed(self._data, np.invert, self._data)
 
     def isnan(self) -> Any:
-        return _tensor(np.isnan(self._data))
+        return _computed(self._data, np.isnan, self._data)
 
     def isinf(self) -> Any:
-        return _tensor(np.isinf(self._data))
+        return _computed(self._data, np.isinf, self._data)
 
     def isfinite(self) -> Any:
-        return _tensor(np.isfinite(self._data))
+        return _computed(self._data, np.isfinite, self._data)
 
     def allclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8,
                  equal_nan: builtins.bool = False) -> builtins.bool:
-        return builtins.bool(np.allclose(self._data, getattr(other, "_data", other), rtol, atol,
-                                         equal_nan))
+        return builtins.bool(backend.run_on(self._data, np.allclose, self._data,
+                                            getattr(other, "_data", other), rtol, atol,
+                                            equal_nan))
 
     def isclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8,
                 equal_nan: builtins.bool = False) -> Any:
-        return _tensor(np.isclose(self._data, getattr(other, "_data", other), rtol, atol,
-                                  equal_nan))
+        return _computed(self._data, np.isclose, self._data, getattr(other, "_data", other),
+                         rtol, atol, equal_nan)
 
     # --- matrix products -------------------------------------------------------------------
     def matmul(self, other: Any) -> Any:

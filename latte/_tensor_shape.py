@@ -278,8 +278,8 @@ class ShapeMixin:
     def triu(self, diagonal: builtins.int = 0) -> Any:
         """Keep the upper triangle (``j >= i + diagonal``) of the last two dims."""
         from latte.tensor import Tensor
-        mask = ~backend.array_on(self._data, "tri", *self._data.shape[-2:], k=diagonal - 1,
-                                 dtype=bool)
+        xp, (n, m) = self._xp(), self._data.shape[-2:]
+        mask = backend.run_on(self._data, lambda: ~xp.tri(n, m, k=diagonal - 1, dtype=bool))
         return self.where(Tensor(mask), 0)
 
     def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,

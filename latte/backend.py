@@ -16,7 +16,7 @@ import numpy
 
 __all__ = ["device", "cpu", "parse_device", "get_array_module", "device_of", "to_device",
            "is_device_array", "cuda_backend", "set_cuda_backend", "check_same_device",
-           "ArrayBackend", "module_for", "device_guard", "array_on",
+           "ArrayBackend", "module_for", "device_guard", "array_on", "run_on",
            "set_default_device", "get_default_device"]
 
 
@@ -223,6 +223,15 @@ def array_on(like: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         return getattr(numpy, name)(*args, **kwargs)
     with device_guard(device_of(like)):
         return getattr(_cuda.xp, name)(*args, **kwargs)
+
+
+def run_on(like: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with ``like``'s GPU current: array work done outside an op (an
+    op's forward already runs so), since CuPy's kernels run on the current GPU only."""
+    if type(like) is numpy.ndarray:
+        return fn(*args, **kwargs)
+    with device_guard(device_of(like)):
+        return fn(*args, **kwargs)
 
 
 def module_for(dev: device) -> Any:

@@ -265,7 +265,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         """A copy that stays in the graph (its gradient flows back to this tensor)."""
         from latte.ops.elementwise import Cast
         return Cast.apply(self, self._data.dtype) if self.requires_grad and _state.enabled \
-            else Tensor(self._data.copy())
+            else Tensor(backend.run_on(self._data, self._data.copy))
 
     def contiguous(self, memory_format: Any = None) -> Tensor:
         if self._data.flags.c_contiguous:
@@ -402,9 +402,9 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
                                "support the deepcopy protocol at the moment.")
-        out = Tensor(self._data.copy(), self.requires_grad)
+        out = Tensor(backend.run_on(self._data, self._data.copy), self.requires_grad)
         if self.grad is not None:
-            out.grad = Tensor(self.grad._data.copy())
+            out.grad = Tensor(backend.run_on(self._data, self.grad._data.copy))
         memo[id(self)] = out
         return out
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from numpy import ndarray
+
 from latte.autograd import function
 from latte.autograd.grad_mode import _state
 from latte.backend import array_on, device_guard
@@ -105,7 +107,11 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
             if slot is not None:
                 captured[slot] = g if slot not in captured else captured[slot] + g
             return
-        _accumulate(leaf, g, create_graph, handed_out)
+        if type(g._data) is ndarray:
+            _accumulate(leaf, g, create_graph, handed_out)
+        else:
+            with device_guard(g.device):
+                _accumulate(leaf, g, create_graph, handed_out)
 
     def deliver(fn: Any, nr: int, g: Any) -> None:
         buf = buffers.get(fn)
@@ -191,7 +197,13 @@ def _call_backward(node: Any, grads: list) -> tuple:
         with device_guard(given.device):
             grads = [g if g is not None else Tensor(xp.zeros(shape, dtype=dtype))
                      for g, (shape, dtype) in zip(grads, node._out_meta)]
-    results = type(node).backward(node, *grads)
+    g0 = grads[0]
+    if g0 is not None and type(g0._data) is not ndarray:
+        # a GPU backward: its array work runs with the gradients' GPU current
+        with device_guard(g0.device):
+            results = type(node).backward(node, *grads)
+    else:
+        results = type(node).backward(node, *grads)
     if not isinstance(results, tuple):
         results = (results,)
     n_args = len(node.needs_input_grad)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as _numpy
 from numpy import ndarray as _ndarray
 
 from latte.autograd.grad_mode import _state
-from latte.backend import check_same_device, cuda_backend, device_guard, device_of, get_array_module
+from latte.backend import check_same_device, cuda_backend, device_guard, device_of, is_device_array
 
 __all__ = ["Function", "Op", "once_differentiable"]
 
@@ -264,8 +265,8 @@ def _same_device(args: tuple, arrays: list) -> device_guard | None:
 
 def _wrap(array: Any) -> Any:
     """A Tensor around a forward's result (NumPy reductions may return scalars, not arrays)."""
-    if type(array) is not _ndarray:
-        array = get_array_module(array).asarray(array)
+    if type(array) is not _ndarray and not is_device_array(array):
+        array = _numpy.asarray(array)  # a NumPy scalar (GPU libraries return 0-d arrays)
     return Tensor(array)
 
 

@@ -21,6 +21,9 @@ _CONVERSION_ERROR = ("Implicit conversion to a NumPy array is not allowed. Pleas
 # attributes that would hand NumPy the host buffer behind the stand-in's back
 _HIDDEN = frozenset({"data", "ctypes", "tobytes", "tofile", "dump", "dumps", "view",
                      "__array_interface__", "__array_struct__", "__buffer__"})
+# functions CuPy answers from array metadata, launching no kernel on the current device
+_NO_KERNEL = frozenset({"may_share_memory", "shares_memory", "shape", "ndim", "size",
+                        "result_type"})
 # functions of the module that copy host data onto the device, as cupy.asarray does
 _FROM_HOST = frozenset({"asarray", "array", "asanyarray", "ascontiguousarray"})
 
@@ -36,6 +39,10 @@ class StandinBackend:
         self.count = count
         self.current = 0
         self.transfers = {"to_host": 0, "from_host": 0}
+        # CuPy's kernels refuse arrays of a GPU other than the current one (without peer
+        # access; with it, results land on the current GPU): tests turn this on to catch
+        # work on cuda:1 that runs outside a device guard
+        self.strict_current = False
         self._generators: dict[int, Any] = {}
         self._seed = 0
         self._live: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
@@ -133,6 +140,9 @@ def _device_of(found: list, backend: StandinBackend) -> int:
         return backend.current
     if any(d != found[0] for d in found):
         raise ValueError(f"arrays on different stand-in devices {sorted(set(found))}")
+    if backend.strict_current and found[0] != backend.current:
+        raise ValueError(f"Array device must be same as the current device: array device = "
+                         f"{found[0]} while current = {backend.current}")
     return found[0]
 
 
@@ -190,6 +200,8 @@ class StandinArray:
         return result
 
     def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        if func.__name__ in _NO_KERNEL:  # answered from metadata: any current device will do
+            return func(*_unwrap(args, []), **_unwrap(kwargs, []))
         return _call(self._backend, func, args, kwargs)
 
     # --- attributes and methods forward to the NumPy array, results wrapped ----------------
@@ -250,7 +262,7 @@ def _inplace(name: str) -> Any:
 
 def _unary(name: str) -> Any:
     def op(self: StandinArray) -> Any:
-        return self._backend.wrap(getattr(self._a, name)(), self._dev)
+        return _call(self._backend, getattr(self._a, name), (), {}, [self._dev])
     op.__name__ = name
     return op
 

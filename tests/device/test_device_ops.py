@@ -28,6 +28,7 @@ def test_op_on_gpu_matches_cpu(op, sample, where, gpu):
     cpu_in = leaves(latte, sample, latte.float64)
     expected = as_list(call(op, latte, sample, cpu_in))
     gpu_in = _on_device(cpu_in, where)
+    gpu.strict_current = True  # work on cuda:1 must run under a guard making it current
     before = dict(gpu.transfers)
     backend.set_default_device(where)  # index tensors the op builds land on the GPU too
     got = as_list(call(op, latte, sample, gpu_in))

@@ -250,3 +250,28 @@ def test_manual_seed_repeats_gpu_dropout(gpu):
     assert first.device == CUDA0
     assert first.tolist() == again.tolist() != other.tolist()
     assert gpu.transfers["from_host"] == 0  # the masks are drawn on the device
+
+
+def test_work_on_a_gpu_that_is_not_current(gpu):
+    gpu.strict_current = True  # as CuPy: kernels only run on the current GPU
+    x = latte.tensor([3.0, -1.0, 2.0], device="cuda:1", requires_grad=True)
+    y = (x * 2).clone()
+    assert (y > 0).tolist() == [True, False, True] and y.argsort().tolist() == [1, 2, 0]
+    loss = y[y > 0].sum() + y[[0, 2]].sum() + x.sort()[0][0]
+    loss.backward()
+    assert x.grad.device == CUDA1 and x.grad.tolist() == [4.0, 1.0, 4.0]
+    z = x.detach().clone()
+    z.add_(1.0).mul_(latte.tensor(2.0))
+    z[0] = 0.0
+    z.copy_(z + latte.ones(3, device="cuda:1"))
+    assert z.tolist() == [1.0, 1.0, 7.0] and "cuda:1" in repr(z)
+    assert latte.cuda.current_device() == 0
+
+
+def test_random_fills_in_place_on_gpu(gpu):
+    latte.manual_seed(1)
+    w = latte.empty(4, device="cuda:1").uniform_(-1.0, 1.0)
+    latte.manual_seed(1)
+    c = latte.empty(4).uniform_(-1.0, 1.0)
+    assert w.device == CUDA1 and w.tolist() == c.tolist()
+    assert latte.zeros(3, device="cuda").normal_().device == CUDA0
