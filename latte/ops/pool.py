@@ -119,7 +119,7 @@ class MaxPool2d(Op):
             return y
         arg = xp.zeros(out.shape, xp.int64)
         for t, mask, _ in _first_max_masks(a, out, kernel, stride, dilation, out_hw):
-            arg[mask] = t
+            xp.copyto(arg, t, where=mask)  # not arg[mask] = t: a GPU would count the mask
         return y, _flat_indices(xp, arg, kernel, stride, padding, dilation, x.shape)
 
     def backward(ctx, grad, *_):

@@ -153,7 +153,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not on_host:
         # a check would copy to the host every step (PyTorch asserts on the device): targets
         # out of range are clipped and make the loss NaN instead
-        w_t[(safe < 0) | (safe >= c)] = np.nan
+        w_t = np.where((safe < 0) | (safe >= c), np.nan, w_t)  # no boolean setitem: no sync
         safe = np.clip(safe, 0, c - 1)
     if weight is not None:
         if tuple(weight.shape) != (c,):
