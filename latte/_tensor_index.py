@@ -62,6 +62,23 @@ def _argsort(a: Any, d: int, descending: bool) -> Any:
     return xp.ascontiguousarray(order).astype(np.int64)
 
 
+def _nonzero(a: Any, as_tuple: bool) -> Any:
+    found = np.nonzero(a)
+    if as_tuple:
+        return tuple(i.astype(np.int64) for i in found)
+    return np.stack(found, axis=1).astype(np.int64)
+
+
+def _unique(a: Any, return_inverse: bool, return_counts: bool, dim: Any) -> Any:
+    out = np.unique(a, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not isinstance(out, tuple):
+        return out
+    values, *rest = out
+    rest = [r.reshape(a.shape).astype(np.int64) if i == 0 and return_inverse else
+            r.astype(np.int64) for i, r in enumerate(rest)]
+    return (values, *rest)
+
+
 class IndexMixin:
     """Indexing methods of ``Tensor``."""
 
@@ -145,10 +162,9 @@ class IndexMixin:
 
     def nonzero(self, *, as_tuple: builtins.bool = False) -> Any:
         from latte.tensor import Tensor
-        found = np.nonzero(self._data)
-        if as_tuple:
-            return tuple(Tensor(i.astype(np.int64)) for i in found)
-        return Tensor(np.stack(found, axis=1).astype(np.int64))
+        # the count of nonzeros sizes the result: CuPy syncs with the GPU here, as PyTorch does
+        found = backend.run_on(self._data, _nonzero, self._data, as_tuple)
+        return tuple(Tensor(i) for i in found) if as_tuple else Tensor(found)
 
     def argwhere(self) -> Any:
         return self.nonzero()
@@ -203,11 +219,5 @@ class IndexMixin:
     def unique(self, sorted: builtins.bool = True, return_inverse: builtins.bool = False,
                return_counts: builtins.bool = False, dim: Any = None) -> Any:
         from latte.tensor import Tensor
-        out = np.unique(self._data, return_inverse=return_inverse, return_counts=return_counts,
-                        axis=dim)
-        if not isinstance(out, tuple):
-            return Tensor(out)
-        values, *rest = out
-        rest = [Tensor(r.reshape(self._data.shape).astype(np.int64)) if i == 0 and
-                return_inverse else Tensor(r.astype(np.int64)) for i, r in enumerate(rest)]
-        return (Tensor(values), *rest)
+        out = backend.run_on(self._data, _unique, self._data, return_inverse, return_counts, dim)
+        return Tensor(out) if not isinstance(out, tuple) else tuple(Tensor(a) for a in out)

@@ -275,3 +275,15 @@ def test_random_fills_in_place_on_gpu(gpu):
     c = latte.empty(4).uniform_(-1.0, 1.0)
     assert w.device == CUDA1 and w.tolist() == c.tolist()
     assert latte.zeros(3, device="cuda").normal_().device == CUDA0
+
+
+def test_data_dependent_shapes_on_gpu(gpu):
+    g = latte.tensor([[0.0, 2.0], [3.0, 0.0]], device="cuda:1")
+    gpu.strict_current = True
+    found = g.nonzero()
+    assert found.device == CUDA1 and found.tolist() == [[0, 1], [1, 0]]
+    rows, cols = latte.where(g > 0)
+    assert rows.device == CUDA1 and cols.tolist() == [1, 0]
+    values, counts = latte.tensor([2, 1, 2], device="cuda:1").unique(return_counts=True)
+    assert values.device == CUDA1 and values.tolist() == [1, 2] and counts.tolist() == [1, 2]
+    assert g.masked_select(g > 1).tolist() == [2.0, 3.0]
