@@ -105,16 +105,16 @@ class ReduceMixin:
 
     def _arg_extreme(self, dim: Any, keepdim: builtins.bool, fn: Any) -> Any:
         from latte.tensor import Tensor
-        data = self._data
+        data, xp = self._data, self._xp()
         if dim is None:
-            out = backend.array_on(data, "asarray", fn(data.reshape(-1)), dtype=np.int64)
+            out = backend.run_on(data, lambda: xp.asarray(fn(data.reshape(-1)), dtype=np.int64))
             return Tensor(out.reshape((1,) * self.ndim) if keepdim else out)
         d = self._dim(dim)
         if self.ndim == 0:
             return Tensor(backend.array_on(data, "zeros", (), dtype=np.int64))
         # asarray: a 1-d input reduces to a NumPy scalar, which Tensor would not keep as int64
-        return Tensor(backend.array_on(data, "asarray", fn(data, axis=d, keepdims=keepdim),
-                                       dtype=np.int64))
+        return Tensor(backend.run_on(data, lambda: xp.asarray(fn(data, axis=d, keepdims=keepdim),
+                                                              dtype=np.int64)))
 
     def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Any:
         """``log(sum(exp(x)))`` computed stably by factoring out the max."""
@@ -178,14 +178,12 @@ class ReduceMixin:
     def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         from latte.tensor import Tensor
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
-        return Tensor(backend.array_on(self._data, "asarray",
-                                       np.all(self._data, axis=axis, keepdims=keepdim)))
+        return Tensor(backend.run_on(self._data, _reduced, np.all, self._data, axis, keepdim))
 
     def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         from latte.tensor import Tensor
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
-        return Tensor(backend.array_on(self._data, "asarray",
-                                       np.any(self._data, axis=axis, keepdims=keepdim)))
+        return Tensor(backend.run_on(self._data, _reduced, np.any, self._data, axis, keepdim))
 
     def count_nonzero(self, dim: Any = None) -> Any:
         return (self != 0).sum(dim)
@@ -196,3 +194,8 @@ def _softmax_dim(x: Any, dim: Any) -> builtins.int:
         # PyTorch's legacy implicit choice: dim 0 for 0-, 1- and 3-D inputs, else 1
         dim = 0 if x.ndim in (0, 1, 3) else 1
     return x._dim(dim) if x.ndim else 0
+
+
+def _reduced(fn: Any, a: Any, axis: Any, keepdim: builtins.bool) -> Any:
+    """``fn(a, axis)`` as an array (NumPy reduces to a scalar where CuPy gives a 0-d array)."""
+    return backend.get_array_module(a).asarray(fn(a, axis=axis, keepdims=keepdim))

@@ -287,3 +287,11 @@ def test_data_dependent_shapes_on_gpu(gpu):
     values, counts = latte.tensor([2, 1, 2], device="cuda:1").unique(return_counts=True)
     assert values.device == CUDA1 and values.tolist() == [1, 2] and counts.tolist() == [1, 2]
     assert g.masked_select(g > 1).tolist() == [2.0, 3.0]
+
+
+def test_reductions_without_gradient_on_second_gpu(gpu):
+    g = latte.tensor([[1.0, 5.0], [7.0, 2.0]], device="cuda:1")
+    gpu.strict_current = True
+    for out, expected in ((g.argmax(), 2), (g.argmin(dim=1), [0, 1]), ((g > 1).all(), False),
+                          ((g > 1).any(dim=0), [True, True]), (g.max(), 7.0)):
+        assert out.device == CUDA1 and out.tolist() == expected
