@@ -53,15 +53,13 @@ class Adadelta(Optimizer):
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr, rho, eps = group["lr"], group["rho"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in self._params_with_grad(group):
                 x = p._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = self._new_step()
-                    state["square_avg"] = Tensor(np.zeros_like(x))
-                    state["acc_delta"] = Tensor(np.zeros_like(x))
+                    state["square_avg"] = Tensor(self._zeros_like(x))
+                    state["acc_delta"] = Tensor(self._zeros_like(x))
                 self._count_step(state)
                 g = self._grad(p, group["weight_decay"], group["maximize"])
                 v, u = state["square_avg"]._data, state["acc_delta"]._data

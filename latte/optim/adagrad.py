@@ -57,7 +57,8 @@ class Adagrad(Optimizer):
     def _init_state(self, p: Tensor) -> dict[str, Any]:
         state = self.state[p]
         state["step"] = self._new_step()
-        state["sum"] = Tensor(np.full_like(p._data, self.defaults["initial_accumulator_value"]))
+        state["sum"] = Tensor(self._zeros_like(
+            p._data, self.defaults["initial_accumulator_value"]))
         return state
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -65,9 +66,7 @@ class Adagrad(Optimizer):
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in self._params_with_grad(group):
                 x = p._data
                 state = self.state[p]
                 if len(state) == 0:  # a parameter from add_param_group

@@ -71,17 +71,15 @@ class Adam(Optimizer):
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
             amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in self._params_with_grad(group):
                 x = p._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = self._new_step()
-                    state["exp_avg"] = Tensor(np.zeros_like(x))
-                    state["exp_avg_sq"] = Tensor(np.zeros_like(x))
+                    state["exp_avg"] = Tensor(self._zeros_like(x))
+                    state["exp_avg_sq"] = Tensor(self._zeros_like(x))
                     if amsgrad:
-                        state["max_exp_avg_sq"] = Tensor(np.zeros_like(x))
+                        state["max_exp_avg_sq"] = Tensor(self._zeros_like(x))
                 step = self._count_step(state)
                 if wd != 0 and decoupled:
                     x *= 1 - lr * wd

@@ -49,15 +49,13 @@ class Adamax(Optimizer):
         for group in self.param_groups:
             lr, eps = group["lr"], group["eps"]
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in self._params_with_grad(group):
                 x = p._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = self._new_step()
-                    state["exp_avg"] = Tensor(np.zeros_like(x))
-                    state["exp_inf"] = Tensor(np.zeros_like(x))
+                    state["exp_avg"] = Tensor(self._zeros_like(x))
+                    state["exp_inf"] = Tensor(self._zeros_like(x))
                 step = self._count_step(state)
                 g = self._grad(p, group["weight_decay"], group["maximize"])
                 m, u = state["exp_avg"]._data, state["exp_inf"]._data

@@ -10,14 +10,14 @@ from __future__ import annotations
 import functools
 import warnings
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from copy import deepcopy
 from itertools import chain
 from typing import Any
 
 import numpy as np
 
-from latte import dtypes
+from latte import backend, dtypes
 from latte.autograd.grad_mode import enable_grad
 from latte.tensor import Tensor
 
@@ -74,6 +74,12 @@ def _hooked(step: Callable) -> Callable:
 
     wrapper._hooked = True  # type: ignore[attr-defined]
     return wrapper
+
+
+# 0-d bookkeeping kept on the host even for GPU parameters (as PyTorch keeps ``step`` on the
+# CPU for non-capturable optimizers): the update reads them as Python floats, and a GPU copy
+# would cost a device-to-host sync every step
+_HOST_STATE = frozenset({"step", "mu_product"})
 
 
 def _scalar_dtype() -> np.dtype:
@@ -228,16 +234,40 @@ class Optimizer:
             return closure()
 
     # --- in-place helpers for the algorithms ---------------------------------------------
-    def _scratch(self, like: np.ndarray, k: int) -> np.ndarray:
-        """Scratch array number ``k`` with ``like``'s shape and dtype.
+    def _params_with_grad(self, group: dict[str, Any]) -> Iterator[Tensor]:
+        """The group's parameters that have a gradient, each yielded with its GPU current.
 
-        A view into one flat buffer per (dtype, k), grown to the largest parameter: the update
-        formulas then run without allocating (allocation and page faults dominate otherwise).
+        CuPy runs kernels (and allocates) on the current GPU only, so the update of a parameter
+        on ``cuda:1`` must run with ``cuda:1`` current; CPU parameters pay one type check.
         """
-        key = (like.dtype, k)
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if type(p._data) is np.ndarray:
+                yield p
+            else:
+                with backend.device_guard(backend.device_of(p._data)):
+                    yield p
+
+    @staticmethod
+    def _zeros_like(like: Any, fill: float = 0) -> Any:
+        """A new state array shaped as ``like``, on ``like``'s device, filled with ``fill``."""
+        return backend.array_on(like, "full_like", like, fill)
+
+    def _scratch(self, like: Any, k: int) -> Any:
+        """Scratch array number ``k`` with ``like``'s shape, dtype and device.
+
+        A view into one flat buffer per (device, dtype, k), grown to the largest parameter: the
+        update formulas then run without allocating (allocation and page faults dominate
+        otherwise).
+        """
+        if type(like) is np.ndarray:
+            key: tuple = (like.dtype, k)
+        else:
+            key = (backend.device_of(like), like.dtype, k)
         buf = self._buffers.get(key)
         if buf is None or buf.size < like.size:
-            buf = np.empty(like.size, dtype=like.dtype)
+            buf = backend.array_on(like, "empty", like.size, dtype=like.dtype)
             self._buffers[key] = buf
         return buf[:like.size].reshape(like.shape)
 
@@ -354,18 +384,23 @@ class Optimizer:
 
     @staticmethod
     def _cast_state(param: Tensor, key: str, value: Any, pid: Any) -> Any:
-        """A copy of one saved state entry, on the parameter's dtype and checked against its
-        shape; a number saved as ``step`` (old checkpoints) becomes a 0-d tensor again."""
+        """A copy of one saved state entry, on the parameter's dtype and device and checked
+        against its shape; a number saved as ``step`` (old checkpoints) becomes a 0-d tensor
+        again. ``step`` and ``mu_product`` stay on (or come back to) the host."""
         if key == "step" and not isinstance(value, Tensor):
             return Tensor(np.array(float(value), dtype=_scalar_dtype()))
         if not isinstance(value, Tensor):
             return deepcopy(value)
-        array = value._data
-        if array.ndim > 0 and array.shape != param._data.shape:
+        array, target = value._data, param._data
+        if array.ndim > 0 and array.shape != target.shape:
             raise ValueError(f"loaded state dict has '{key}' of shape {list(array.shape)} for "
                              f"parameter {pid}, but the parameter has shape "
-                             f"{list(param._data.shape)}")
+                             f"{list(target.shape)}")
         dtype = array.dtype
-        if key != "step" and param._data.dtype.kind == "f" and array.dtype.kind == "f":
-            dtype = param._data.dtype
-        return Tensor(np.array(array, dtype=dtype, copy=True))
+        if key != "step" and target.dtype.kind == "f" and array.dtype.kind == "f":
+            dtype = target.dtype
+        place = backend.cpu if key in _HOST_STATE else backend.device_of(target)
+        moved = backend.to_device(array, place)  # an explicit copy when the device changes
+        if moved is not array:
+            return Tensor(backend.run_on(moved, moved.astype, dtype, copy=False))
+        return Tensor(backend.run_on(moved, moved.astype, dtype, copy=True))

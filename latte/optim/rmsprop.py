@@ -61,18 +61,16 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             momentum, centered = group["momentum"], group["centered"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in self._params_with_grad(group):
                 x = p._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = self._new_step()
-                    state["square_avg"] = Tensor(np.zeros_like(x))
+                    state["square_avg"] = Tensor(self._zeros_like(x))
                     if momentum > 0:
-                        state["momentum_buffer"] = Tensor(np.zeros_like(x))
+                        state["momentum_buffer"] = Tensor(self._zeros_like(x))
                     if centered:
-                        state["grad_avg"] = Tensor(np.zeros_like(x))
+                        state["grad_avg"] = Tensor(self._zeros_like(x))
                 self._count_step(state)
                 g = self._grad(p, group["weight_decay"], group["maximize"])
                 v = state["square_avg"]._data

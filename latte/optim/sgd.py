@@ -56,9 +56,7 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum = group["lr"], group["momentum"]
             dampening, nesterov = group["dampening"], group["nesterov"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in self._params_with_grad(group):
                 g = self._grad(p, group["weight_decay"], group["maximize"])
                 tmp = self._scratch(p._data, 1)
                 if momentum != 0:
