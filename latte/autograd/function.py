@@ -206,7 +206,9 @@ class Op(Function):
                     record = True
             else:
                 arrays.append(a)
-        guard = _same_device(args, arrays) if on_gpu else None
+        guard = None
+        if on_gpu:
+            args, guard = _same_device(args, arrays)
         if guard is None:
             out = cls.forward(ctx, *arrays)
         else:
@@ -249,18 +251,28 @@ class Op(Function):
         return (_CONST, Tensor(item), None, 0)
 
 
-def _same_device(args: tuple, arrays: list) -> device_guard | None:
-    """Refuse tensors of two devices in one op; a 0-d CPU tensor joins the GPU as a number.
-    Returns a guard making the op's GPU current when it is not (None when it is)."""
+def _same_device(args: tuple, arrays: list) -> tuple:
+    """Refuse tensors of two devices in one op; a 0-d CPU tensor joins the GPU as a number
+    (through a differentiable copy when it needs a gradient: that gradient belongs on the CPU).
+    Returns the args and a guard making the op's GPU current when it is not (else None)."""
     moved = check_same_device(args)
-    for i, array in enumerate(moved or ()):
-        if array is not None:
+    if moved is not None and any(m is not None for m in moved):
+        args = list(args)
+        for i, array in enumerate(moved):
+            if array is None:
+                continue
+            if args[i].requires_grad and _state.enabled:
+                from latte.ops.device import ToDevice
+                args[i] = ToDevice.apply(args[i], device_of(array))
+                array = args[i]._data
             arrays[i] = array
+        args = tuple(args)
     for a in args:
         if isinstance(a, Tensor) and type(a._data) is not _ndarray:
             dev = device_of(a._data)
-            return device_guard(dev) if dev.index != cuda_backend().current_device() else None
-    return None
+            current = cuda_backend().current_device()
+            return args, (device_guard(dev) if dev.index != current else None)
+    return args, None
 
 
 def _wrap(array: Any) -> Any:

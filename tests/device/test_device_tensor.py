@@ -295,3 +295,11 @@ def test_reductions_without_gradient_on_second_gpu(gpu):
     for out, expected in ((g.argmax(), 2), (g.argmin(dim=1), [0, 1]), ((g > 1).all(), False),
                           ((g > 1).any(dim=0), [True, True]), (g.max(), 7.0)):
         assert out.device == CUDA1 and out.tolist() == expected
+
+
+def test_zero_dim_cpu_tensor_gets_its_gradient_on_the_cpu(gpu):
+    scale = latte.tensor(2.0, requires_grad=True)
+    g = latte.ones(3, device="cuda", requires_grad=True)
+    (g * scale + scale * 3.0).sum().backward()
+    assert scale.grad.device == CPU and scale.grad.item() == 12.0
+    assert g.grad.device == CUDA0 and g.grad.tolist() == [2.0, 2.0, 2.0]
