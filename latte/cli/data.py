@@ -123,8 +123,10 @@ def load_data(name: str, data_dir: str | None = None, augment: bool = False, see
     plain_train = None
     if augment:
         plain_train = train
-        train = cls(root, train=True, transform=_augmentation(name, mean, std)) \
-            if name != "mnist-sample" else cls(train=True, transform=_augmentation(name, mean, std))
+        with _data_dir(data_dir):  # the augmented copy searches the same folders as train_raw
+            train = cls(root, train=True, transform=_augmentation(name, mean, std)) \
+                if name != "mnist-sample" else cls(train=True,
+                                                   transform=_augmentation(name, mean, std))
     shape = tuple(train_raw.data.shape[1:]) if name != "cifar10" else (3, 32, 32)
     shape = (1, *shape) if len(shape) == 2 else shape
     description = (f"{name}: {len(train_raw):,} train / {len(test_raw):,} test images "
