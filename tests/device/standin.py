@@ -19,7 +19,8 @@ import numpy as np
 _CONVERSION_ERROR = ("Implicit conversion to a NumPy array is not allowed. Please use `.get()` "
                      "to construct a NumPy array explicitly.")
 # attributes that would hand NumPy the host buffer behind the stand-in's back
-_HIDDEN = frozenset({"data", "ctypes", "tobytes", "tofile", "dump", "dumps", "view",
+# (``view`` stays: CuPy has ``a.view(dtype)``, and its result is wrapped like any other)
+_HIDDEN = frozenset({"data", "ctypes", "tobytes", "tofile", "dump", "dumps",
                      "__array_interface__", "__array_struct__", "__buffer__"})
 # functions CuPy answers from array metadata, launching no kernel on the current device
 _NO_KERNEL = frozenset({"may_share_memory", "shares_memory", "shape", "ndim", "size",

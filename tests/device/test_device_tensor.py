@@ -303,3 +303,8 @@ def test_zero_dim_cpu_tensor_gets_its_gradient_on_the_cpu(gpu):
     (g * scale + scale * 3.0).sum().backward()
     assert scale.grad.device == CPU and scale.grad.item() == 12.0
     assert g.grad.device == CUDA0 and g.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_view_as_another_dtype_stays_on_gpu(gpu):
+    bits = latte.tensor([1.0], device="cuda").view(latte.int32)
+    assert bits.device == CUDA0 and bits.tolist() == [1065353216]
