@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from latte import backend
 from latte.tensor import Tensor
 
 __all__ = ["save_file", "load_file", "save", "load"]
@@ -45,7 +46,9 @@ def save(tensors: dict[str, Tensor], metadata: dict[str, str] | None = None) -> 
             raise ValueError(f"invalid safetensors tensor name {name!r}")
         if not isinstance(t, Tensor):
             raise TypeError(f"safetensors stores tensors; {name!r} is a {type(t).__name__}")
-        a = np.asarray(t._data, order="C")  # ascontiguousarray would make 0-d arrays 1-d
+        # a GPU tensor is copied to the host explicitly: the file holds host bytes
+        host = backend.to_device(t._data, backend.cpu)
+        a = np.asarray(host, order="C")  # ascontiguousarray would make 0-d arrays 1-d
         if a.dtype not in _CODES:
             raise TypeError(f"safetensors cannot store {name!r} of dtype {a.dtype}")
         a = a.astype(a.dtype.newbyteorder("<"), copy=False)
@@ -99,12 +102,15 @@ def load(data: bytes, name: str = "<bytes>") -> dict[str, Tensor]:
     return out
 
 
-def load_file(filename: str | os.PathLike, device: str = "cpu") -> dict[str, Tensor]:
-    """Read a ``.safetensors`` file into a dict of name -> tensor (``device`` must be CPU)."""
-    if str(device) != "cpu":
-        raise RuntimeError(f"load_file(device={device!r}): Latte loads tensors on the CPU only")
+def load_file(filename: str | os.PathLike, device: str | int = "cpu") -> dict[str, Tensor]:
+    """Read a ``.safetensors`` file into a dict of name -> tensor, placed on ``device``
+    (``'cpu'``, ``'cuda'``, ``'cuda:1'`` or a GPU index, as safetensors' ``device=``)."""
     with open(filename, "rb") as fh:  # FileNotFoundError names the path
-        return load(fh.read(), os.fspath(filename))
+        tensors = load(fh.read(), os.fspath(filename))
+    place = backend.parse_device(device)
+    if place.type == "cpu":
+        return tensors
+    return {k: Tensor(backend.to_device(t._data, place)) for k, t in tensors.items()}
 
 
 def metadata(filename: str | os.PathLike) -> dict[str, str] | None:

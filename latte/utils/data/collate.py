@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 import latte
+from latte import backend
 from latte.tensor import Tensor
 from latte.utils.data.gathered import GatheredSamples
 
@@ -127,7 +128,8 @@ def default_convert(data: Any) -> Any:
 
 
 def _stack(tensors: list) -> Tensor:
-    """Stack along a new dim 0: one NumPy copy, or ``latte.stack`` when a graph must be kept."""
+    """Stack along a new dim 0 on the samples' device: one copy, or ``latte.stack`` when a
+    graph must be kept."""
     first = tensors[0].shape
     for i, t in enumerate(tensors):
         if t.shape != first:
@@ -135,4 +137,7 @@ def _stack(tensors: list) -> Tensor:
                                f"{list(first)} at entry 0 and {list(t.shape)} at entry {i}")
     if any(t.requires_grad for t in tensors):
         return latte.stack(tensors)
-    return Tensor(np.stack([t._data for t in tensors]))
+    arrays = [t._data for t in tensors]
+    if type(arrays[0]) is not np.ndarray:  # GPU samples stack on their GPU (mixed: an error)
+        return Tensor(backend.run_on(arrays[0], np.stack, arrays))
+    return Tensor(np.stack(arrays))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import latte
+from latte import backend
 from latte.utils.data._iterators import _MultiProcessIter, _SingleProcessIter
 from latte.utils.data.collate import default_collate, default_convert
 from latte.utils.data.dataset import Dataset, IterableDataset
@@ -42,7 +43,8 @@ class DataLoader:
         >>> for x, y in DataLoader(ds, batch_size=128, shuffle=True):
         ...     loss = model(x, y)                          # x: (128, 784), y: (128,)
 
-    ``pin_memory`` is accepted and has no effect (there is no accelerator memory to pin).
+    ``pin_memory`` is accepted and has no effect: batches stay in ordinary host memory, and
+    ``batch.to('cuda')`` copies them to the GPU (it warns, as PyTorch does, when there is no GPU).
     """
 
     _frozen = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
@@ -127,7 +129,7 @@ class DataLoader:
         self.persistent_workers = persistent_workers
         self._len_hint = None
         self._iterator = None
-        if pin_memory:
+        if pin_memory and backend.cuda_backend() is None:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.", stacklevel=2)
         self.__initialized = True

@@ -15,20 +15,26 @@ from typing import Any
 
 import numpy as np
 
+from latte import backend
 from latte.tensor import Tensor
 
 __all__ = ["GatheredSamples", "gather_rows"]
 
 
 def gather_rows(tensor: Tensor, indices: Any) -> Tensor:
-    """``tensor[indices]`` along dim 0 as one NumPy ``take`` (the graph is kept if it needs grad).
+    """``tensor[indices]`` along dim 0 as one ``take`` (the graph is kept if it needs grad); the
+    rows stay on the tensor's device.
 
     ``indices`` is a list or 1-D integer array; the result has shape ``(len(indices), *rest)``.
     """
     index = np.asarray(indices, dtype=np.intp)
     if tensor.requires_grad:
         return tensor[Tensor(index)]
-    return Tensor(np.take(tensor._data, index, axis=0))
+    data = tensor._data
+    if type(data) is not np.ndarray:  # a dataset on the GPU: the index goes over (one copy)
+        index = backend.to_device(index, backend.device_of(data))
+        return Tensor(backend.run_on(data, np.take, data, index, axis=0))
+    return Tensor(np.take(data, index, axis=0))
 
 
 class GatheredSamples(Sequence):
