@@ -168,7 +168,7 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
     if dtype is None:
         dtype = _value_dtype(fill_value)
     out = _make(np.empty, (size,) if not isinstance(size, int) else (size,), dtype, False, device)
-    out._data.fill(fill_value)
+    backend.run_on(out._data, out._data.fill, fill_value)
     if requires_grad:
         out.requires_grad_(True)
     return out

@@ -433,7 +433,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Tensor:
         out = self._new(np.empty, (size,), dtype, requires_grad, device)
-        out._data.fill(fill_value)
+        backend.run_on(out._data, out._data.fill, fill_value)
         return out
 
     def _new(self, maker: Callable, size: tuple, dtype: Any, requires_grad: bool,

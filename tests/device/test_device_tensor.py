@@ -308,3 +308,10 @@ def test_zero_dim_cpu_tensor_gets_its_gradient_on_the_cpu(gpu):
 def test_view_as_another_dtype_stays_on_gpu(gpu):
     bits = latte.tensor([1.0], device="cuda").view(latte.int32)
     assert bits.device == CUDA0 and bits.tolist() == [1065353216]
+
+
+def test_factories_on_a_gpu_that_is_not_current(gpu):
+    gpu.strict_current = True
+    g = latte.full((2,), 3.0, device="cuda:1")
+    assert g.tolist() == [3.0, 3.0] and g.new_full((1,), 2.0).device == CUDA1
+    assert latte.full_like(g, 1.0).device == CUDA1 and latte.eye(2, device="cuda:1").sum() == 2
