@@ -18,6 +18,7 @@ CASES = [
     ("Adam", dict(lr=0.01, weight_decay=0.1)),
     ("Adam", dict(lr=0.01, amsgrad=True, maximize=True, foreach=False)),
     ("Adam", dict(lr=0.01, fused=False, capturable=False)),
+    ("AdamW", dict(lr=0.01, fused=True, foreach=True)),
     ("AdamW", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
     ("RMSprop", dict(lr=0.01, momentum=0.9, weight_decay=0.01)),
     ("RMSprop", dict(lr=0.01, centered=True, maximize=True)),
