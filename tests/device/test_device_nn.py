@@ -251,8 +251,8 @@ def _float_outputs(out) -> list:
     return [o for o in outs if o.requires_grad]
 
 
-def _close(got: latte.Tensor, expected: latte.Tensor, what: str) -> None:
-    assert got.device == CUDA0, f"{what} is on {got.device}"
+def _close(got: latte.Tensor, expected: latte.Tensor, what: str, on=CUDA0) -> None:
+    assert got.device == on, f"{what} is on {got.device}"
     if expected.dtype.is_floating_point:
         np.testing.assert_allclose(_host(got), _host(expected), rtol=1e-10, atol=1e-12,
                                    err_msg=what)
@@ -260,28 +260,32 @@ def _close(got: latte.Tensor, expected: latte.Tensor, what: str) -> None:
         np.testing.assert_array_equal(_host(got), _host(expected), err_msg=what)
 
 
-def check_on_gpu(gpu, factory: Callable, specs: list, train: bool = True, seed: int = 0):
-    """Run ``factory()`` on CPU and (a copy) on the GPU, forward and backward; compare outputs,
-    input and parameter gradients and buffers, and count host copies. Returns both modules."""
+def check_on_gpu(gpu, factory: Callable, specs: list, train: bool = True, seed: int = 0,
+                 on: latte.device = CUDA0):
+    """Run ``factory()`` on CPU and (a copy) on the GPU ``on``, forward and backward; compare
+    outputs, input and parameter gradients and buffers, and count host copies. On a GPU other
+    than the current one, the stand-in refuses work outside a device guard (as CuPy does)."""
     latte.manual_seed(seed)
     cpu_mod = factory().double().train(train)
     gpu_mod = factory().double().train(train)
-    gpu_mod.cuda()
+    gpu_mod.to(on)
     gpu_mod.load_state_dict(cpu_mod.state_dict())  # CPU tensors copied into GPU parameters
     rng = np.random.default_rng(seed)
     arrays = [s.draw(rng) for s in specs]
     cpu_in = [latte.tensor(a, requires_grad=s.grad) for a, s in zip(arrays, specs)]
-    gpu_in = [latte.tensor(a).cuda().requires_grad_(s.grad) for a, s in zip(arrays, specs)]
+    gpu_in = [latte.tensor(a).to(on).requires_grad_(s.grad) for a, s in zip(arrays, specs)]
 
     expected = cpu_mod(*cpu_in)
     ups = [rng.standard_normal(tuple(o.shape)) for o in _float_outputs(expected)]
     cpu_ups = [latte.tensor(u) for u in ups]
-    gpu_ups = [latte.tensor(u).cuda() for u in ups]
+    gpu_ups = [latte.tensor(u).to(on) for u in ups]
     before = gpu.transfers["to_host"]
+    gpu.strict_current = on.index != gpu.current_device()
     got = gpu_mod(*gpu_in)
     outs = _float_outputs(got)
     if outs:
         sum((o * u).sum() for o, u in zip(outs, gpu_ups)).backward()
+    gpu.strict_current = False
     assert gpu.transfers["to_host"] == before, "hidden copy to the host"
     if outs:
         sum((o * u).sum() for o, u in zip(_float_outputs(expected), cpu_ups)).backward()
@@ -289,23 +293,24 @@ def check_on_gpu(gpu, factory: Callable, specs: list, train: bool = True, seed: 
     got_all = list(got) if isinstance(got, tuple) else [got]
     exp_all = list(expected) if isinstance(expected, tuple) else [expected]
     for i, (g, e) in enumerate(zip(got_all, exp_all)):
-        _close(g, e, f"output {i}")
+        _close(g, e, f"output {i}", on)
     for i, (g, e) in enumerate(zip(gpu_in, cpu_in)):
         if e.grad is not None:
-            _close(g.grad, e.grad, f"grad of input {i}")
+            _close(g.grad, e.grad, f"grad of input {i}", on)
     gpu_params = dict(gpu_mod.named_parameters())
     for name, p in cpu_mod.named_parameters():
         if p.grad is not None:
-            _close(gpu_params[name].grad, p.grad, f"grad of {name}")
+            _close(gpu_params[name].grad, p.grad, f"grad of {name}", on)
     gpu_buffers = dict(gpu_mod.named_buffers())
     for name, b in cpu_mod.named_buffers():
-        _close(gpu_buffers[name], b, f"buffer {name}")
+        _close(gpu_buffers[name], b, f"buffer {name}", on)
     return cpu_mod, gpu_mod
 
 
+@pytest.mark.parametrize("on", ["cuda:0", "cuda:1"])
 @pytest.mark.parametrize("factory,specs", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_layer_on_gpu_matches_cpu(gpu, factory, specs):
-    check_on_gpu(gpu, factory, specs)
+def test_layer_on_gpu_matches_cpu(gpu, factory, specs, on):
+    check_on_gpu(gpu, factory, specs, on=latte.device(on))
 
 
 EVAL_CASES = ["batchnorm1d", "batchnorm2d", "batchnorm2d_no_stats", "instancenorm2d_affine_stats",
@@ -355,44 +360,52 @@ def test_functional_interpolate_modes(gpu):
 
 
 # --- clip_grad_norm_ and parameters_to_vector -------------------------------------------------
-def _grads_on_both(gpu):
+def _grads_on_both(gpu, on):
     latte.manual_seed(0)
     cpu = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2)).double()
-    dev = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2)).double().cuda()
+    dev = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2)).double().to(on)
     dev.load_state_dict(cpu.state_dict())
     x = latte.randn(5, 4, dtype=latte.float64)
     (cpu(x) ** 2).sum().backward()
-    (dev(x.cuda()) ** 2).sum().backward()
+    (dev(x.to(on)) ** 2).sum().backward()
     return cpu, dev
 
 
+@pytest.mark.parametrize("on", ["cuda:0", "cuda:1"])
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
 @pytest.mark.parametrize("max_norm", [0.1, 1e6])
-def test_clip_grad_norm_stays_on_gpu(gpu, norm_type, max_norm):
-    cpu, dev = _grads_on_both(gpu)
+def test_clip_grad_norm_stays_on_gpu(gpu, norm_type, max_norm, on):
+    cpu, dev = _grads_on_both(gpu, on)
     before = gpu.transfers["to_host"]
+    gpu.strict_current = on != "cuda:0"
     total = nn.utils.clip_grad_norm_(dev.parameters(), max_norm, norm_type)
+    gpu.strict_current = False
     assert gpu.transfers["to_host"] == before, "clip_grad_norm_ copied to the host"
     expected = nn.utils.clip_grad_norm_(cpu.parameters(), max_norm, norm_type)
-    _close(total, expected, "total norm")
+    on = latte.device(on)
+    _close(total, expected, "total norm", on)
     for p, q in zip(dev.parameters(), cpu.parameters()):
-        _close(p.grad, q.grad, "clipped grad")
+        _close(p.grad, q.grad, "clipped grad", on)
 
 
-def test_clip_grad_value_and_vectors_on_gpu(gpu):
-    cpu, dev = _grads_on_both(gpu)
+@pytest.mark.parametrize("on", ["cuda:0", "cuda:1"])
+def test_clip_grad_value_and_vectors_on_gpu(gpu, on):
+    cpu, dev = _grads_on_both(gpu, on)
     before = gpu.transfers["to_host"]
+    gpu.strict_current = on != "cuda:0"
     nn.utils.clip_grad_value_(dev.parameters(), 0.5)
     vec = nn.utils.parameters_to_vector(dev.parameters())
     nn.utils.vector_to_parameters(vec * 2, dev.parameters())
+    gpu.strict_current = False
     assert gpu.transfers["to_host"] == before
     nn.utils.clip_grad_value_(cpu.parameters(), 0.5)
     expected = nn.utils.parameters_to_vector(cpu.parameters())
     nn.utils.vector_to_parameters(expected * 2, cpu.parameters())
-    _close(vec, expected, "parameters_to_vector")
+    on = latte.device(on)
+    _close(vec, expected, "parameters_to_vector", on)
     for p, q in zip(dev.parameters(), cpu.parameters()):
-        _close(p, q, "vector_to_parameters")
-        _close(p.grad, q.grad, "clip_grad_value_")
+        _close(p, q, "vector_to_parameters", on)
+        _close(p.grad, q.grad, "clip_grad_value_", on)
 
 
 # --- moving modules -----------------------------------------------------------------------------
@@ -535,33 +548,36 @@ class _MomentumSGD:
 
 OPTIMIZERS = [
     pytest.param(_MomentumSGD, id="inline_sgd"),
-    pytest.param(lambda *a, **k: latte.optim.SGD(*a, **k), id="latte_optim_sgd",
-                 marks=pytest.mark.xfail(reason="latte.optim is being ported to the device "
-                                                "seam (optimizer.py builds NumPy scratch "
-                                                "arrays)", strict=False)),
+    pytest.param(lambda *a, **k: latte.optim.SGD(*a, **k), id="latte_optim_sgd"),
 ]
 
 
+MODELS_ON = [("mlp", "cuda:0"), ("lenet", "cuda:0"), ("mnist_resnet", "cuda:0"),
+             ("resnet18", "cuda:0"), ("mlp", "cuda:1"), ("mnist_resnet", "cuda:1")]
+
+
 @pytest.mark.parametrize("make_opt", OPTIMIZERS)
-@pytest.mark.parametrize("name", ["mlp", "lenet", "mnist_resnet", "resnet18"])
-def test_training_step_without_host_copies(gpu, name, make_opt):
+@pytest.mark.parametrize("name,on", MODELS_ON, ids=[f"{n}-{o}" for n, o in MODELS_ON])
+def test_training_step_without_host_copies(gpu, name, make_opt, on):
     factory, shape = next((f, s) for n, f, s in _zoo() if n == name)
     latte.manual_seed(0)
     cpu = factory().double()
-    dev = factory().double().cuda()
+    dev = factory().double().to(on)
     dev.load_state_dict(cpu.state_dict())
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal(shape), rng.integers(0, 10, shape[0])
     losses = []
-    for model, to in ((dev, lambda t: t.cuda()), (cpu, lambda t: t)):
+    for model, to in ((dev, lambda t: t.to(on)), (cpu, lambda t: t)):
         opt = make_opt(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
         inputs, target = to(latte.tensor(x)), to(latte.tensor(y))
         before = gpu.transfers["to_host"]
+        gpu.strict_current = model is dev and on != "cuda:0"  # all work under cuda:1's guard
         for _ in range(2):  # the second step uses the momentum buffers
             opt.zero_grad()
             loss = nn.CrossEntropyLoss()(model(inputs), target)
             loss.backward()
             opt.step()
+        gpu.strict_current = False
         if model is dev:
             assert gpu.transfers["to_host"] == before, "hidden copy to the host"
             losses.append(loss.item())
@@ -571,6 +587,6 @@ def test_training_step_without_host_copies(gpu, name, make_opt):
     assert losses[0] == pytest.approx(losses[1], rel=1e-10)
     cpu_state = cpu.state_dict()
     for k, v in dev.state_dict().items():
-        assert v.device == CUDA0, k
+        assert v.device == latte.device(on), k
         np.testing.assert_allclose(_host(v), cpu_state[k].numpy(), rtol=1e-10, atol=1e-10,
                                    err_msg=k)

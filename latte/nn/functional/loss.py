@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from latte.nn.functional._device import on_input_device
 from latte.nn.functional.activation import log_softmax
 from latte.ops.loss import SoftmaxCrossEntropy
 from latte.tensor import Tensor
@@ -78,6 +79,7 @@ def _class_layout(name: str, input: Tensor, target: Tensor) -> tuple:
     return input, target, expected
 
 
+@on_input_device
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average: bool | None = None, ignore_index: int = -100,
                   reduce: bool | None = None, reduction: str = "mean",
@@ -133,6 +135,7 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
     return _reduce(-terms.sum(class_dim), reduction)
 
 
+@on_input_device
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              size_average: bool | None = None, ignore_index: int = -100,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -208,6 +211,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     return _reduce((d * d * 0.5).where(d < delta, (d - 0.5 * delta) * delta), reduction)
 
 
+@on_input_device
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
@@ -335,6 +339,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     return _reduce(loss, reduction)
 
 
+@on_input_device
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = False,
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """``0.5 (log var + (x - y)^2 / var)`` (+ ``0.5 log 2 pi`` when ``full``)."""

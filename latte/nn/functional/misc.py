@@ -9,6 +9,7 @@ import numpy as np
 from latte.autograd.grad_mode import no_grad
 from latte.backend import cpu, get_array_module, to_device
 from latte.functional import pad_constant
+from latte.nn.functional._device import on_input_device
 from latte.ops.embedding import Embedding
 from latte.tensor import Tensor
 
@@ -16,6 +17,7 @@ __all__ = ["embedding", "one_hot", "pad", "cosine_similarity", "normalize",
            "pairwise_distance"]
 
 
+@on_input_device
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
@@ -58,6 +60,7 @@ def _renorm_rows(weight: Tensor, rows: Any, max_norm: float, norm_type: float) -
         weight._vc[0] += 1
 
 
+@on_input_device
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """``(*)`` class indices -> ``(*, num_classes)`` int64 one-hot (``-1``: max + 1)."""
     idx = tensor._data
@@ -92,6 +95,7 @@ def _pad_index(xp: Any, n: int, left: int, right: int, mode: str) -> Any:
     return xp.arange(-left, n + right) % n
 
 
+@on_input_device
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         value: float | None = None) -> Tensor:
     """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, ...)`` starts

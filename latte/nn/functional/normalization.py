@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from latte.nn.functional._device import on_input_device
 from latte.ops.norm import Normalize
 from latte.tensor import Tensor
 
@@ -19,6 +20,7 @@ def _channel_view(t: Tensor | None, ndim: int) -> Tensor | None:
     return t.reshape(t.shape[0], *([1] * (ndim - 2)))
 
 
+@on_input_device
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -100,6 +102,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     return y
 
 
+@on_input_device
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                   running_var: Tensor | None = None, weight: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True,

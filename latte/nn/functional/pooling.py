@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from latte.nn.functional._device import on_input_device
 from latte.nn.functional.conv import _batched, _pair, _single, _sizes
 from latte.ops import pool as P
 from latte.tensor import Tensor
@@ -48,6 +49,7 @@ def _pool_geometry(fn: str, x: Tensor, kernel_size: Any, stride: Any, padding: A
     return kernel, stride, padding, dilation, out_hw
 
 
+@on_input_device
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """Max over (kh, kw) windows: (N, C, H, W) -> (N, C, Ho, Wo); stride defaults to the kernel.
@@ -68,6 +70,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return out
 
 
+@on_input_device
 def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
                             padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
                             return_indices: bool = True) -> tuple:
@@ -105,6 +108,7 @@ def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
+@on_input_device
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
@@ -162,6 +166,7 @@ def _averaging_matrix(x: Tensor, size: int, out: int) -> Tensor:
     return Tensor((inside / (end - start)[:, None]).astype(x._data.dtype))
 
 
+@on_input_device
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Mean over PyTorch's adaptive windows to a fixed (oh, ow): (N, C, H, W) -> (N, C, oh, ow).
 
@@ -187,6 +192,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
     return _from_2d(adaptive_avg_pool2d(x, (1, _single(output_size, "output_size"))), unbatched)
 
 
+@on_input_device
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
     """Max over PyTorch's adaptive windows: (N, C, H, W) -> (N, C, oh, ow) (and indices)."""
     x, unbatched = _batched(input, "adaptive_max_pool2d", 4)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from latte.nn.functional._device import on_input_device
 from latte.nn.functional.conv import _sizes
 from latte.ops.sampling import TakeSorted
 from latte.tensor import Tensor
@@ -78,6 +79,7 @@ def _linear_weights(xp: Any, dtype: Any, size: int, out: int, scale: float | Non
     return i0, i1, (dtype.type(1) - l1).astype(dtype), l1
 
 
+@on_input_device
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from latte import creation
+from latte.backend import run_on
 from latte.nn import init
 from latte.nn.functional.normalization import batch_norm
 from latte.nn.modules.module import Module, place
@@ -42,6 +43,13 @@ def init_norm_state(module: Module, num_features: int, eps: float, momentum: flo
         module.register_buffer("running_mean", None)
         module.register_buffer("running_var", None)
         module.register_buffer("num_batches_tracked", None)
+
+
+def _count_batch(count: Any) -> Any:
+    """``count += 1`` in place; returns ``1 / count`` as a 0-d array (not float(), which on a
+    GPU would copy the count to the host), the cumulative average's momentum."""
+    count += 1
+    return 1.0 / count
 
 
 class _BatchNorm(Module):
@@ -83,11 +91,11 @@ class _BatchNorm(Module):
         self._check_input(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked._data += 1
+            count = self.num_batches_tracked._data
+            cumulative = run_on(count, _count_batch, count)  # on the buffer's GPU
             self.num_batches_tracked._vc[0] += 1
             if self.momentum is None:  # cumulative moving average
-                # a 0-d array, not float(): on a GPU that would copy the count to the host
-                factor = 1.0 / self.num_batches_tracked._data
+                factor = cumulative
         use_batch_stats = self.training or (self.running_mean is None
                                             and self.running_var is None)
         keep_stats = not self.training or self.track_running_stats

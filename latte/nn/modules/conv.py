@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from latte import creation
+from latte.backend import run_on
 from latte.nn import init
 from latte.nn.functional import conv as F
 from latte.nn.functional.conv import _ints
@@ -132,7 +133,8 @@ class _ConvNd(Module):
             axis = input.ndim - self._dims + i
             if before or after:
                 size = input.shape[axis]
-                index = _edge_index(xp, size, before, after, self.padding_mode)
+                index = run_on(input._data, _edge_index, xp, size, before, after,
+                               self.padding_mode)  # made on the input's GPU
                 out = out[(slice(None),) * axis + (Tensor(index),)]
         return out, 0
 

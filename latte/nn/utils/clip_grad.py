@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from latte.backend import cpu, get_array_module, to_device
+from latte.backend import cpu, get_array_module, run_on, to_device
 from latte.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grad_norm"]
@@ -34,6 +34,12 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     norm_type = float(norm_type)
     if not grads:
         return Tensor(np.array(0.0, dtype=np.float32))
+    # under the gradients' GPU: CuPy runs kernels on the current GPU only
+    return run_on(grads[0]._data, _clip_norm, grads, max_norm, norm_type, error_if_nonfinite)
+
+
+def _clip_norm(grads: list, max_norm: float, norm_type: float,
+               error_if_nonfinite: bool) -> Tensor:
     dtype = grads[0]._data.dtype
     xp = get_array_module(grads[0]._data)
     # the norm stays a 0-d array where the gradients live: no copy to the host (as PyTorch)
@@ -68,5 +74,5 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     """Clamp every gradient element to ``[-clip_value, clip_value]``, in place."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        np.clip(g._data, -clip_value, clip_value, out=g._data)
+        run_on(g._data, np.clip, g._data, -clip_value, clip_value, out=g._data)
         g._vc[0] += 1

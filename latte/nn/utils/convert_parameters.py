@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from latte.autograd.grad_mode import no_grad
+from latte.backend import run_on
 from latte.functional import cat
 from latte.tensor import Tensor
 
@@ -35,6 +37,10 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     with no_grad():
         for p in params:
             n = p.numel()
-            p._data[...] = vec._data[offset:offset + n].reshape(p._data.shape)
+            run_on(p._data, _copy_into, p._data, vec._data, offset)  # on p's GPU
             p._vc[0] += 1
             offset += n
+
+
+def _copy_into(target: Any, flat: Any, offset: int) -> None:
+    target[...] = flat[offset:offset + target.size].reshape(target.shape)
