@@ -472,13 +472,14 @@ def test_torch_reads_latte_files_by_offset(tmp_path, monkeypatch):
     obj = {f"t{i}": Tensor(_array("float32", (i + 1, 3))) for i in range(4)}
     obj["e"] = Tensor(np.zeros(0, np.float16))
     latte.save(obj, tmp_path / "m.pt")
-    # torch can mmap the file and compute each record's offset as its own writer lays them out
-    monkeypatch.setattr(config.load, "calculate_storage_offsets", True)
+    # torch can mmap the file and compute each record's offset as its own writer lays them out;
+    # config.patch, not monkeypatch: monkeypatch's undo leaves torch's config module broken
     monkeypatch.setenv("TORCH_SERIALIZATION_DEBUG", "1")
-    for mmap in (False, True):
-        out = torch.load(tmp_path / "m.pt", mmap=mmap, weights_only=True)
-        for key, t in obj.items():
-            np.testing.assert_array_equal(out[key].numpy(), t._data)
+    with config.patch({"load.calculate_storage_offsets": True}):
+        for mmap in (False, True):
+            out = torch.load(tmp_path / "m.pt", mmap=mmap, weights_only=True)
+            for key, t in obj.items():
+                np.testing.assert_array_equal(out[key].numpy(), t._data)
 
 
 def test_latte_and_torch_agree_on_bytes(tmp_path):
