@@ -16,8 +16,9 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty"
            "rand_like", "randn_like", "randint_like", "scalar_tensor"]
 
 
-def _infer_numpy(data: Any) -> np.ndarray:
-    """Build an array from nested Python data: floats -> default dtype, ints -> int64."""
+def _infer_numpy(data: Any, exact: builtins.bool = False) -> np.ndarray:
+    """Build an array from nested Python data: floats -> default dtype, ints -> int64.
+    ``exact``: keep Python floats in float64 (a dtype follows: no rounding through float32)."""
     if isinstance(data, Tensor):
         return data._data.copy()
     if isinstance(data, np.ndarray):
@@ -25,7 +26,7 @@ def _infer_numpy(data: Any) -> np.ndarray:
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
         data = _unwrap(data)
     array = np.array(data)
-    if array.dtype.kind == "f" and not _has_numpy_float(data):
+    if array.dtype.kind == "f" and not _has_numpy_float(data) and not exact:
         array = array.astype(dtypes.get_default_dtype().np)
     elif array.dtype.kind in "iu" and not isinstance(data, np.generic):
         array = array.astype(np.int64) if not _has_numpy_int(data) else array
@@ -72,7 +73,7 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None,
     """
     if device is None and isinstance(data, Tensor):
         device = data.device
-    array = _infer_numpy(data)
+    array = _infer_numpy(data, exact=dtype is not None)
     if dtype is not None:
         array = array.astype(dtypes.to_numpy_dtype(dtype), copy=False)
     else:

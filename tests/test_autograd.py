@@ -408,3 +408,20 @@ def test_leaf_gradient_is_not_the_callers_tensor():
     x.backward(upstream)
     x.grad.mul_(5)
     np.testing.assert_allclose(upstream.numpy(), np.ones(3))
+
+
+@pytest.mark.parametrize("values", [[1.5, 0.0, 2.0, 0.0, 3.0], [0.0, 0.0, 2.0, 1.0],
+                                    [0.0, 1.5, 0.0, 2.0, 0.0, 1.1], [0.7, 1.3, -2.0]])
+def test_cumprod_second_derivatives_with_zeros_match_torch(values):
+    # cumprod's backward is branch-free (no GPU sync to look for zeros): check it stays exact
+    torch = pytest.importorskip("torch")
+    g = np.linspace(-1.0, 1.5, len(values))
+    found = []
+    for lib in (latte, torch):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        (gx,) = lib.autograd.grad((x.cumprod(0) * lib.tensor(g)).sum(), x, create_graph=True)
+        rows = [lib.autograd.grad(gx[k], x, retain_graph=True)[0].tolist()
+                for k in range(len(values))]
+        found.append((gx.tolist(), rows))
+    np.testing.assert_allclose(found[0][0], found[1][0], atol=1e-12)
+    np.testing.assert_allclose(found[0][1], found[1][1], atol=1e-12)

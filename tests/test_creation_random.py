@@ -215,3 +215,9 @@ def test_inplace_random_fills_follow_the_seed():
     assert abs(n.mean() - 2.0) < 0.01
     with pytest.raises(RuntimeError, match="leaf Variable"):
         latte.zeros(2, requires_grad=True).normal_()
+
+
+def test_tensor_with_dtype_does_not_round_through_the_default_dtype():
+    # as torch.tensor([0.3], dtype=torch.float64): Python floats go straight to the dtype
+    assert latte.tensor([0.3, 1e-50], dtype=latte.float64).tolist() == [0.3, 1e-50]
+    assert latte.tensor([0.3]).dtype == latte.float32

@@ -183,12 +183,20 @@ class Cumprod(Op):
         nonzero = ~zero
         safe = a.where(nonzero, 1.0)
         grad_a = rev_cumsum(grad * out) / safe
-        # Where a_k == 0 it is the first zero (else the gradient is 0), and out_i / a_k for
-        # i >= k is the product of the other entries, which are nonzero up to the next zero.
-        # (Second derivatives across two zeros are not exact on this path.)
-        first = zero.cumsum(dim) == 1
-        at_zero = rev_cumsum((grad * safe.cumprod(dim)).where(first, 0.0))
-        return grad_a.where(nonzero, at_zero.where(first, 0.0)), None
+        # Where a_k == 0, out_i / a_k (i >= k) is the product of the other entries: Q_i (the
+        # product of the nonzero entries so far) until the next zero, then a multiple of that
+        # zero. The multiples of zeros are kept as factors (worth 0, but their gradient flows),
+        # so second derivatives stay exact; beyond the second zero, terms are products of two
+        # zeros, which contribute nothing to first or second derivatives.
+        count = zero.cumsum(dim)
+        one, two = count == 1, count == 2
+        first, second = zero & one, zero & two
+        gq = grad * safe.cumprod(dim)
+        a_first = a.where(first, 0.0).cumsum(dim)    # the first zero, from its place on
+        a_second = a.where(second, 0.0).cumsum(dim)  # the second zero, from its place on
+        at_first = rev_cumsum(gq.where(one, 0.0) + gq.where(two, 0.0) * a_second)
+        at_second = rev_cumsum(gq.where(two, 0.0)) * a_first
+        return grad_a.where(nonzero, at_first.where(first, at_second.where(second, 0.0))), None
 
 
 class LogSoftmax(Op):
