@@ -317,8 +317,9 @@ EVAL_CASES = ["batchnorm1d", "batchnorm2d", "batchnorm2d_no_stats", "instancenor
               "sequential"]
 
 
+@pytest.mark.parametrize("on", ["cuda:0", "cuda:1"])
 @pytest.mark.parametrize("name", EVAL_CASES)
-def test_layer_eval_on_gpu_matches_cpu(gpu, name):
+def test_layer_eval_on_gpu_matches_cpu(gpu, name, on):
     factory, specs = next(c[1:] for c in CASES if c[0] == name)
 
     def trained():  # running statistics away from their initial values
@@ -326,18 +327,21 @@ def test_layer_eval_on_gpu_matches_cpu(gpu, name):
         with latte.no_grad():
             module(*[latte.tensor(s.draw(np.random.default_rng(5))) for s in specs])
         return module
-    check_on_gpu(gpu, trained, specs, train=False)
+    check_on_gpu(gpu, trained, specs, train=False, on=latte.device(on))
 
 
+@pytest.mark.parametrize("on", ["cuda:0", "cuda:1"])
 @pytest.mark.parametrize("cls", [nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout])
-def test_dropout_masks_on_gpu(gpu, cls):
-    x = latte.randn(4, 6, 5, dtype=latte.float64).cuda().requires_grad_()
-    drop = cls(0.4).cuda()
+def test_dropout_masks_on_gpu(gpu, cls, on):
+    x = latte.randn(4, 6, 5, dtype=latte.float64).to(on).requires_grad_()
+    drop = cls(0.4).to(on)
     before = gpu.transfers["to_host"]
+    gpu.strict_current = on != "cuda:0"
     y = drop(x)
     y.sum().backward()
+    gpu.strict_current = False
     assert gpu.transfers["to_host"] == before
-    assert y.device == CUDA0 and x.grad.device == CUDA0
+    assert y.device == latte.device(on) and x.grad.device == latte.device(on)
     kept = _host(x.grad) != 0
     assert 0 < kept.mean() < 1
     if cls is not nn.AlphaDropout:

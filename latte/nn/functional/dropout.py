@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from latte import random
+from latte.nn.functional._device import on_input_device
 from latte.tensor import Tensor
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
@@ -16,6 +17,7 @@ def _check_p(p: float) -> None:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+@on_input_device
 def _apply_mask(input: Tensor, mask_shape: tuple, p: float, inplace: bool) -> Tensor:
     dtype = input._data.dtype if input._data.dtype.kind == "f" else np.dtype(np.float32)
     if p == 1.0:
@@ -68,6 +70,7 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
     return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
 
 
+@on_input_device
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
                   inplace: bool = False) -> Tensor:
     """Dropout for SELU networks: dropped values go to SELU's negative saturation and an affine
