@@ -363,6 +363,20 @@ def test_functional_interpolate_modes(gpu):
         _close(got, F.interpolate(x, **kwargs), str(kwargs))
 
 
+def test_out_of_range_targets_give_nan_on_gpu_without_a_host_check(gpu):
+    x = latte.randn(4, 5, dtype=latte.float64).cuda()
+    t = latte.tensor([0, 7, 2, -3]).cuda()
+    before = gpu.transfers["to_host"]
+    ce = F.cross_entropy(x, t, reduction="none")
+    nll = F.nll_loss(x, t)
+    assert gpu.transfers["to_host"] == before  # PyTorch asserts on the device instead
+    got = _host(ce)
+    assert np.isnan(got[[1, 3]]).all() and np.isfinite(got[[0, 2]]).all()
+    assert np.isnan(_host(nll))
+    with pytest.raises(IndexError):
+        F.cross_entropy(x.cpu(), t.cpu())
+
+
 # --- clip_grad_norm_ and parameters_to_vector -------------------------------------------------
 def _grads_on_both(gpu, on):
     latte.manual_seed(0)
