@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from latte.autograd.function import Op
 from latte.backend import get_array_module
 
@@ -180,6 +182,8 @@ class Cumprod(Op):
         # Branch-free (no host sync to ask whether zeros exist). Where a_k != 0:
         # dL/da_k = (sum_{i>=k} g_i * out_i) / a_k, a reversed cumulative sum.
         zero = a == 0
+        if type(a._data) is np.ndarray and not zero._data.any():
+            return rev_cumsum(grad * out) / a, None  # on the CPU, asking costs no sync
         nonzero = ~zero
         safe = a.where(nonzero, 1.0)
         grad_a = rev_cumsum(grad * out) / safe
