@@ -1,6 +1,9 @@
 """Every nn layer family on the stand-in GPU: the same values, input and parameter gradients and
-buffers as on the CPU (float64), all of them on 'cuda:0', and no array crossing to the host on
-the way; modules moving between devices; a training step of the model zoo with no host copy."""
+buffers as on the CPU (float64), all of them on 'cuda:0' (and 'cuda:1', where the stand-in checks
+that work runs under that GPU, as CuPy requires), and no array crossing to the host on the way;
+modules moving between devices; a training step of the model zoo with no host copy.
+
+With ``LATTE_TEST_DEVICE=cupy`` the same tests run on real CuPy (copy counts are then a dummy)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -442,8 +445,9 @@ def test_module_to_keeps_parameter_identity_and_moves_grads(gpu):
         assert p.device == CUDA0 and p.grad.device == CUDA0 and isinstance(p, nn.Parameter)
     for b in net.buffers():
         assert b.device == CUDA0
-    net.to("cuda:1")
-    assert all(p.device == latte.device("cuda:1") for p in net.parameters())
+    if gpu.device_count() > 1:
+        net.to("cuda:1")
+        assert all(p.device == latte.device("cuda:1") for p in net.parameters())
     net.cpu()
     assert all(a is b for a, b in zip(net.parameters(), params))
     assert all(p.device.type == "cpu" and p.grad.device.type == "cpu" for p in net.parameters())
@@ -599,7 +603,8 @@ def test_training_step_without_host_copies(gpu, name, make_opt, on):
         if model is dev:
             assert gpu.transfers["to_host"] == before, "hidden copy to the host"
             losses.append(loss.item())
-            assert gpu.transfers["to_host"] == before + 1
+            if gpu.name == "stand-in":  # real CuPy counts no copies
+                assert gpu.transfers["to_host"] == before + 1
         else:
             losses.append(loss.item())
     assert losses[0] == pytest.approx(losses[1], rel=1e-10)
