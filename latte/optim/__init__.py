@@ -6,11 +6,14 @@ from latte.optim.adagrad import Adagrad
 from latte.optim.adam import Adam
 from latte.optim.adamax import Adamax
 from latte.optim.adamw import AdamW
+from latte.optim.asgd import ASGD
+from latte.optim.lbfgs import LBFGS
 from latte.optim.nadam import NAdam
 from latte.optim.optimizer import Optimizer
 from latte.optim.radam import RAdam
 from latte.optim.rmsprop import RMSprop
+from latte.optim.rprop import Rprop
 from latte.optim.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "lr_scheduler"]
+           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "lr_scheduler"]

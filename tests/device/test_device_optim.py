@@ -29,6 +29,10 @@ CASES = [
     ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
     ("RAdam", dict(lr=0.1)),
     ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))),
+    ("Rprop", dict(lr=0.01, maximize=True)),
+    ("ASGD", dict(lr=0.05, lambd=0.1, alpha=0.5, t0=1, weight_decay=0.1)),
+    ("ASGD", dict(lr=0.05, maximize=True)),
 ]
 STEPS = 3
 
@@ -170,3 +174,35 @@ def test_lr_scheduler_with_gpu_optimizer(gpu):
         assert gpu.transfers == before
     assert sched.get_last_lr() == [0.125]
     np.testing.assert_allclose(_host(p), -(1.0 + 0.5 + 0.25) * np.ones(3))
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_on_gpu_matches_cpu(gpu, line_search_fn):
+    """LBFGS branches on dot products (as PyTorch's does, with a sync each): host copies are
+    allowed, but its flat vectors stay on the parameters' GPU and the result is the CPU's."""
+    def run(dev):
+        rng = np.random.default_rng(0)
+        a = latte.tensor(rng.standard_normal((12, 4)), dtype=latte.float64, device=dev)
+        b = latte.tensor(rng.standard_normal(12), dtype=latte.float64, device=dev)
+        w = latte.zeros(4, dtype=latte.float64, device=dev, requires_grad=True)
+        c = latte.zeros((), dtype=latte.float64, device=dev, requires_grad=True)
+        opt = latte.optim.LBFGS([w, c], max_iter=4, line_search_fn=line_search_fn)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((a @ w + c - b) ** 2).sum()
+            loss.backward()
+            return loss
+        for _ in range(2):
+            opt.step(closure)
+        return [w, c], opt
+
+    want, _ = run("cpu")
+    gpu.strict_current = True
+    got, opt = run("cuda:1")
+    gpu.strict_current = False
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(_host(g), _host(w), rtol=1e-10, atol=1e-12)
+    state = opt.state[got[0]]
+    for value in [state["d"], state["prev_flat_grad"], *state["old_dirs"], *state["ro"]]:
+        assert value.device == latte.device("cuda:1")
