@@ -8,3 +8,4 @@ from latte.nn.functional.misc import *  # noqa: F401,F403
 from latte.nn.functional.normalization import *  # noqa: F401,F403
 from latte.nn.functional.pooling import *  # noqa: F401,F403
 from latte.nn.functional.sampling import *  # noqa: F401,F403
+from latte.nn.functional.attention import *  # noqa: F401,F403

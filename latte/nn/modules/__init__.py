@@ -1,5 +1,6 @@
 """All layer classes; each file holds one family."""
 from latte.nn.modules.activation import *  # noqa: F401,F403
+from latte.nn.modules.attention import *  # noqa: F401,F403
 from latte.nn.modules.batchnorm import *  # noqa: F401,F403
 from latte.nn.modules.container import *  # noqa: F401,F403
 from latte.nn.modules.conv import *  # noqa: F401,F403
@@ -12,4 +13,5 @@ from latte.nn.modules.normalization import *  # noqa: F401,F403
 from latte.nn.modules.padding import *  # noqa: F401,F403
 from latte.nn.modules.pooling import *  # noqa: F401,F403
 from latte.nn.modules.sparse import *  # noqa: F401,F403
+from latte.nn.modules.transformer import *  # noqa: F401,F403
 from latte.nn.modules.upsampling import *  # noqa: F401,F403
