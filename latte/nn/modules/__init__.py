@@ -12,6 +12,7 @@ from latte.nn.modules.module import *  # noqa: F401,F403
 from latte.nn.modules.normalization import *  # noqa: F401,F403
 from latte.nn.modules.padding import *  # noqa: F401,F403
 from latte.nn.modules.pooling import *  # noqa: F401,F403
+from latte.nn.modules.rnn import *  # noqa: F401,F403
 from latte.nn.modules.sparse import *  # noqa: F401,F403
 from latte.nn.modules.transformer import *  # noqa: F401,F403
 from latte.nn.modules.upsampling import *  # noqa: F401,F403

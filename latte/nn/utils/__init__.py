@@ -1,6 +1,7 @@
-"""nn utilities: gradient clipping and parameter/vector conversion."""
+"""nn utilities: gradient clipping, parameter/vector conversion, ``rnn`` (packed sequences)."""
 from latte.nn.utils.clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_
 from latte.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+from latte.nn.utils import rnn
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "parameters_to_vector",
-           "vector_to_parameters"]
+           "vector_to_parameters", "rnn"]

@@ -1,0 +1,263 @@
+"""One recurrent layer (one direction) over a whole sequence as a single primitive.
+
+Why fused: written with Tensor ops, an LSTM step is a dozen graph nodes, so a 35-step, 2-layer
+model records ~1,000 nodes per batch and autograd bookkeeping outweighs the arithmetic. Here the
+input projection ``x @ w_ih.T + b_ih`` of every step is one GEMM done by the caller (``linear``),
+and the kernel loops over time with one GEMM per step for ``h @ w_hh.T``, doing the gate math in
+place on a preallocated buffer. The backward is backpropagation through time on raw arrays
+(``once_differentiable``): the weight gradient ``dG.T @ h_prev`` is one GEMM over all steps.
+
+Packed sequences: ``batch_sizes[t]`` rows are active at step ``t`` (rows sorted by decreasing
+length), so step ``t`` reads and writes rows ``[:batch_sizes[t]]`` only; a row's state is left
+untouched outside its span, which gives each row its own final state and, in reverse, starts
+each row from ``h0`` at its own last element. Outputs past a row's length are zero.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from latte.autograd.function import Op, once_differentiable
+from latte.backend import get_array_module
+
+
+def _steps(length: int, reverse: bool) -> range:
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def _sizes(batch_sizes: tuple | None, length: int, n: int) -> tuple:
+    return batch_sizes if batch_sizes is not None else (n,) * length
+
+
+def _gate_vectors(xp: Any, h: int, dtype: Any) -> tuple:
+    """``scale`` and ``shift`` over the LSTM gates (i, f, g, o) such that
+    ``tanh(pre * scale) * scale + shift`` is sigmoid on i, f, o and tanh on g: one tanh call
+    for all four gates (sigmoid(x) = 0.5 tanh(x / 2) + 0.5). ``slope`` and ``level`` give the
+    derivatives from the activations ``a``: ``(slope - a) * a + level`` is ``a (1 - a)`` on
+    the sigmoid gates and ``1 - a^2`` on g."""
+    scale = xp.full(4 * h, 0.5, dtype=dtype)
+    scale[2 * h:3 * h] = 1.0
+    shift = 0.5 - 0.5 * (scale == 1.0)  # 0.5 on the sigmoid gates, 0 on g
+    slope = (scale != 1.0).astype(dtype)
+    level = (1.0 - slope).astype(dtype)
+    return scale, shift.astype(dtype), slope, level
+
+
+# --- forward kernels: each returns (output, h_n[, c_n]) and the arrays its backward needs ------
+def _lstm_forward(xp, xproj, h, c, w_hh, b_hh, reverse, sizes):
+    length, n, _ = xproj.shape
+    hid = w_hh.shape[1]
+    new = xp.zeros if len(set(sizes)) > 1 or sizes[0] != n else xp.empty
+    out = new((length, n, hid), dtype=xproj.dtype)
+    acts = xp.empty((length, n, 4 * hid), dtype=xproj.dtype)
+    h_prev, c_prev = new((length, n, hid), dtype=h.dtype), new((length, n, hid), dtype=h.dtype)
+    tanh_c = xp.empty((length, n, hid), dtype=xproj.dtype)
+    scale, shift, _, _ = _gate_vectors(xp, hid, xproj.dtype)
+    w_t = w_hh.T
+    h, c = h.copy(), c.copy()
+    for t in _steps(length, reverse):
+        bs = sizes[t]
+        hp, cp = h[:bs], c[:bs]
+        h_prev[t, :bs] = hp
+        c_prev[t, :bs] = cp
+        g = acts[t, :bs]
+        xp.matmul(hp, w_t, out=g)
+        g += xproj[t, :bs]
+        if b_hh is not None:
+            g += b_hh
+        g *= scale
+        xp.tanh(g, out=g)
+        g *= scale
+        g += shift
+        cn = g[:, hid:2 * hid] * cp
+        cn += g[:, :hid] * g[:, 2 * hid:3 * hid]
+        c[:bs] = cn
+        tc = tanh_c[t, :bs]
+        xp.tanh(cn, out=tc)
+        xp.multiply(g[:, 3 * hid:], tc, out=out[t, :bs])
+        h[:bs] = out[t, :bs]
+    return (out, h, c), (acts, h_prev, c_prev, tanh_c)
+
+
+def _gru_forward(xp, xproj, h, c, w_hh, b_hh, reverse, sizes):
+    length, n, _ = xproj.shape
+    hid = w_hh.shape[1]
+    new = xp.zeros if len(set(sizes)) > 1 or sizes[0] != n else xp.empty
+    out = new((length, n, hid), dtype=xproj.dtype)
+    acts = xp.empty((length, n, 3 * hid), dtype=xproj.dtype)  # r, z, n
+    h_prev = new((length, n, hid), dtype=h.dtype)
+    gh_n = xp.empty((length, n, hid), dtype=xproj.dtype)  # w_hn h + b_hn, inside r * (...)
+    w_t = w_hh.T
+    h = h.copy()
+    for t in _steps(length, reverse):
+        bs = sizes[t]
+        hp = h[:bs]
+        h_prev[t, :bs] = hp
+        gh = xp.matmul(hp, w_t)
+        if b_hh is not None:
+            gh += b_hh
+        x, a = xproj[t, :bs], acts[t, :bs]
+        rz = a[:, :2 * hid]
+        xp.add(x[:, :2 * hid], gh[:, :2 * hid], out=rz)
+        rz *= 0.5
+        xp.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        gh_n[t, :bs] = gh[:, 2 * hid:]
+        nn = a[:, 2 * hid:]
+        xp.multiply(a[:, :hid], gh[:, 2 * hid:], out=nn)
+        nn += x[:, 2 * hid:]
+        xp.tanh(nn, out=nn)
+        hn = out[t, :bs]
+        xp.subtract(hp, nn, out=hn)  # h' = (1 - z) n + z h = n + z (h - n)
+        hn *= a[:, hid:2 * hid]
+        hn += nn
+        h[:bs] = hn
+    return (out, h), (acts, h_prev, gh_n)
+
+
+def _rnn_forward(xp, xproj, h, c, w_hh, b_hh, reverse, sizes, relu):
+    length, n, _ = xproj.shape
+    hid = w_hh.shape[1]
+    new = xp.zeros if len(set(sizes)) > 1 or sizes[0] != n else xp.empty
+    out = new((length, n, hid), dtype=xproj.dtype)
+    h_prev = new((length, n, hid), dtype=h.dtype)
+    w_t = w_hh.T
+    h = h.copy()
+    for t in _steps(length, reverse):
+        bs = sizes[t]
+        hp = h[:bs]
+        h_prev[t, :bs] = hp
+        pre = out[t, :bs]
+        xp.matmul(hp, w_t, out=pre)
+        pre += xproj[t, :bs]
+        if b_hh is not None:
+            pre += b_hh
+        if relu:
+            xp.maximum(pre, 0, out=pre)
+        else:
+            xp.tanh(pre, out=pre)
+        h[:bs] = pre
+    return (out, h), (h_prev,)
+
+
+# --- backward kernels: return (d xproj, d h0, d c0, dG for w_hh/b_hh, h_prev) ------------------
+def _lstm_backward(xp, saved, w_hh, reverse, sizes, dout, dh, dc):
+    acts, h_prev, c_prev, tanh_c = saved
+    hid = w_hh.shape[1]
+    _, _, slope, level = _gate_vectors(xp, hid, acts.dtype)
+    d_gates = xp.zeros_like(acts)
+    dh, dc = dh.copy(), dc.copy()
+    for t in reversed(_steps(len(sizes), reverse)):
+        bs = sizes[t]
+        a, tc, d = acts[t, :bs], tanh_c[t, :bs], d_gates[t, :bs]
+        i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
+        dht = dh[:bs] + dout[t, :bs]
+        dct = (1.0 - tc * tc)
+        dct *= o
+        dct *= dht
+        dct += dc[:bs]
+        xp.multiply(dct, g, out=d[:, :hid])
+        xp.multiply(dct, c_prev[t, :bs], out=d[:, hid:2 * hid])
+        xp.multiply(dct, i, out=d[:, 2 * hid:3 * hid])
+        xp.multiply(dht, tc, out=d[:, 3 * hid:])
+        deriv = slope - a
+        deriv *= a
+        deriv += level
+        d *= deriv  # through sigmoid (i, f, o) and tanh (g)
+        dc[:bs] = dct * f
+        dh[:bs] = xp.matmul(d, w_hh)
+    return d_gates, dh, dc, d_gates, h_prev
+
+
+def _gru_backward(xp, saved, w_hh, reverse, sizes, dout, dh, dc):
+    acts, h_prev, gh_n = saved
+    hid = w_hh.shape[1]
+    dx_all, dh_all = xp.zeros_like(acts), xp.zeros_like(acts)
+    dh = dh.copy()
+    for t in reversed(_steps(len(sizes), reverse)):
+        bs = sizes[t]
+        a, hp, dx, dhh = acts[t, :bs], h_prev[t, :bs], dx_all[t, :bs], dh_all[t, :bs]
+        r, z, nn = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
+        dht = dh[:bs] + dout[t, :bs]
+        dn = dx[:, 2 * hid:]
+        xp.multiply(dht, 1.0 - z, out=dn)
+        dn *= 1.0 - nn * nn
+        dz = dx[:, hid:2 * hid]
+        xp.subtract(hp, nn, out=dz)
+        dz *= dht
+        dz *= z * (1.0 - z)
+        dr = dx[:, :hid]
+        xp.multiply(dn, gh_n[t, :bs], out=dr)
+        dr *= r * (1.0 - r)
+        dhh[:, :2 * hid] = dx[:, :2 * hid]
+        xp.multiply(dn, r, out=dhh[:, 2 * hid:])
+        new_dh = xp.matmul(dhh, w_hh)
+        new_dh += dht * z
+        dh[:bs] = new_dh
+    return dx_all, dh, None, dh_all, h_prev
+
+
+def _rnn_backward(xp, saved, w_hh, reverse, sizes, dout, dh, dc, out, relu):
+    (h_prev,) = saved
+    d_pre = xp.zeros_like(out)
+    dh = dh.copy()
+    for t in reversed(_steps(len(sizes), reverse)):
+        bs = sizes[t]
+        d, y = d_pre[t, :bs], out[t, :bs]
+        xp.add(dh[:bs], dout[t, :bs], out=d)
+        if relu:
+            d *= y > 0
+        else:
+            d *= 1.0 - y * y
+        dh[:bs] = xp.matmul(d, w_hh)
+    return d_pre, dh, None, d_pre, h_prev
+
+
+class RecurrentLayer(Op):
+    """``(output, h_n[, c_n]) = layer(xproj, h0, c0, w_hh, b_hh, mode, reverse, batch_sizes)``.
+
+    ``xproj`` (L, N, G) is ``x @ w_ih.T + b_ih`` for every step; ``h0``/``c0`` (N, H) (``c0``
+    None unless ``mode == 'LSTM'``); ``w_hh`` (G, H); ``b_hh`` (G,) or None; ``mode`` one of
+    'LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'; ``reverse`` runs from the last step to the first;
+    ``batch_sizes`` (a tuple of host ints, non-increasing) or None. Output (L, N, H).
+    """
+
+    def forward(ctx, xproj, h0, c0, w_hh, b_hh, mode, reverse, batch_sizes):
+        xp = get_array_module(xproj, h0, w_hh)
+        sizes = _sizes(batch_sizes, xproj.shape[0], xproj.shape[1])
+        if mode == "LSTM":
+            outs, saved = _lstm_forward(xp, xproj, h0, c0, w_hh, b_hh, reverse, sizes)
+        elif mode == "GRU":
+            outs, saved = _gru_forward(xp, xproj, h0, None, w_hh, b_hh, reverse, sizes)
+        else:
+            outs, saved = _rnn_forward(xp, xproj, h0, None, w_hh, b_hh, reverse, sizes,
+                                       mode == "RNN_RELU")
+        ctx.mode, ctx.reverse, ctx.sizes, ctx.n_saved = mode, reverse, sizes, len(saved)
+        ctx.save_for_backward(w_hh, outs[0], *saved)
+        return outs
+
+    @once_differentiable
+    def backward(ctx, dout, dh_n, dc_n=None):
+        from latte.tensor import Tensor
+        w_hh, out, *saved = [s._data for s in ctx.saved_tensors]
+        xp = get_array_module(w_hh)
+        dout, dh_n = _array(xp, dout, out), _array(xp, dh_n, out[0])
+        args = (xp, saved, w_hh, ctx.reverse, ctx.sizes, dout, dh_n)
+        if ctx.mode == "LSTM":
+            dxproj, dh0, dc0, d_hh, h_prev = _lstm_backward(*args, _array(xp, dc_n, out[0]))
+        elif ctx.mode == "GRU":
+            dxproj, dh0, dc0, d_hh, h_prev = _gru_backward(*args, None)
+        else:
+            dxproj, dh0, dc0, d_hh, h_prev = _rnn_backward(*args, None, out,
+                                                           ctx.mode == "RNN_RELU")
+        need = ctx.needs_input_grad
+        g2 = d_hh.reshape(-1, d_hh.shape[-1])
+        dw = Tensor(xp.matmul(g2.T, h_prev.reshape(-1, h_prev.shape[-1]))) if need[3] else None
+        db = Tensor(g2.sum(0)) if need[4] else None
+        return (Tensor(dxproj), Tensor(dh0), None if dc0 is None else Tensor(dc0), dw, db,
+                None, None, None)
+
+
+def _array(xp: Any, grad: Any, like: Any) -> Any:
+    """The raw array of an incoming gradient (zeros when the output received none)."""
+    return xp.zeros_like(like) if grad is None else grad._data
