@@ -12,6 +12,8 @@ from latte.dtypes import (bool, double, dtype, float, float16, float32, float64,
                           uint8)
 from latte.functional import *  # exp, cat, stack, where, einsum, ...
 from latte.functional import max, min
+from latte.ops.extra import *  # addmm, diag, kron, index_add, scatter_reduce, ...
+from latte.ops.scan import *  # cummax, searchsorted, bincount, histc, isin, ...
 from latte.random import (Generator, default_generator, get_rng_state, initial_seed,
                           manual_seed, seed, set_rng_state)
 from latte.serialization import load, save
@@ -19,7 +21,7 @@ from latte.tensor import Size, Tensor
 
 # the subpackages PyTorch users reach as attributes (torch.nn, torch.optim, torch.utils.data);
 # latte.vision stays a separate import, as torchvision is
-from latte import nn, optim, utils
+from latte import linalg, nn, optim, utils
 import latte.utils.data
 
 __version__ = "0.1.0"

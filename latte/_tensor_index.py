@@ -8,6 +8,7 @@ import numpy as np
 
 from latte import backend
 from latte._tensor_inplace import track_view
+from latte.ops import extra as X
 from latte.ops import index as I
 
 
@@ -221,3 +222,9 @@ class IndexMixin:
         from latte.tensor import Tensor
         out = backend.run_on(self._data, _unique, self._data, return_inverse, return_counts, dim)
         return Tensor(out) if not isinstance(out, tuple) else tuple(Tensor(a) for a in out)
+
+    # --- composed extras (latte/ops/extra.py) ------------------------------------------------
+    take_along_dim, index_add, index_copy = X.take_along_dim, X.index_add, X.index_copy
+    index_fill, scatter_reduce, masked_scatter = X.index_fill, X.scatter_reduce, X.masked_scatter
+    index_add_, index_copy_ = X.inplace("index_add"), X.inplace("index_copy")
+    scatter_reduce_, masked_scatter_ = X.inplace("scatter_reduce"), X.inplace("masked_scatter")

@@ -13,6 +13,8 @@ import numpy as np
 
 from latte import backend, dtypes
 from latte.ops import elementwise as E
+from latte.ops import extra as X
+from latte.ops import scan
 from latte.ops.linalg import MatMul
 
 _Number = (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)
@@ -543,6 +545,17 @@ class MathMixin:
         return self.unsqueeze(1) * other.unsqueeze(0)
 
     ger = outer
+
+    # --- composed extras (latte/ops/extra.py, latte/ops/scan.py) ----------------------------
+    addmm, addbmm, baddbmm, addmv, addr = X.addmm, X.addbmm, X.baddbmm, X.addmv, X.addr
+    diag, diag_embed, trace, cross, kron = X.diag, X.diag_embed, X.trace, X.cross, X.kron
+    logaddexp, logaddexp2, hypot, xlogy = X.logaddexp, X.logaddexp2, X.hypot, X.xlogy
+    clamp_min, clamp_max, nan_to_num, ldexp = X.clamp_min, X.clamp_max, X.nan_to_num, X.ldexp
+    frexp = scan.frexp
+    clamp_min_, clamp_max_ = X.inplace("clamp_min"), X.inplace("clamp_max")
+    nan_to_num_, xlogy_, hypot_ = X.inplace("nan_to_num"), X.inplace("xlogy"), X.inplace("hypot")
+    addmm_, addmv_, addr_ = X.inplace("addmm"), X.inplace("addmv"), X.inplace("addr")
+    baddbmm_, addbmm_, ldexp_ = X.inplace("baddbmm"), X.inplace("addbmm"), X.inplace("ldexp")
 
 
 def _mat_str(t: Any) -> str:

@@ -9,7 +9,9 @@ import numpy as np
 
 from latte import backend, dtypes
 from latte.ops import elementwise as E
+from latte.ops import extra as X
 from latte.ops import reduce as R
+from latte.ops import scan as S
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -187,6 +189,10 @@ class ReduceMixin:
 
     def count_nonzero(self, dim: Any = None) -> Any:
         return (self != 0).sum(dim)
+
+    # --- composed extras (latte/ops/extra.py, latte/ops/scan.py) ----------------------------
+    nanmean, cummax, cummin, logcumsumexp = X.nanmean, S.cummax, S.cummin, S.logcumsumexp
+    histc, bincount = S.histc, S.bincount
 
 
 def _softmax_dim(x: Any, dim: Any) -> builtins.int:

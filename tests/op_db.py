@@ -641,6 +641,146 @@ OPS: list[OpInfo] = [
            shaped(([(2, 3), (3, 4)], "real", {})), gradgrad=True),
 ]
 
+
+# --- extras: latte/ops/extra.py, latte/ops/scan.py, latte.linalg, latte.special ---------------
+def _with_nans(rng: np.random.Generator, shape: tuple, at: list) -> np.ndarray:
+    a = make(rng, shape)
+    a.reshape(-1)[at] = np.nan
+    return a
+
+
+def _index_add_samples(rng: np.random.Generator) -> list:
+    m = lambda *s: make(rng, s)  # noqa: E731
+    return [S(m(3, 4), m(2, 4), dim=0, index=np.array([2, 0])),
+            S(m(3, 4), m(3, 3), dim=1, index=np.array([1, 1, 3]), desc="repeat"),
+            S(m(4,), m(2,), dim=0, index=np.array([3, 1])),
+            S(m(4, 3), m(4, 2), dim=1, index=np.array([0, 2]), layouts=("T",))]
+
+
+def _scatter_reduce_samples(rng: np.random.Generator) -> list:
+    out = []
+    for reduce in ("sum", "mean", "amax", "amin", "prod"):
+        domain = "nonzero" if reduce == "prod" else "distinct"
+        for include_self in (True, False):
+            out.append(S(make(rng, (3, 4), domain), make(rng, (3, 5), domain), dim=1,
+                         index=_index(rng, (3, 5), 4), reduce=reduce,
+                         include_self=include_self))
+        out.append(S(make(rng, (4,), domain), make(rng, (6,), domain), dim=0,
+                     index=np.array([0, 2, 0, 3, 2, 0]), reduce=reduce, include_self=False))
+    return out
+
+
+def _masked_scatter_samples(rng: np.random.Generator) -> list:
+    return [S(make(rng, (2, 3)), make(rng, (7,)), mask=rng.uniform(size=(2, 3)) > 0.5),
+            S(make(rng, (3, 2)), make(rng, (2, 3)), mask=np.array([True, False]))]
+
+
+def _take_along_dim_samples(rng: np.random.Generator) -> list:
+    return [S(make(rng, (3, 4)), index=_index(rng, (3, 2), 4), dim=1),
+            S(make(rng, (3, 4)), index=_index(rng, (1, 4), 3), dim=0),
+            S(make(rng, (2, 1, 4)), index=_index(rng, (1, 3, 2), 4), dim=-1, desc="broadcast"),
+            S(make(rng, (3, 4)), index=_index(rng, (5,), 12))]
+
+
+OPS += [
+    OpInfo("addmm", lambda lib, i, a, b, **kw: lib.addmm(i, a, b, **kw), shaped(
+        ([(2, 4), (2, 3), (3, 4)], "real", {}),
+        ([(4,), (2, 3), (3, 4)], "real", {"beta": 0.5, "alpha": 2.0}, (None, "T", "step")))),
+    OpInfo("addmm_method", lambda lib, i, a, b: i.addmm(a, b, beta=0.0),
+           shaped(([(2, 4), (2, 3), (3, 4)], "real", {}))),
+    OpInfo("baddbmm", lambda lib, i, a, b, **kw: lib.baddbmm(i, a, b, **kw), shaped(
+        ([(2, 2, 4), (2, 2, 3), (2, 3, 4)], "real", {}),
+        ([(4,), (2, 2, 3), (2, 3, 4)], "real", {"beta": -1.0, "alpha": 0.5}))),
+    OpInfo("addbmm", lambda lib, i, a, b, **kw: lib.addbmm(i, a, b, **kw), shaped(
+        ([(2, 4), (3, 2, 3), (3, 3, 4)], "real", {"alpha": 1.5}))),
+    OpInfo("addmv", lambda lib, i, a, v, **kw: i.addmv(a, v, **kw), shaped(
+        ([(2,), (2, 3), (3,)], "real", {}), ([(), (2, 3), (3,)], "real", {"beta": 2.0}))),
+    OpInfo("addr", lambda lib, i, a, b, **kw: lib.addr(i, a, b, **kw), shaped(
+        ([(2, 3), (2,), (3,)], "real", {}), ([(3,), (2,), (3,)], "real", {"alpha": -2.0}))),
+    OpInfo("diag", lambda lib, x, **kw: lib.diag(x, **kw), shaped(
+        ([(3,)], "real", {}), ([(3,)], "real", {"diagonal": -1}),
+        ([(3, 4)], "real", {"diagonal": 1}), ([(4, 3)], "real", {}, ("T",)))),
+    OpInfo("diag_embed", lambda lib, x, **kw: lib.diag_embed(x, **kw), shaped(
+        ([(2, 3)], "real", {}), ([(2, 3)], "real", {"offset": 1, "dim1": 0, "dim2": 2}),
+        ([(3,)], "real", {"offset": -2}), ([(2, 3)], "real", {"dim1": -1, "dim2": 0}, ("T",)))),
+    OpInfo("trace", lambda lib, x: lib.trace(x), shaped(
+        ([(3, 3)], "real", {}), ([(4, 3)], "real", {}, ("T",)))),
+    OpInfo("nan_to_num", lambda lib, x, **kw: lib.nan_to_num(x, **kw), lambda rng: [
+        S(np.array([[1.0, np.nan, np.inf], [-np.inf, -0.5, 2.0]]), nan=0.5, posinf=3.0,
+          neginf=-3.0),
+        S(np.array([1.0, np.nan, -2.0]))]),
+    OpInfo("nan_to_num_", lambda lib, x: (x * 1.0).nan_to_num_(nan=2.0),
+           lambda rng: [S(np.array([1.0, np.nan, -2.0]))]),
+    OpInfo("cross", lambda lib, x, y, **kw: lib.cross(x, y, **kw), shaped(
+        ([(4, 3), (4, 3)], "real", {"dim": 1}), ([(3, 2), (3, 2)], "real", {"dim": 0}),
+        ([(2, 1, 3), (1, 4, 3)], "real", {"dim": -1}))),
+    OpInfo("linalg_cross", lambda lib, x, y: lib.linalg.cross(x, y), shaped(
+        ([(4, 3), (4, 3)], "real", {}), ([(1, 3), (2, 3)], "real", {}))),
+    OpInfo("kron", lambda lib, x, y: lib.kron(x, y), shaped(
+        ([(2, 3), (3, 2)], "real", {}), ([(2,), (2, 3)], "real", {}),
+        ([(2, 2, 1), (3,)], "real", {})),
+        ref=lambda x, y: np.kron(x, y)),
+    OpInfo("tensordot", lambda lib, x, y, dims: lib.tensordot(x, y, dims=dims), shaped(
+        ([(2, 3, 4), (3, 4, 2)], "real", {"dims": 2}),
+        ([(2, 3, 4), (4, 3)], "real", {"dims": ([1, 2], [1, 0])}),
+        ([(2, 3), (4,)], "real", {"dims": 0}))),
+    OpInfo("var_mean", lambda lib, x, **kw: lib.var_mean(x, **kw), shaped(
+        ([(2, 3)], "real", {}), ([(2, 3)], "real", {"dim": 1, "keepdim": True}),
+        ([(2, 3)], "real", {"dim": 0, "correction": 0}))),
+    OpInfo("std_mean", lambda lib, x, **kw: lib.std_mean(x, **kw), shaped(
+        ([(2, 3)], "real", {}), ([(2, 3)], "real", {"dim": (0, 1), "correction": 0}))),
+    OpInfo("nanmean", lambda lib, x, **kw: lib.nanmean(x, **kw), lambda rng: [
+        S(_with_nans(rng, (2, 3), [1])), S(_with_nans(rng, (2, 3), [0, 4]), dim=1),
+        S(_with_nans(rng, (3, 2), [2]), dim=0, keepdim=True)]),
+    OpInfo("logaddexp", lambda lib, x, y: lib.logaddexp(x, y), binary(), gradgrad=True),
+    OpInfo("logaddexp2", lambda lib, x, y: x.logaddexp2(y), binary()),
+    OpInfo("hypot", lambda lib, x, y: lib.hypot(x, y), binary("nonzero", "nonzero"),
+           ref=lambda x, y: np.hypot(x, y)),
+    OpInfo("xlogy", lambda lib, x, y: lib.xlogy(x, y), binary("real", "pos")),
+    OpInfo("xlogy_zeros", lambda lib, x, y: x.xlogy(y), lambda rng: [
+        S(np.array([0.0, 1.5, 0.0, -2.0]), np.array([3.0, 0.5, 2.0, 1.5]))]),
+    OpInfo("clamp_min_max", lambda lib, x: (lib.clamp_min(x, 0.1), x.clamp_max(-0.1)),
+           r("nonzero")),
+    OpInfo("ldexp", lambda lib, x, e: lib.ldexp(x, _t(lib, e).to(x.dtype)), lambda rng: [
+        # float exponents: PyTorch's gradient is 0 for negative integer ones (2 ** -2 in int64)
+        S(make(rng, (2, 3)), e=np.array([[1.0, -2.0, 0.0], [3.0, 0.0, -1.0]]))]),
+    OpInfo("take_along_dim", lambda lib, x, index, **kw: lib.take_along_dim(
+        x, _t(lib, index), **kw), _take_along_dim_samples),
+    OpInfo("index_add", lambda lib, x, s, dim, index: x.index_add(dim, _t(lib, index), s,
+                                                                  alpha=1.5), _index_add_samples),
+    OpInfo("index_copy", lambda lib, x, s, dim, index: lib.index_copy(x, dim, _t(lib, index), s),
+           lambda rng: [S(make(rng, (3, 4)), make(rng, (2, 4)), dim=0, index=np.array([2, 0])),
+                        S(make(rng, (3, 4)), make(rng, (3, 2)), dim=1, index=np.array([3, 0]),
+                          layouts=("T",))]),
+    OpInfo("index_fill", lambda lib, x, dim, index: x.index_fill(dim, _t(lib, index), -1.5),
+           lambda rng: [S(make(rng, (3, 4)), dim=0, index=np.array([2, 0])),
+                        S(make(rng, (3, 4)), dim=-1, index=np.array([3, 3]))]),
+    OpInfo("scatter_reduce", lambda lib, x, s, dim, index, **kw: x.scatter_reduce(
+        dim, _t(lib, index), s, **kw), _scatter_reduce_samples),
+    OpInfo("masked_scatter", lambda lib, x, s, mask: x.masked_scatter(_t(lib, mask), s),
+           _masked_scatter_samples),
+    OpInfo("cummax", lambda lib, x, dim: lib.cummax(x, dim).values, shaped(
+        ([(2, 5)], "distinct", {"dim": 1}), ([(4, 3)], "distinct", {"dim": 0}),
+        ([()], "real", {"dim": 0}), ([(3, 4)], "distinct", {"dim": -1}, ("T",)))),
+    OpInfo("cummin", lambda lib, x, dim: x.cummin(dim).values, shaped(
+        ([(2, 5)], "distinct", {"dim": 1}), ([(4, 3)], "distinct", {"dim": 0}))),
+    OpInfo("logcumsumexp", lambda lib, x, dim: lib.logcumsumexp(x, dim), shaped(
+        ([(2, 5)], "real", {"dim": 1}), ([(4, 3)], "real", {"dim": 0}),
+        ([()], "real", {"dim": 0}), ([(3, 4)], "real", {"dim": -1}, ("T",)))),
+    OpInfo("block_diag", lambda lib, *xs: lib.block_diag(*xs), shaped(
+        ([(2, 3), (1, 2)], "real", {}), ([(2, 2), (3,), ()], "real", {}))),
+    OpInfo("cartesian_prod", lambda lib, *xs: lib.cartesian_prod(*xs), shaped(
+        ([(2,), (3,)], "real", {}), ([(2,), (2,), (3,)], "real", {}))),
+    OpInfo("combinations", lambda lib, x, **kw: lib.combinations(x, **kw), shaped(
+        ([(4,)], "real", {}), ([(4,)], "real", {"r": 3}),
+        ([(3,)], "real", {"with_replacement": True}))),
+    # PyTorch's own vander backward fails (an in-place write): NumPy reference instead
+    OpInfo("vander", lambda lib, x, **kw: lib.vander(x, **kw), lambda rng: [
+        S(make(rng, (3,)), torch_ok=False), S(make(rng, (4,)), N=2, increasing=True,
+                                              torch_ok=False)],
+        ref=lambda x, **kw: np.vander(x, kw.get("N"), kw.get("increasing", False))),
+]
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
 

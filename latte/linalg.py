@@ -1,0 +1,278 @@
+"""``latte.linalg``: norms, inverses, solves and decompositions with ``torch.linalg``'s API.
+
+Matrices are the last two dims; leading dims are a batch. Differentiable: norms, ``inv``,
+``det``, ``slogdet`` (log), ``solve``, ``cholesky``, ``eigh``, ``svdvals``, ``pinv``, ``lstsq``
+(solution), ``cross``. ``qr``/``svd`` give values without a gradient; ``matrix_rank`` counts.
+Example: ``latte.linalg.solve(A, b)``.
+"""
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from latte import backend
+from latte.ops import linalg_extra as L
+from latte.ops.extra import cross as _cross
+from latte.tensor import Tensor
+
+__all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cholesky",
+           "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_rank", "lstsq", "cross",
+           "matmul", "diagonal", "inv_ex", "cholesky_ex", "matrix_power", "multi_dot", "vecdot"]
+
+_INF = builtins.float("inf")
+SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
+EighResult = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
+QRResult = namedtuple("qr", ["Q", "R"])
+SVDResult = namedtuple("svd", ["U", "S", "Vh"])
+LstsqResult = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+InvExResult = namedtuple("inv_ex", ["inverse", "info"])
+CholeskyExResult = namedtuple("cholesky_ex", ["L", "info"])
+
+
+def _square(name: str, A: Tensor) -> Tensor:
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
+                           f"{' by '.join(str(s) for s in A.shape[-2:])} matrices (shape "
+                           f"{tuple(A.shape)})")
+    return A._floating()
+
+
+def _matrix(name: str, A: Tensor) -> Tensor:
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions "
+                           f"(shape {tuple(A.shape)})")
+    return A._floating()
+
+
+# --- norms -------------------------------------------------------------------------------------
+def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
+                dtype: Any = None) -> Tensor:
+    """``(sum |x|^ord) ** (1/ord)`` over ``dim`` (all dims when None); ``ord`` may be ``inf``,
+    ``-inf`` or 0 (the count of nonzeros)."""
+    x = x._floating() if dtype is None else x.to(dtype)
+    if ord == -_INF:
+        return x.abs().amin(() if dim is None else dim, keepdim)
+    return x.norm(ord, dim, keepdim)
+
+
+def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: bool = False, *,
+                dtype: Any = None) -> Tensor:
+    """Matrix norm over the two dims ``dim``: ``'fro'``, ``'nuc'``, ``inf``, ``-inf``, 1, -1,
+    2 (largest singular value) or -2 (smallest)."""
+    A = _matrix("matrix_norm", A if dtype is None else A.to(dtype))
+    d0, d1 = (A._dim(d) for d in dim)
+    if ord == "fro":
+        return A.norm(2, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2):
+        moved = A.movedim((d0, d1), (-2, -1))
+        s = svdvals(moved)
+        out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+        if keepdim:
+            out = out.unsqueeze(builtins.min(d0, d1)).unsqueeze(builtins.max(d0, d1))
+        return out
+    if ord in (1, -1, _INF, -_INF):
+        summed, other = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = A.abs().sum(summed, keepdim=True)
+        out = sums.amax(other, keepdim=True) if ord > 0 else sums.amin(other, keepdim=True)
+        return out if keepdim else out.squeeze((d0, d1))
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,
+         dtype: Any = None) -> Tensor:
+    """A vector norm (``dim`` an int, or a 1-D input) or a matrix norm (``dim`` a pair, or a
+    2-D input with ``ord`` given); with neither, the 2-norm of the flattened input."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None and len(dim) == 2 or (dim is None and ord is not None and A.ndim == 2):
+        return matrix_norm(A, "fro" if ord is None else ord, (-2, -1) if dim is None else dim,
+                           keepdim, dtype=dtype)
+    if dim is None and ord is not None and A.ndim != 1:
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be "
+                           f"1D or 2D. Got {A.ndim}D.")
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+# --- inverses and solves -----------------------------------------------------------------------
+def inv(A: Tensor) -> Tensor:
+    """The inverse of each square matrix (``numpy.linalg.LinAlgError`` if singular)."""
+    return L.Inv.apply(_square("inv", A))
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> tuple:
+    """``(inverse, info)``; ``info`` is 0 for each invertible matrix."""
+    out = inv(A)
+    return InvExResult(out, Tensor(backend.array_on(out._data, "zeros", tuple(A.shape[:-2]),
+                                                    dtype=np.int32)))
+
+
+def det(A: Tensor) -> Tensor:
+    """The determinant of each square matrix."""
+    return L.Det.apply(_square("det", A))
+
+
+def slogdet(A: Tensor) -> tuple:
+    """``(sign, logabsdet)`` with ``det = sign * exp(logabsdet)``, stable for large matrices."""
+    sign, logabs = L.Slogdet.apply(_square("slogdet", A))
+    return SlogdetResult(sign, logabs)
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """``X`` with ``A X = B`` (``left=False``: ``X A = B``); ``B`` may be a vector (or a batch
+    of vectors) or a batch of matrices."""
+    A = _square("solve", A)
+    if not left:
+        return solve(A.mT, B.mT).mT
+    from latte.tensor import _promote_all
+    A, B = _promote_all([A, B._floating()])
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    if (B.shape[-1] if vector else B.shape[-2]) != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"AX = B ({tuple(A.shape)} and {tuple(B.shape)})")
+    if vector:
+        return L.Solve.apply(A, B.unsqueeze(-1)).squeeze(-1)
+    batch = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    A = A.expand(batch + tuple(A.shape[-2:]))
+    B = B.expand(batch + tuple(B.shape[-2:]))
+    return L.Solve.apply(A, B)
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """The Cholesky factor of each symmetric positive-definite matrix: lower ``L`` with
+    ``A = L L^T`` (``upper=True``: ``L^T``)."""
+    low = L.Cholesky.apply(_square("cholesky", A))
+    return low.mT if upper else low
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:
+    """``(L, info)``; ``info`` is 0 for each factored matrix."""
+    low = cholesky(A, upper=upper)
+    return CholeskyExResult(low, Tensor(backend.array_on(
+        low._data, "zeros", tuple(A.shape[:-2]), dtype=np.int32)))
+
+
+def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    """The Moore-Penrose pseudo-inverse (through the SVD; singular values below
+    ``rtol * largest`` count as 0)."""
+    if atol is not None:
+        raise NotImplementedError("linalg.pinv: atol is not supported; use rtol")
+    return L.Pinv.apply(_matrix("pinv", A), rtol, hermitian)
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: Any = None) -> tuple:
+    """Least-squares solution of ``A X = B`` (the minimum-norm one for rank-deficient ``A``),
+    as ``(solution, residuals, rank, singular_values)``; residuals, rank and singular values are
+    empty, as for PyTorch's default CPU driver ``'gelsy'``."""
+    A = _matrix("lstsq", A)
+    vector = B.ndim == A.ndim - 1
+    b = B._floating().unsqueeze(-1) if vector else B._floating()
+    x = pinv(A, rtol=rcond).matmul(b)
+    empty = A.new_zeros((0,))
+    return LstsqResult(x.squeeze(-1) if vector else x, empty,
+                       empty.long(), empty)
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """``A @ A @ ... @ A`` (``n`` times; the identity for 0, powers of the inverse for < 0)."""
+    A = _square("matrix_power", A)
+    if n < 0:
+        A, n = inv(A), -n
+    result = None
+    base = A
+    while n:
+        if n & 1:
+            result = base if result is None else result.matmul(base)
+        n >>= 1
+        if n:
+            base = base.matmul(base)
+    if result is None:
+        eye = L._eye_like(A, A.shape[-1])
+        return eye.expand(tuple(A.shape)) * 1.0
+    return result
+
+
+def multi_dot(tensors: Any) -> Tensor:
+    """``tensors[0] @ tensors[1] @ ...`` (the first may be 1-D, the last too)."""
+    out = tensors[0]
+    for t in tensors[1:]:
+        out = out.matmul(t)
+    return out
+
+
+# --- decompositions ----------------------------------------------------------------------------
+def eigh(A: Tensor, UPLO: str = "L") -> tuple:
+    """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric matrices,
+    reading the ``UPLO`` triangle; differentiable for distinct eigenvalues."""
+    values, vectors = L.Eigh.apply(_square("eigh", A), UPLO.upper() == "U")
+    return EighResult(values, vectors)
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """The eigenvalues (ascending) of symmetric matrices."""
+    return eigh(A, UPLO).eigenvalues
+
+
+def svdvals(A: Tensor) -> Tensor:
+    """Singular values, descending; differentiable."""
+    return L.Svdvals.apply(_matrix("svdvals", A))
+
+
+def svd(A: Tensor, full_matrices: bool = True) -> tuple:
+    """``(U, S, Vh)`` with ``A = U diag(S) Vh`` (values only: no gradient)."""
+    A = _matrix("svd", A)
+    xp = A._xp()
+    u, s, vh = backend.run_on(A._data, lambda: xp.linalg.svd(A._data,
+                                                            full_matrices=full_matrices))
+    return SVDResult(Tensor(u), Tensor(s), Tensor(vh))
+
+
+def qr(A: Tensor, mode: str = "reduced") -> tuple:
+    """``(Q, R)`` with ``A = Q R``, ``Q`` orthonormal columns, ``R`` upper triangular
+    (``mode`` ``'reduced'``, ``'complete'`` or ``'r'``; values only: no gradient)."""
+    A = _matrix("qr", A)
+    xp = A._xp()
+    if mode == "r":
+        r = backend.run_on(A._data, lambda: xp.linalg.qr(A._data, mode="r"))
+        return QRResult(A.new_zeros((0,)), Tensor(r))
+    q, r = backend.run_on(A._data, lambda: xp.linalg.qr(A._data, mode=mode))
+    return QRResult(Tensor(q), Tensor(r))
+
+
+def matrix_rank(A: Tensor, tol: Any = None, hermitian: bool = False, *, atol: Any = None,
+                rtol: Any = None) -> Tensor:
+    """The number of singular values above ``max(atol, rtol * largest)`` (default ``rtol``:
+    ``eps * max(m, n)``), as int64."""
+    A = _matrix("matrix_rank", A)
+    s = svdvals(A.detach())
+    if tol is not None:
+        atol = tol
+    eps = builtins.float(np.finfo(A._data.dtype).eps)
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else eps * builtins.max(A.shape[-2:])
+    largest = s.amax(-1, keepdim=True) if s.shape[-1] else s.new_zeros(tuple(s.shape[:-1]) + (1,))
+    limit = (largest * rtol).clamp(min=0.0 if atol is None else builtins.float(atol))
+    return (s > limit).sum(-1)
+
+
+# --- products ----------------------------------------------------------------------------------
+def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """Cross product of 3-vectors along ``dim`` (default the last); the operands broadcast."""
+    return _cross(input, other, dim)
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """``input @ other``."""
+    return input.matmul(other)
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """Dot products along ``dim``."""
+    return (x * y).sum(dim)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The ``offset`` diagonal of each matrix."""
+    return A.diagonal(offset, dim1, dim2)

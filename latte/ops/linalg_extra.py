@@ -1,0 +1,159 @@
+"""Matrix decompositions and inverses (``latte.linalg``), forward beside backward.
+
+Forwards call the array library's ``linalg`` (NumPy or CuPy: both broadcast over leading batch
+dims); backwards are the textbook matrix-calculus adjoints, written with Tensor ops.
+"""
+from __future__ import annotations
+
+from latte.autograd.function import Op
+from latte.backend import get_array_module
+
+
+def _eye_like(t, n: int):
+    """An ``n x n`` identity tensor of ``t``'s dtype on ``t``'s device."""
+    from latte.backend import array_on
+    from latte.tensor import Tensor
+    return Tensor(array_on(t._data, "eye", n, dtype=t._data.dtype))
+
+
+class Inv(Op):
+    """``A^{-1}``; ``dA = -A^{-T} dX A^{-T}``."""
+
+    def forward(ctx, a):
+        out = get_array_module(a).linalg.inv(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        (inv,) = ctx.saved_tensors
+        return -(inv.mT.matmul(grad).matmul(inv.mT))
+
+
+class Det(Op):
+    """``det(A)``; ``dA = g * det(A) * A^{-T}`` (undefined for singular ``A``)."""
+
+    def forward(ctx, a):
+        out = get_array_module(a).linalg.det(a)
+        out = get_array_module(a).asarray(out)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):
+        from latte.linalg import inv
+        a, det = ctx.saved_tensors
+        return (grad * det).unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+
+
+class Slogdet(Op):
+    """``(sign, log|det A|)``; only the log carries a gradient: ``g * A^{-T}``."""
+
+    non_differentiable_outputs = (0,)
+
+    def forward(ctx, a):
+        xp = get_array_module(a)
+        sign, logabs = xp.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        return xp.asarray(sign), xp.asarray(logabs)
+
+    def backward(ctx, grad_sign, grad):
+        from latte.linalg import inv
+        (a,) = ctx.saved_tensors
+        return grad.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+
+
+class Solve(Op):
+    """``X = A^{-1} B`` for matrices ``B``; ``dB = A^{-T} G``, ``dA = -dB X^T``."""
+
+    def forward(ctx, a, b):
+        out = get_array_module(a).linalg.solve(a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        grad_b = Solve.apply(a.mT, grad)
+        grad_a = -grad_b.matmul(x.mT) if ctx.needs_input_grad[0] else None
+        return grad_a, grad_b
+
+
+class Cholesky(Op):
+    """The lower factor ``L`` of ``A = L L^T``; backward as in Murray (2016):
+    ``S = L^{-T} Phi(L^T G) L^{-1}``, ``dA = (S + S^T) / 2`` with ``Phi`` the lower triangle,
+    diagonal halved."""
+
+    def forward(ctx, a):
+        out = get_array_module(a).linalg.cholesky(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):
+        from latte.linalg import inv
+        (low,) = ctx.saved_tensors
+        phi = low.mT.matmul(grad).tril()
+        phi = phi - phi.diagonal(0, -2, -1).diag_embed() * 0.5
+        low_inv = inv(low)
+        s = low_inv.mT.matmul(phi).matmul(low_inv)
+        return (s + s.mT) * 0.5
+
+
+class Eigh(Op):
+    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix (lower triangle read).
+
+    Backward: ``dA = V (diag(gL) + F * (V^T gV)) V^T`` with ``F_ij = 1 / (l_j - l_i)`` off the
+    diagonal; assumes distinct eigenvalues, as PyTorch.
+    """
+
+    def forward(ctx, a, upper):
+        xp = get_array_module(a)
+        values, vectors = xp.linalg.eigh(a, UPLO="U" if upper else "L")
+        ctx.save_for_backward(values, vectors)
+        return values, vectors
+
+    def backward(ctx, grad_values, grad_vectors):
+        values, vectors = ctx.saved_tensors
+        n = values.shape[-1]
+        inner = values.new_zeros(tuple(vectors.shape))
+        if grad_vectors is not None:
+            gap = values.unsqueeze(-2) - values.unsqueeze(-1)  # l_j - l_i
+            eye = _eye_like(values, n)
+            f = 1.0 / (gap + eye) * (1.0 - eye)
+            inner = inner + f * vectors.mT.matmul(grad_vectors)
+        if grad_values is not None:
+            inner = inner + grad_values.diag_embed()
+        return vectors.matmul(inner).matmul(vectors.mT), None
+
+
+class Svdvals(Op):
+    """Singular values (descending); ``dA = U diag(g) V^T`` over the reduced factors."""
+
+    def forward(ctx, a):
+        xp = get_array_module(a)
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        ctx.u, ctx.vh = u, vh
+        return s
+
+    def backward(ctx, grad):
+        from latte.tensor import Tensor
+        u, vh = Tensor(ctx.u), Tensor(ctx.vh)
+        return (u * grad.unsqueeze(-2)).matmul(vh)
+
+
+class Pinv(Op):
+    """Moore-Penrose pseudo-inverse ``P``; backward (Golub & Pereyra), for ``G`` like ``P``:
+    ``dA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)``."""
+
+    def forward(ctx, a, rtol, hermitian):
+        xp = get_array_module(a)
+        out = xp.linalg.pinv(a, rcond=rtol, hermitian=hermitian) if rtol is not None else \
+            xp.linalg.pinv(a, hermitian=hermitian)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):
+        a, p = ctx.saved_tensors
+        m, n = a.shape[-2], a.shape[-1]
+        gt = grad.mT
+        out = -p.mT.matmul(grad).matmul(p.mT)
+        out = out + (_eye_like(a, m) - a.matmul(p)).matmul(gt).matmul(p).matmul(p.mT)
+        out = out + p.mT.matmul(p).matmul(gt).matmul(_eye_like(a, n) - p.matmul(a))
+        return out, None, None

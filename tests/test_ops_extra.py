@@ -1,0 +1,150 @@
+"""PyTorch parity for the non-differentiable extras (searching, counting, integer outputs,
+decomposition values, in-place forms); the differentiable ones are entries of op_db."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import latte
+
+torch = pytest.importorskip("torch")
+
+
+def _same(got, expected) -> None:
+    if isinstance(expected, (tuple, list)):
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            _same(g, e)
+        return
+    e = expected.detach().numpy()
+    g = got.detach().numpy()
+    assert g.shape == e.shape, f"shape {g.shape} vs torch {e.shape}"
+    assert g.dtype == e.dtype, f"dtype {g.dtype} vs torch {e.dtype}"
+    np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-7)
+
+
+def _both(*arrays):
+    return [latte.tensor(a) for a in arrays], [torch.tensor(a) for a in arrays]
+
+
+RNG = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted_and_bucketize(right):
+    seq = np.array([1.0, 2.0, 2.0, 4.0, 7.0])
+    vals = np.array([[0.0, 2.0, 5.0], [7.0, 8.0, 2.0]])
+    rows = np.sort(RNG.uniform(size=(2, 5)), axis=1)
+    (ls, lv, lr), (ts, tv, tr) = _both(seq, vals, rows)
+    _same(latte.searchsorted(ls, lv, right=right), torch.searchsorted(ts, tv, right=right))
+    _same(latte.searchsorted(lr, lv, right=right), torch.searchsorted(tr, tv, right=right))
+    _same(latte.searchsorted(ls, lv, side="right" if right else "left", out_int32=True),
+          torch.searchsorted(ts, tv, side="right" if right else "left", out_int32=True))
+    _same(latte.bucketize(lv, ls, right=right), torch.bucketize(tv, ts, right=right))
+
+
+def test_histc_bincount_isin():
+    x = RNG.normal(size=50)
+    (lx,), (tx,) = _both(x)
+    _same(latte.histc(lx, bins=7), torch.histc(tx, bins=7))
+    _same(lx.histc(5, min=-1, max=1), tx.histc(5, min=-1, max=1))
+    _same(latte.histc(latte.ones(4), bins=3), torch.histc(torch.ones(4), bins=3))
+    ints = np.array([0, 3, 3, 1, 5])
+    w = RNG.uniform(size=5)
+    (li, lw), (ti, tw) = _both(ints, w)
+    _same(latte.bincount(li), torch.bincount(ti))
+    _same(li.bincount(lw, minlength=8), ti.bincount(tw, minlength=8))
+    _same(latte.bincount(li, lw.float()), torch.bincount(ti, tw.float()))
+    (lt,), (tt,) = _both(np.array([3, 9]))
+    _same(latte.isin(li, lt), torch.isin(ti, tt))
+    _same(latte.isin(li, lt, invert=True), torch.isin(ti, tt, invert=True))
+    _same(latte.isin(li, 3), torch.isin(ti, 3))
+
+
+def test_cummax_cummin_indices():
+    x = np.array([[1.0, 3.0, 2.0, 3.0, 5.0], [4.0, 1.0, 1.0, 0.0, 6.0]])
+    (lx,), (tx,) = _both(x)
+    for dim in (0, 1):
+        _same(tuple(latte.cummax(lx, dim)), tuple(torch.cummax(tx, dim)))
+        _same(tuple(lx.cummin(dim)), tuple(tx.cummin(dim)))
+    y = np.array([1.0, np.nan, 3.0, 0.0])
+    (ly,), (ty,) = _both(y)
+    assert latte.cummax(ly, 0).indices.tolist() == torch.cummax(ty, 0).indices.tolist()
+
+
+def test_frexp_count_nonzero_nansum():
+    x = np.array([0.0, 1.0, -3.5, 1e-3, 1024.0])
+    (lx,), (tx,) = _both(x)
+    _same(tuple(latte.frexp(lx)), tuple(torch.frexp(tx)))
+    _same(tuple(lx.frexp()), tuple(tx.frexp()))
+    _same(latte.count_nonzero(lx), torch.count_nonzero(tx))
+    (lm,), (tm,) = _both(np.array([[1.0, np.nan], [np.nan, np.nan]]))
+    _same(latte.nansum(lm, 1), torch.nansum(tm, 1))
+    _same(latte.nanmean(lm, 1), torch.nanmean(tm, 1))
+
+
+def test_inplace_forms():
+    x = np.array([[1.0, np.nan, np.inf], [-np.inf, 2.0, -3.0]])
+    (lx,), (tx,) = _both(x)
+    assert lx.nan_to_num_(posinf=9.0) is lx
+    tx.nan_to_num_(posinf=9.0)
+    _same(lx, tx)
+    lx.clamp_min_(0.5).clamp_max_(5.0)
+    tx.clamp_min_(0.5).clamp_max_(5.0)
+    _same(lx, tx)
+    src = RNG.uniform(size=(2, 3))
+    (ls,), (ts,) = _both(src)
+    index = np.array([1, 1])
+    lx.index_add_(0, latte.tensor(index), ls, alpha=2.0)
+    tx.index_add_(0, torch.tensor(index), ts, alpha=2.0)
+    _same(lx, tx)
+    lx.index_copy_(1, latte.tensor([2, 0]), ls[:, :2])
+    tx.index_copy_(1, torch.tensor([2, 0]), ts[:, :2])
+    _same(lx, tx)
+    idx = np.array([[0, 0, 1], [1, 1, 1]])
+    lx.scatter_reduce_(1, latte.tensor(idx), ls, "amax", include_self=False)
+    tx.scatter_reduce_(1, torch.tensor(idx), ts, "amax", include_self=False)
+    _same(lx, tx)
+    mask = np.array([[True, False, True], [False, True, False]])
+    lx.masked_scatter_(latte.tensor(mask), ls)
+    tx.masked_scatter_(torch.tensor(mask), ts)
+    _same(lx, tx)
+
+
+def test_inplace_records_autograd():
+    a = latte.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    b = a * 1.0
+    b.clamp_min_(0.0)
+    b.sum().backward()
+    assert a.grad.tolist() == [1.0, 0.0, 1.0]
+
+
+def test_scatter_reduce_integers():
+    x = np.array([5, 1, 7, 2])
+    src = np.array([3, 9, 4, 8, 6])
+    idx = np.array([0, 0, 2, 3, 3])
+    (lx, ls, li), (tx, ts, ti) = _both(x, src, idx)
+    for reduce in ("sum", "prod", "mean", "amax", "amin"):
+        for include_self in (True, False):
+            _same(lx.scatter_reduce(0, li, ls, reduce, include_self=include_self),
+                  tx.scatter_reduce(0, ti, ts, reduce, include_self=include_self))
+
+
+def test_combinations_and_cartesian_prod_ints():
+    (lx, ly), (tx, ty) = _both(np.array([1, 2, 3, 4]), np.array([5, 6]))
+    _same(latte.combinations(lx, 2), torch.combinations(tx, 2))
+    _same(latte.combinations(lx, 5), torch.combinations(tx, 5))
+    _same(latte.cartesian_prod(lx, ly), torch.cartesian_prod(tx, ty))
+    _same(latte.vander(lx, 3), torch.vander(tx, 3))
+    _same(latte.block_diag(lx.reshape(2, 2), ly), torch.block_diag(tx.reshape(2, 2), ty))
+
+
+def test_clear_errors():
+    with pytest.raises(RuntimeError, match=r"mat2 .* shape \(3,\)"):
+        latte.addmm(latte.zeros(2), latte.zeros(2, 3), latte.zeros(3))
+    with pytest.raises(RuntimeError, match="index_add"):
+        latte.index_add(latte.zeros(3, 4), 0, latte.tensor([0]), latte.zeros(2, 4))
+    with pytest.raises(RuntimeError, match=r"\(2, 3\)"):
+        latte.linalg.inv(latte.zeros(2, 3))
+    with pytest.raises(RuntimeError, match="Incompatible"):
+        latte.linalg.solve(latte.eye(3), latte.zeros(2))
