@@ -1,0 +1,112 @@
+"""``Bernoulli``: a coin flip with probability ``probs`` of 1."""
+from __future__ import annotations
+
+import functools
+import numbers
+from typing import Any
+
+import latte
+import latte.nn.functional as F
+from latte.distributions import constraints
+from latte.distributions.distribution import Distribution
+from latte.distributions.utils import broadcast_all, logits_to_probs, probs_to_logits
+from latte.tensor import Size, Tensor
+
+__all__ = ["Bernoulli"]
+
+
+def _bce_with_logits(logits: Tensor, target: Tensor) -> Tensor:
+    # softplus(l) - l * t: differentiable in the target too (the entropy needs that)
+    return F.softplus(logits) - logits * target
+
+
+class Bernoulli(Distribution):
+    """A Bernoulli distribution on ``{0, 1}``, as ``torch.distributions.Bernoulli``.
+
+    Args:
+        probs: the probability of 1, or
+        logits: its log-odds; give exactly one.
+
+    Samples are 0./1. in the parameter's dtype.
+
+    Example::
+
+        >>> latte.distributions.Bernoulli(latte.tensor([0.3])).sample()  # tensor([0.])
+    """
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+
+    def __init__(self, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            scalar = isinstance(probs, numbers.Number)
+            (self.probs,) = broadcast_all(probs)
+        else:
+            scalar = isinstance(logits, numbers.Number)
+            (self.logits,) = broadcast_all(logits)
+        self._param = self.probs if probs is not None else self.logits
+        super().__init__(Size() if scalar else self._param.size(), validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Bernoulli:
+        new = self._get_checked_instance(Bernoulli, _instance)
+        shape = Size(tuple(batch_shape))
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(shape)
+            new._param = new.logits
+        Distribution.__init__(new, shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @functools.cached_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @functools.cached_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self) -> Size:
+        return self._param.size()
+
+    @property
+    def mean(self) -> Tensor:
+        return self.probs
+
+    @property
+    def mode(self) -> Tensor:
+        mode = (self.probs >= 0.5).to(self.probs.dtype)
+        return latte.where(self.probs == 0.5, float("nan"), mode)
+
+    @property
+    def variance(self) -> Tensor:
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        with latte.no_grad():
+            shape = tuple(self._extended_shape(sample_shape))
+            probs = self.probs.expand(shape)
+            u = latte.rand(shape, dtype=probs.dtype, device=probs.device)
+            return (u < probs).to(probs.dtype)
+
+    def log_prob(self, value: Any) -> Tensor:
+        """``value log p + (1 - value) log(1 - p)``, computed stably from the logits."""
+        if self._validate_args:
+            self._validate_sample(value)
+        logits, value = broadcast_all(self.logits, value)
+        return -_bce_with_logits(logits, value)
+
+    def entropy(self) -> Tensor:
+        return _bce_with_logits(self.logits, self.probs)
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        values = latte.arange(2, dtype=self._param.dtype, device=self._param.device)
+        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        return values.expand((-1,) + tuple(self._batch_shape)) if expand else values

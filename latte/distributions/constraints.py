@@ -1,0 +1,157 @@
+"""Constraints: the sets parameters and values must lie in (``torch.distributions.constraints``).
+
+``constraint.check(value)`` returns a bool tensor, ``True`` where ``value`` satisfies it (one
+entry per event for constraints on vectors, such as ``simplex``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Constraint", "real", "positive", "nonnegative", "unit_interval", "simplex",
+           "boolean", "interval", "half_open_interval", "greater_than", "integer_interval",
+           "nonnegative_integer", "independent", "real_vector", "one_hot", "dependent",
+           "dependent_property"]
+
+
+class Constraint:
+    """A region of values; ``event_dim`` is how many rightmost dims make one checked event."""
+
+    is_discrete = False
+    event_dim = 0
+
+    def check(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return type(self).__name__.lstrip("_") + "()"
+
+
+class _Dependent(Constraint):
+    """A support that depends on the parameters (e.g. ``Uniform``'s): not checkable alone."""
+
+    def check(self, value: Any) -> Any:
+        raise ValueError("Cannot determine validity of dependent constraint")
+
+
+def dependent_property(fn: Any) -> property:
+    """A property whose value is a constraint built from the distribution's parameters."""
+    return property(fn)
+
+
+class _Real(Constraint):
+    def check(self, value: Any) -> Any:
+        return value == value  # False only for NaN
+
+
+class _Boolean(Constraint):
+    is_discrete = True
+
+    def check(self, value: Any) -> Any:
+        return (value == 0) | (value == 1)
+
+
+class _OneHot(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value: Any) -> Any:
+        return ((value == 0) | (value == 1)).all(-1) & (value.sum(-1) == 1)
+
+
+class _GreaterThan(Constraint):
+    def __init__(self, lower_bound: float, inclusive: bool = False) -> None:
+        self.lower_bound, self._inclusive = lower_bound, inclusive
+
+    def check(self, value: Any) -> Any:
+        return value >= self.lower_bound if self._inclusive else value > self.lower_bound
+
+    def __repr__(self) -> str:
+        name = "GreaterThanEq" if self._inclusive else "GreaterThan"
+        return f"{name}(lower_bound={self.lower_bound})"
+
+
+class _Interval(Constraint):
+    def __init__(self, lower_bound: Any, upper_bound: Any, half_open: bool = False) -> None:
+        self.lower_bound, self.upper_bound, self._half_open = lower_bound, upper_bound, half_open
+
+    def check(self, value: Any) -> Any:
+        upper = value < self.upper_bound if self._half_open else value <= self.upper_bound
+        return (value >= self.lower_bound) & upper
+
+    def __repr__(self) -> str:
+        name = "HalfOpenInterval" if self._half_open else "Interval"
+        return f"{name}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+class _IntegerInterval(Constraint):
+    is_discrete = True
+
+    def __init__(self, lower_bound: int, upper_bound: Any) -> None:
+        self.lower_bound, self.upper_bound = lower_bound, upper_bound
+
+    def check(self, value: Any) -> Any:
+        return ((value % 1) == 0) & (value >= self.lower_bound) & (value <= self.upper_bound)
+
+    def __repr__(self) -> str:
+        return (f"IntegerInterval(lower_bound={self.lower_bound}, "
+                f"upper_bound={self.upper_bound})")
+
+
+class _IntegerGreaterThan(Constraint):
+    is_discrete = True
+
+    def __init__(self, lower_bound: int) -> None:
+        self.lower_bound = lower_bound
+
+    def check(self, value: Any) -> Any:
+        return ((value % 1) == 0) & (value >= self.lower_bound)
+
+    def __repr__(self) -> str:
+        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
+
+
+class _Simplex(Constraint):
+    event_dim = 1
+
+    def check(self, value: Any) -> Any:
+        return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
+
+
+class _IndependentConstraint(Constraint):
+    """``base`` checked on events of ``reinterpreted_batch_ndims`` more dims (all must hold)."""
+
+    def __init__(self, base: Constraint, reinterpreted_batch_ndims: int) -> None:
+        self.base_constraint, self.reinterpreted_batch_ndims = base, reinterpreted_batch_ndims
+        self.is_discrete = base.is_discrete
+        self.event_dim = base.event_dim + reinterpreted_batch_ndims
+
+    def check(self, value: Any) -> Any:
+        result = self.base_constraint.check(value)
+        for _ in range(self.reinterpreted_batch_ndims):
+            result = result.all(-1)
+        return result
+
+    def __repr__(self) -> str:
+        return (f"IndependentConstraint({self.base_constraint!r}, "
+                f"{self.reinterpreted_batch_ndims})")
+
+
+dependent = _Dependent()
+real = _Real()
+boolean = _Boolean()
+one_hot = _OneHot()
+positive = _GreaterThan(0.0)
+nonnegative = _GreaterThan(0.0, inclusive=True)
+unit_interval = _Interval(0.0, 1.0)
+simplex = _Simplex()
+nonnegative_integer = _IntegerGreaterThan(0)
+real_vector = _IndependentConstraint(real, 1)
+greater_than = _GreaterThan
+interval = _Interval
+integer_interval = _IntegerInterval
+independent = _IndependentConstraint
+
+
+def half_open_interval(lower_bound: Any, upper_bound: Any) -> Constraint:
+    """Values in ``[lower_bound, upper_bound)``."""
+    return _Interval(lower_bound, upper_bound, half_open=True)
