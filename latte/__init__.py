@@ -21,7 +21,7 @@ from latte.tensor import Size, Tensor
 
 # the subpackages PyTorch users reach as attributes (torch.nn, torch.optim, torch.utils.data);
 # latte.vision stays a separate import, as torchvision is
-from latte import linalg, nn, optim, utils
+from latte import distributions, linalg, nn, optim, utils
 import latte.utils.data
 
 __version__ = "0.1.0"
