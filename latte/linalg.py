@@ -164,15 +164,14 @@ def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fal
 
 def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: Any = None) -> tuple:
     """Least-squares solution of ``A X = B`` (the minimum-norm one for rank-deficient ``A``),
-    as ``(solution, residuals, rank, singular_values)``; residuals, rank and singular values are
+    as ``(solution, residuals, rank, singular_values)``; residuals and singular values are
     empty, as for PyTorch's default CPU driver ``'gelsy'``."""
     A = _matrix("lstsq", A)
     vector = B.ndim == A.ndim - 1
     b = B._floating().unsqueeze(-1) if vector else B._floating()
     x = pinv(A, rtol=rcond).matmul(b)
     empty = A.new_zeros((0,))
-    return LstsqResult(x.squeeze(-1) if vector else x, empty,
-                       empty.long(), empty)
+    return LstsqResult(x.squeeze(-1) if vector else x, empty, matrix_rank(A, rtol=rcond), empty)
 
 
 def matrix_power(A: Tensor, n: int) -> Tensor:
@@ -189,8 +188,9 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
         if n:
             base = base.matmul(base)
     if result is None:
-        eye = L._eye_like(A, A.shape[-1])
-        return eye.expand(tuple(A.shape)) * 1.0
+        # the identity, still taking A's (zero) gradient as PyTorch's does
+        never = backend.array_on(A._data, "zeros", (), dtype=bool)
+        return A.where(never, 0.0) + L._eye_like(A, A.shape[-1])
     return result
 
 

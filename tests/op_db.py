@@ -781,6 +781,76 @@ OPS += [
         ref=lambda x, **kw: np.vander(x, kw.get("N"), kw.get("increasing", False))),
 ]
 
+
+def _well(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    """Square matrices far from singular: random plus ``n`` on the diagonal."""
+    return make(rng, shape) + shape[-1] * np.eye(shape[-1])
+
+
+def _linalg_square_samples(rng: np.random.Generator) -> list:
+    return [S(_well(rng, 3, 3)), S(_well(rng, 2, 3, 3)), S(_well(rng, 3, 3), layouts=("T",)),
+            S(-_well(rng, 2, 2), desc="negative-det")]
+
+
+def _solve_samples(rng: np.random.Generator) -> list:
+    m = lambda *s: make(rng, s)  # noqa: E731
+    return [S(_well(rng, 3, 3), m(3, 2)), S(_well(rng, 3, 3), m(3), desc="vector"),
+            S(_well(rng, 2, 3, 3), m(3, 4), desc="broadcast"),
+            S(_well(rng, 2, 3, 3), m(2, 3), desc="batched-vectors"),
+            S(_well(rng, 3, 3), m(2, 3), left=False, desc="right")]
+
+
+def _matrix_norm_samples(rng: np.random.Generator) -> list:
+    out = [S(make(rng, (3, 4), "distinct"), ord=o) for o in ("fro", "nuc", 2, -2, 1, -1,
+                                                                 float("inf"), -float("inf"))]
+    return out + [S(make(rng, (2, 3, 3), "distinct"), ord="fro", keepdim=True),
+                  S(make(rng, (3, 2, 4), "distinct"), ord=1, dim=(0, 2)),
+                  S(make(rng, (3, 4), "distinct"), ord=2, keepdim=True, layouts=("T",))]
+
+
+def _vector_norm_samples(rng: np.random.Generator) -> list:
+    d = lambda *s: make(rng, s, "distinct")  # noqa: E731
+    return [S(d(2, 3)), S(d(2, 3), ord=1, dim=1), S(d(2, 3), ord=float("inf"), dim=0),
+            S(d(2, 3), ord=-float("inf")), S(d(2, 3), ord=3.0, dim=(0, 1), keepdim=True),
+            S(d(4,), ord=0.5)]
+
+
+OPS += [
+    OpInfo("linalg_inv", lambda lib, x: lib.linalg.inv(x), _linalg_square_samples,
+           ref=lambda x: np.linalg.inv(x), gradgrad=True),
+    OpInfo("linalg_det", lambda lib, x: lib.linalg.det(x), _linalg_square_samples,
+           ref=lambda x: np.linalg.det(x), rtol32=1e-4),
+    OpInfo("linalg_slogdet", lambda lib, x: lib.linalg.slogdet(x), _linalg_square_samples),
+    OpInfo("linalg_solve", lambda lib, a, b, **kw: lib.linalg.solve(a, b, **kw), _solve_samples,
+           rtol32=1e-4),
+    OpInfo("linalg_cholesky", lambda lib, x, **kw: lib.linalg.cholesky(x @ x.mT, **kw),
+           lambda rng: [S(_well(rng, 3, 3)), S(_well(rng, 2, 2, 2), upper=True)], rtol32=1e-4),
+    OpInfo("linalg_eigh", lambda lib, x: (lambda r: (r[0], r[1] * r[1]))(
+        lib.linalg.eigh(x + x.mT)), lambda rng: [S(make(rng, (3, 3), "distinct")),
+                                                  S(make(rng, (2, 4, 4), "distinct"))],
+           rtol32=1e-4, atol32=1e-5),
+    OpInfo("linalg_svdvals", lambda lib, x: lib.linalg.svdvals(x), lambda rng: [
+        S(make(rng, (3, 4), "distinct")), S(make(rng, (2, 4, 3), "distinct"))], rtol32=1e-4),
+    OpInfo("linalg_matrix_norm", lambda lib, x, **kw: lib.linalg.matrix_norm(x, **kw),
+           _matrix_norm_samples, rtol32=1e-4),
+    OpInfo("linalg_vector_norm", lambda lib, x, **kw: lib.linalg.vector_norm(x, **kw),
+           _vector_norm_samples),
+    OpInfo("linalg_norm", lambda lib, x, **kw: lib.linalg.norm(x, **kw), lambda rng: [
+        S(make(rng, (2, 3), "distinct")), S(make(rng, (2, 3), "distinct"), ord=1),
+        S(make(rng, (2, 3), "distinct"), dim=1), S(make(rng, (2, 3, 2), "distinct"),
+                                                   dim=(0, 2), ord="fro")]),
+    OpInfo("linalg_pinv", lambda lib, x: lib.linalg.pinv(x), lambda rng: [
+        S(make(rng, (4, 3))), S(make(rng, (2, 3))), S(_well(rng, 2, 3, 3))],
+        ref=lambda x: np.linalg.pinv(x), rtol32=1e-4, atol32=1e-5),
+    OpInfo("linalg_lstsq", lambda lib, a, b: lib.linalg.lstsq(a, b).solution, lambda rng: [
+        S(make(rng, (4, 3)), make(rng, (4, 2))), S(_well(rng, 3, 3), make(rng, (3, 1)))],
+        rtol32=1e-4, atol32=1e-5),
+    OpInfo("linalg_matrix_power", lambda lib, x, n: lib.linalg.matrix_power(x, n), lambda rng: [
+        S(_well(rng, 3, 3), n=3), S(_well(rng, 2, 2, 2), n=-2), S(_well(rng, 2, 2), n=0)]),
+    OpInfo("linalg_multi_dot", lambda lib, *xs: lib.linalg.multi_dot(list(xs)), shaped(
+        ([(3,), (3, 4), (4, 2)], "real", {}), ([(2, 3), (3, 4), (4,)], "real", {}))),
+]
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
 
