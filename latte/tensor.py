@@ -122,6 +122,27 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     def element_size(self) -> int:
         return self._data.itemsize
 
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element, as ``element_size()``."""
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the elements this tensor shows: ``numel() * itemsize``."""
+        return self._data.size * self._data.itemsize
+
+    def untyped_storage(self) -> Any:
+        """A minimal view of the memory behind this tensor: ``size()``/``nbytes()`` in bytes
+        of the whole base array and ``data_ptr()`` of its start (views share it)."""
+        from latte._storage import UntypedStorage
+        return UntypedStorage(self._data)
+
+    def storage(self) -> Any:
+        """As :meth:`untyped_storage`, with ``size()`` counted in elements (typed storage)."""
+        from latte._storage import TypedStorage
+        return TypedStorage(self._data)
+
     def stride(self, dim: int | None = None) -> Any:
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         return strides if dim is None else strides[self._dim(dim)]
