@@ -9,3 +9,9 @@ from latte.nn.functional.normalization import *  # noqa: F401,F403
 from latte.nn.functional.pooling import *  # noqa: F401,F403
 from latte.nn.functional.sampling import *  # noqa: F401,F403
 from latte.nn.functional.attention import *  # noqa: F401,F403
+from latte.nn.functional.distance import *  # noqa: F401,F403
+from latte.nn.functional.embedding_bag import *  # noqa: F401,F403
+from latte.nn.functional.gumbel import *  # noqa: F401,F403
+from latte.nn.functional.margin_loss import *  # noqa: F401,F403
+from latte.nn.functional.norm_extra import *  # noqa: F401,F403
+from latte.nn.functional.shuffle import *  # noqa: F401,F403

@@ -16,3 +16,8 @@ from latte.nn.modules.rnn import *  # noqa: F401,F403
 from latte.nn.modules.sparse import *  # noqa: F401,F403
 from latte.nn.modules.transformer import *  # noqa: F401,F403
 from latte.nn.modules.upsampling import *  # noqa: F401,F403
+from latte.nn.modules.distance import *  # noqa: F401,F403
+from latte.nn.modules.embedding_bag import *  # noqa: F401,F403
+from latte.nn.modules.margin_loss import *  # noqa: F401,F403
+from latte.nn.modules.pixelshuffle import *  # noqa: F401,F403
+from latte.nn.modules.rmsnorm import *  # noqa: F401,F403
