@@ -1,10 +1,11 @@
-"""Attention and Transformer layers on the stand-in GPU (and cuda:1): the same values, input and
+"""Attention and Transformer layers, and the smaller layers added with them (RMSNorm, shuffles,
+EmbeddingBag, margin losses...), on the stand-in GPU (and cuda:1): the same values, input and
 parameter gradients as on the CPU (float64), with no array crossing to the host on the way."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_device_nn import R, Spec, check_on_gpu
+from test_device_nn import SIGN, I, R, Spec, check_on_gpu
 
 import latte
 from latte import nn
@@ -81,6 +82,50 @@ CASES = [
     ("transformer", lambda: nn.Transformer(8, 2, 1, 1, 16, dropout=0.0), [R(6, 2, 8),
                                                                          R(4, 2, 8)]),
 ]
+
+
+class Bag(nn.Module):
+    def __init__(self, **kw) -> None:
+        super().__init__()
+        self.bag = nn.EmbeddingBag(10, 3, **kw)
+
+    def forward(self, idx, offsets=None, weights=None):
+        return self.bag(idx, offsets, per_sample_weights=weights)
+
+
+class Fn(nn.Module):
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *args):
+        return self.fn(*args)
+
+
+IDX = Spec(lambda rng: np.array([1, 2, 4, 5, 4, 0, 3, 0, 9]), False)
+OFF = Spec(lambda rng: np.array([0, 2, 2, 5]), False)
+SMALL = [
+    ("rmsnorm", lambda: nn.RMSNorm(6), [R(3, 4, 6)]),
+    ("local_response_norm", lambda: nn.LocalResponseNorm(3), [R(2, 5, 3, 3)]),
+    ("pixel_shuffle", lambda: nn.PixelShuffle(2), [R(2, 8, 3, 3)]),
+    ("pixel_unshuffle", lambda: nn.PixelUnshuffle(2), [R(2, 2, 4, 6)]),
+    ("channel_shuffle", lambda: nn.ChannelShuffle(2), [R(2, 6, 3)]),
+    ("cosine_similarity", lambda: nn.CosineSimilarity(), [R(4, 5), R(4, 5)]),
+    ("pairwise_distance", lambda: nn.PairwiseDistance(), [R(4, 5), R(4, 5)]),
+    ("softmax2d", lambda: nn.Softmax2d(), [R(2, 3, 4, 4)]),
+    ("pdist", lambda: Fn(F.pdist), [R(5, 3)]),
+    ("embedding_bag_mean_padding", lambda: Bag(padding_idx=0), [IDX, OFF]),
+    ("embedding_bag_max", lambda: Bag(mode="max"), [IDX, OFF]),
+    ("embedding_bag_sum_weights", lambda: Bag(mode="sum"), [IDX, OFF, R(9)]),
+    ("embedding_bag_2d", lambda: Bag(mode="mean"),
+     [Spec(lambda rng: rng.integers(0, 10, (3, 4)), False)]),
+    ("triplet_margin", lambda: nn.TripletMarginLoss(swap=True), [R(4, 5), R(4, 5), R(4, 5)]),
+    ("multilabel_soft_margin", lambda: nn.MultiLabelSoftMarginLoss(),
+     [R(4, 5), Spec(lambda rng: (rng.random((4, 5)) > 0.5) * 1.0, False)]),
+    ("multi_margin", lambda: nn.MultiMarginLoss(p=2), [R(4, 5), I(5, 4)]),
+    ("hinge_embedding", lambda: nn.HingeEmbeddingLoss(), [R(4, 5), SIGN(4, 5)]),
+]
+CASES += SMALL
 
 
 @pytest.mark.parametrize("on", ["cuda:0", "cuda:1"])

@@ -1,11 +1,13 @@
 """``pdist``: distances between all pairs of rows."""
 from __future__ import annotations
 
+from latte.nn.functional._device import on_input_device
 from latte.tensor import Tensor
 
 __all__ = ["pdist"]
 
 
+@on_input_device
 def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     """The p-norm distances ``||x_i - x_j||_p`` for every pair ``i < j`` of the rows of
     ``(N, M)``, in row-major order: shape ``(N * (N - 1) / 2,)``.
