@@ -46,13 +46,19 @@ def _gate_vectors(xp: Any, h: int, dtype: Any) -> tuple:
 def _lstm_forward(xp, xproj, h, c, w_hh, b_hh, reverse, sizes):
     length, n, _ = xproj.shape
     hid = w_hh.shape[1]
-    new = xp.zeros if len(set(sizes)) > 1 or sizes[0] != n else xp.empty
+    packed = len(set(sizes)) > 1 or sizes[0] != n
+    new = xp.zeros if packed else xp.empty  # rows past a sequence's end stay finite zeros
     out = new((length, n, hid), dtype=xproj.dtype)
-    acts = xp.empty((length, n, 4 * hid), dtype=xproj.dtype)
+    acts = new((length, n, 4 * hid), dtype=xproj.dtype)
     h_prev, c_prev = new((length, n, hid), dtype=h.dtype), new((length, n, hid), dtype=h.dtype)
-    tanh_c = xp.empty((length, n, hid), dtype=xproj.dtype)
+    tanh_c = new((length, n, hid), dtype=xproj.dtype)
     scale, shift, _, _ = _gate_vectors(xp, hid, xproj.dtype)
-    w_t = w_hh.T
+    # the tanh trick's pre-scaling folded into the operands once, not into every step
+    x_scaled = xproj * scale
+    if b_hh is not None:
+        x_scaled += b_hh * scale
+    w_scaled = xp.ascontiguousarray(w_hh.T)  # (H, 4H) rows: the faster GEMM layout
+    w_scaled *= scale
     h, c = h.copy(), c.copy()
     for t in _steps(length, reverse):
         bs = sizes[t]
@@ -60,11 +66,8 @@ def _lstm_forward(xp, xproj, h, c, w_hh, b_hh, reverse, sizes):
         h_prev[t, :bs] = hp
         c_prev[t, :bs] = cp
         g = acts[t, :bs]
-        xp.matmul(hp, w_t, out=g)
-        g += xproj[t, :bs]
-        if b_hh is not None:
-            g += b_hh
-        g *= scale
+        xp.matmul(hp, w_scaled, out=g)
+        g += x_scaled[t, :bs]
         xp.tanh(g, out=g)
         g *= scale
         g += shift
@@ -86,7 +89,7 @@ def _gru_forward(xp, xproj, h, c, w_hh, b_hh, reverse, sizes):
     acts = xp.empty((length, n, 3 * hid), dtype=xproj.dtype)  # r, z, n
     h_prev = new((length, n, hid), dtype=h.dtype)
     gh_n = xp.empty((length, n, hid), dtype=xproj.dtype)  # w_hn h + b_hn, inside r * (...)
-    w_t = w_hh.T
+    w_t = xp.ascontiguousarray(w_hh.T)
     h = h.copy()
     for t in _steps(length, reverse):
         bs = sizes[t]
@@ -121,7 +124,7 @@ def _rnn_forward(xp, xproj, h, c, w_hh, b_hh, reverse, sizes, relu):
     new = xp.zeros if len(set(sizes)) > 1 or sizes[0] != n else xp.empty
     out = new((length, n, hid), dtype=xproj.dtype)
     h_prev = new((length, n, hid), dtype=h.dtype)
-    w_t = w_hh.T
+    w_t = xp.ascontiguousarray(w_hh.T)
     h = h.copy()
     for t in _steps(length, reverse):
         bs = sizes[t]
@@ -145,26 +148,27 @@ def _lstm_backward(xp, saved, w_hh, reverse, sizes, dout, dh, dc):
     acts, h_prev, c_prev, tanh_c = saved
     hid = w_hh.shape[1]
     _, _, slope, level = _gate_vectors(xp, hid, acts.dtype)
+    # step-independent factors in bulk: activation derivatives and d c_t / d h_t = o (1 - tc^2)
+    deriv = slope - acts
+    deriv *= acts
+    deriv += level
+    dc_dh = tanh_c * tanh_c
+    xp.subtract(1.0, dc_dh, out=dc_dh)
+    dc_dh *= acts[:, :, 3 * hid:]
     d_gates = xp.zeros_like(acts)
     dh, dc = dh.copy(), dc.copy()
     for t in reversed(_steps(len(sizes), reverse)):
         bs = sizes[t]
-        a, tc, d = acts[t, :bs], tanh_c[t, :bs], d_gates[t, :bs]
-        i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
+        a, d = acts[t, :bs], d_gates[t, :bs]
         dht = dh[:bs] + dout[t, :bs]
-        dct = (1.0 - tc * tc)
-        dct *= o
-        dct *= dht
+        dct = dht * dc_dh[t, :bs]
         dct += dc[:bs]
-        xp.multiply(dct, g, out=d[:, :hid])
+        xp.multiply(dct, a[:, 2 * hid:3 * hid], out=d[:, :hid])
         xp.multiply(dct, c_prev[t, :bs], out=d[:, hid:2 * hid])
-        xp.multiply(dct, i, out=d[:, 2 * hid:3 * hid])
-        xp.multiply(dht, tc, out=d[:, 3 * hid:])
-        deriv = slope - a
-        deriv *= a
-        deriv += level
-        d *= deriv  # through sigmoid (i, f, o) and tanh (g)
-        dc[:bs] = dct * f
+        xp.multiply(dct, a[:, :hid], out=d[:, 2 * hid:3 * hid])
+        xp.multiply(dht, tanh_c[t, :bs], out=d[:, 3 * hid:])
+        d *= deriv[t, :bs]  # through sigmoid (i, f, o) and tanh (g)
+        dc[:bs] = dct * a[:, hid:2 * hid]
         dh[:bs] = xp.matmul(d, w_hh)
     return d_gates, dh, dc, d_gates, h_prev
 
