@@ -31,6 +31,7 @@ def run(base: TrainConfig, variants: list[tuple[str, dict[str, Any]]],
         base.epochs = args.epochs
     if args.quick:
         base = dataclasses.replace(base, epochs=1, limit_batches=2, plots=False)
+    if args.epochs or args.quick:  # the override holds for variants with epochs of their own
         variants = [(n, {k: v for k, v in o.items() if k != "epochs"}) for n, o in variants]
     if args.only:
         variants = [v for v in variants if v[0] in args.only]

@@ -105,9 +105,13 @@ def load_data(name: str, data_dir: str | None = None, augment: bool = False, see
     cls_name, mean, std = _IMAGE_SETS[name]
     cls = getattr(datasets, cls_name)
     root = data_dir or os.environ.get("LATTE_DATA") or "data"
+    partial = {"allow_partial": True} if name == "cifar10" else {}  # use the batches present
     with _data_dir(data_dir):
         try:
-            train_raw, test_raw = cls(root, train=True), cls(root, train=False)
+            train_raw, test_raw = cls(root, train=True, **partial), cls(root, train=False)
+            if getattr(train_raw, "missing_batches", None):
+                log(f"CIFAR-10: training on the batches present ({len(train_raw):,} images); "
+                    f"missing {', '.join(train_raw.missing_batches)}")
         except RuntimeError as e:
             if "not found" not in str(e):
                 raise
@@ -124,7 +128,7 @@ def load_data(name: str, data_dir: str | None = None, augment: bool = False, see
     if augment:
         plain_train = train
         with _data_dir(data_dir):  # the augmented copy searches the same folders as train_raw
-            train = cls(root, train=True, transform=_augmentation(name, mean, std)) \
+            train = cls(root, train=True, transform=_augmentation(name, mean, std), **partial) \
                 if name != "mnist-sample" else cls(train=True,
                                                    transform=_augmentation(name, mean, std))
     shape = tuple(train_raw.data.shape[1:]) if name != "cifar10" else (3, 32, 32)

@@ -15,7 +15,7 @@ from latte.train.history import write_text_atomic
 
 __all__ = ["parse_grid", "run_sweep", "run_variants"]
 
-_COLUMNS = ["test_acc", "test_loss", "best_val_acc", "epochs", "epoch_time_s"]
+_COLUMNS = ["test_acc", "test_loss", "best_val_acc", "epochs_run", "epoch_time_s"]
 
 
 def parse_grid(items: list[str]) -> dict[str, list[Any]]:
@@ -87,7 +87,8 @@ def run_variants(base: TrainConfig, variants: list[tuple[str, dict[str, Any]]],
                 raise KeyboardInterrupt
         values = {"run": name, **overrides}
         rows.append({**{k: values.get(k) for k in keys},
-                     **{c: summary.get(c) for c in _COLUMNS}})
+                     **{c: summary.get("epochs" if c == "epochs_run" else c)
+                        for c in _COLUMNS}})
         _write_tables(out, keys, rows)
     log("\n" + _markdown(keys, rows))
     log(f"Tables: {out / 'results.md'} and {out / 'results.csv'}")

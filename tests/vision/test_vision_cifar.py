@@ -120,3 +120,19 @@ def test_shared_cifar10_counts():
     assert train.classes[train.targets[0]] == "frog"
     mean = test.data.reshape(-1, 3).mean(axis=0) / 255
     np.testing.assert_allclose(mean, [0.4942, 0.4851, 0.4504], atol=1e-4)
+
+
+def test_cifar10_partial_training_set(tmp_path):
+    """``allow_partial`` trains on the batches present (as in ../shared/data), naming the rest;
+    without it a missing batch is an error naming the files."""
+    _write_cifar10(tmp_path)
+    folder = tmp_path / "cifar-10-batches-py"
+    blobs = [cifar_batch(4, seed=s) for s in (1, 2)]
+    for name, (blob, _, _) in zip(["data_batch_1", "data_batch_3"], blobs):
+        (folder / name).write_bytes(blob)
+    with pytest.raises(RuntimeError, match="data_batch_2, data_batch_4, data_batch_5"):
+        CIFAR10(tmp_path, train=True)
+    ds = CIFAR10(tmp_path, train=True, allow_partial=True)
+    assert len(ds) == 8
+    assert ds.missing_batches == ["data_batch_2", "data_batch_4", "data_batch_5"]
+    assert ds.targets == blobs[0][2] + blobs[1][2]

@@ -100,9 +100,12 @@ class CIFAR10(VisionDataset):
 
     def __init__(self, root: str | os.PathLike, train: bool = True,
                  transform: Callable | None = None, target_transform: Callable | None = None,
-                 download: bool = False) -> None:
+                 download: bool = False, *, allow_partial: bool = False) -> None:
         super().__init__(root, transform, target_transform)
         self.train = train
+        # Latte's extension: train on the training batches that are present (a partial copy, as
+        # in ../shared/data) instead of refusing; ``missing_batches`` names the absent ones
+        self.allow_partial = allow_partial
         folder = self._find()
         if folder is None and download:
             self.download()
@@ -115,8 +118,10 @@ class CIFAR10(VisionDataset):
                                f"{self.base_folder}). Use download=True, or extract {self.url} "
                                f"into {self.root}")
         self.folder = folder
-        batches = [self._read_batch(folder / name)
-                   for name, _ in (self.train_list if train else self.test_list)]
+        names = [name for name, _ in (self.train_list if train else self.test_list)]
+        self.missing_batches = [n for n in names if not (folder / n).is_file()]
+        batches = [self._read_batch(folder / name) for name in names
+                   if name not in self.missing_batches]
         self.data = np.concatenate([b[0] for b in batches]).reshape(-1, 3, 32, 32)
         self.data = np.ascontiguousarray(self.data.transpose(0, 2, 3, 1))  # HWC, as torchvision
         self.targets = [int(t) for b in batches for t in b[1]]
@@ -131,6 +136,11 @@ class CIFAR10(VisionDataset):
         for folder in folders:
             if all((folder / n).is_file() for n in self._needed()):
                 return folder
+        if self.allow_partial and self.train:
+            for folder in folders:
+                if (folder / self.meta["filename"]).is_file() and \
+                        any((folder / n).is_file() for n, _ in self.train_list):
+                    return folder
         return None
 
     def _needed(self) -> list[str]:
