@@ -273,14 +273,18 @@ class ShapeMixin:
         from latte.tensor import Tensor
         mask = backend.array_on(self._data, "tri", *self._data.shape[-2:], k=diagonal,
                                 dtype=bool)
-        return self.where(Tensor(mask), 0)
+        return self.where(Tensor(mask), self._zero())
 
     def triu(self, diagonal: builtins.int = 0) -> Any:
         """Keep the upper triangle (``j >= i + diagonal``) of the last two dims."""
         from latte.tensor import Tensor
         xp, (n, m) = self._xp(), self._data.shape[-2:]
         mask = backend.run_on(self._data, lambda: ~xp.tri(n, m, k=diagonal - 1, dtype=bool))
-        return self.where(Tensor(mask), 0)
+        return self.where(Tensor(mask), self._zero())
+
+    def _zero(self) -> Any:
+        # a bool tensor keeps its dtype (a Python 0 would promote it to int64)
+        return False if self._data.dtype.kind == "b" else 0
 
     def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,
                  dim2: builtins.int = 1) -> Any:

@@ -345,3 +345,9 @@ def test_gradients_come_back_in_each_inputs_dtype_after_promotion(fn):
         assert results[0][:3] == results[1][:3] and results[0][5] == results[1][5]
         np.testing.assert_allclose(results[0][3], results[1][3], rtol=1e-6)
         np.testing.assert_allclose(results[0][4], results[1][4], rtol=1e-6)
+
+
+def test_tril_triu_keep_bool_and_int_dtypes():
+    mask = latte.ones(3, 3, dtype=latte.bool).tril()
+    assert mask.dtype == latte.bool and mask.tolist()[0] == [True, False, False]
+    assert latte.ones(2, 3, dtype=latte.int32).triu(1).dtype == latte.int32
