@@ -21,7 +21,9 @@ from latte.tensor import Size, Tensor
 
 # the subpackages PyTorch users reach as attributes (torch.nn, torch.optim, torch.utils.data);
 # latte.vision stays a separate import, as torchvision is
-from latte import distributions, linalg, nn, optim, utils
+from latte import distributions, linalg, nn, optim, special, utils
+from latte.special import digamma, erf, erfc, erfinv, i0, logit, polygamma, sinc
+from latte.special import gammaln as lgamma
 import latte.utils.data
 
 __version__ = "0.1.0"

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from latte import backend, dtypes
+from latte import special as SP
 from latte.ops import elementwise as E
 from latte.ops import extra as X
 from latte.ops import scan
@@ -556,6 +557,11 @@ class MathMixin:
     nan_to_num_, xlogy_, hypot_ = X.inplace("nan_to_num"), X.inplace("xlogy"), X.inplace("hypot")
     addmm_, addmv_, addr_ = X.inplace("addmm"), X.inplace("addmv"), X.inplace("addr")
     baddbmm_, addbmm_, ldexp_ = X.inplace("baddbmm"), X.inplace("addbmm"), X.inplace("ldexp")
+    # special functions (latte/special.py)
+    erf, erfc, erfinv, lgamma, digamma = SP.erf, SP.erfc, SP.erfinv, SP.gammaln, SP.digamma
+    logit, sinc, i0, exp2 = SP.logit, SP.sinc, SP.i0, SP.exp2
+    erf_, erfc_, erfinv_ = X.inplace("erf"), X.inplace("erfc"), X.inplace("erfinv")
+    lgamma_, digamma_, logit_ = X.inplace("lgamma"), X.inplace("digamma"), X.inplace("logit")
 
 
 def _mat_str(t: Any) -> str:
