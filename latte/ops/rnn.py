@@ -43,15 +43,17 @@ def _gate_vectors(xp: Any, h: int, dtype: Any) -> tuple:
 
 
 # --- forward kernels: each returns (output, h_n[, c_n]) and the arrays its backward needs ------
-def _lstm_forward(xp, xproj, h, c, w_hh, b_hh, reverse, sizes):
+def _lstm_forward(xp, xproj, h, c, w_hh, b_hh, w_hr, reverse, sizes):
     length, n, _ = xproj.shape
-    hid = w_hh.shape[1]
+    hid, out_size = c.shape[1], h.shape[1]  # out_size: proj_size with a projection w_hr
     packed = len(set(sizes)) > 1 or sizes[0] != n
     new = xp.zeros if packed else xp.empty  # rows past a sequence's end stay finite zeros
-    out = new((length, n, hid), dtype=xproj.dtype)
+    out = new((length, n, out_size), dtype=xproj.dtype)
     acts = new((length, n, 4 * hid), dtype=xproj.dtype)
-    h_prev, c_prev = new((length, n, hid), dtype=h.dtype), new((length, n, hid), dtype=h.dtype)
+    h_prev = new((length, n, out_size), dtype=h.dtype)
+    c_prev = new((length, n, hid), dtype=h.dtype)
     tanh_c = new((length, n, hid), dtype=xproj.dtype)
+    h_full = None if w_hr is None else new((length, n, hid), dtype=xproj.dtype)
     scale, shift, _, _ = _gate_vectors(xp, hid, xproj.dtype)
     # the tanh trick's pre-scaling folded into the operands once, not into every step
     x_scaled = xproj * scale
@@ -76,9 +78,13 @@ def _lstm_forward(xp, xproj, h, c, w_hh, b_hh, reverse, sizes):
         c[:bs] = cn
         tc = tanh_c[t, :bs]
         xp.tanh(cn, out=tc)
-        xp.multiply(g[:, 3 * hid:], tc, out=out[t, :bs])
+        if w_hr is None:
+            xp.multiply(g[:, 3 * hid:], tc, out=out[t, :bs])
+        else:  # h_t = (o * tanh(c_t)) @ w_hr.T
+            xp.multiply(g[:, 3 * hid:], tc, out=h_full[t, :bs])
+            xp.matmul(h_full[t, :bs], w_hr.T, out=out[t, :bs])
         h[:bs] = out[t, :bs]
-    return (out, h, c), (acts, h_prev, c_prev, tanh_c)
+    return (out, h, c), (acts, h_prev, c_prev, tanh_c, h_full)
 
 
 def _gru_forward(xp, xproj, h, c, w_hh, b_hh, reverse, sizes):
@@ -144,9 +150,10 @@ def _rnn_forward(xp, xproj, h, c, w_hh, b_hh, reverse, sizes, relu):
 
 
 # --- backward kernels: return (d xproj, d h0, d c0, dG for w_hh/b_hh, h_prev) ------------------
-def _lstm_backward(xp, saved, w_hh, reverse, sizes, dout, dh, dc):
-    acts, h_prev, c_prev, tanh_c = saved
-    hid = w_hh.shape[1]
+def _lstm_backward(xp, saved, w_hh, w_hr, reverse, sizes, dout, dh, dc):
+    acts, h_prev, c_prev, tanh_c, h_full = saved
+    hid = c_prev.shape[2]
+    d_proj = None if w_hr is None else xp.zeros_like(dout)  # d h_t of every step, for d w_hr
     _, _, slope, level = _gate_vectors(xp, hid, acts.dtype)
     # step-independent factors in bulk: activation derivatives and d c_t / d h_t = o (1 - tc^2)
     deriv = slope - acts
@@ -161,6 +168,9 @@ def _lstm_backward(xp, saved, w_hh, reverse, sizes, dout, dh, dc):
         bs = sizes[t]
         a, d = acts[t, :bs], d_gates[t, :bs]
         dht = dh[:bs] + dout[t, :bs]
+        if w_hr is not None:
+            d_proj[t, :bs] = dht
+            dht = xp.matmul(dht, w_hr)
         dct = dht * dc_dh[t, :bs]
         dct += dc[:bs]
         xp.multiply(dct, a[:, 2 * hid:3 * hid], out=d[:, :hid])
@@ -170,10 +180,13 @@ def _lstm_backward(xp, saved, w_hh, reverse, sizes, dout, dh, dc):
         d *= deriv[t, :bs]  # through sigmoid (i, f, o) and tanh (g)
         dc[:bs] = dct * a[:, hid:2 * hid]
         dh[:bs] = xp.matmul(d, w_hh)
-    return d_gates, dh, dc, d_gates, h_prev
+    d_hr = None
+    if w_hr is not None:
+        d_hr = xp.matmul(d_proj.reshape(-1, d_proj.shape[-1]).T, h_full.reshape(-1, hid))
+    return d_gates, dh, dc, d_gates, h_prev, d_hr
 
 
-def _gru_backward(xp, saved, w_hh, reverse, sizes, dout, dh, dc):
+def _gru_backward(xp, saved, w_hh, w_hr, reverse, sizes, dout, dh, dc):
     acts, h_prev, gh_n = saved
     hid = w_hh.shape[1]
     dx_all, dh_all = xp.zeros_like(acts), xp.zeros_like(acts)
@@ -198,10 +211,10 @@ def _gru_backward(xp, saved, w_hh, reverse, sizes, dout, dh, dc):
         new_dh = xp.matmul(dhh, w_hh)
         new_dh += dht * z
         dh[:bs] = new_dh
-    return dx_all, dh, None, dh_all, h_prev
+    return dx_all, dh, None, dh_all, h_prev, None
 
 
-def _rnn_backward(xp, saved, w_hh, reverse, sizes, dout, dh, dc, out, relu):
+def _rnn_backward(xp, saved, w_hh, w_hr, reverse, sizes, dout, dh, dc, out, relu):
     (h_prev,) = saved
     d_pre = xp.zeros_like(out)
     dh = dh.copy()
@@ -214,51 +227,56 @@ def _rnn_backward(xp, saved, w_hh, reverse, sizes, dout, dh, dc, out, relu):
         else:
             d *= 1.0 - y * y
         dh[:bs] = xp.matmul(d, w_hh)
-    return d_pre, dh, None, d_pre, h_prev
+    return d_pre, dh, None, d_pre, h_prev, None
 
 
 class RecurrentLayer(Op):
-    """``(output, h_n[, c_n]) = layer(xproj, h0, c0, w_hh, b_hh, mode, reverse, batch_sizes)``.
+    """``(output, h_n[, c_n]) = layer(xproj, h0, c0, w_hh, b_hh, w_hr, mode, reverse,
+    batch_sizes)``.
 
     ``xproj`` (L, N, G) is ``x @ w_ih.T + b_ih`` for every step; ``h0``/``c0`` (N, H) (``c0``
     None unless ``mode == 'LSTM'``); ``w_hh`` (G, H); ``b_hh`` (G,) or None; ``mode`` one of
-    'LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'; ``reverse`` runs from the last step to the first;
+    'LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'; ``w_hr`` (P, H) projects an LSTM's hidden state
+    to size P (``proj_size``; ``h0`` and ``w_hh`` then have P columns), else None; ``reverse``
+    runs from the last step to the first;
     ``batch_sizes`` (a tuple of host ints, non-increasing) or None. Output (L, N, H).
     """
 
-    def forward(ctx, xproj, h0, c0, w_hh, b_hh, mode, reverse, batch_sizes):
+    def forward(ctx, xproj, h0, c0, w_hh, b_hh, w_hr, mode, reverse, batch_sizes):
         xp = get_array_module(xproj, h0, w_hh)
         sizes = _sizes(batch_sizes, xproj.shape[0], xproj.shape[1])
         if mode == "LSTM":
-            outs, saved = _lstm_forward(xp, xproj, h0, c0, w_hh, b_hh, reverse, sizes)
+            outs, saved = _lstm_forward(xp, xproj, h0, c0, w_hh, b_hh, w_hr, reverse, sizes)
         elif mode == "GRU":
             outs, saved = _gru_forward(xp, xproj, h0, None, w_hh, b_hh, reverse, sizes)
         else:
             outs, saved = _rnn_forward(xp, xproj, h0, None, w_hh, b_hh, reverse, sizes,
                                        mode == "RNN_RELU")
         ctx.mode, ctx.reverse, ctx.sizes, ctx.n_saved = mode, reverse, sizes, len(saved)
-        ctx.save_for_backward(w_hh, outs[0], *saved)
+        ctx.save_for_backward(w_hh, w_hr, outs[0], *saved)
         return outs
 
     @once_differentiable
     def backward(ctx, dout, dh_n, dc_n=None):
         from latte.tensor import Tensor
-        w_hh, out, *saved = [s._data for s in ctx.saved_tensors]
+        w_hh, w_hr, out, *saved = [None if s is None else s._data for s in ctx.saved_tensors]
         xp = get_array_module(w_hh)
         dout, dh_n = _array(xp, dout, out), _array(xp, dh_n, out[0])
-        args = (xp, saved, w_hh, ctx.reverse, ctx.sizes, dout, dh_n)
+        args = (xp, saved, w_hh, w_hr, ctx.reverse, ctx.sizes, dout, dh_n)
         if ctx.mode == "LSTM":
-            dxproj, dh0, dc0, d_hh, h_prev = _lstm_backward(*args, _array(xp, dc_n, out[0]))
+            dxproj, dh0, dc0, d_hh, h_prev, d_hr = _lstm_backward(
+                *args, _array(xp, dc_n, saved[2][0]))
         elif ctx.mode == "GRU":
-            dxproj, dh0, dc0, d_hh, h_prev = _gru_backward(*args, None)
+            dxproj, dh0, dc0, d_hh, h_prev, d_hr = _gru_backward(*args, None)
         else:
-            dxproj, dh0, dc0, d_hh, h_prev = _rnn_backward(*args, None, out,
-                                                           ctx.mode == "RNN_RELU")
+            dxproj, dh0, dc0, d_hh, h_prev, d_hr = _rnn_backward(*args, None, out,
+                                                                 ctx.mode == "RNN_RELU")
         need = ctx.needs_input_grad
         g2 = d_hh.reshape(-1, d_hh.shape[-1])
         dw = Tensor(xp.matmul(g2.T, h_prev.reshape(-1, h_prev.shape[-1]))) if need[3] else None
         db = Tensor(g2.sum(0)) if need[4] else None
-        return (Tensor(dxproj), Tensor(dh0), None if dc0 is None else Tensor(dc0), dw, db,
+        dhr = Tensor(d_hr) if d_hr is not None and need[5] else None
+        return (Tensor(dxproj), Tensor(dh0), None if dc0 is None else Tensor(dc0), dw, db, dhr,
                 None, None, None)
 
 

@@ -100,6 +100,28 @@ def test_layer_matches_torch(kind, cfg, with_h0):
     _compare_grads(lmod, tmod, pairs)
 
 
+@pytest.mark.parametrize("packed", [False, True], ids=["padded", "packed"])
+@pytest.mark.parametrize("cfg", [dict(num_layers=1), dict(num_layers=2, bidirectional=True,
+                                                           batch_first=True)])
+def test_lstm_proj_size_matches_torch(cfg, packed):
+    lmod, tmod = _pair("lstm", 3, 6, proj_size=4, **cfg)
+    assert [(k, tuple(v.shape)) for k, v in lmod.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in tmod.state_dict().items()]
+    rng = np.random.default_rng(4)
+    dirs = 2 if cfg.get("bidirectional") else 1
+    layers = dirs * cfg["num_layers"]
+    shape = (4, 5, 3) if cfg.get("batch_first") else (5, 4, 3)
+    pairs = [_leaves(rng, *shape), _leaves(rng, layers, 4, 4), _leaves(rng, layers, 4, 6)]
+    xl, xt = pairs[0]
+    if packed:
+        xl = lrnn.pack_padded_sequence(xl, [5, 3, 3, 2], batch_first=cfg.get("batch_first", False))
+        xt = trnn.pack_padded_sequence(xt, [5, 3, 3, 2], batch_first=cfg.get("batch_first", False))
+    lout = lmod(xl, (pairs[1][0], pairs[2][0]))
+    tout = tmod(xt, (pairs[1][1], pairs[2][1]))
+    _backward_both(lout, tout)
+    _compare_grads(lmod, tmod, pairs)
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 @pytest.mark.parametrize("with_h0", [False, True], ids=["no_h0", "h0"])
 def test_unbatched_input(kind, with_h0):
@@ -215,8 +237,7 @@ def test_parameters_init_and_repr_match_torch():
             lmod.flatten_parameters()
     assert repr(nn.RNN(3, 4, nonlinearity="relu")) == repr(torch.nn.RNN(3, 4,
                                                                         nonlinearity="relu"))
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        nn.LSTM(3, 4, proj_size=2)
+    assert repr(nn.LSTM(3, 4, proj_size=2)) == repr(torch.nn.LSTM(3, 4, proj_size=2))
     with pytest.raises(ValueError, match="proj_size argument is only supported"):
         nn.GRU(3, 4, proj_size=2)
 

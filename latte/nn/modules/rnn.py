@@ -37,24 +37,25 @@ class RNNBase(Module):
         super().__init__()
         _check_args(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
                     proj_size)
-        if proj_size:
-            raise NotImplementedError("LSTM with proj_size > 0 is not supported by Latte yet")
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
-        self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0
+        self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, proj_size
         gate_size = _GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
+        real_hidden = proj_size if proj_size > 0 else hidden_size
         self._flat_weights_names: list[str] = []
         self._all_weights: list[list[str]] = []
         for layer in range(num_layers):
             for direction in range(directions):
-                width = input_size if layer == 0 else hidden_size * directions
+                width = input_size if layer == 0 else real_hidden * directions
                 suffix = "_reverse" if direction == 1 else ""
                 shapes = {f"weight_ih_l{layer}{suffix}": (gate_size, width),
-                          f"weight_hh_l{layer}{suffix}": (gate_size, hidden_size)}
+                          f"weight_hh_l{layer}{suffix}": (gate_size, real_hidden)}
                 if bias:
                     shapes[f"bias_ih_l{layer}{suffix}"] = (gate_size,)
                     shapes[f"bias_hh_l{layer}{suffix}"] = (gate_size,)
+                if proj_size > 0:
+                    shapes[f"weight_hr_l{layer}{suffix}"] = (proj_size, hidden_size)
                 for name, shape in shapes.items():
                     setattr(self, name, Parameter(creation.empty(*shape, dtype=dtype)))
                 self._flat_weights_names.extend(shapes)
@@ -82,6 +83,8 @@ class RNNBase(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
@@ -156,9 +159,9 @@ class RNNBase(Module):
             states = [s.unsqueeze(1) for s in states]
         if sorted_indices is not None:
             states = [s.index_select(1, sorted_indices) for s in states]
-        expected = ((2 if self.bidirectional else 1) * self.num_layers, x.shape[1],
-                    self.hidden_size)
+        lead = ((2 if self.bidirectional else 1) * self.num_layers, x.shape[1])
         for i, s in enumerate(states):
+            expected = (*lead, self.proj_size if i == 0 and self.proj_size else self.hidden_size)
             if tuple(s.shape) != expected:
                 which = f"hidden[{i}]" if lstm else "hidden"
                 raise RuntimeError(f"Expected {which} size {expected}, got {list(s.shape)}")
@@ -179,15 +182,16 @@ class RNNBase(Module):
                 w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
                 b_ih, b_hh = (getattr(self, names[2]), getattr(self, names[3])) \
                     if self.bias else (None, None)
+                w_hr = getattr(self, names[-1]) if self.proj_size else None
                 h0 = states[0][k] if states[0] is not None else \
-                    x.new_zeros(n, self.hidden_size)
+                    x.new_zeros(n, self.proj_size or self.hidden_size)
                 c0 = None
                 if lstm:
                     c0 = states[1][k] if states[1] is not None else \
                         x.new_zeros(n, self.hidden_size)
                 xproj = linear(layer_input, w_ih, b_ih)
-                result = RecurrentLayer.apply(xproj, h0, c0, w_hh, b_hh,
-                                              self.mode, direction == 1, batch_sizes)
+                result = RecurrentLayer.apply(xproj, h0, c0, w_hh, b_hh, w_hr, self.mode,
+                                              direction == 1, batch_sizes)
                 outs.append(result[0])
                 for f, r in zip(finals, result[1:]):
                     f.append(r)
@@ -259,7 +263,8 @@ class LSTM(RNNBase):
 
     ``c_t = f * c_{t-1} + i * g``, ``h_t = o * tanh(c_t)``. ``LSTM(input_size, hidden_size,
     num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False)``; returns
-    ``(output, (h_n, c_n))``. ``proj_size > 0`` is not supported.
+    ``(output, (h_n, c_n))``. With ``proj_size > 0``, ``h_t = (o * tanh(c_t)) @ weight_hr.T``
+    has ``proj_size`` features.
 
     Example::
 
@@ -347,7 +352,7 @@ class RNNCellBase(Module):
             filled.append(s)
         xproj = linear(x, self.weight_ih, self.bias_ih).unsqueeze(0)
         result = RecurrentLayer.apply(xproj, filled[0], filled[1] if mode == "LSTM" else None,
-                                      self.weight_hh, self.bias_hh, mode, False, None)
+                                      self.weight_hh, self.bias_hh, None, mode, False, None)
         new = result[1:]
         return new if batched else tuple(s.squeeze(0) for s in new)
 
