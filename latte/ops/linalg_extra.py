@@ -5,6 +5,8 @@ dims); backwards are the textbook matrix-calculus adjoints, written with Tensor 
 """
 from __future__ import annotations
 
+import numpy as np
+
 from latte.autograd.function import Op
 from latte.backend import get_array_module
 
@@ -144,8 +146,11 @@ class Pinv(Op):
 
     def forward(ctx, a, rtol, hermitian):
         xp = get_array_module(a)
-        out = xp.linalg.pinv(a, rcond=rtol, hermitian=hermitian) if rtol is not None else \
-            xp.linalg.pinv(a, hermitian=hermitian)
+        if rtol is None:  # PyTorch's default: eps * max(m, n), relative to the largest value
+            rtol = float(np.finfo(a.dtype).eps) * max(a.shape[-2:])
+        # CuPy's pinv takes no ``hermitian``: the SVD route gives the same result
+        out = xp.linalg.pinv(a, rcond=rtol, hermitian=True) if hermitian else \
+            xp.linalg.pinv(a, rcond=rtol)
         ctx.save_for_backward(a, out)
         return out
 

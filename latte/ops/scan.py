@@ -31,7 +31,6 @@ class ScatterReduce(Op):
         xp = get_array_module(a)
         src = src[tuple(slice(0, s) for s in index.shape)]
         where = _scatter_positions(xp, index, dim)
-        ufunc = {"prod": xp.multiply, "amax": xp.maximum, "amin": xp.minimum}[reduce]
         out = a.copy()
         if not include_self:
             identity = {"prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
@@ -39,7 +38,10 @@ class ScatterReduce(Op):
                 info = np.iinfo(a.dtype)
                 identity = info.min if reduce == "amax" else info.max
             out[where] = identity
-        ufunc.at(out, where, src)
+        if reduce == "prod":
+            _multiply_at(xp, out, where, src)
+        else:  # CuPy has maximum.at / minimum.at (as cupyx.scatter_max / scatter_min)
+            (xp.maximum if reduce == "amax" else xp.minimum).at(out, where, src)
         # positions nothing was scattered to keep their value even without include_self
         hit = xp.zeros(a.shape, dtype=bool)
         hit[where] = True
@@ -73,6 +75,45 @@ class ScatterReduce(Op):
         return grad_a, None, None, _pad_to(grad_src, ctx.src_shape), None, None
 
 
+def _multiply_at(xp: Any, out: Any, where: tuple, src: Any) -> None:
+    """``xp.multiply.at(out, where, src)``. CuPy has no ``multiply.at`` (no atomic product):
+    on a GPU the product is ``sign * exp(sum log|src|)``, zero if any factor is, summed with
+    ``add.at``; exact to rounding (integers are rounded back)."""
+    if type(out) is np.ndarray:
+        np.multiply.at(out, where, src)
+        return
+    shape = out.shape
+    logs = xp.zeros(shape, dtype=np.float64)
+    zeros = xp.zeros(shape, dtype=np.int64)
+    negatives = xp.zeros(shape, dtype=np.int64)
+    magnitude = xp.abs(src).astype(np.float64)
+    xp.add.at(logs, where, xp.log(xp.where(magnitude == 0, 1.0, magnitude)))
+    xp.add.at(zeros, where, (src == 0).astype(np.int64))
+    xp.add.at(negatives, where, (src < 0).astype(np.int64))
+    factor = xp.where(negatives % 2 == 1, -1.0, 1.0) * xp.exp(logs) * (zeros == 0)
+    product = out * factor
+    out[...] = xp.rint(product) if out.dtype.kind in "iu" else product
+
+
+def _running(xp: Any, x: Any, axis: int, largest: bool) -> Any:
+    """The running max (min) along ``axis`` by doubling steps (Hillis-Steele): log2(n) whole-
+    array maximums with shifted copies, so it needs no ``ufunc.accumulate`` (CuPy's covers
+    only some ufuncs)."""
+    pick = xp.maximum if largest else xp.minimum
+    n = x.shape[axis]
+    step = 1
+    while step < n:
+        head = [slice(None)] * x.ndim
+        tail = [slice(None)] * x.ndim
+        head[axis], tail[axis] = slice(step, None), slice(0, n - step)
+        shifted = pick(x[tuple(head)], x[tuple(tail)])
+        keep = [slice(None)] * x.ndim
+        keep[axis] = slice(0, step)
+        x = xp.concatenate([x[tuple(keep)], shifted], axis=axis)
+        step *= 2
+    return x
+
+
 def _cum_extreme(input: Any, dim: int, largest: bool) -> Any:
     from latte._tensor_reduce import values_indices
     from latte.tensor import Tensor
@@ -83,8 +124,7 @@ def _cum_extreme(input: Any, dim: int, largest: bool) -> Any:
     x, xp = input._data, input._xp()
 
     def indices() -> Any:
-        ufunc = xp.maximum if largest else xp.minimum
-        running = ufunc.accumulate(x, axis=d)
+        running = _running(xp, x, d, largest)
         shape = [1] * x.ndim
         shape[d] = x.shape[d]
         position = xp.arange(x.shape[d]).reshape(shape)
@@ -94,10 +134,10 @@ def _cum_extreme(input: Any, dim: int, largest: bool) -> Any:
         if x.dtype.kind == "f":  # a NaN becomes the extreme from there on, as in PyTorch
             nan = xp.isnan(x)
             at = xp.where(nan, position, at)
-            first_nan = xp.maximum.accumulate(xp.where(nan, position, -1), axis=d)
+            first_nan = _running(xp, xp.where(nan, position, -1), d, True)
             return xp.where(first_nan >= 0, first_nan,
-                            xp.maximum.accumulate(at, axis=d)).astype(np.int64)
-        return xp.maximum.accumulate(at, axis=d).astype(np.int64)
+                            _running(xp, at, d, True)).astype(np.int64)
+        return _running(xp, at, d, True).astype(np.int64)
     idx = Tensor(backend.run_on(x, indices))
     return values_indices(input.gather(d, idx), idx)
 
@@ -169,9 +209,10 @@ def histc(input: Any, bins: int = 100, min: Any = 0, max: Any = 0) -> Any:
     """Counts of ``input`` in ``bins`` equal bins over ``[min, max]`` (the data's range when
     both are 0); values outside are ignored. Same floating dtype as the input."""
     from latte.tensor import Tensor
-    x, xp = input._floating()._data.reshape(-1), input._xp()
+    data, xp = input._floating()._data, input._xp()
 
     def counts() -> Any:
+        x = data.reshape(-1)
         lo, hi = builtins.float(min), builtins.float(max)
         if lo == hi and x.size:
             lo, hi = xp.min(x), xp.max(x)  # on the device: no host round trip
@@ -185,7 +226,7 @@ def histc(input: Any, bins: int = 100, min: Any = 0, max: Any = 0) -> Any:
         out = xp.zeros(bins, dtype=x.dtype)
         xp.add.at(out, where, inside.astype(x.dtype))
         return out
-    return Tensor(backend.run_on(x, counts))
+    return Tensor(backend.run_on(data, counts))
 
 
 def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Any:
@@ -231,5 +272,5 @@ def frexp(input: Any) -> tuple:
     if x.dtype.kind != "f":
         raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got "
                            f"{input.dtype}")
-    m, e = backend.run_on(x, lambda: xp.frexp(x))
-    return Tensor(xp.asarray(m)), Tensor(xp.asarray(e).astype(np.int32))
+    m, e = backend.run_on(x, lambda: [xp.asarray(v) for v in xp.frexp(x)])
+    return Tensor(m), Tensor(backend.run_on(e, e.astype, np.int32))

@@ -1,0 +1,56 @@
+"""The non-differentiable extras (latte/ops/scan.py, latte.linalg values, in-place forms) on the
+stand-in GPU: same results as on the CPU, results on the inputs' GPU, no hidden host copies.
+The differentiable extras are op_db entries, run by test_device_ops.py."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import latte
+
+RNG = np.random.default_rng(0)
+SORTED = np.sort(RNG.uniform(size=(2, 6)), axis=1)
+VALUES = RNG.uniform(size=(2, 3))
+INTS = np.array([0, 3, 3, 1, 5])
+SQUARE = RNG.uniform(size=(3, 3)) + 3 * np.eye(3)
+
+CASES = {
+    "searchsorted_1d": lambda t: latte.searchsorted(t(SORTED[0]), t(VALUES), right=True),
+    "searchsorted_rows": lambda t: latte.searchsorted(t(SORTED), t(VALUES)),
+    "bucketize": lambda t: latte.bucketize(t(VALUES), t(SORTED[0])),
+    "histc": lambda t: latte.histc(t(VALUES), bins=4),
+    "histc_range": lambda t: t(VALUES).histc(3, min=0.2, max=0.8),
+    "bincount": lambda t: latte.bincount(t(INTS), t(INTS * 0.5), minlength=7),
+    "isin": lambda t: latte.isin(t(INTS), t(np.array([3, 5]))),
+    "cummax": lambda t: tuple(latte.cummax(t(VALUES), 1)),
+    "cummin_nan": lambda t: tuple(t(np.array([2.0, np.nan, 1.0])).cummin(0)),
+    "frexp": lambda t: tuple(latte.frexp(t(VALUES * 100))),
+    "combinations": lambda t: latte.combinations(t(INTS), 2),
+    "matrix_rank": lambda t: latte.linalg.matrix_rank(t(SQUARE)),
+    "qr": lambda t: tuple(latte.linalg.qr(t(SQUARE))),
+    "svd": lambda t: tuple(latte.linalg.svd(t(SQUARE)).S.abs()),
+    "scatter_reduce_prod": lambda t: t(np.array([1.0, -2.0, 3.0])).scatter_reduce(
+        0, t(np.array([0, 0, 2, 1])), t(np.array([2.0, 0.5, -4.0, 0.0])), "prod"),
+    "scatter_reduce_int": lambda t: t(np.array([5, 1, 7])).scatter_reduce(
+        0, t(np.array([0, 0, 2])), t(np.array([3, -9, 4])), "prod", include_self=False),
+    "special_polygamma": lambda t: latte.special.polygamma(1, t(VALUES)),
+    "inplace": lambda t: t(VALUES.copy()).clamp_min_(0.4).index_add_(
+        0, t(np.array([1])), t(VALUES[:1])),
+}
+
+
+@pytest.mark.parametrize("where", ["cuda:0", "cuda:1"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_extra_on_gpu_matches_cpu(name, where, gpu):
+    if where == "cuda:1" and gpu.device_count() < 2:
+        pytest.skip("needs a second GPU")
+    expected = CASES[name](latte.tensor)
+    gpu.strict_current = True
+    before = dict(gpu.transfers)
+    got = CASES[name](lambda a: latte.tensor(a).to(where))
+    assert gpu.transfers["to_host"] == before["to_host"], "hidden copy to the host"
+    for g, e in zip(got if isinstance(got, tuple) else (got,),
+                    expected if isinstance(expected, tuple) else (expected,)):
+        assert g.device == latte.device(where)
+        assert g.dtype == e.dtype
+        np.testing.assert_allclose(g.cpu().numpy(), e.numpy(), rtol=1e-12, atol=1e-12)
