@@ -43,9 +43,9 @@ def compile(model: Callable | None = None, **options: Any) -> Any:
 
 def _jit_refused(what: str) -> Callable:
     def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError(f"torch.jit.{what}: Latte does not have TorchScript; run the module "
-                           "eagerly (drop the torch.jit call), or use torch.compile, which "
-                           "Latte accepts and ignores")
+        raise RuntimeError(f"torch.jit.{what}: Latte does not have TorchScript files; save "
+                           "the model's state_dict() with torch.save instead (torch.jit.script "
+                           "and trace are accepted and run the model eagerly)")
     refuse.__name__ = what
     return refuse
 
@@ -316,6 +316,8 @@ def _cuda() -> dict[str, Any]:
         "manual_seed": _nothing, "manual_seed_all": _nothing, "seed": _nothing,
         "seed_all": _nothing,
     })
+    if latte.cuda.is_available():  # a GPU with CuPy: scripts see it, as under real torch
+        out.update({name: getattr(latte.cuda, name) for name in latte.cuda.__all__})
     return out
 
 
@@ -339,9 +341,16 @@ def _backends_cuda() -> dict[str, Any]:
             "enable_flash_sdp": _nothing, "enable_mem_efficient_sdp": _nothing}
 
 
+def _jit_eager(obj: Any = None, *args: Any, **kwargs: Any) -> Any:
+    """``torch.jit.script``/``trace``/``freeze``: the module or function itself, run eagerly
+    (the same results; only TorchScript's files, ``jit.save``/``jit.load``, are refused)."""
+    return obj
+
+
 def _jit() -> dict[str, Any]:
-    out: dict[str, Any] = {name: _jit_refused(name) for name in (
-        "script", "trace", "trace_module", "save", "load", "freeze", "optimize_for_inference")}
+    out: dict[str, Any] = {name: _jit_refused(name) for name in ("save", "load")}
+    out.update({name: _jit_eager for name in (
+        "script", "trace", "trace_module", "freeze", "optimize_for_inference")})
     out.update({"ignore": _identity_decorator, "unused": _identity_decorator,
                 "export": _identity_decorator, "is_scripting": _false, "is_tracing": _false})
     return out

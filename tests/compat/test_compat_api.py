@@ -106,8 +106,9 @@ def test_surface_flags_and_inert_amp(torch_on_latte):
         pass
     with pytest.raises(RuntimeError, match="no CUDA GPU"):
         torch.cuda.get_device_name(0)
+    assert torch.jit.script(model) is model and torch.jit.trace(model, x) is model
     with pytest.raises(RuntimeError, match="TorchScript"):
-        torch.jit.script(model)
+        torch.jit.save(model, "m.pt")
     assert torch.__version__.startswith("2.") and torch.version.cuda is None
 
 
