@@ -557,6 +557,12 @@ class MathMixin:
     nan_to_num_, xlogy_, hypot_ = X.inplace("nan_to_num"), X.inplace("xlogy"), X.inplace("hypot")
     addmm_, addmv_, addr_ = X.inplace("addmm"), X.inplace("addmv"), X.inplace("addr")
     baddbmm_, addbmm_, ldexp_ = X.inplace("baddbmm"), X.inplace("addbmm"), X.inplace("ldexp")
+    # linear algebra (latte/linalg.py), under PyTorch's method names
+    det, logdet, slogdet = X.linalg_function("det"), X.linalg_function("logdet"), \
+        X.linalg_function("slogdet")
+    inverse, pinverse = X.linalg_function("inverse"), X.linalg_function("pinverse")
+    cholesky, svd = X.linalg_function("cholesky_legacy"), X.linalg_function("svd_legacy")
+    qr, matrix_power = X.linalg_function("qr_legacy"), X.linalg_function("matrix_power")
     # special functions (latte/special.py)
     erf, erfc, erfinv, lgamma, digamma = SP.erf, SP.erfc, SP.erfinv, SP.gammaln, SP.digamma
     logit, sinc, i0, exp2 = SP.logit, SP.sinc, SP.i0, SP.exp2

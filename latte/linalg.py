@@ -276,3 +276,46 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     """The ``offset`` diagonal of each matrix."""
     return A.diagonal(offset, dim1, dim2)
+
+
+# --- the older ``torch.xxx`` spellings (also Tensor methods) -----------------------------------
+def logdet(A: Tensor) -> Tensor:
+    """``log(det(A))``: NaN where the determinant is negative, -inf where it is 0."""
+    sign, logabs = slogdet(A)
+    return logabs + sign.log()
+
+
+def inverse(A: Tensor) -> Tensor:
+    """``torch.inverse``: the same as ``linalg.inv``."""
+    return inv(A)
+
+
+def pinverse(A: Tensor, rcond: float = 1e-15) -> Tensor:
+    """``torch.pinverse``: ``linalg.pinv`` with ``rcond`` relative to the largest value."""
+    return pinv(A, rtol=rcond)
+
+
+def cholesky_legacy(A: Tensor, upper: bool = False) -> Tensor:
+    """``torch.cholesky(A, upper)``: as ``linalg.cholesky``."""
+    return cholesky(A, upper=upper)
+
+
+SVDLegacy = namedtuple("svd", ["U", "S", "V"])
+
+
+def svd_legacy(A: Tensor, some: bool = True, compute_uv: bool = True) -> tuple:
+    """``torch.svd``: ``(U, S, V)`` with ``A = U diag(S) V^T`` (V, not Vh; no gradient)."""
+    u, s, vh = svd(A, full_matrices=not some)
+    if not compute_uv:
+        return SVDLegacy(u.new_zeros(tuple(u.shape)), s, vh.new_zeros(tuple(vh.shape)))
+    return SVDLegacy(u, s, vh.mT)
+
+
+def qr_legacy(A: Tensor, some: bool = True) -> tuple:
+    """``torch.qr``: ``linalg.qr`` with ``some=False`` for the complete Q."""
+    return qr(A, "reduced" if some else "complete")
+
+
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    """``torch.chain_matmul``: the product of the matrices in order."""
+    return multi_dot(matrices)

@@ -847,6 +847,11 @@ OPS += [
         rtol32=1e-4, atol32=1e-5),
     OpInfo("linalg_matrix_power", lambda lib, x, n: lib.linalg.matrix_power(x, n), lambda rng: [
         S(_well(rng, 3, 3), n=3), S(_well(rng, 2, 2, 2), n=-2), S(_well(rng, 2, 2), n=0)]),
+    OpInfo("logdet_det_inverse", lambda lib, x: (lib.logdet(x @ x.mT), x.det(), x.inverse(),
+                                                 lib.pinverse(x), x.matrix_power(2)),
+           lambda rng: [S(_well(rng, 3, 3)), S(_well(rng, 2, 2, 2))], rtol32=1e-4),
+    OpInfo("cholesky_method", lambda lib, x: (x @ x.mT).cholesky(upper=True),
+           lambda rng: [S(_well(rng, 3, 3))], rtol32=1e-4),
     OpInfo("linalg_multi_dot", lambda lib, *xs: lib.linalg.multi_dot(list(xs)), shaped(
         ([(3,), (3, 4), (4, 2)], "real", {}), ([(2, 3), (3, 4), (4,)], "real", {}))),
 ]

@@ -196,3 +196,31 @@ def test_digamma_gradient_is_trigamma():
     k = np.arange(10 ** 6)
     direct = np.sum(1.0 / (1.2122845691382764 + k) ** 2) + 1.0 / (1.2122845691382764 + 10 ** 6)
     np.testing.assert_allclose(lx.grad.numpy()[1], direct, rtol=1e-12)
+
+
+def test_decomposition_values():
+    a = RNG.normal(size=(2, 4, 3))
+    (la,), (ta,) = _both(a)
+    u, s, vh = latte.linalg.svd(la, full_matrices=False)
+    tu, ts, tvh = torch.linalg.svd(ta, full_matrices=False)
+    _same(s, ts)
+    np.testing.assert_allclose((u * s.unsqueeze(-2) @ vh).numpy(), a, atol=1e-12)
+    _same(latte.svd(la).S, torch.svd(ta).S)
+    np.testing.assert_allclose(latte.svd(la).V.abs().numpy(), torch.svd(ta).V.abs().numpy(),
+                               atol=1e-12)
+    for mode in ("reduced", "complete"):
+        q, r = latte.linalg.qr(la, mode=mode)
+        tq, tr = torch.linalg.qr(ta, mode=mode)
+        _same(r.abs(), tr.abs())
+        np.testing.assert_allclose((q @ r).numpy(), a, atol=1e-12)
+    _same(latte.linalg.matrix_rank(la), torch.linalg.matrix_rank(ta))
+    low_rank = a[0] @ np.diag([1.0, 1.0, 0.0])
+    _same(latte.linalg.matrix_rank(latte.tensor(low_rank)),
+          torch.linalg.matrix_rank(torch.tensor(low_rank)))
+    sym = a[0].T @ a[0]
+    _same(latte.linalg.eigvalsh(latte.tensor(sym)), torch.linalg.eigvalsh(torch.tensor(sym)))
+    b = RNG.normal(size=(4, 2))
+    got = latte.linalg.lstsq(la[0], latte.tensor(b))
+    expected = torch.linalg.lstsq(ta[0], torch.tensor(b))
+    _same(got.solution, expected.solution)
+    _same(got.rank, expected.rank)

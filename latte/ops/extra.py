@@ -450,3 +450,14 @@ def inplace(name: str) -> Any:
     method.__name__ = method.__qualname__ = name + "_"
     method.__doc__ = f"In-place ``{name}``."
     return method
+
+
+def linalg_function(name: str) -> Any:
+    """``latte.linalg.<name>`` as a Tensor method, looked up when called (``latte.linalg``
+    imports the Tensor class, so it cannot be imported while that class is being built)."""
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from latte import linalg
+        return getattr(linalg, name)(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``latte.linalg.{name}(self, ...)``."
+    return method
