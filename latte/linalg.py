@@ -1,8 +1,9 @@
 """``latte.linalg``: norms, inverses, solves and decompositions with ``torch.linalg``'s API.
 
 Matrices are the last two dims; leading dims are a batch. Differentiable: norms, ``inv``,
-``det``, ``slogdet`` (log), ``solve``, ``cholesky``, ``eigh``, ``svdvals``, ``pinv``, ``lstsq``
-(solution), ``cross``. ``qr``/``svd`` give values without a gradient; ``matrix_rank`` counts.
+``det``, ``slogdet`` (log), ``solve``, ``cholesky``, ``eigh``, ``svd``, ``svdvals``, ``pinv``,
+``lstsq`` (solution), ``cross``. ``qr`` gives values without a gradient; ``matrix_rank``
+counts.
 Example: ``latte.linalg.solve(A, b)``.
 """
 from __future__ import annotations
@@ -221,12 +222,10 @@ def svdvals(A: Tensor) -> Tensor:
 
 
 def svd(A: Tensor, full_matrices: bool = True) -> tuple:
-    """``(U, S, Vh)`` with ``A = U diag(S) Vh`` (values only: no gradient)."""
-    A = _matrix("svd", A)
-    xp = A._xp()
-    u, s, vh = backend.run_on(A._data, lambda: xp.linalg.svd(A._data,
-                                                            full_matrices=full_matrices))
-    return SVDResult(Tensor(u), Tensor(s), Tensor(vh))
+    """``(U, S, Vh)`` with ``A = U diag(S) Vh``; differentiable for distinct nonzero singular
+    values (the gradient of U and Vh depends on their sign convention, as in PyTorch)."""
+    u, s, vh = L.Svd.apply(_matrix("svd", A), full_matrices)
+    return SVDResult(u, s, vh)
 
 
 def qr(A: Tensor, mode: str = "reduced") -> tuple:
@@ -304,7 +303,7 @@ SVDLegacy = namedtuple("svd", ["U", "S", "V"])
 
 
 def svd_legacy(A: Tensor, some: bool = True, compute_uv: bool = True) -> tuple:
-    """``torch.svd``: ``(U, S, V)`` with ``A = U diag(S) V^T`` (V, not Vh; no gradient)."""
+    """``torch.svd``: ``(U, S, V)`` with ``A = U diag(S) V^T`` (V, not Vh)."""
     u, s, vh = svd(A, full_matrices=not some)
     if not compute_uv:
         return SVDLegacy(u.new_zeros(tuple(u.shape)), s, vh.new_zeros(tuple(vh.shape)))

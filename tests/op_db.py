@@ -852,6 +852,13 @@ OPS += [
            lambda rng: [S(_well(rng, 3, 3)), S(_well(rng, 2, 2, 2))], rtol32=1e-4),
     OpInfo("cholesky_method", lambda lib, x: (x @ x.mT).cholesky(upper=True),
            lambda rng: [S(_well(rng, 3, 3))], rtol32=1e-4),
+    # U and Vh up to the sign of each singular pair: squares are what both libraries agree on
+    OpInfo("linalg_svd", lambda lib, x, **kw: (lambda r: (r[0] * r[0], r[1], r[2] * r[2]))(
+        lib.linalg.svd(x, **kw)), lambda rng: [
+        S(make(rng, (3, 3), "distinct"), full_matrices=False),
+        S(make(rng, (4, 3), "distinct"), full_matrices=False),
+        S(make(rng, (2, 2, 4), "distinct"), full_matrices=False)],
+        rtol32=1e-3, atol32=1e-4),
     OpInfo("linalg_multi_dot", lambda lib, *xs: lib.linalg.multi_dot(list(xs)), shaped(
         ([(3,), (3, 4), (4, 2)], "real", {}), ([(2, 3), (3, 4), (4,)], "real", {}))),
 ]

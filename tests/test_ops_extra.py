@@ -224,3 +224,16 @@ def test_decomposition_values():
     expected = torch.linalg.lstsq(ta[0], torch.tensor(b))
     _same(got.solution, expected.solution)
     _same(got.rank, expected.rank)
+
+
+def test_svd_full_matrices_gradient_ignores_the_extra_columns_as_torch():
+    a = RNG.normal(size=(4, 2))
+    weights = RNG.normal(size=(4, 4))
+    (la, lw), (ta, tw) = _both(a, weights)
+    la.requires_grad_(True)
+    ta.requires_grad_(True)
+    u, s, vh = latte.linalg.svd(la, full_matrices=True)
+    (u * u * lw).sum().backward()
+    tu, ts, tvh = torch.linalg.svd(ta, full_matrices=True)
+    (tu * tu * tw).sum().backward()
+    np.testing.assert_allclose(la.grad.numpy(), ta.grad.numpy(), rtol=1e-8, atol=1e-10)

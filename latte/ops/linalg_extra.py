@@ -162,3 +162,48 @@ class Pinv(Op):
         out = out + (_eye_like(a, m) - a.matmul(p)).matmul(gt).matmul(p).matmul(p.mT)
         out = out + p.mT.matmul(p).matmul(gt).matmul(_eye_like(a, n) - p.matmul(a))
         return out, None, None
+
+
+class Svd(Op):
+    """``(U, S, Vh)`` with ``A = U diag(S) Vh``. Backward (Townsend 2016) over the reduced
+    factors (``k = min(m, n)``; with ``full_matrices`` the extra columns carry no gradient), for
+    distinct nonzero singular values, with ``V = Vh^T`` and ``F_ij = 1 / (s_j^2 - s_i^2)``:
+    ``dA = U [ (F o (U^T gU - gU^T U)) S + diag(gS) + S (F o (V^T gV - gV^T V)) ] V^T
+    + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T)``."""
+
+    def forward(ctx, a, full_matrices):
+        xp = get_array_module(a)
+        u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+        ctx.save_for_backward(u, s, vh)
+        ctx.k, ctx.shape = s.shape[-1], a.shape
+        return u, s, vh
+
+    def backward(ctx, grad_u, grad_s, grad_vh):
+        u, s, vh = ctx.saved_tensors
+        k = ctx.k
+        m, n = ctx.shape[-2], ctx.shape[-1]
+        u, v = u[..., :, :k], vh[..., :k, :].mT
+        middle = s.new_zeros(tuple(s.shape) + (k,))
+        if grad_s is not None:
+            middle = middle + grad_s.diag_embed()
+        if grad_u is None and grad_vh is None:
+            return u.matmul(middle).matmul(v.mT), None
+        s2 = s * s
+        eye = _eye_like(s, k)
+        f = (1.0 - eye) / (s2.unsqueeze(-2) - s2.unsqueeze(-1) + eye)
+        out = None
+        if grad_u is not None:
+            gu = grad_u[..., :, :k]
+            j = u.mT.matmul(gu)
+            middle = middle + (f * (j - j.mT)) * s.unsqueeze(-2)
+            if m > k:
+                out = (gu - u.matmul(j)).matmul((1.0 / s).diag_embed()).matmul(v.mT)
+        if grad_vh is not None:
+            gv = grad_vh[..., :k, :].mT
+            j = v.mT.matmul(gv)
+            middle = middle + s.unsqueeze(-1) * (f * (j - j.mT))
+            if n > k:
+                extra = u.matmul((1.0 / s).diag_embed()).matmul((gv - v.matmul(j)).mT)
+                out = extra if out is None else out + extra
+        core = u.matmul(middle).matmul(v.mT)
+        return (core if out is None else core + out), None
