@@ -1,9 +1,8 @@
 """``latte.linalg``: norms, inverses, solves and decompositions with ``torch.linalg``'s API.
 
 Matrices are the last two dims; leading dims are a batch. Differentiable: norms, ``inv``,
-``det``, ``slogdet`` (log), ``solve``, ``cholesky``, ``eigh``, ``svd``, ``svdvals``, ``pinv``,
-``lstsq`` (solution), ``cross``. ``qr`` gives values without a gradient; ``matrix_rank``
-counts.
+``det``, ``slogdet`` (log), ``solve``, ``cholesky``, ``eigh``, ``svd``, ``svdvals``, ``qr``
+(tall), ``pinv``, ``lstsq`` (solution), ``cross``; ``matrix_rank`` counts.
 Example: ``latte.linalg.solve(A, b)``.
 """
 from __future__ import annotations
@@ -230,14 +229,15 @@ def svd(A: Tensor, full_matrices: bool = True) -> tuple:
 
 def qr(A: Tensor, mode: str = "reduced") -> tuple:
     """``(Q, R)`` with ``A = Q R``, ``Q`` orthonormal columns, ``R`` upper triangular
-    (``mode`` ``'reduced'``, ``'complete'`` or ``'r'``; values only: no gradient)."""
+    (``mode`` ``'reduced'``, ``'complete'`` or ``'r'``); differentiable for ``m >= n`` in
+    reduced mode (and square in complete mode), as PyTorch."""
     A = _matrix("qr", A)
-    xp = A._xp()
     if mode == "r":
+        xp = A._xp()
         r = backend.run_on(A._data, lambda: xp.linalg.qr(A._data, mode="r"))
         return QRResult(A.new_zeros((0,)), Tensor(r))
-    q, r = backend.run_on(A._data, lambda: xp.linalg.qr(A._data, mode=mode))
-    return QRResult(Tensor(q), Tensor(r))
+    q, r = L.Qr.apply(A, mode)
+    return QRResult(q, r)
 
 
 def matrix_rank(A: Tensor, tol: Any = None, hermitian: bool = False, *, atol: Any = None,

@@ -859,6 +859,10 @@ OPS += [
         S(make(rng, (4, 3), "distinct"), full_matrices=False),
         S(make(rng, (2, 2, 4), "distinct"), full_matrices=False)],
         rtol32=1e-3, atol32=1e-4),
+    OpInfo("linalg_qr", lambda lib, x, **kw: (lambda r: (r[0] * r[0], r[1] * r[1]))(
+        lib.linalg.qr(x, **kw)), lambda rng: [S(_well(rng, 3, 3)), S(make(rng, (4, 3))),
+                                              S(make(rng, (2, 3, 3)), mode="complete")],
+        rtol32=1e-4, atol32=1e-5),
     OpInfo("linalg_multi_dot", lambda lib, *xs: lib.linalg.multi_dot(list(xs)), shaped(
         ([(3,), (3, 4), (4, 2)], "real", {}), ([(2, 3), (3, 4), (4,)], "real", {}))),
 ]

@@ -207,3 +207,33 @@ class Svd(Op):
                 out = extra if out is None else out + extra
         core = u.matmul(middle).matmul(v.mT)
         return (core if out is None else core + out), None
+
+
+class Qr(Op):
+    """``(Q, R)`` with ``A = Q R``. Backward for ``m >= n`` in reduced mode (Seeger et al.):
+    ``M = R gR^T - gQ^T Q``, ``dA = (gQ + Q copyltu(M)) R^{-T}``, ``copyltu`` mirroring the
+    lower triangle of ``M`` onto the upper one."""
+
+    def forward(ctx, a, mode):
+        q, r = get_array_module(a).linalg.qr(a, mode=mode)
+        ctx.save_for_backward(q, r)
+        ctx.reduced = mode == "reduced" or a.shape[-2] <= a.shape[-1] and mode == "complete"
+        ctx.wide = a.shape[-2] < a.shape[-1]
+        return q, r
+
+    def backward(ctx, grad_q, grad_r):
+        from latte.linalg import inv
+        if ctx.wide or not ctx.reduced:
+            raise NotImplementedError("the QR gradient is implemented for A with at least as "
+                                      "many rows as columns, in mode='reduced' (or square)")
+        q, r = ctx.saved_tensors
+        m = q.new_zeros(tuple(r.shape))
+        if grad_r is not None:
+            m = m + r.matmul(grad_r.mT)
+        if grad_q is not None:
+            m = m - grad_q.mT.matmul(q)
+        low = m.tril(-1)
+        b = q.matmul(low + low.mT + m.diagonal(0, -2, -1).diag_embed())
+        if grad_q is not None:
+            b = b + grad_q
+        return b.matmul(inv(r).mT), None
