@@ -24,8 +24,8 @@ from latte.tensor import Size, Tensor
 from latte import distributions, linalg, nn, optim, special, utils
 from latte.special import digamma, erf, erfc, erfinv, i0, logit, polygamma, sinc
 from latte.special import gammaln as lgamma
-from latte.linalg import (chain_matmul, det, inverse, logdet, matrix_power, pinverse,
-                          slogdet)
+from latte.linalg import (chain_matmul, cholesky_inverse, cholesky_solve, det, inverse, logdet,
+                          matrix_power, pinverse, slogdet)
 from latte.linalg import cholesky_legacy as cholesky
 from latte.linalg import qr_legacy as qr
 from latte.linalg import svd_legacy as svd

@@ -568,6 +568,9 @@ class MathMixin:
     logit, sinc, i0, exp2 = SP.logit, SP.sinc, SP.i0, SP.exp2
     erf_, erfc_, erfinv_ = X.inplace("erf"), X.inplace("erfc"), X.inplace("erfinv")
     lgamma_, digamma_, logit_ = X.inplace("lgamma"), X.inplace("digamma"), X.inplace("logit")
+    i0_, sinc_, polygamma = X.inplace("i0"), X.inplace("sinc"), SP.polygamma_method
+    diagflat, cholesky_inverse = X.diagflat, X.linalg_function("cholesky_inverse")
+    cholesky_solve = X.linalg_function("cholesky_solve")
 
 
 def _mat_str(t: Any) -> str:

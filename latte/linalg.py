@@ -20,7 +20,8 @@ from latte.tensor import Tensor
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cholesky",
            "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_rank", "lstsq", "cross",
-           "matmul", "diagonal", "inv_ex", "cholesky_ex", "matrix_power", "multi_dot", "vecdot"]
+           "matmul", "diagonal", "inv_ex", "cholesky_ex", "matrix_power", "multi_dot", "vecdot",
+           "solve_triangular", "solve_ex", "cond", "vander", "matrix_exp"]
 
 _INF = builtins.float("inf")
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
@@ -318,3 +319,78 @@ def qr_legacy(A: Tensor, some: bool = True) -> tuple:
 def chain_matmul(*matrices: Tensor) -> Tensor:
     """``torch.chain_matmul``: the product of the matrices in order."""
     return multi_dot(matrices)
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """``X`` with ``A X = B`` (``left=False``: ``X A = B``) reading only the ``upper`` (or
+    lower) triangle of ``A``; ``unitriangular`` takes its diagonal as ones."""
+    A = _square("solve_triangular", A)
+    tri = A.triu() if upper else A.tril()
+    if unitriangular:
+        tri = tri - tri.diagonal(0, -2, -1).diag_embed() + L._eye_like(A, A.shape[-1])
+    return solve(tri, B, left=left)
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> tuple:
+    """``(solution, info)``; ``info`` is 0 for each solved system."""
+    out = solve(A, B, left=left)
+    info = Tensor(backend.array_on(out._data, "zeros", tuple(A.shape[:-2]), dtype=np.int32))
+    return namedtuple("solve_ex", ["result", "info"])(out, info)
+
+
+def cond(A: Tensor, p: Any = None) -> Tensor:
+    """The condition number ``||A|| ||A^-1||`` in the norm ``p`` (None/2: largest over smallest
+    singular value)."""
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        ratio = s.amax(-1) / s.amin(-1)
+        return ratio if p != -2 else 1.0 / ratio
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+def vander(x: Tensor, *, N: Any = None) -> Tensor:
+    """Powers ``x ** 0, x ** 1, ..., x ** (N-1)`` along a new last dim (``N`` defaults to the
+    size of the last dim)."""
+    from latte.functional import stack
+    n = x.shape[-1] if N is None else int(N)
+    cols, power = [], x.new_ones(tuple(x.shape))
+    for _ in range(n):
+        cols.append(power)
+        power = power * x
+    return stack(cols, -1)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """``exp(A) = sum A^k / k!`` by scaling and squaring: an 18-term Taylor series of
+    ``A / 2^s`` (1-norm <= 1/2), squared ``s`` times; differentiable through its products."""
+    A = _square("matrix_exp", A)
+    # per matrix: s squarings, with ||A / 2^s||_1 <= 1/2
+    norm = A.detach().abs().sum(-2).amax(-1)
+    steps = (norm / 0.5).log2().ceil().clamp(min=0.0)
+    scaled = A / (2.0 ** steps).unsqueeze(-1).unsqueeze(-1)
+    eye = L._eye_like(A, A.shape[-1])
+    result, term = eye + scaled, scaled
+    for k in range(2, 19):
+        term = term.matmul(scaled) / float(k)
+        result = result + term
+    # on the CPU the largest count is free to read; a GPU runs a fixed 40 rounds (norms up to
+    # 2^39), each matrix squaring only in its first s rounds, rather than sync to read it
+    rounds = int(steps.max()) if type(A._data) is np.ndarray else 40
+    for k in range(rounds):
+        squared = result.matmul(result)
+        result = squared.where((steps > k).unsqueeze(-1).unsqueeze(-1), result)
+    return result
+
+
+# --- more older spellings ----------------------------------------------------------------------
+def cholesky_solve(B: Tensor, L_: Tensor, upper: bool = False) -> Tensor:
+    """``X`` with ``A X = B`` for ``A = L L^T`` given its Cholesky factor (``upper``: ``U^T U``)."""
+    low = L_.mT if upper else L_
+    return solve_triangular(low.mT, solve_triangular(low, B, upper=False), upper=True)
+
+
+def cholesky_inverse(L_: Tensor, upper: bool = False) -> Tensor:
+    """``A^-1`` for ``A = L L^T`` given its Cholesky factor (``upper``: ``U^T U``)."""
+    low = L_.mT if upper else L_
+    return inv(low.matmul(low.mT))

@@ -15,7 +15,8 @@ Tensor = Any  # the class, imported where needed: Tensor methods are bound to th
 
 __all__ = ["erf", "erfc", "erfinv", "expit", "logit", "gammaln", "digamma", "psi", "polygamma",
            "xlogy", "xlog1py", "log_softmax", "softmax", "log1p", "expm1", "exp2", "sinc",
-           "entr", "ndtr", "ndtri", "log_ndtr", "i0", "i1", "logsumexp", "round", "multigammaln"]
+           "entr", "ndtr", "ndtri", "log_ndtr", "i0", "i1", "i0e", "i1e", "logsumexp", "round",
+           "multigammaln", "modified_bessel_i0", "modified_bessel_i1"]
 
 
 def erf(input: Tensor) -> Tensor:
@@ -69,6 +70,23 @@ def polygamma(n: int, input: Tensor) -> Tensor:
         x = input._floating()
         return _Tensor(run_on(x._data, _S.trigamma_array, x._data))
     raise NotImplementedError(f"polygamma: only n = 0 and 1 are supported, got {n}")
+
+
+def polygamma_method(self: Tensor, n: int) -> Tensor:
+    """``x.polygamma(n)``: ``polygamma(n, x)``."""
+    return polygamma(n, self)
+
+
+def i0e(input: Tensor) -> Tensor:
+    """``exp(-|x|) * i0(x)`` (computed as written: finite for |x| below about 700)."""
+    x = input._floating()
+    return i0(x) * (-x.abs()).exp()
+
+
+def i1e(input: Tensor) -> Tensor:
+    """``exp(-|x|) * i1(x)`` (computed as written: finite for |x| below about 700)."""
+    x = input._floating()
+    return i1(x) * (-x.abs()).exp()
 
 
 def multigammaln(input: Tensor, p: int) -> Tensor:
@@ -161,3 +179,6 @@ def i0(input: Tensor) -> Tensor:
 def i1(input: Tensor) -> Tensor:
     """The modified Bessel function of the first kind, order 1."""
     return _S.I1.apply(input._floating())
+
+
+modified_bessel_i0, modified_bessel_i1 = i0, i1

@@ -22,6 +22,7 @@ __all__ = [
     "addmm", "addbmm", "baddbmm", "addmv", "addr", "diag", "diag_embed", "nan_to_num", "trace",
     "cross", "kron", "tensordot", "var_mean", "std_mean", "nanmean", "logaddexp", "logaddexp2",
     "hypot", "xlogy", "clamp_min", "clamp_max", "take_along_dim", "index_add", "index_copy",
+    "diagflat",
     "index_fill", "scatter_reduce", "masked_scatter", "block_diag", "cartesian_prod",
     "combinations", "vander", "ldexp"]
 
@@ -380,6 +381,11 @@ def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Any:
 
 
 # --- constructors --------------------------------------------------------------------------
+def diagflat(input: Any, offset: int = 0) -> Any:
+    """A square matrix with the flattened ``input`` on its ``offset`` diagonal."""
+    return diag_embed(input.reshape(-1), offset)
+
+
 def block_diag(*tensors: Any) -> Any:
     """A block-diagonal matrix of the given 0-, 1- or 2-D tensors."""
     from latte.functional import cat, pad_constant
