@@ -43,14 +43,24 @@ def erfc_array(x: Any) -> Any:
     """``1 - erf(x)`` keeping relative precision for large ``x`` (a continued fraction there,
     where ``1 - erf`` would cancel to nothing)."""
     xp, a = _f64(x)
+    if type(a) is np.ndarray:  # on the CPU each formula runs on its own elements only
+        out = np.empty_like(a)
+        near = np.abs(a) < 2.5
+        out[near] = 1.0 - erf_array(a[near])
+        out[~near] = _erfc_tail(np, a[~near])
+        return out.astype(x.dtype, copy=False)
+    out = xp.where(xp.abs(a) < 2.5, 1.0 - erf_array(a), _erfc_tail(xp, a))
+    return out.astype(x.dtype, copy=False)
+
+
+def _erfc_tail(xp: Any, a: Any) -> Any:
+    """``erfc(a)`` for ``|a| >= 2.5`` (smaller values are clipped) by its continued fraction."""
     b = xp.maximum(xp.abs(a), 2.5)
     frac = b.copy()
     for k in range(60, 0, -1):
         frac = b + (k / 2.0) / frac
-    tail = xp.exp(-b * b) / _SQRT_PI / frac  # erfc(|x|) for |x| >= 2.5
-    tail = xp.where(a < 0, 2.0 - tail, tail)
-    out = xp.where(xp.abs(a) < 2.5, 1.0 - erf_array(a), tail)
-    return out.astype(x.dtype, copy=False)
+    tail = xp.exp(-b * b) / _SQRT_PI / frac  # erfc(|x|)
+    return xp.where(a < 0, 2.0 - tail, tail)
 
 
 @_quiet
@@ -73,18 +83,33 @@ def erfinv_array(y: Any) -> Any:
         tail = k + tail * t
     x = xp.where(w < 5.0, central, tail) * a
     upper = a > 0.5
-    tail_target = xp.log(xp.maximum(1.0 - a, 1e-300))
-    for _ in range(4):  # |y| = 1 divides by a zero slope: its inf is put in below
-        slope = 2.0 / _SQRT_PI * xp.exp(-x * x)
-        central_step = (erf_array(x) - a) / slope
-        # in the tail, Newton on log(erfc(x)) = log(1 - |y|): nearly linear there, so it
-        # converges from the rough start where the polynomial was fitted for float32 only
-        tail_erfc = xp.maximum(erfc_array(x), 1e-300)
-        tail_step = (tail_target - xp.log(tail_erfc)) * tail_erfc / slope
-        x = x - xp.where(upper, tail_step, central_step)
+    if type(a) is np.ndarray:  # on the CPU each refinement runs on its own elements only
+        x[~upper] = _refine_central(np, x[~upper], a[~upper])
+        x[upper] = _refine_tail(np, x[upper], a[upper])
+    else:
+        x = xp.where(upper, _refine_tail(xp, x, a), _refine_central(xp, x, a))
     x = xp.where(a == 1.0, np.inf, x)
     out = xp.where(xp.abs(v) > 1.0, np.nan, xp.where(v < 0, -x, x))
     return out.astype(y.dtype, copy=False)
+
+
+def _refine_central(xp: Any, x: Any, a: Any) -> Any:
+    """Two Halley steps on ``erf(x) = a`` (``erf'' / erf' = -2x``): cubic convergence from the
+    polynomial's ~1e-7 reaches float64 precision in one, the second is a margin."""
+    for _ in range(2):
+        step = (erf_array(x) - a) / (2.0 / _SQRT_PI * xp.exp(-x * x))
+        x = x - step / (1.0 + x * step)
+    return x
+
+
+def _refine_tail(xp: Any, x: Any, a: Any) -> Any:
+    """Newton steps on ``log(erfc(x)) = log(1 - a)``: nearly linear in the tail, so it converges
+    from the rough start where the polynomial (fitted for float32) is out of its range."""
+    target = xp.log(xp.maximum(1.0 - a, 1e-300))
+    for _ in range(4):  # a = 1 divides by a zero slope: its inf is put in by the caller
+        tail = xp.maximum(erfc_array(x), 1e-300)
+        x = x - (target - xp.log(tail)) * tail / (2.0 / _SQRT_PI * xp.exp(-x * x))
+    return x
 
 
 @_quiet
