@@ -764,9 +764,10 @@ OPS += [
         ([()], "real", {"dim": 0}), ([(3, 4)], "distinct", {"dim": -1}, ("T",)))),
     OpInfo("cummin", lambda lib, x, dim: x.cummin(dim).values, shaped(
         ([(2, 5)], "distinct", {"dim": 1}), ([(4, 3)], "distinct", {"dim": 0}))),
-    OpInfo("logcumsumexp", lambda lib, x, dim: lib.logcumsumexp(x, dim), shaped(
-        ([(2, 5)], "real", {"dim": 1}), ([(4, 3)], "real", {"dim": 0}),
-        ([()], "real", {"dim": 0}), ([(3, 4)], "real", {"dim": -1}, ("T",)))),
+    OpInfo("logcumsumexp", lambda lib, x, dim: lib.logcumsumexp(x, dim), lambda rng: [
+        S(make(rng, (2, 5)), dim=1), S(make(rng, (4, 3)), dim=0), S(make(rng, ()), dim=0),
+        S(make(rng, (3, 4)), dim=-1, layouts=("T",)),
+        S(np.array([-800.0, 0.5, -1.0, 700.0]), dim=0, desc="wide-range")], gradgrad=True),
     OpInfo("block_diag", lambda lib, *xs: lib.block_diag(*xs), shaped(
         ([(2, 3), (1, 2)], "real", {}), ([(2, 2), (3,), ()], "real", {}))),
     OpInfo("cartesian_prod", lambda lib, *xs: lib.cartesian_prod(*xs), shaped(

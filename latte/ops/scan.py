@@ -7,6 +7,7 @@ give integers or counts and have no gradient.
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any
 
 import numpy as np
@@ -96,10 +97,14 @@ def _multiply_at(xp: Any, out: Any, where: tuple, src: Any) -> None:
 
 
 def _running(xp: Any, x: Any, axis: int, largest: bool) -> Any:
-    """The running max (min) along ``axis`` by doubling steps (Hillis-Steele): log2(n) whole-
-    array maximums with shifted copies, so it needs no ``ufunc.accumulate`` (CuPy's covers
-    only some ufuncs)."""
-    pick = xp.maximum if largest else xp.minimum
+    """The running max (min) along ``axis``."""
+    return _scan(xp, xp.maximum if largest else xp.minimum, x, axis)
+
+
+def _scan(xp: Any, pick: Any, x: Any, axis: int) -> Any:
+    """The inclusive scan of the associative ufunc ``pick`` along ``axis`` by doubling steps
+    (Hillis-Steele): log2(n) whole-array ops with shifted copies, so it needs no
+    ``ufunc.accumulate`` (CuPy's covers only some ufuncs)."""
     n = x.shape[axis]
     step = 1
     while step < n:
@@ -152,16 +157,41 @@ def cummin(input: Any, dim: int) -> Any:
     return _cum_extreme(input, dim, False)
 
 
+class LogCumSumExp(Op):
+    """``log(cumsum(exp(x)))`` along ``dim`` by a scan of ``logaddexp``: exact for any spread of
+    values. Backward as TensorFlow's: ``grad_i = sum_{j >= i} g_j exp(x_i - out_j)``, split by
+    the sign of ``g`` and written with reversed logcumsumexps, so it never overflows and is
+    itself differentiable."""
+
+    def forward(ctx, a, dim):
+        ctx.save_for_backward(a)
+        ctx.dim = dim
+        return _scan(get_array_module(a), get_array_module(a).logaddexp, a, dim)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        d = ctx.dim
+        # the output again, as a node of its own: its dependence on ``a`` then carries into
+        # second derivatives
+        out = LogCumSumExp.apply(a, d)
+
+        def reversed_lcse(t: Any) -> Any:
+            return LogCumSumExp.apply(t.flip((d,)), d).flip((d,))
+        positive = grad > 0
+        negative = grad < 0
+        # log|g| - out where g has that sign, -inf elsewhere (masked after the subtraction, so
+        # that no -inf - -inf makes a NaN in this gradient or the next)
+        log_pos = (grad.where(positive, 1.0).log() - out).where(positive, -math.inf)
+        log_neg = ((-grad).where(negative, 1.0).log() - out).where(negative, -math.inf)
+        return (reversed_lcse(log_pos) + a).exp() - (reversed_lcse(log_neg) + a).exp(), None
+
+
 def logcumsumexp(input: Any, dim: int) -> Any:
-    """``log(cumsum(exp(x)))`` along ``dim``, shifted by the max of the dim so that it does not
-    overflow (terms far below the max underflow to 0, as in a plain logsumexp)."""
+    """``log(cumsum(exp(x)))`` along ``dim``, stable for any values."""
     x = input._floating()
     if x.ndim == 0:
         return x.clone()
-    d = x._dim(dim)
-    m = x.detach().amax(d, keepdim=True)
-    m = m.where(m.isfinite(), 0.0)
-    return (x - m).exp().cumsum(d).log() + m
+    return LogCumSumExp.apply(x, x._dim(dim))
 
 
 def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
