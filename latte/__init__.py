@@ -21,14 +21,36 @@ from latte.tensor import Size, Tensor
 
 # the subpackages PyTorch users reach as attributes (torch.nn, torch.optim, torch.utils.data);
 # latte.vision stays a separate import, as torchvision is
-from latte import distributions, linalg, nn, optim, special, utils
-from latte.special import digamma, erf, erfc, erfinv, i0, logit, polygamma, sinc
-from latte.special import gammaln as lgamma
-from latte.linalg import (chain_matmul, cholesky_inverse, cholesky_solve, det, inverse, logdet,
-                          matrix_power, pinverse, slogdet)
-from latte.linalg import cholesky_legacy as cholesky
-from latte.linalg import qr_legacy as qr
-from latte.linalg import svd_legacy as svd
+from latte import nn, optim, utils
 import latte.utils.data
+
+# imported on first use, to keep `import latte` fast: latte.linalg, latte.special and
+# latte.distributions, and the top-level names that come from the first two
+_LAZY_MODULES = ("distributions", "linalg", "special")
+_LAZY_NAMES = {
+    **{n: ("special", n) for n in ("digamma", "erf", "erfc", "erfinv", "i0", "logit", "polygamma",
+                                   "sinc")},
+    "lgamma": ("special", "gammaln"),
+    **{n: ("linalg", n) for n in ("chain_matmul", "cholesky_inverse", "cholesky_solve", "det",
+                                  "inverse", "logdet", "matrix_power", "pinverse", "slogdet")},
+    "cholesky": ("linalg", "cholesky_legacy"), "qr": ("linalg", "qr_legacy"),
+    "svd": ("linalg", "svd_legacy"),
+}
+
+
+def __getattr__(name: str):
+    import importlib
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"latte.{name}")
+    if name in _LAZY_NAMES:
+        module, attr = _LAZY_NAMES[name]
+        value = getattr(importlib.import_module(f"latte.{module}"), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'latte' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted([*globals(), *_LAZY_MODULES, *_LAZY_NAMES])
 
 __version__ = "0.1.0"
