@@ -48,6 +48,7 @@ CORPUS = [
     Case("embedding_bag.py", ["--epochs", "3"]),
     Case("compile_autocast.py", ["--steps", "5"]),
     Case("custom_dataset.py", ["--max-batches", "3"]),
+    Case("word_language_model.py", ["--epochs", "2"]),
     Case("vae_mnist.py", ["--epochs", "1", "--max-batches", "2"], needs_mnist=True,
          compare=False),  # reparameterize draws torch.randn_like
 ]
