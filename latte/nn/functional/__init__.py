@@ -15,3 +15,4 @@ from latte.nn.functional.gumbel import *  # noqa: F401,F403
 from latte.nn.functional.margin_loss import *  # noqa: F401,F403
 from latte.nn.functional.norm_extra import *  # noqa: F401,F403
 from latte.nn.functional.shuffle import *  # noqa: F401,F403
+from latte.nn.functional.vision import *  # noqa: F401,F403
