@@ -51,6 +51,7 @@ CORPUS = [
     Case("word_language_model.py", ["--epochs", "2"]),
     Case("time_sequence_prediction.py", ["--steps", "3"]),
     Case("super_resolution.py", ["--epochs", "3"]),
+    Case("reinforce.py", ["--episodes", "5", "--numpy-sampling"]),
     Case("vae_mnist.py", ["--epochs", "1", "--max-batches", "2"], needs_mnist=True,
          compare=False),  # reparameterize draws torch.randn_like
 ]
