@@ -162,7 +162,7 @@ class InplaceMixin:
         base, which would keep a stale history and get silently wrong gradients.
         """
         node = self.grad_fn
-        if node is None or not type(node).is_view or self._data.base is None:
+        if node is None or not node.is_view or self._data.base is None:
             return
         if node._edges and node._edges[0][1] is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "

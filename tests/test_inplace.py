@@ -316,3 +316,39 @@ def test_writing_into_an_expanded_tensor_raises_like_pytorch():
             with pytest.raises(RuntimeError, match="more than one element of the written-to "
                                                    "tensor refers to a single memory location"):
                 write(lib.ones(3).expand(3, 3))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_reshape_that_copies_keeps_its_own_version_counter(lib):
+    # x is a transpose (non-contiguous), so reshape(-1) copies: writing the copy is no write
+    # into x, and x's saved values stay valid (PyTorch: x._version stays 0)
+    leaf = lib.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]], dtype=lib.float64, requires_grad=True)
+    x = (leaf * 1.0).t()
+    z = x.exp()  # saves its output
+    w = x * x  # saves x
+    y = x.reshape(-1)
+    y.add_(1)
+    assert x._version == 0
+    assert y._version == 1
+    (w.sum() + z.sum()).backward()
+    expected = 2 * np.arange(6.0).reshape(2, 3) + np.exp(np.arange(6.0)).reshape(2, 3)
+    np.testing.assert_allclose(leaf.grad.numpy(), expected)
+    np.testing.assert_allclose(y.detach().numpy(), np.arange(6.0).reshape(2, 3).T.reshape(-1) + 1)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_reshape_copy_of_plain_tensor_does_not_bump_base(lib):
+    x = lib.arange(6.0).reshape(2, 3).t()
+    y = x.reshape(6)
+    y.mul_(2)
+    assert (x._version, y._version) == (0, 1)
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.0).reshape(2, 3).T)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_reshape_that_is_a_view_still_shares_the_counter(lib):
+    x = lib.arange(6.0)
+    y = x.reshape(2, 3)
+    y.add_(1)
+    assert (x._version, y._version) == (1, 1)
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.0) + 1)

@@ -186,7 +186,9 @@ class Function:
 class Op(Function):
     """A Latte primitive: ``forward(ctx, *arrays)`` computes on backend arrays, see module doc."""
 
-    is_view = False  # True when the output may share memory with the first input
+    # True when the output may share memory with the first input; a forward that copied after
+    # all (a reshape of a non-contiguous array) sets ``ctx.is_view = False`` on its instance
+    is_view = False
     non_differentiable_outputs: tuple = ()  # output indices that never carry a gradient
 
     @classmethod
@@ -216,7 +218,7 @@ class Op(Function):
                 out = cls.forward(ctx, *arrays)
         multi = type(out) is tuple
         outs = tuple(_wrap(o) for o in out) if multi else (_wrap(out),)
-        if cls.is_view and isinstance(args[0], Tensor):
+        if ctx.is_view and isinstance(args[0], Tensor):
             # a view shares its base's version counter, so in-place writes are seen through both
             for o in outs:
                 o._vc = args[0]._vc

@@ -1,7 +1,9 @@
 """Shape primitives: reshape, permute, expand, concatenate, pad, flip and roll.
 
 Reshape, permute and expand return views of their input where the backend can; those share the
-input's version counter (``is_view``) so an in-place write through either one is noticed.
+input's version counter (``is_view``) so an in-place write through either one is noticed. A
+reshape that had to copy (a non-contiguous input) is a new tensor, as PyTorch's: it keeps a
+counter of its own, so writing into it never invalidates what the input's graph saved.
 """
 from __future__ import annotations
 
@@ -17,7 +19,10 @@ class Reshape(Op):
 
     def forward(ctx, a, shape):
         ctx.shape = a.shape
-        return a.reshape(shape)
+        out = a.reshape(shape)
+        if not get_array_module(a).may_share_memory(out, a):
+            ctx.is_view = False  # the backend copied: Op.apply then gives out its own counter
+        return out
 
     def backward(ctx, grad):
         return grad.reshape(ctx.shape), None
