@@ -7,9 +7,10 @@ from latte.distributions.categorical import Categorical
 from latte.distributions.distribution import Distribution
 from latte.distributions.independent import Independent
 from latte.distributions.kl import kl_divergence, register_kl
+from latte.distributions.multivariate_normal import MultivariateNormal
 from latte.distributions.normal import Normal
 from latte.distributions.one_hot_categorical import OneHotCategorical
 from latte.distributions.uniform import Uniform
 
 __all__ = ["Distribution", "Normal", "Categorical", "Bernoulli", "Uniform", "OneHotCategorical",
-           "Independent", "kl_divergence", "register_kl", "constraints"]
+           "Independent", "kl_divergence", "register_kl", "constraints", "MultivariateNormal"]

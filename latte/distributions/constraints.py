@@ -10,7 +10,7 @@ from typing import Any
 __all__ = ["Constraint", "real", "positive", "nonnegative", "unit_interval", "simplex",
            "boolean", "interval", "half_open_interval", "greater_than", "integer_interval",
            "nonnegative_integer", "independent", "real_vector", "one_hot", "dependent",
-           "dependent_property"]
+           "dependent_property", "lower_cholesky", "positive_definite"]
 
 
 class Constraint:
@@ -136,6 +136,27 @@ class _IndependentConstraint(Constraint):
                 f"{self.reinterpreted_batch_ndims})")
 
 
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal."""
+
+    event_dim = 2
+
+    def check(self, value: Any) -> Any:
+        lower = (value.tril() == value).flatten(-2).all(-1)
+        return lower & (value.diagonal(0, -2, -1) > 0).all(-1)
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric positive-definite matrices."""
+
+    event_dim = 2
+
+    def check(self, value: Any) -> Any:
+        from latte import linalg
+        symmetric = ((value - value.mT).abs() <= 1e-6).flatten(-2).all(-1)
+        return symmetric & (linalg.eigvalsh(value) > 0).all(-1)
+
+
 dependent = _Dependent()
 real = _Real()
 boolean = _Boolean()
@@ -146,6 +167,8 @@ unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()
 nonnegative_integer = _IntegerGreaterThan(0)
 real_vector = _IndependentConstraint(real, 1)
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
 greater_than = _GreaterThan
 interval = _Interval
 integer_interval = _IntegerInterval

@@ -77,6 +77,17 @@ class Normal(Distribution):
         return (-((value - self.loc) ** 2) / (2 * self.variance) - self.scale.log()
                 - math.log(math.sqrt(2 * math.pi)))
 
+    def cdf(self, value: Any) -> Tensor:
+        r""":math:`\frac12\left(1 + \mathrm{erf}\frac{x - \mu}{\sigma\sqrt2}\right)`."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return 0.5 * (1 + latte.special.erf((value - self.loc) * self.scale.reciprocal()
+                                            / math.sqrt(2)))
+
+    def icdf(self, value: Any) -> Tensor:
+        r"""The quantile :math:`\mu + \sigma\sqrt2\,\mathrm{erf}^{-1}(2p - 1)`."""
+        return self.loc + self.scale * latte.special.erfinv(2 * value - 1) * math.sqrt(2)
+
     def entropy(self) -> Tensor:
         r""":math:`\frac12 + \frac12\log 2\pi + \log\sigma`."""
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()
