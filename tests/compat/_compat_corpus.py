@@ -52,6 +52,7 @@ CORPUS = [
     Case("time_sequence_prediction.py", ["--steps", "3"]),
     Case("super_resolution.py", ["--epochs", "3"]),
     Case("reinforce.py", ["--episodes", "5", "--numpy-sampling"]),
+    Case("dcgan.py", ["--steps", "3"]),
     Case("vae_mnist.py", ["--epochs", "1", "--max-batches", "2"], needs_mnist=True,
          compare=False),  # reparameterize draws torch.randn_like
 ]

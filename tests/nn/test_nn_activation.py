@@ -109,6 +109,26 @@ def test_inplace_variants_write_into_input():
     assert z.tolist() == [0.0, 6.0]
 
 
+@pytest.mark.parametrize("name,args", [
+    ("leaky_relu", (0.2,)), ("elu", ()), ("selu", ()), ("celu", ()), ("silu", ()), ("mish", ()),
+    ("hardsigmoid", ()), ("hardswish", ()), ("threshold", (0.1, -1.0)), ("relu6", ())])
+def test_inplace_on_intermediate_backpropagates_like_torch(name, args):
+    # e.g. DCGAN's Conv2d -> BatchNorm2d -> LeakyReLU(0.2, inplace=True): the write must not
+    # invalidate what the activation's own graph saved
+    torch = pytest.importorskip("torch")
+    x = _input(7, (3, 4)).astype(np.float64)
+    a = latte.tensor(x, requires_grad=True)
+    mid = a * 2.0
+    out = getattr(F, name)(mid, *args, inplace=True)
+    assert out is mid
+    (out * out).sum().backward()
+    b = torch.tensor(x, requires_grad=True)
+    out_t = getattr(torch.nn.functional, name)(b * 2.0, *args, inplace=True)
+    (out_t * out_t).sum().backward()
+    close(out.detach(), out_t.detach(), 1e-12, 1e-12)
+    close(a.grad, b.grad, 1e-7, 1e-12)  # torch's float64 hardsigmoid backward uses float32 1/6
+
+
 def test_softmax_default_dim_like_torch():
     torch = pytest.importorskip("torch")
     x = _input(4, (2, 3, 4)).astype(np.float64)

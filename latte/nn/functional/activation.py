@@ -6,8 +6,10 @@ still poison the gradient (0 * inf).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
+from latte.autograd.grad_mode import is_grad_enabled
 from latte.ops.activation import Erf
 from latte.tensor import Tensor
 
@@ -21,8 +23,13 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
-    return input.copy_(result) if inplace else result
+def _inplace(input: Tensor, fn: Callable[[Tensor], Tensor], inplace: bool) -> Tensor:
+    """``fn(input)``, written into ``input`` when ``inplace``."""
+    if not inplace:
+        return fn(input)
+    # fn's graph may save its argument: give it a copy, so the write below leaves it intact
+    source = input.clone() if input.requires_grad and is_grad_enabled() else input
+    return input.copy_(fn(source))
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -41,7 +48,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x``."""
-    return _inplace(input, input.where(input > 0, input * negative_slope), inplace)
+    return _inplace(input, lambda x: x.where(x > 0, x * negative_slope), inplace)
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -63,8 +70,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
-    negative = input.clamp(max=0.0).expm1() * alpha
-    return _inplace(input, input.where(input > 0, negative), inplace)
+    return _inplace(input, lambda x: x.where(x > 0, x.clamp(max=0.0).expm1() * alpha), inplace)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -73,13 +79,13 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """``scale * elu(x, alpha)`` with the self-normalising constants."""
-    return _inplace(input, elu(input, _SELU_ALPHA) * _SELU_SCALE, inplace)
+    return _inplace(input, lambda x: elu(x, _SELU_ALPHA) * _SELU_SCALE, inplace)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
-    negative = (input.clamp(max=0.0) / alpha).expm1() * alpha
-    return _inplace(input, input.where(input > 0, negative), inplace)
+    return _inplace(input, lambda x: x.where(x > 0, (x.clamp(max=0.0) / alpha).expm1() * alpha),
+                    inplace)
 
 
 def erf(input: Tensor) -> Tensor:
@@ -100,12 +106,12 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (swish)."""
-    return _inplace(input, input * input.sigmoid(), inplace)
+    return _inplace(input, lambda x: x * x.sigmoid(), inplace)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * tanh(softplus(x))``."""
-    return _inplace(input, input * softplus(input).tanh(), inplace)
+    return _inplace(input, lambda x: x * softplus(x).tanh(), inplace)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -147,12 +153,12 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """``relu6(x + 3) / 6``."""
-    return _inplace(input, (input + 3.0).clamp(0.0, 6.0) / 6.0, inplace)
+    return _inplace(input, lambda x: (x + 3.0).clamp(0.0, 6.0) / 6.0, inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * relu6(x + 3) / 6``."""
-    return _inplace(input, input * (input + 3.0).clamp(0.0, 6.0) / 6.0, inplace)
+    return _inplace(input, lambda x: x * (x + 3.0).clamp(0.0, 6.0) / 6.0, inplace)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -189,7 +195,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``x`` where ``x > threshold``, else ``value``."""
-    return _inplace(input, input.where(input > threshold, value), inplace)
+    return _inplace(input, lambda x: x.where(x > threshold, value), inplace)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
