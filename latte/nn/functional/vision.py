@@ -144,7 +144,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     edges of the corner pixels (``align_corners=False``, the default) or their centres
     (``True``). Points outside read zeros, the border value, or the reflected image
     (``padding_mode``). ``'bilinear'`` is differentiable in ``input`` and ``grid``;
-    ``'nearest'`` (rounding half to even) in ``input`` only.
+    ``'nearest'`` (rounding half to even) in ``input`` only (``grid`` gets zeros).
 
     Example::
 
@@ -186,6 +186,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     mask = Tensor(xp.stack(masks, axis=2))  # (N, 1, k, P): zero for corners off the image
     if weights is None:
         out = picked * mask
+        if grid.requires_grad:  # PyTorch gives grid a zero gradient in nearest mode
+            out = out + grid.sum() * 0
     else:
         wts = latte.stack([t.reshape(n, 1, ho * wo) for t in weights], dim=2)
         out = picked * (wts * mask)
