@@ -1,7 +1,8 @@
 """Elementwise primitives: arithmetic, powers, exponentials, activations, clamping and selection.
 
 Forward on arrays, backward on Tensors (so it can itself be differentiated). Gradients may keep
-the broadcast shape; the engine sums them back to each input's shape.
+the broadcast shape; the engine sums them back to each input's shape. Ops that can make inf/nan
+from finite inputs set ``quiet_fp`` so NumPy does not warn (x / 0, log 0, sqrt(-1), exp(1000)).
 """
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ class Mul(Op):
 
 
 class Div(Op):
+    quiet_fp = True
+
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a / b
@@ -68,6 +71,8 @@ class Neg(Op):
 class PowScalar(Op):
     """``a ** exponent`` for a Python number ``exponent``."""
 
+    quiet_fp = True
+
     def forward(ctx, a, exponent):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
@@ -86,6 +91,8 @@ class PowScalar(Op):
 class Pow(Op):
     """``a ** b`` for two tensors; the gradient for ``b`` uses ``log(a)`` (0 where ``a == 0``)."""
 
+    quiet_fp = True
+
     def forward(ctx, a, b):
         out = _array(a ** b)
         ctx.save_for_backward(a, b, out)
@@ -103,6 +110,8 @@ class Pow(Op):
 
 
 class Exp(Op):
+    quiet_fp = True
+
     def forward(ctx, a):
         out = _array(get_array_module(a).exp(a))
         ctx.save_for_backward(out)
@@ -114,6 +123,8 @@ class Exp(Op):
 
 
 class Log(Op):
+    quiet_fp = True
+
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return get_array_module(a).log(a)
@@ -124,6 +135,8 @@ class Log(Op):
 
 
 class Sqrt(Op):
+    quiet_fp = True
+
     def forward(ctx, a):
         out = _array(get_array_module(a).sqrt(a))
         ctx.save_for_backward(out)
@@ -137,6 +150,8 @@ class Sqrt(Op):
 class NormRoot(Op):
     """``s ** exponent`` for ``s >= 0`` (the root that ends a norm or std), whose gradient is 0
     at ``s == 0`` instead of inf: PyTorch's convention for norms and std at the origin."""
+
+    quiet_fp = True
 
     def forward(ctx, s, exponent):
         out = _array(s ** exponent)
@@ -181,6 +196,8 @@ class Cos(Op):
 
 
 class Log1p(Op):
+    quiet_fp = True
+
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return get_array_module(a).log1p(a)
@@ -191,6 +208,8 @@ class Log1p(Op):
 
 
 class Expm1(Op):
+    quiet_fp = True
+
     def forward(ctx, a):
         out = _array(get_array_module(a).expm1(a))
         ctx.save_for_backward(out)

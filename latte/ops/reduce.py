@@ -206,6 +206,8 @@ class Cumprod(Op):
 class LogSoftmax(Op):
     """``a - logsumexp(a)``, computed with the max subtracted: never overflows or hits log 0."""
 
+    quiet_fp = True  # a row of -inf: -inf - -inf
+
     def forward(ctx, a, dim):
         xp = get_array_module(a)
         shifted = a - xp.max(a, axis=dim, keepdims=True)
@@ -221,6 +223,8 @@ class LogSoftmax(Op):
 
 class Softmax(Op):
     """``exp(a - max) / sum``: stable softmax along ``dim``."""
+
+    quiet_fp = True  # a row of -inf: -inf - -inf
 
     def forward(ctx, a, dim):
         xp = get_array_module(a)
