@@ -52,8 +52,23 @@ def test_dropout2d_zeroes_whole_channels():
     assert np.all((per_channel == 0).all(-1) | (per_channel == 2.0).all(-1))
     assert 0.3 < (per_channel[..., 0] == 0).mean() < 0.7
     assert nn.Dropout2d().eval()(x) is x
-    with pytest.raises(RuntimeError, match=r"dropout2d.*\(2, 3\)"):
-        F.dropout2d(latte.ones(2, 3))
+    with pytest.raises(RuntimeError, match=r"dropout2d.*\(6,\)"):
+        F.dropout2d(latte.ones(6))
+
+
+def test_dropout2d_other_ranks_as_torch():
+    # PyTorch warns on a 2D input (mnist_rnn's Dropout2d after an LSTM) and reads it as (N, C);
+    # a 3D input is read as (N, C, L), not as an unbatched (C, H, W)
+    latte.manual_seed(2)
+    with pytest.warns(UserWarning, match="dropout2d"):
+        y = F.dropout2d(latte.ones(40, 50), 0.5).numpy()
+    assert set(np.unique(y)) == {0.0, 2.0} and 0.3 < (y == 0).mean() < 0.7
+    z = F.dropout2d(latte.ones(30, 20, 5), 0.5).numpy()
+    assert np.all((z == 0).all(-1) | (z == 2.0).all(-1))
+    assert 0.1 < (z[:, :, 0] == 0).mean(0).min() and (z[:, :, 0] == 0).mean(0).max() < 0.9
+    with pytest.warns(UserWarning, match="dropout3d"):
+        w = F.dropout3d(latte.ones(30, 20, 5), 0.5).numpy()  # unbatched: whole rows of dim 0
+    assert np.all((w == 0).all((1, 2)) | (w == 2.0).all((1, 2)))
 
 
 def test_alpha_dropout_keeps_moments():

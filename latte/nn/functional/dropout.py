@@ -3,6 +3,8 @@ rest by ``1 / (1 - p)``; identity in evaluation. Masks come from Latte's RNG, so
 ``latte.manual_seed`` makes them repeat."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from latte import random
@@ -42,14 +44,25 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
 def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool,
                      spatial: int, name: str) -> Tensor:
     _check_p(p)
-    if input.dim() not in (spatial + 1, spatial + 2):
-        raise RuntimeError(f"{name}: expected {spatial + 1}D (C, *) or {spatial + 2}D (N, C, *) "
-                           f"input, got shape {tuple(input.shape)}")
+    dim = input.dim()
+    if dim not in (spatial + 1, spatial + 2):
+        if spatial == 1:
+            raise RuntimeError(f"{name}: expected {spatial + 1}D (C, *) or {spatial + 2}D "
+                               f"(N, C, *) input, got shape {tuple(input.shape)}")
+        if dim < 2:
+            raise RuntimeError(f"{name}: Feature dropout requires at least 2 dimensions in the "
+                               f"input, got shape {tuple(input.shape)}")
+        # PyTorch only warns here (pytorch/examples' mnist_rnn uses Dropout2d on (N, C))
+        warnings.warn(f"{name}: Received a {dim}-D input to {name}, which is deprecated; "
+                      f"expected {spatial + 1}D or {spatial + 2}D input. Use dropout instead.",
+                      stacklevel=3)
     if not training or p == 0.0:
         return input
-    batched = input.dim() == spatial + 2
+    # the mask keeps the leading (N, C) dims; PyTorch's dropout2d reads any input that way (a
+    # 3D one as (N, C, L)), the others read a (C, *) input as unbatched
+    batched = spatial == 2 or dim == spatial + 2
     lead = tuple(input.shape[:2]) if batched else tuple(input.shape[:1])
-    return _apply_mask(input, lead + (1,) * spatial, p, inplace)
+    return _apply_mask(input, lead + (1,) * (dim - len(lead)), p, inplace)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
@@ -60,7 +73,10 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
-    """Zero whole channels of ``(N, C, H, W)`` (or ``(C, H, W)``) with probability ``p``."""
+    """Zero whole channels of ``(N, C, H, W)`` with probability ``p``.
+
+    As in PyTorch, a 3D input is read as ``(N, C, L)`` and other ranks only warn.
+    """
     return _feature_dropout(input, p, training, inplace, 2, "dropout2d")
 
 
