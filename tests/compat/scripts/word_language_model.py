@@ -24,7 +24,15 @@ class RNNModel(nn.Module):
         self.ntoken = ntoken
         self.drop = nn.Dropout(dropout)
         self.encoder = nn.Embedding(ntoken, ninp)
-        self.rnn = getattr(nn, rnn_type)(ninp, nhid, nlayers, dropout=dropout)
+        if rnn_type in ["LSTM", "GRU"]:
+            self.rnn = getattr(nn, rnn_type)(ninp, nhid, nlayers, dropout=dropout)
+        else:
+            try:
+                nonlinearity = {"RNN_TANH": "tanh", "RNN_RELU": "relu"}[rnn_type]
+            except KeyError as e:
+                raise ValueError("An invalid option for `--model` was supplied, "
+                                 "options are ['LSTM', 'GRU', 'RNN_TANH' or 'RNN_RELU']") from e
+            self.rnn = nn.RNN(ninp, nhid, nlayers, nonlinearity=nonlinearity, dropout=dropout)
         self.decoder = nn.Linear(nhid, ntoken)
         if tie_weights:
             if nhid != ninp:
@@ -237,7 +245,10 @@ criterion = nn.NLLLoss()
 lstm = RNNModel("LSTM", ntokens, args.emsize, args.emsize, 2, dropout, tie_weights=True)
 transformer = TransformerModel(ntokens, args.emsize, 2, 32, 2, dropout)
 encoder_lm = TransformerLM(ntokens, args.emsize, 2, 32, 1, dropout)
-models = nn.ModuleDict({"lstm": lstm, "transformer": transformer, "encoder_lm": encoder_lm})
+gru = RNNModel("GRU", ntokens, args.emsize, 24, 2, dropout)
+rnn_tanh = RNNModel("RNN_TANH", ntokens, args.emsize, 24, 1, dropout)
+models = nn.ModuleDict({"lstm": lstm, "transformer": transformer, "encoder_lm": encoder_lm,
+                        "gru": gru, "rnn_tanh": rnn_tanh})
 _compat_dump.init_model(models, args)
 if args.no_dropout:  # attention dropout is a float attribute, not an nn.Dropout module
     for m in models.modules():
@@ -247,7 +258,7 @@ assert lstm.decoder.weight is lstm.encoder.weight
 
 series = {}
 for name, model in models.items():
-    recurrent = name == "lstm"
+    recurrent = isinstance(model, RNNModel)
     lr = args.lr if recurrent else 0.5
     losses, vals = [], []
     for epoch in range(args.epochs):
@@ -260,6 +271,15 @@ for name, model in models.items():
     if name != "encoder_lm":
         words = generate(model, ntokens, 8, recurrent)
         print(name, "generates", words)
+        series[f"{name}_words"] = words
+
+# the example's generate.py samples with a temperature (random: checked, not compared)
+with torch.no_grad():
+    lstm.rnn.flatten_parameters()
+    output, _ = lstm(torch.zeros(1, 1, dtype=torch.long), lstm.init_hidden(1))
+    word_weights = output.squeeze().div(0.8).exp().cpu()
+    word_idx = torch.multinomial(word_weights, 1)[0]
+    assert word_idx.dim() == 0 and 0 <= word_idx.item() < ntokens
 
 mask = nn.Transformer.generate_square_subsequent_mask(4)
 series["mask"] = [v if v == 0 else -1.0 for v in mask.flatten().tolist()]
