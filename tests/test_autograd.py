@@ -425,3 +425,43 @@ def test_cumprod_second_derivatives_with_zeros_match_torch(values):
         found.append((gx.tolist(), rows))
     np.testing.assert_allclose(found[0][0], found[1][0], atol=1e-12)
     np.testing.assert_allclose(found[0][1], found[1][1], atol=1e-12)
+
+
+_SAVED_OUTPUT_OPS = {  # ops whose backward reads their own saved output
+    "exp": lambda t: t.exp(),
+    "sigmoid": lambda t: t.sigmoid(),
+    "tanh": lambda t: t.tanh(),
+    "sqrt": lambda t: t.abs().sqrt(),
+    "expm1": lambda t: t.expm1(),
+    "softmax": lambda t: t.softmax(1),
+    "log_softmax": lambda t: t.log_softmax(1),
+    "cumprod": lambda t: t.cumprod(1),
+    "pow_tensor": lambda t: t.abs() ** t,
+    "logcumsumexp": lambda t: t.logcumsumexp(1),
+    "logcumsumexp_dim0": lambda t: t.logcumsumexp(0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SAVED_OUTPUT_OPS))
+@pytest.mark.parametrize("values", ["finite", "with_nan", "with_minus_inf"])
+def test_double_backward_through_saved_output_matches_torch(name, values):
+    torch = pytest.importorskip("torch")
+    fn = _SAVED_OUTPUT_OPS[name]
+    x = np.array([[0.3, -1.2, 0.5], [2.0, 0.1, -0.7]])
+    if values == "with_nan":
+        x[0, 1] = np.nan
+    elif values == "with_minus_inf":
+        if name in ("sqrt", "pow_tensor", "cumprod"):
+            pytest.skip("inf inputs: no finite reference worth comparing")
+        x[1, 0] = -np.inf
+    w = np.array([[0.5, -1.0, 2.0], [1.0, 0.3, -0.4]])
+    v = np.array([[1.0, 0.5, -2.0], [-0.3, 0.7, 1.1]])
+    results = []
+    for lib in (latte, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        (g,) = lib.autograd.grad((fn(xt) * lib.tensor(w)).sum(), xt, create_graph=True)
+        (h,) = lib.autograd.grad((g * lib.tensor(v)).sum(), xt)
+        results.append((g.detach().numpy(), h.numpy()))
+    (g_l, h_l), (g_t, h_t) = results
+    np.testing.assert_allclose(g_l, g_t, rtol=1e-10, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(h_l, h_t, rtol=1e-10, atol=1e-12, equal_nan=True)
