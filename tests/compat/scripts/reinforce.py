@@ -1,4 +1,5 @@
-"""REINFORCE as in pytorch/examples/reinforcement_learning, on a small cart-pole written here.
+"""REINFORCE and actor-critic as in pytorch/examples/reinforcement_learning, on a cart-pole
+written here.
 
 A policy MLP gives action probabilities, ``Categorical`` samples actions and scores their
 log-probabilities, and each episode's discounted returns are normalised with float32's eps.
@@ -9,7 +10,7 @@ framework follows the same episodes (``Categorical.sample`` is still drawn and c
 # ruff: noqa: B007, E501
 import argparse
 import math
-from collections import deque
+from collections import deque, namedtuple
 
 import _compat_dump
 import numpy as np
@@ -72,6 +73,27 @@ class Policy(nn.Module):
         return F.softmax(action_scores, dim=1)
 
 
+SavedAction = namedtuple('SavedAction', ['log_prob', 'value'])
+
+
+class ActorCritic(nn.Module):
+    """implements both actor and critic in one model (reinforcement_learning/actor_critic.py)"""
+
+    def __init__(self):
+        super().__init__()
+        self.affine1 = nn.Linear(4, 128)
+        self.action_head = nn.Linear(128, 2)
+        self.value_head = nn.Linear(128, 1)
+        self.saved_actions = []
+        self.rewards = []
+
+    def forward(self, x):
+        x = F.relu(self.affine1(x))
+        action_prob = F.softmax(self.action_head(x), dim=-1)
+        state_values = self.value_head(x)
+        return action_prob, state_values
+
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--data-root", default=".")
 parser.add_argument("--gamma", type=float, default=0.99, metavar="G")
@@ -85,8 +107,11 @@ args = parser.parse_args()
 env = CartPole(args.max_steps)
 torch.manual_seed(args.seed)
 policy = Policy()
-_compat_dump.init_model(policy, args)
+critic_model = ActorCritic()
+models = nn.ModuleDict({"policy": policy, "actor_critic": critic_model})
+_compat_dump.init_model(models, args)
 optimizer = optim.Adam(policy.parameters(), lr=1e-2)
+ac_optimizer = optim.Adam(critic_model.parameters(), lr=3e-2)
 eps = np.finfo(np.float32).eps.item()
 action_rng = np.random.RandomState(args.seed)
 entropies = []
@@ -144,5 +169,57 @@ for i_episode in range(1, args.episodes + 1):
     ep_rewards.append(ep_reward)
     running.append(running_reward)
     print(f"Episode {i_episode}\tLast reward: {ep_reward:.2f}\tAverage reward: {running_reward:.2f}")
-_compat_dump.dump(args, policy, rewards=ep_rewards, running=running, policy_losses=policy_losses,
-                  entropy=[sum(entropies)], eps=[eps])
+
+
+def ac_select_action(state):
+    state = torch.from_numpy(state).float()
+    probs, state_value = critic_model(state)
+    m = Categorical(probs)
+    action = m.sample()
+    assert action.shape == () and 0 <= action.item() < 2
+    if args.numpy_sampling:
+        action = (probs.detach().cumsum(0) < action_rng.uniform()).sum().clamp(max=1)
+    critic_model.saved_actions.append(SavedAction(m.log_prob(action), state_value))
+    return action.item()
+
+
+def ac_finish_episode():
+    R = 0
+    saved_actions = critic_model.saved_actions
+    policy_losses = []  # list to save actor (policy) loss
+    value_losses = []  # list to save critic (value) loss
+    returns = []  # list to save the true values
+    for r in critic_model.rewards[::-1]:
+        R = r + args.gamma * R
+        returns.insert(0, R)
+    returns = torch.tensor(returns)
+    returns = (returns - returns.mean()) / (returns.std() + eps)
+    for (log_prob, value), R in zip(saved_actions, returns):
+        advantage = R - value.item()
+        policy_losses.append(-log_prob * advantage)
+        value_losses.append(F.smooth_l1_loss(value, torch.tensor([R])))
+    ac_optimizer.zero_grad()
+    loss = torch.stack(policy_losses).sum() + torch.stack(value_losses).sum()
+    loss.backward()
+    ac_optimizer.step()
+    del critic_model.rewards[:]
+    del critic_model.saved_actions[:]
+    return loss.item()
+
+
+ac_rewards, ac_losses = [], []
+for i_episode in range(1, args.episodes + 1):
+    state, _ = env.reset(seed=args.seed + 100 + i_episode)
+    ep_reward = 0
+    for t in range(1, 10000):
+        action = ac_select_action(state)
+        state, reward, terminated, truncated, _ = env.step(action)
+        critic_model.rewards.append(reward)
+        ep_reward += reward
+        if terminated or truncated:
+            break
+    ac_losses.append(ac_finish_episode())
+    ac_rewards.append(ep_reward)
+    print(f"Actor-critic episode {i_episode}\tLast reward: {ep_reward:.2f}\tloss {ac_losses[-1]:.4f}")
+_compat_dump.dump(args, models, rewards=ep_rewards, running=running, policy_losses=policy_losses,
+                  entropy=[sum(entropies)], eps=[eps], ac_rewards=ac_rewards, ac_losses=ac_losses)
