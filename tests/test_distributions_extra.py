@@ -141,3 +141,56 @@ def test_mvn_expand_and_errors():
         d.log_prob(latte.zeros(3))
     assert constraints.lower_cholesky.check(latte.eye(2)).item()
     assert not constraints.positive_definite.check(latte.tensor([[1.0, 2.0], [2.0, 1.0]])).item()
+
+
+CONC = RNG.uniform(0.3, 4.0, (2, 3))
+RATE = RNG.uniform(0.5, 2.0, (2, 3))
+
+
+@pytest.mark.parametrize("name", ["Gamma", "Beta"])
+def test_gamma_beta_values_and_grads_match_torch(name):
+    value = RNG.uniform(0.05, 0.95, (4, 2, 3))
+    lp = [latte.tensor(a, requires_grad=True) for a in (CONC, RATE)]
+    tp = [torch.tensor(a, requires_grad=True) for a in (CONC, RATE)]
+    ld, td = getattr(latte.distributions, name)(*lp), getattr(TD, name)(*tp)
+    assert ld.batch_shape == td.batch_shape == (2, 3)
+    for attr in ("mean", "mode", "variance", "stddev"):
+        _close(getattr(ld, attr), getattr(td, attr), 1e-10, attr)
+    _close(ld.log_prob(latte.tensor(value)), td.log_prob(torch.tensor(value)), 1e-10, "log_prob")
+    _close(ld.entropy(), td.entropy(), 1e-10, "entropy")
+    (ld.log_prob(latte.tensor(value)).sum() + ld.entropy().sum()).backward()
+    (td.log_prob(torch.tensor(value)).sum() + td.entropy().sum()).backward()
+    for i, (a, b) in enumerate(zip(lp, tp)):
+        _close(a.grad, b.grad, 1e-8, f"grad {i}")
+    assert ld.expand((5, 2, 3)).sample().shape == (5, 2, 3)
+    with pytest.raises(ValueError, match="concentration"):
+        getattr(latte.distributions, name)(latte.tensor([-1.0]), latte.tensor([1.0]))
+
+
+def test_gamma_rsample_gradient_matches_torch_implicit_gradient():
+    conc = np.repeat(np.array([0.05, 0.3, 1.0, 2.5, 9.0, 150.0]), 300)
+    rate = np.full_like(conc, 1.7)
+    a, r = latte.tensor(conc, requires_grad=True), latte.tensor(rate, requires_grad=True)
+    latte.manual_seed(0)
+    x = latte.distributions.Gamma(a, r).rsample()
+    x.sum().backward()
+    draws = x.detach().numpy() * rate  # the standard-gamma draws
+    ref = torch._standard_gamma_grad(torch.tensor(conc), torch.tensor(draws)).numpy() / rate
+    np.testing.assert_allclose(a.grad.numpy(), ref, rtol=5e-3, atol=1e-12)
+    _close(r.grad, -x.detach().numpy() / rate, 1e-12, "rate grad")
+
+
+def test_gamma_beta_sample_moments_and_mean_gradient():
+    latte.manual_seed(1)
+    a = latte.tensor([0.7, 3.0], requires_grad=True)
+    b = latte.tensor([2.0, 1.5], requires_grad=True)
+    g = latte.distributions.Gamma(a, b).sample((40000,)).numpy()
+    np.testing.assert_allclose(g.mean(0), [0.35, 2.0], rtol=0.03)
+    np.testing.assert_allclose(g.var(0), [0.175, 4 / 3], rtol=0.06)
+    x = latte.distributions.Beta(a, b).rsample((40000,))
+    assert float(x.min()) >= 0 and float(x.max()) <= 1
+    x.mean(0).sum().backward()  # pathwise gradient of E[x] = a / (a + b)
+    an, bn = a.detach().numpy(), b.detach().numpy()
+    np.testing.assert_allclose(x.detach().numpy().mean(0), an / (an + bn), rtol=0.02)
+    np.testing.assert_allclose(a.grad.numpy(), bn / (an + bn) ** 2, rtol=0.05)
+    np.testing.assert_allclose(b.grad.numpy(), -an / (an + bn) ** 2, rtol=0.05)
