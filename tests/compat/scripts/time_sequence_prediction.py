@@ -21,13 +21,15 @@ class Sequence(nn.Module):
         self.lstm1 = nn.LSTMCell(1, hidden)
         self.lstm2 = nn.LSTMCell(hidden, hidden)
         self.linear = nn.Linear(hidden, 1)
+        self.dummy_param = nn.Parameter(torch.empty(0))
 
     def forward(self, input, future=0):
         outputs = []
-        h_t = torch.zeros(input.size(0), self.hidden, dtype=torch.double)
-        c_t = torch.zeros(input.size(0), self.hidden, dtype=torch.double)
-        h_t2 = torch.zeros(input.size(0), self.hidden, dtype=torch.double)
-        c_t2 = torch.zeros(input.size(0), self.hidden, dtype=torch.double)
+        device = self.dummy_param.device
+        h_t = torch.zeros(input.size(0), self.hidden, dtype=torch.double).to(device)
+        c_t = torch.zeros(input.size(0), self.hidden, dtype=torch.double).to(device)
+        h_t2 = torch.zeros(input.size(0), self.hidden, dtype=torch.double).to(device)
+        c_t2 = torch.zeros(input.size(0), self.hidden, dtype=torch.double).to(device)
 
         for input_t in input.split(1, dim=1):
             h_t, c_t = self.lstm1(input_t, (h_t, c_t))
@@ -61,14 +63,15 @@ x = np.empty((args.waves, args.length), np.int64)
 x[:] = np.array(range(args.length)) + np.random.randint(-4 * T, 4 * T, args.waves).reshape(args.waves, 1)
 data = np.sin(x / 1.0 / T).astype("float64")
 
-input = torch.from_numpy(data[3:, :-1])
-target = torch.from_numpy(data[3:, 1:])
-test_input = torch.from_numpy(data[:3, :-1])
-test_target = torch.from_numpy(data[:3, 1:])
-seq = Sequence(args.hidden)
-seq.double()
+device = torch.device("cpu")
+data = torch.from_numpy(data).to(device)
+input = data[3:, :-1]
+target = data[3:, 1:]
+test_input = data[:3, :-1]
+test_target = data[:3, 1:]
+seq = Sequence(args.hidden).to(device).double()
 _compat_dump.init_model(seq, args)
-criterion = nn.MSELoss()
+criterion = nn.MSELoss().to(device)
 optimizer = optim.LBFGS(seq.parameters(), lr=0.8)
 losses, test_losses, closure_losses = [], [], []
 for i in range(args.steps):
@@ -89,7 +92,7 @@ for i in range(args.steps):
         pred = seq(test_input, future=future)
         loss = criterion(pred[:, :-future], test_target)
         print("test loss:", loss.item())
-        y = pred.detach().numpy()
+        y = pred.cpu().detach().numpy()
     test_losses.append(loss.item())
 state = optimizer.state[optimizer._params[0]]
 _compat_dump.dump(args, seq, losses=losses, test_losses=test_losses,
