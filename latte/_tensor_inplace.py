@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from latte import backend
-from latte._tensor_math import _broadcast_error
+from latte._tensor_math import _broadcast_error, _legacy_alpha
 from latte.autograd.grad_mode import _state
 
 
@@ -196,13 +196,17 @@ class InplaceMixin:
         self._vc[0] += 1
         return self
 
-    def add_(self, other: Any, *, alpha: Any = 1) -> Any:
-        """``self += alpha * other`` in place."""
+    def add_(self, other: Any, *args: Any, alpha: Any = 1) -> Any:
+        """``self += alpha * other`` in place (also the deprecated ``add_(alpha, other)``)."""
+        if args:
+            other, alpha = _legacy_alpha("add_", other, args, alpha)
         if alpha != 1:
             other = other * alpha
         return self._ufunc_(np.add, other, lambda a, b: a + b)
 
-    def sub_(self, other: Any, *, alpha: Any = 1) -> Any:
+    def sub_(self, other: Any, *args: Any, alpha: Any = 1) -> Any:
+        if args:
+            other, alpha = _legacy_alpha("sub_", other, args, alpha)
         if alpha != 1:
             other = other * alpha
         return self._ufunc_(np.subtract, other, lambda a, b: a - b)

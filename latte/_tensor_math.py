@@ -7,6 +7,7 @@ are, since NumPy keeps a float32 array float32 when multiplied by a Python float
 from __future__ import annotations
 
 import builtins
+import warnings
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,19 @@ def _operands(a: Any, b: Any) -> tuple:
     if isinstance(b, (list, tuple)):
         return _operands(a, Tensor(backend.array_on(a._data, "asarray", b)))
     return a, NotImplemented
+
+
+def _legacy_alpha(name: str, other: Any, args: tuple, alpha: Any) -> tuple[Any, Any]:
+    """Read PyTorch's deprecated ``add(Number alpha, Tensor other)`` order (old example scripts
+    step with ``p.data.add_(-lr, p.grad.data)``); returns ``(other, alpha)``."""
+    if len(args) > 1 or alpha != 1 or not isinstance(other, _Number):
+        raise TypeError(f"{name}() received an invalid combination of arguments: expected "
+                        f"{name}(Tensor other, *, Number alpha) or the deprecated "
+                        f"{name}(Number alpha, Tensor other)")
+    warnings.warn(f"This overload of {name} is deprecated: {name}(Number alpha, Tensor other). "
+                  f"Use {name}(Tensor other, *, Number alpha) instead.", UserWarning,
+                  stacklevel=3)
+    return args[0], other
 
 
 def _broadcast_error(sa: tuple, sb: tuple) -> RuntimeError | None:
@@ -205,12 +219,16 @@ class MathMixin:
         return Tensor(backend.array_on(self._data, "asarray", other)).matmul(self)
 
     # --- named arithmetic ------------------------------------------------------------------
-    def add(self, other: Any, *, alpha: Any = 1) -> Any:
-        """``self + alpha * other``."""
+    def add(self, other: Any, *args: Any, alpha: Any = 1) -> Any:
+        """``self + alpha * other`` (also the deprecated ``add(alpha, other)``)."""
+        if args:
+            other, alpha = _legacy_alpha("add", other, args, alpha)
         return self + (other * alpha if alpha != 1 else other)
 
-    def sub(self, other: Any, *, alpha: Any = 1) -> Any:
-        """``self - alpha * other``."""
+    def sub(self, other: Any, *args: Any, alpha: Any = 1) -> Any:
+        """``self - alpha * other`` (also the deprecated ``sub(alpha, other)``)."""
+        if args:
+            other, alpha = _legacy_alpha("sub", other, args, alpha)
         return self - (other * alpha if alpha != 1 else other)
 
     subtract = sub

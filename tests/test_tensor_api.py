@@ -351,3 +351,20 @@ def test_tril_triu_keep_bool_and_int_dtypes():
     mask = latte.ones(3, 3, dtype=latte.bool).tril()
     assert mask.dtype == latte.bool and mask.tolist()[0] == [True, False, False]
     assert latte.ones(2, 3, dtype=latte.int32).triu(1).dtype == latte.int32
+
+
+def test_deprecated_alpha_first_add_sub_as_torch():
+    # old pytorch/examples scripts step with p.data.add_(-lr, p.grad.data)
+    for name, want in [("add", [-1.0, -3.0]), ("sub", [3.0, 5.0]), ("add_", [-1.0, -3.0]),
+                       ("sub_", [3.0, 5.0])]:
+        x = latte.tensor([1.0, 1.0])
+        with pytest.warns(UserWarning, match=f"overload of {name} is deprecated"):
+            out = getattr(x, name)(-2.0, latte.tensor([1.0, 2.0]))
+        assert out.tolist() == want
+        assert (out is x) == name.endswith("_")
+    with pytest.warns(UserWarning):
+        assert latte.add(latte.ones(2), 3.0, latte.ones(2)).tolist() == [4.0, 4.0]
+    with pytest.raises(TypeError, match="invalid combination"):
+        latte.ones(2).add(latte.ones(2), latte.ones(2))
+    with pytest.raises(TypeError, match="invalid combination"):
+        latte.ones(2).add_(2.0, latte.ones(2), alpha=3)
