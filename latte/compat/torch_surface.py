@@ -359,9 +359,9 @@ def _jit() -> dict[str, Any]:
 class FakeData(Dataset):
     """``torchvision.datasets.FakeData``: random images and labels, for runs without data.
 
-    Image ``i`` is uint8 noise ``(H, W, C)`` (``(H, W)`` for one channel) drawn by NumPy from
-    seed ``i + random_offset``, so it is the same on every run; torchvision draws from torch's
-    generator instead, so the pixels differ from PyTorch's.
+    Image ``i`` is a PIL image, as torchvision's (a uint8 ``(H, W, C)`` array without pillow), of
+    noise drawn by NumPy from seed ``i + random_offset``, so it is the same on every run;
+    torchvision draws from torch's generator instead, so the pixels differ from PyTorch's.
     """
 
     def __init__(self, size: int = 1000, image_size: tuple[int, int, int] = (3, 224, 224),
@@ -381,6 +381,10 @@ class FakeData(Dataset):
         c, h, w = self.image_size
         img = rng.randint(0, 256, (h, w, c), dtype=np.uint8)
         img = img[:, :, 0] if c == 1 else img
+        from latte.vision.datasets.vision import pil_image_module  # vision loads on first use
+        image_module = pil_image_module()
+        if image_module is not None:  # Resize/CenterCrop read an array as (C, H, W), not (H, W, C)
+            img = image_module.fromarray(img)
         target = int(rng.randint(0, self.num_classes))
         if self.transform is not None:
             img = self.transform(img)

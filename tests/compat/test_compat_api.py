@@ -5,6 +5,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import latte
@@ -128,7 +129,13 @@ def test_fake_data_is_deterministic():
     ds = torch_surface.FakeData(size=4, image_size=(3, 5, 6), num_classes=3)
     img, label = ds[2]
     again, label2 = ds[2]
+    img, again = np.asarray(img), np.asarray(again)  # PIL images, as torchvision's
     assert img.shape == (5, 6, 3) and (img == again).all() and label == label2
+    from latte.vision import transforms as T  # dcgan's pipeline reads them as images
+    pipeline = T.Compose([T.Resize(8), T.CenterCrop(8), T.ToTensor(), T.Normalize((0.5,) * 3,
+                                                                                 (0.5,) * 3)])
+    ds = torch_surface.FakeData(size=2, image_size=(3, 16, 16), transform=pipeline)
+    assert tuple(ds[0][0].shape) == (3, 8, 8)
     with pytest.raises(IndexError, match="out of range"):
         ds[4]
 

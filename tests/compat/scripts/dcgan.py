@@ -2,7 +2,8 @@
 
 Generator: ConvTranspose2d + BatchNorm2d + ReLU, Tanh out; Discriminator: Conv2d + LeakyReLU
 (+ BatchNorm2d), Sigmoid out; ``weights_init`` picks layers by ``m.__class__.__name__``; BCELoss
-and two Adam optimizers with ``betas=(0.5, 0.999)``. Images and noise are seeded NumPy draws.
+and two Adam optimizers with ``betas=(0.5, 0.999)``. Real images come from FakeData, noise
+from seeded NumPy draws.
 """
 # written as PyTorch's examples are, so some of its habits stay
 # ruff: noqa: B007, E501, UP031
@@ -13,6 +14,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.optim as optim
+import torch.utils.data
+import torchvision.datasets as dset
+import torchvision.transforms as transforms
 
 
 def weights_init(m):
@@ -97,17 +101,21 @@ fake_label = 0
 
 optimizerD = optim.Adam(netD.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
 optimizerG = optim.Adam(netG.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
-# random 16x16 "real" images in [-1, 1]
-images = torch.from_numpy(np.random.RandomState(2).uniform(-1, 1, (args.steps, args.batch_size, nc, 16, 16)).astype(np.float32))
+# the example's --dataset fake: FakeData noise images, normalised to [-1, 1]
+dataset = dset.FakeData(size=args.steps * args.batch_size, image_size=(nc, 16, 16),
+                        transform=transforms.Compose([transforms.ToTensor(),
+                                                      transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))]))
+dataloader = torch.utils.data.DataLoader(dataset, batch_size=args.batch_size,
+                                         shuffle=not args.no_shuffle)
 
 errDs, errGs, dxs, dgz1s, dgz2s = [], [], [], [], []
-for i in range(args.steps):
+for i, data in enumerate(dataloader, 0):
     ############################
     # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
     ###########################
     # train with real
     netD.zero_grad()
-    real_cpu = images[i]
+    real_cpu = data[0]
     batch_size = real_cpu.size(0)
     label = torch.full((batch_size,), real_label, dtype=real_cpu.dtype)
 
@@ -139,7 +147,7 @@ for i in range(args.steps):
     optimizerG.step()
 
     print('[%d/%d] Loss_D: %.4f Loss_G: %.4f D(x): %.4f D(G(z)): %.4f / %.4f'
-          % (i, args.steps, errD.item(), errG.item(), D_x, D_G_z1, D_G_z2))
+          % (i, len(dataloader), errD.item(), errG.item(), D_x, D_G_z1, D_G_z2))
     errDs.append(errD.item())
     errGs.append(errG.item())
     dxs.append(D_x)
