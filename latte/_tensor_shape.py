@@ -203,6 +203,30 @@ class ShapeMixin:
         index = (slice(None),) * d + (slice(start, start + builtins.int(length)),)
         return self[index]
 
+    def unfold(self, dimension: builtins.int, size: builtins.int, step: builtins.int) -> Any:
+        """Every ``size``-long slice of ``dimension``, ``step`` apart, as a new last dim.
+
+        ``dimension`` becomes the number of slices ``(L - size) // step + 1``. PyTorch returns
+        a view; this is a copy (gathered with one index), so writes to it do not reach ``self``.
+        """
+        from latte.tensor import Tensor
+        d = self._dim(dimension) if self.dim() > 0 else 0
+        length = self._data.shape[d] if self.dim() > 0 else 1
+        size, step = builtins.int(size), builtins.int(step)
+        if step <= 0:
+            raise RuntimeError(f"step is {step} but must be > 0")
+        if size < 0 or size > length:
+            raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size "
+                               f"is {size} (tensor shape {list(self.shape)})")
+        if self.dim() == 0:
+            return self.reshape(1)[:size]
+        count = (length - size) // step + 1
+        xp = self._xp()
+        index = backend.run_on(self._data, lambda: xp.arange(count)[:, None] * step
+                               + xp.arange(size)[None, :])
+        windows = self[(slice(None),) * d + (Tensor(index),)]  # (..., count, size, ...)
+        return windows.movedim(d + 1, -1)
+
     def split(self, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple:
         """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or given sizes."""
         d = self._dim(dim)

@@ -552,6 +552,10 @@ OPS: list[OpInfo] = [
     OpInfo("narrow", lambda lib, x, dim, start, length: lib.narrow(x, dim, start, length),
            shaped(([(3, 4)], "real", {"dim": 1, "start": 1, "length": 2}),
                   ([(3, 4)], "real", {"dim": 0, "start": -2, "length": 2}))),
+    OpInfo("Tensor.unfold", lambda lib, x, dim, size, step: x.unfold(dim, size, step), shaped(
+        ([(3, 8)], "real", {"dim": 1, "size": 3, "step": 2}),
+        ([(2, 5, 4)], "real", {"dim": 0, "size": 2, "step": 1}, ("T",)),
+        ([(2, 6, 4)], "real", {"dim": -2, "size": 2, "step": 2}))),
     OpInfo("select", lambda lib, x, dim, index: lib.select(x, dim, index), shaped(
         ([(3, 4)], "real", {"dim": 1, "index": 2}), ([(3, 4)], "real", {"dim": 0, "index": -1}))),
     OpInfo("movedim", lambda lib, x, src, dst: lib.movedim(x, src, dst), shaped(

@@ -368,3 +368,15 @@ def test_deprecated_alpha_first_add_sub_as_torch():
         latte.ones(2).add(latte.ones(2), latte.ones(2))
     with pytest.raises(TypeError, match="invalid combination"):
         latte.ones(2).add_(2.0, latte.ones(2), alpha=3)
+
+
+def test_unfold_patches_and_errors_as_torch():
+    # pytorch/examples' vision_transformer cuts patches with two unfolds
+    x = latte.arange(2 * 3 * 8 * 8, dtype=latte.float32).reshape(2, 3, 8, 8)
+    patches = x.unfold(2, 4, 4).unfold(3, 4, 4)
+    assert tuple(patches.shape) == (2, 3, 2, 2, 4, 4)
+    assert patches[1, 2, 1, 0].tolist() == x[1, 2, 4:8, 0:4].tolist()
+    with pytest.raises(RuntimeError, match="maximum size for tensor at dimension 2 is 8"):
+        x.unfold(2, 9, 1)
+    with pytest.raises(RuntimeError, match="step is 0 but must be > 0"):
+        x.unfold(2, 2, 0)
