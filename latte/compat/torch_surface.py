@@ -335,6 +335,37 @@ def _accelerator() -> dict[str, Any]:
             "synchronize": _nothing}
 
 
+class _PlainProgress:
+    """Stand-in for ``tqdm`` where it is not installed: iterates, and the bar calls do nothing."""
+
+    def __init__(self, iterable: Any = None, *args: Any, **kwargs: Any) -> None:
+        self.iterable = iterable
+
+    def __iter__(self) -> Any:
+        return iter(self.iterable)
+
+    def __len__(self) -> int:
+        return len(self.iterable)
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return _nothing  # update, set_postfix, set_description, close, ...
+
+
+def _hub() -> dict[str, Any]:
+    """``torch.hub.tqdm`` (scripts import their progress bar from there); nothing downloads."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        tqdm = _PlainProgress
+    return {"tqdm": tqdm}
+
+
 def _backends_cuda() -> dict[str, Any]:
     return {"is_built": _false, "matmul": _Flags(allow_tf32=False,
                                                  allow_fp16_reduced_precision_reduction=True),
@@ -402,6 +433,7 @@ SURFACES: dict[str, Callable[[], dict[str, Any]]] = {
     "torch.cpu": lambda: {"is_available": lambda: True, "device_count": lambda: 1},
     "torch.cpu.amp": lambda: {"autocast": _cpu_autocast},
     "torch.accelerator": _accelerator,
+    "torch.hub": _hub,
     "torch.backends": lambda: {},
     "torch.backends.cudnn": lambda: {"benchmark": False, "deterministic": False,
                                      "enabled": True, "allow_tf32": True,

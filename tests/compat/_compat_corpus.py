@@ -54,6 +54,7 @@ CORPUS = [
     Case("reinforce.py", ["--episodes", "5", "--numpy-sampling"]),
     Case("dcgan.py", ["--steps", "3"]),
     Case("mnist_rnn.py", ["--epochs", "2", "--max-batches", "4"]),
+    Case("vision_transformer.py", ["--epochs", "2"]),
     Case("vae_mnist.py", ["--epochs", "1", "--max-batches", "2"], needs_mnist=True,
          compare=False),  # reparameterize draws torch.randn_like
 ]

@@ -173,3 +173,11 @@ def test_legacy_tensor_types_variable_and_printoptions(torch_on_latte):
     finally:
         torch.set_printoptions(profile="default")
     assert repr(torch.tensor([1.23456])) == "tensor([1.2346])"
+
+
+def test_hub_gives_a_progress_bar_even_without_tqdm():
+    # vision_transformer imports its progress bar with `from torch.hub import tqdm`
+    assert callable(torch_surface._hub()["tqdm"])
+    bar = torch_surface._PlainProgress([1, 2, 3], desc="x")
+    bar.set_postfix({"Loss": "1.0"})
+    assert list(bar) == [1, 2, 3] and len(bar) == 3
