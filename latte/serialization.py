@@ -6,8 +6,10 @@ holding ``data.pkl``, the object pickled with protocol 2 in which each tensor is
 little-endian record per storage under ``data/``. ``torch.load(f, weights_only=True)`` reads it.
 
 ``load`` reads files from ``torch.save`` (the zip format and the legacy format of torch < 1.6) or
-``latte.save``. Its unpickler only builds tensors, numbers, strings, ``None`` and containers of
-them (the globals that ``torch.load(weights_only=True)`` allows): a checkpoint never runs code.
+``latte.save``. By default (``weights_only=True``, as in torch >= 2.6) its unpickler only builds
+tensors, numbers, strings, ``None`` and containers of them (the globals that
+``torch.load(weights_only=True)`` allows), so a checkpoint never runs code. A whole pickled model
+saved with ``save(model, f)`` loads only with ``weights_only=False``, for files you trust.
 """
 from __future__ import annotations
 
@@ -167,11 +169,11 @@ def _rebuild_tensor(storage: Any, storage_offset: Any, size: Any, stride: Any) -
 
 def _rebuild_parameter(data: Any, requires_grad: Any, backward_hooks: Any,
                        state: Any = None) -> Tensor:
-    """``torch._utils._rebuild_parameter``: a saved ``nn.Parameter`` loads as a plain tensor."""
+    """``torch._utils._rebuild_parameter``: a saved ``nn.Parameter`` loads as one."""
+    from latte.nn.parameter import Parameter
     if not isinstance(data, Tensor):
         raise _LoadError(f"parameter rebuilt from {type(data).__name__}, not a tensor")
-    data.requires_grad = bool(requires_grad)
-    return data
+    return Parameter(data, requires_grad=bool(requires_grad))
 
 
 def _encode(text: Any, encoding: Any = "latin1") -> bytes:
@@ -209,6 +211,7 @@ _SAFE_GLOBALS: dict[tuple[str, str], Any] = {
 # Latte objects that `save` pickles under torch's names
 _TORCH_NAMES: dict[tuple[str, str], tuple[str, str]] = {
     (__name__, "_rebuild_tensor_v2"): ("torch._utils", "_rebuild_tensor_v2"),
+    (__name__, "_rebuild_parameter"): ("torch._utils", "_rebuild_parameter"),
     ("latte.tensor", "Size"): ("torch", "Size"),
     ("latte.backend", "device"): ("torch", "device"),
     **{(__name__, "_" + s.name): ("torch", s.name) for s in _STORAGE_TYPES},
@@ -231,18 +234,21 @@ class _Unpickler(pickle.Unpickler):
         found = _SAFE_GLOBALS.get((module, name))
         if found is not None:
             return found
+        if not self._weights_only:  # the caller trusts the file: any class, as torch.load
+            if module == "torch" or module.startswith("torch."):
+                module = "latte" + module[len("torch"):]  # a torch class: Latte's twin
+            return super().find_class(module, name)
         if module == "torch" and (name.endswith("Storage") or name.startswith(_OTHER_DTYPES)):
             raise _LoadError(
                 f"it holds torch.{name}, a type Latte does not have. Latte has tensors of "
                 "float16/32/64, int8/16/32/64, uint8 and bool (NumPy has no bfloat16); convert "
                 "the tensors in PyTorch first, e.g. tensor.float(), and save again.")
-        also = " (weights_only=False does not change this)" if not self._weights_only else ""
         raise _RefusedGlobal(
-            f"{self._name}: refused to load the global '{module}.{name}'. Latte loads only "
-            "weights: tensors, numbers, strings, None and dicts, lists and tuples of them; never "
-            "other pickled Python objects, because unpickling those can run arbitrary code"
-            f"{also}. If the file holds a whole model (torch.save(model)), save and load its "
-            "state_dict() instead.")
+            f"{self._name}: refused to load the global '{module}.{name}'. With weights_only=True "
+            "(the default) Latte loads only weights: tensors, numbers, strings, None and dicts, "
+            "lists and tuples of them, because unpickling other objects can run arbitrary code. "
+            "If the file holds a whole model (torch.save(model)), save and load its "
+            "state_dict() instead, or, only if you trust the file, pass weights_only=False.")
 
     def persistent_load(self, pid: Any) -> _Storage:
         if not isinstance(pid, tuple) or not pid or _ascii(pid[0]) != "storage":
@@ -440,9 +446,11 @@ def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool | 
 
     ``f`` is a path or a binary file object. ``map_location`` is ``None``, ``'cpu'``, a device,
     a dict from saved location to device, or ``fn(storage, location)``, as in ``torch.load``;
-    every storage must land on the CPU. Only weights are loaded (tensors, numbers, strings,
-    ``None``, dicts, lists, tuples, sets): any other pickled object is refused with
-    ``pickle.UnpicklingError``, whatever ``weights_only`` says, so loading never runs code.
+    GPU storages land on the GPU when there is one, else on the CPU. With ``weights_only=True``
+    (the default) only weights are loaded (tensors, numbers, strings, ``None``, dicts, lists,
+    tuples, sets): any other pickled object is refused with ``pickle.UnpicklingError``, so
+    loading never runs code. ``weights_only=False`` loads any pickled object (a whole model saved
+    with ``save(model, f)``): unpickling can run code, so use it only for files you trust.
     Tensors that share a storage in the file share memory when they are contiguous.
 
     Example::
@@ -483,10 +491,7 @@ def _load_file(f: IO[bytes], name: str, map_location: MapLocation, weights_only:
 
 # --- save ---------------------------------------------------------------------------------
 class _Pickler(pickle.Pickler):
-    """Pickle tensors as torch does; refuse objects that ``torch.load(weights_only=True)`` would."""
-
-    _PLAIN = frozenset({type(None), bool, int, float, complex, str, bytes, bytearray, tuple,
-                        list, dict, set, OrderedDict, Counter})
+    """Pickle tensors and parameters as torch does; other objects by plain pickling."""
 
     def __init__(self, file: IO[bytes]) -> None:
         super().__init__(file, protocol=2)
@@ -505,21 +510,14 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, Tensor):
+            if type(obj).__name__ == "Parameter":  # a whole model's parameters stay parameters
+                return _rebuild_parameter, (obj.detach(), obj.requires_grad, OrderedDict())
             return _reduce_tensor(obj)
         if isinstance(obj, Size):
             return Size, (tuple(obj),)
         if isinstance(obj, device):
             return device, (str(obj),)
-        if type(obj) in self._PLAIN or isinstance(obj, (type, _StorageType, dtypes.dtype)):
-            return NotImplemented  # classes and functions are checked by _retarget_globals
-        if callable(obj) and hasattr(obj, "__qualname__"):
-            return NotImplemented
-        raise TypeError(
-            f"latte.save cannot store a {type(obj).__module__}.{type(obj).__qualname__}: "
-            "checkpoints hold tensors, numbers, strings, None, and dicts, lists, tuples and sets "
-            "of them, which is all that torch.load(weights_only=True) and latte.load accept. "
-            "Convert NumPy values with latte.tensor(...) or .item(); for a model or optimizer, "
-            "save its state_dict().")
+        return NotImplemented  # anything else pickles as Python pickles it
 
 
 def _reduce_tensor(t: Tensor) -> tuple:
@@ -540,7 +538,8 @@ def _reduce_tensor(t: Tensor) -> tuple:
 
 
 def _retarget_globals(data: bytes) -> bytes:
-    """Rename Latte's globals in a pickle to torch's, and refuse any global torch would refuse."""
+    """Rename Latte's globals in a pickle to torch's (other globals, a whole model's classes,
+    stay: such a file loads only with ``weights_only=False``, as torch's own)."""
     parts, done, pending = [], 0, None
     for op, arg, pos in pickletools.genops(data):
         if pending is not None:  # the GLOBAL op before this one ends here
@@ -550,11 +549,6 @@ def _retarget_globals(data: bytes) -> bytes:
             continue
         module, name = arg.split(" ", 1)
         target = _TORCH_NAMES.get((module, name), (module, name))
-        if target not in _SAFE_GLOBALS:
-            raise TypeError(
-                f"latte.save cannot store {module}.{name}: torch.load(weights_only=True) and "
-                "latte.load would refuse it. Checkpoints hold tensors, numbers, strings, None, "
-                "and dicts, lists, tuples and sets of them (and no empty bytes).")
         if target != (module, name):
             pending = (pos, (target[0].encode(), target[1].encode()))
     parts.append(data[done:])
@@ -623,7 +617,10 @@ def save(obj: Any, f: FileLike) -> None:
     """Save ``obj`` (typically a ``state_dict``) in PyTorch's checkpoint format.
 
     ``f`` is a path (any extension: ``.pt``, ``.pth``, ``.tar`` ...) or a binary file object.
-    ``torch.load(f, weights_only=True)`` and :func:`latte.load` read the result. A path is
+    ``torch.load(f, weights_only=True)`` and :func:`latte.load` read the result when it holds
+    weights (tensors, numbers, strings and containers of them). Any other picklable object, a
+    whole model for instance, is saved too, as ``torch.save`` does; loading it back takes
+    ``latte.load(f, weights_only=False)``. A path is
     written atomically: a temporary file in the same folder replaces it when complete. Each
     tensor is stored as its own contiguous storage (views of one array are not shared).
 

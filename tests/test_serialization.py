@@ -211,12 +211,31 @@ def test_save_into_missing_folder(tmp_path):
         latte.save({}, tmp_path / "nope" / "x.pt")
 
 
-@pytest.mark.parametrize("value", [np.zeros(2), np.float64(1.0), object(), frozenset({1}),
-                                   b"", print, Tensor], ids=repr)
-def test_save_refuses_what_load_would_refuse(tmp_path, value):
-    with pytest.raises(TypeError, match="latte.save cannot store"):
-        latte.save({"x": value}, tmp_path / "x.pt")
-    assert not (tmp_path / "x.pt").exists()
+@pytest.mark.parametrize("value", [np.zeros(2), np.float64(1.0), frozenset({1}), print, Tensor],
+                         ids=repr)
+def test_other_objects_save_and_load_only_when_trusted(tmp_path, value):
+    """Like torch.save, any picklable object is saved; loading it needs weights_only=False."""
+    latte.save({"x": value}, tmp_path / "x.pt")
+    with pytest.raises(pickle.UnpicklingError, match="weights_only=False"):
+        latte.load(tmp_path / "x.pt")
+    loaded = latte.load(tmp_path / "x.pt", weights_only=False)["x"]
+    if isinstance(value, np.ndarray):
+        np.testing.assert_array_equal(loaded, value)
+    else:
+        assert loaded == value
+
+
+def test_whole_model_round_trip_keeps_parameters_and_ties(tmp_path):
+    model = latte.nn.Sequential(latte.nn.Embedding(5, 3), latte.nn.Linear(3, 5))
+    model[1].weight = model[0].weight  # tied, as word_language_model does
+    latte.save(model, tmp_path / "model.pt")
+    loaded = latte.load(tmp_path / "model.pt", weights_only=False)
+    assert isinstance(loaded[1].weight, latte.nn.Parameter)
+    assert loaded[1].weight is loaded[0].weight
+    x = latte.tensor([[0, 4]])
+    assert latte.equal(loaded(x), model(x))
+    with pytest.raises(pickle.UnpicklingError, match="Sequential.*state_dict"):
+        latte.load(tmp_path / "model.pt")
 
 
 # --- refusals and damaged files -----------------------------------------------------------
@@ -232,7 +251,7 @@ def test_refuses_code_execution(tmp_path, module):
     # the same payload as a bare pickle, which the legacy reader would see
     (tmp_path / "evil.pkl").write_bytes(data_pkl)
     with pytest.raises(pickle.UnpicklingError, match=f"{module}.{func}"):
-        latte.load(tmp_path / "evil.pkl", weights_only=False)
+        latte.load(tmp_path / "evil.pkl")
     assert not marker.exists()
 
 
@@ -245,8 +264,7 @@ def test_refuses_foreign_class(tmp_path):
     _write_zip(tmp_path / "f.pt", pickle.dumps({"obj": Foreign()}, protocol=2))
     with pytest.raises(pickle.UnpicklingError, match="Foreign"):
         latte.load(tmp_path / "f.pt")
-    with pytest.raises(pickle.UnpicklingError, match="weights_only=False does not change"):
-        latte.load(tmp_path / "f.pt", weights_only=False)
+    assert latte.load(tmp_path / "f.pt", weights_only=False)["obj"].x == 1  # trusted file
 
 
 def test_weights_only_false_still_loads_weights(tmp_path):

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 import latte
-from latte.nn import Module
 from latte.utils.data import Dataset
 
 __all__ = ["SURFACES", "surface", "save", "load", "compile", "autocast", "GradScaler"]
@@ -179,23 +178,15 @@ def get_float32_matmul_precision() -> str:
 # --- save and load ----------------------------------------------------------------------
 def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: int = 2,
          _use_new_zipfile_serialization: bool = True) -> None:
-    """``torch.save`` through ``latte.save``; a whole model is refused with the reason."""
-    if isinstance(obj, Module) or hasattr(obj, "param_groups"):
-        kind = "model" if isinstance(obj, Module) else "optimizer"
-        raise TypeError(
-            f"torch.save(<{type(obj).__name__} {kind}>): Latte does not save whole pickled "
-            f"{kind}s. Loading a pickled {kind} means running arbitrary code from the file and "
-            "depends on the exact source of its class, so Latte (like "
-            "torch.load(weights_only=True)) only stores weights. Save its state instead: "
-            f"torch.save({kind}.state_dict(), path), and later build the {kind} and call "
-            f"{kind}.load_state_dict(torch.load(path)).")
+    """``torch.save`` through ``latte.save`` (a whole model too, loaded back with
+    ``torch.load(f, weights_only=False)``)."""
     latte.save(obj, f)
 
 
 def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
          weights_only: bool | None = None, mmap: bool | None = None, **pickle_load_args: Any
          ) -> Any:
-    """``torch.load`` through ``latte.load``: weights only, whatever ``weights_only`` says."""
+    """``torch.load`` through ``latte.load``: weights only unless ``weights_only=False``."""
     return latte.load(f, map_location=map_location, weights_only=weights_only)
 
 
