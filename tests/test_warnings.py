@@ -75,3 +75,11 @@ def test_numpy_state_outside_ops_is_unchanged():
     latte.tensor([1.0]) / latte.tensor([0.0])
     with pytest.warns(RuntimeWarning):
         np.array([1.0]) / np.array([0.0])
+
+
+def test_logcumsumexp_of_nan_and_minus_inf_is_quiet():
+    x = latte.tensor([[float("nan"), 1.0], [float("-inf"), float("-inf")]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = latte.logcumsumexp(x, 1)
+    assert np.isnan(out.numpy()[0]).all() and np.isneginf(out.numpy()[1]).all()

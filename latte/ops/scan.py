@@ -163,6 +163,8 @@ class LogCumSumExp(Op):
     the sign of ``g`` and written with reversed logcumsumexps, so it never overflows and is
     itself differentiable."""
 
+    quiet_fp = True  # NaN or -inf inputs give NaN/-inf as in torch, without NumPy's warnings
+
     def forward(ctx, a, dim):
         ctx.save_for_backward(a)
         ctx.dim = dim
