@@ -14,11 +14,11 @@ machine slows both alike; read the ratio.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from typing import Any
 
 import numpy as np
+from bench_core import measure, report
 
 SEQ, BATCH, EMBED, HIDDEN, LAYERS = 35, 20, 200, 256, 2
 
@@ -77,17 +77,12 @@ def main() -> None:
         profiler.runcall(time_steps, latte_model, lx, lh, args.steps)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
         return
-    times: dict[str, list[float]] = {"latte": [], "torch": []}
-    for _ in range(args.rounds):
-        times["latte"].append(time_steps(latte_model, lx, lh, args.steps))
-        times["torch"].append(time_steps(torch_model, tx, th, args.steps))
-    lat, tor = statistics.median(times["latte"]), statistics.median(times["torch"])
-    print(f"LSTM {LAYERS} layers hidden {HIDDEN} input {EMBED} seq {SEQ} batch {BATCH}, "
-          f"fwd+bwd, median of {args.rounds} rounds x {args.steps} steps "
-          f"(torch threads {torch.get_num_threads()})")
-    print(f"  latte {lat * 1e3:8.2f} ms/step")
-    print(f"  torch {tor * 1e3:8.2f} ms/step")
-    print(f"  ratio latte/torch {lat / tor:.2f}x")
+    runs = {"latte": (latte_model, lx, lh), "torch": (torch_model, tx, th)}
+    values = measure(list(runs), args.rounds, lambda n: time_steps(*runs[n], args.steps))
+    report(f"LSTM {LAYERS} layers hidden {HIDDEN} input {EMBED} seq {SEQ} batch {BATCH}, "
+           f"fwd+bwd, median of {args.rounds} rounds x {args.steps} steps "
+           f"(torch threads {torch.get_num_threads()})", "ms/step", 1e3, values, "torch",
+           "latte close to torch")
 
 
 if __name__ == "__main__":

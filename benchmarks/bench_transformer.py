@@ -11,11 +11,11 @@ Each figure is the median of ``--rounds`` interleaved rounds (round r times latt
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from typing import Any
 
 import numpy as np
+from bench_core import measure, report
 
 SEQ, BATCH, D_MODEL, NHEAD, D_FF, LAYERS, DROPOUT = 35, 20, 200, 2, 200, 2, 0.2
 
@@ -60,17 +60,12 @@ def main() -> None:
     latte_model, lx, lmask = build(latte, state)
     for model, x, mask in ((latte_model, lx, lmask), (torch_model, tx, tmask)):
         step(model, x, mask)  # warm-up
-    times: dict[str, list[float]] = {"latte": [], "torch": []}
-    for _ in range(args.rounds):
-        times["latte"].append(time_steps(latte_model, lx, lmask, args.steps))
-        times["torch"].append(time_steps(torch_model, tx, tmask, args.steps))
-    lat, tor = statistics.median(times["latte"]), statistics.median(times["torch"])
-    print(f"TransformerEncoder {LAYERS} layers d_model {D_MODEL} nhead {NHEAD} seq {SEQ} "
-          f"batch {BATCH}, fwd+bwd, median of {args.rounds} rounds x {args.steps} steps "
-          f"(torch threads {torch.get_num_threads()})")
-    print(f"  latte {lat * 1e3:8.2f} ms/step")
-    print(f"  torch {tor * 1e3:8.2f} ms/step")
-    print(f"  ratio latte/torch {lat / tor:.2f}x")
+    runs = {"latte": (latte_model, lx, lmask), "torch": (torch_model, tx, tmask)}
+    values = measure(list(runs), args.rounds, lambda n: time_steps(*runs[n], args.steps))
+    report(f"TransformerEncoder {LAYERS} layers d_model {D_MODEL} nhead {NHEAD} seq {SEQ} "
+           f"batch {BATCH}, fwd+bwd, median of {args.rounds} rounds x {args.steps} steps "
+           f"(torch threads {torch.get_num_threads()})", "ms/step", 1e3, values, "torch",
+           "latte close to torch")
 
 
 if __name__ == "__main__":
