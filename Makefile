@@ -35,9 +35,15 @@ bench: $(VENV)/.test
 	$(PY) -m pip install -q psutil
 	$(PY) benchmarks/bench_core.py
 
-lint: $(VENV)/.test
-	$(PY) -m pip install -q ruff
-	$(PY) -m ruff check latte tests benchmarks examples
+$(VENV)/.lint: $(VENV)/.core
+	$(PY) -m pip install -q -e '.[lint]'
+	touch $@
+
+# style (ruff), the layer contract (import-linter, in pyproject.toml) and no import circle
+lint: $(VENV)/.lint
+	$(PY) -m ruff check latte tests benchmarks examples tools experiments
+	$(VENV)/bin/lint-imports
+	$(PY) tools/import_graph.py
 
 compat: $(VENV)/.test
 	$(PY) tools/compat_report.py

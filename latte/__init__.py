@@ -6,18 +6,17 @@ from latte import autograd, backend, cuda, dtypes
 from latte.autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from latte.autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
 from latte.backend import device, get_default_device, set_default_device
+from latte.tensor import Size, Tensor
 from latte.creation import *  # tensor, zeros, rand, ...
 from latte.dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,
                           half, int, int8, int16, int32, int64, long, set_default_dtype, short,
                           uint8)
 from latte.functional import *  # exp, cat, stack, where, einsum, ...
 from latte.functional import max, min
-from latte.ops.extra import *  # addmm, diag, kron, index_add, scatter_reduce, ...
-from latte.ops.scan import *  # cummax, searchsorted, bincount, histc, isin, ...
+from latte._functional import *  # addmm, diag, kron, index_add, scatter_reduce, cummax, ...
 from latte.random import (Generator, default_generator, get_rng_state, initial_seed,
                           manual_seed, seed, set_rng_state)
 from latte.serialization import load, save
-from latte.tensor import Size, Tensor
 
 # the subpackages PyTorch users reach as attributes (torch.nn, torch.optim, torch.utils.data);
 # latte.vision stays a separate import, as torchvision is

@@ -6,18 +6,20 @@ from typing import Any
 
 import numpy as np
 
+from latte import _functional as X
 from latte import backend
-from latte._tensor_inplace import track_view
-from latte.ops import extra as X
+from latte._tensor_method_factories import inplace
+from latte._tensor_views import track_view
+from latte.autograd import function
 from latte.ops import index as I
+from latte.return_types import values_indices
 
 
 def to_array_index(index: Any) -> Any:
     """Turn an index that may hold Tensors or lists into one NumPy understands."""
-    from latte.tensor import Tensor
     if isinstance(index, tuple):
         return tuple(to_array_index(i) for i in index)
-    if isinstance(index, Tensor):
+    if isinstance(index, function.Tensor):
         if index._data.ndim == 0 and index._data.dtype.kind in "iu":
             return builtins.int(index._data)
         return index._data
@@ -31,15 +33,14 @@ def to_array_index(index: Any) -> Any:
 def _list_index(index: list) -> Any:
     """A list index as one array: on the device of the tensors it holds (else on the CPU, as
     NumPy indexes a GPU array with a host list too: CuPy copies it over)."""
-    from latte.tensor import Tensor
-    arrays = [i._data for i in index if isinstance(i, Tensor)]
+    arrays = [i._data for i in index if isinstance(i, function.Tensor)]
     if not arrays:
         return np.asarray(index)
     xp = backend.get_array_module(*arrays)
     if xp is np:
         return np.asarray([to_array_index(i) for i in index])
     # stack on the device: never pull the index tensors back to the host
-    return xp.stack([i._data if isinstance(i, Tensor) else xp.asarray(i) for i in index])
+    return xp.stack([i._data if isinstance(i, function.Tensor) else xp.asarray(i) for i in index])
 
 
 def _on_device_of(t: Any, key: tuple) -> tuple:
@@ -144,28 +145,26 @@ class IndexMixin:
 
     def masked_fill(self, mask: Any, value: Any) -> Any:
         """A copy with ``value`` where ``mask`` is True."""
-        from latte.tensor import Tensor
-        mask_array = mask._data if isinstance(mask, Tensor) else \
+        mask_array = mask._data if isinstance(mask, function.Tensor) else \
             backend.array_on(self._data, "asarray", mask)
         if mask_array.dtype != np.bool_:
             raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
                                f"dtype {mask_array.dtype}")
-        if isinstance(value, Tensor):
+        if isinstance(value, function.Tensor):
             value = value.to(self.dtype)
         else:
-            value = Tensor(backend.array_on(self._data, "asarray", value,
+            value = function.Tensor(backend.array_on(self._data, "asarray", value,
                                             dtype=self._data.dtype))
-        return value.where(Tensor(mask_array), self)
+        return value.where(function.Tensor(mask_array), self)
 
     def masked_select(self, mask: Any) -> Any:
         shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
         return self.expand(shape)[mask.expand(shape)]
 
     def nonzero(self, *, as_tuple: builtins.bool = False) -> Any:
-        from latte.tensor import Tensor
         # the count of nonzeros sizes the result: CuPy syncs with the GPU here, as PyTorch does
         found = backend.run_on(self._data, _nonzero, self._data, as_tuple)
-        return tuple(Tensor(i) for i in found) if as_tuple else Tensor(found)
+        return tuple(function.Tensor(i) for i in found) if as_tuple else function.Tensor(found)
 
     def argwhere(self) -> Any:
         return self.nonzero()
@@ -173,7 +172,6 @@ class IndexMixin:
     def sort(self, dim: builtins.int = -1, descending: builtins.bool = False,
              stable: builtins.bool = False) -> Any:
         """``(values, indices)`` sorted along ``dim``; values carry the gradient."""
-        from latte._tensor_reduce import values_indices
         indices = self.argsort(dim, descending, stable=True)
         if self.ndim == 0:
             return values_indices(self.clone(), indices)
@@ -181,16 +179,14 @@ class IndexMixin:
 
     def argsort(self, dim: builtins.int = -1, descending: builtins.bool = False,
                 stable: builtins.bool = False) -> Any:
-        from latte.tensor import Tensor
         if self.ndim == 0:
-            return Tensor(backend.array_on(self._data, "zeros", (), dtype=np.int64))
-        return Tensor(backend.run_on(self._data, _argsort, self._data, self._dim(dim),
+            return function.Tensor(backend.array_on(self._data, "zeros", (), dtype=np.int64))
+        return function.Tensor(backend.run_on(self._data, _argsort, self._data, self._dim(dim),
                                      descending))
 
     def topk(self, k: builtins.int, dim: builtins.int = -1, largest: builtins.bool = True,
              sorted: builtins.bool = True) -> Any:
         """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
-        from latte._tensor_reduce import values_indices
         n = self.shape[self._dim(dim)] if self.ndim else 1
         if k > n:
             raise RuntimeError(f"selected index k out of range: k={k} but dimension has {n}")
@@ -201,7 +197,6 @@ class IndexMixin:
 
     def kthvalue(self, k: builtins.int, dim: builtins.int = -1,
                  keepdim: builtins.bool = False) -> Any:
-        from latte._tensor_reduce import values_indices
         values, indices = self.sort(dim)
         v = values.narrow(dim, k - 1, 1)
         i = indices.narrow(dim, k - 1, 1)
@@ -219,12 +214,12 @@ class IndexMixin:
 
     def unique(self, sorted: builtins.bool = True, return_inverse: builtins.bool = False,
                return_counts: builtins.bool = False, dim: Any = None) -> Any:
-        from latte.tensor import Tensor
         out = backend.run_on(self._data, _unique, self._data, return_inverse, return_counts, dim)
-        return Tensor(out) if not isinstance(out, tuple) else tuple(Tensor(a) for a in out)
+        wrap = function.Tensor
+        return wrap(out) if not isinstance(out, tuple) else tuple(wrap(a) for a in out)
 
-    # --- composed extras (latte/ops/extra.py) ------------------------------------------------
+    # --- composed extras (latte/_functional/) ------------------------------------------------
     take_along_dim, index_add, index_copy = X.take_along_dim, X.index_add, X.index_copy
     index_fill, scatter_reduce, masked_scatter = X.index_fill, X.scatter_reduce, X.masked_scatter
-    index_add_, index_copy_ = X.inplace("index_add"), X.inplace("index_copy")
-    scatter_reduce_, masked_scatter_ = X.inplace("scatter_reduce"), X.inplace("masked_scatter")
+    index_add_, index_copy_ = inplace("index_add"), inplace("index_copy")
+    scatter_reduce_, masked_scatter_ = inplace("scatter_reduce"), inplace("masked_scatter")

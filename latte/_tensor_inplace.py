@@ -9,15 +9,17 @@ into the tensor's memory, and the tensor takes over the new node as its history.
 from __future__ import annotations
 
 import builtins
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from latte import backend
+from latte import backend, random
+from latte._tensor_index import _on_device_of, to_array_index
 from latte._tensor_math import _broadcast_error, _legacy_alpha
+from latte.autograd import function
 from latte.autograd.grad_mode import _state
+from latte.ops.index import IndexPut, ViewPut
 
 
 def _array(value: Any) -> Any:
@@ -40,8 +42,7 @@ _HOST_OPERANDS = frozenset({np.ndarray, builtins.int, builtins.float, builtins.b
 def _operand_on_device(t: Any, other: Any) -> Any:
     """``other`` ready to combine with ``t`` in place: a 0-d CPU tensor moves to t's GPU (it
     acts as a number, as in PyTorch); tensors on another device raise naming both."""
-    from latte.tensor import Tensor
-    if isinstance(other, Tensor):
+    if isinstance(other, function.Tensor):
         here, there = t.device, other.device
         if here != there:
             if there.type == "cpu" and other.ndim == 0:
@@ -52,32 +53,6 @@ def _operand_on_device(t: Any, other: Any) -> Any:
 
 _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte",
                 "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
-
-
-def track_view(view: Any, base: Any, view_fn: Callable, maybe_copy: builtins.bool = False) -> Any:
-    """Remember that ``view`` is ``view_fn(base)`` on base's memory (PyTorch's ``_base``).
-
-    An in-place write recorded by autograd through the view then rewrites the history of the
-    root base, and a write into the root re-reads the history of its live views, so none of
-    them keeps a stale one. Only done in grad mode, the only time a write is recorded, and not
-    for views of leaves that require grad (writing through those is an error anyway).
-    ``maybe_copy``: the op may have copied (reshape), so check that memory is really shared.
-    """
-    if not _state.enabled or view is base or (base.requires_grad and base.grad_fn is None) or \
-            (maybe_copy and not np.may_share_memory(view._data, base._data)):
-        return view
-    parent = base.__dict__.get("_view_of")
-    if parent is not None:
-        root, parent_fn = parent
-        view.__dict__["_view_of"] = (root, lambda t: view_fn(parent_fn(t)))
-    else:
-        root = base
-        view.__dict__["_view_of"] = (base, view_fn)
-    views = root.__dict__.get("_views")
-    if views is None:
-        views = root.__dict__["_views"] = weakref.WeakSet()
-    views.add(view)
-    return view
 
 
 def _check_writeable(t: Any) -> None:
@@ -108,7 +83,6 @@ class InplaceMixin:
 
     def _write(self, compute: Callable, *others: Any) -> Any:
         """Replace this tensor's values by ``compute(old)`` while keeping autograd right."""
-        from latte.tensor import Tensor
         if self.requires_grad and self.grad_fn is None and _state.enabled:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
@@ -116,7 +90,7 @@ class InplaceMixin:
         if view_of is not None:
             return self._write_through_view(compute, *view_of)
         self._check_not_a_view()
-        old = Tensor(backend.run_on(self._data, self._data.copy), self.requires_grad)
+        old = function.Tensor(backend.run_on(self._data, self._data.copy), self.requires_grad)
         old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
         new = compute(old)
         if tuple(new.shape) != tuple(self.shape):
@@ -139,7 +113,6 @@ class InplaceMixin:
     def _write_through_view(self, compute: Callable, base: Any, view_fn: Callable) -> Any:
         """An in-place write into ``view_fn(base)``: the base takes a new history (a ``ViewPut``
         of the new values) and this view is re-read from it."""
-        from latte.ops.index import ViewPut
         if base.requires_grad and base.grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
@@ -344,9 +317,8 @@ class InplaceMixin:
 
     def copy_(self, src: Any, non_blocking: builtins.bool = False) -> Any:
         """Copy ``src`` (broadcast, converted to this dtype) into this tensor's memory."""
-        from latte.tensor import Tensor
-        if not isinstance(src, Tensor):
-            src = Tensor(backend.array_on(self._data, "asarray", src))
+        if not isinstance(src, function.Tensor):
+            src = function.Tensor(backend.array_on(self._data, "asarray", src))
         elif type(src._data) is not np.ndarray or type(self._data) is not np.ndarray:
             src = src.to(self.device)  # as PyTorch: the source may be on any device
         try:
@@ -369,16 +341,13 @@ class InplaceMixin:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``t[index] = value`` in place (value: a number or a broadcastable tensor)."""
-        from latte._tensor_index import _on_device_of, to_array_index
-        from latte.ops.index import IndexPut
-        from latte.tensor import Tensor
         key = to_array_index(index)
         if type(self._data) is not np.ndarray:
             key = _on_device_of(self, key if isinstance(key, tuple) else (key,))
             value = _operand_on_device(self, value)
         if self._records(value):
-            if not isinstance(value, Tensor):
-                value = Tensor(backend.array_on(self._data, "asarray", value,
+            if not isinstance(value, function.Tensor):
+                value = function.Tensor(backend.array_on(self._data, "asarray", value,
                                                 dtype=self._data.dtype))
             value = value._cast(self._data.dtype)
             self._write(lambda old: IndexPut.apply(old, key, value), value)
@@ -392,25 +361,20 @@ class InplaceMixin:
 
     # --- random fills, as used by nn.init ---------------------------------------------------
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Any:
-        from latte import random
         return self._fill_array(random._uniform(self._data.shape, a, b, generator,
                                                 self._data.dtype))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Any:
-        from latte import random
         return self._fill_array(random._normal(self._data.shape, mean, std, generator,
                                                self._data.dtype))
 
     def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Any:
-        from latte import random
         return self._fill_array(random._uniform(self._data.shape, 0.0, 1.0, generator) < p)
 
     def random_(self, low: builtins.int = 0, high: Any = None, *, generator: Any = None) -> Any:
-        from latte import random
         return self._fill_array(random._integers(low, high, self._data.shape, generator))
 
     def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Any:
-        from latte import random
         u = random._uniform(self._data.shape, 0.0, 1.0, generator)
         return self._fill_array(-np.log1p(-u) / lambd)
 

@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from latte import _functional as X
 from latte import backend, dtypes
 from latte import special as SP
+from latte._tensor_method_factories import inplace, linalg_function
+from latte.autograd import function
 from latte.ops import elementwise as E
-from latte.ops import extra as X
-from latte.ops import scan
 from latte.ops.linalg import MatMul
 
 _Number = (builtins.int, builtins.float, builtins.bool, np.number, np.bool_)
@@ -27,8 +28,7 @@ def _operands(a: Any, b: Any) -> tuple:
     kind = a._data.dtype.kind
     if type(b) is builtins.float and kind == "f":
         return a, b  # the commonest case first: float tensor and Python float
-    from latte.tensor import Tensor
-    if isinstance(b, Tensor):
+    if isinstance(b, function.Tensor):
         da, db = a._data.dtype, b._data.dtype
         if da == db:
             return a, b
@@ -45,9 +45,9 @@ def _operands(a: Any, b: Any) -> tuple:
             return a, builtins.float(b)
         return a, builtins.int(b)
     if isinstance(b, np.ndarray):
-        return _operands(a, Tensor(b))
+        return _operands(a, function.Tensor(b))
     if isinstance(b, (list, tuple)):
-        return _operands(a, Tensor(backend.array_on(a._data, "asarray", b)))
+        return _operands(a, function.Tensor(backend.array_on(a._data, "asarray", b)))
     return a, NotImplemented
 
 
@@ -95,10 +95,9 @@ def _broadcasting(fn: Any, a: Any, b: Any) -> Any:
 
 def _tensor(array: Any) -> Any:
     """A Tensor around a result (NumPy ufuncs on 0-d arrays return scalars, not arrays)."""
-    from latte.tensor import Tensor
     if type(array) is not np.ndarray and not backend.is_device_array(array):
         array = np.asarray(array)
-    return Tensor(array)
+    return function.Tensor(array)
 
 
 def _computed(like: Any, fn: Any, *args: Any) -> Any:
@@ -111,8 +110,7 @@ def _computed(like: Any, fn: Any, *args: Any) -> Any:
 
 def _full_like(value: Any, a: Any) -> Any:
     """``value`` as a 0-d tensor of ``a``'s dtype on ``a``'s device."""
-    from latte.tensor import Tensor
-    return Tensor(backend.array_on(a._data, "asarray", value, dtype=a._data.dtype))
+    return function.Tensor(backend.array_on(a._data, "asarray", value, dtype=a._data.dtype))
 
 
 def _reverse(a: Any, b: Any) -> tuple:
@@ -194,14 +192,13 @@ class MathMixin:
         return self.abs()
 
     def __pow__(self, exponent: Any) -> Any:
-        from latte.tensor import Tensor
         if isinstance(exponent, _Number) and not isinstance(exponent, (builtins.bool, np.bool_)):
             a, e = _operands(self, exponent)
             return E.PowScalar.apply(a, e)
         a, b = _operands(self, exponent)
         if b is NotImplemented:
             return b
-        if not isinstance(b, Tensor):
+        if not isinstance(b, function.Tensor):
             b = _full_like(b, a)
         if a._data.dtype == np.bool_:  # NumPy gives int8 for bool ** bool; PyTorch keeps bool
             return _computed(a._data, lambda: _broadcasting(np.logical_or, a._data, ~b._data))
@@ -215,8 +212,7 @@ class MathMixin:
         return self.matmul(other)
 
     def __rmatmul__(self, other: Any) -> Any:
-        from latte.tensor import Tensor
-        return Tensor(backend.array_on(self._data, "asarray", other)).matmul(self)
+        return function.Tensor(backend.array_on(self._data, "asarray", other)).matmul(self)
 
     # --- named arithmetic ------------------------------------------------------------------
     def add(self, other: Any, *args: Any, alpha: Any = 1) -> Any:
@@ -338,8 +334,7 @@ class MathMixin:
 
     def clamp(self, min: Any = None, max: Any = None) -> Any:
         """Limit values to ``[min, max]``; tensor bounds broadcast like ``maximum``/``minimum``."""
-        from latte.tensor import Tensor
-        if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if isinstance(min, function.Tensor) or isinstance(max, function.Tensor):
             # as PyTorch: self keeps the gradient where it equals a bound, NaN stays NaN
             out = self
             if min is not None:
@@ -367,13 +362,12 @@ class MathMixin:
 
     def where(self, condition: Any, other: Any) -> Any:
         """``self`` where ``condition`` holds, else ``other`` (``torch.Tensor.where``)."""
-        from latte.tensor import Tensor
-        cond = condition._data if isinstance(condition, Tensor) else \
+        cond = condition._data if isinstance(condition, function.Tensor) else \
             backend.array_on(self._data, "asarray", condition)
         if cond.dtype != np.bool_:
             cond = cond.astype(bool)
         a, b = _operands(self, other)
-        if not isinstance(b, Tensor):
+        if not isinstance(b, function.Tensor):
             b = _full_like(b, a)
         return E.Where.apply(cond, a, b)
 
@@ -406,8 +400,7 @@ class MathMixin:
 
     # --- comparisons and logic (no gradient) ----------------------------------------------
     def _compare(self, other: Any, op: Any) -> Any:
-        from latte.tensor import Tensor
-        if isinstance(other, Tensor):
+        if isinstance(other, function.Tensor):
             other = other._data
         elif not isinstance(other, (_Number, np.ndarray)):
             if other is None or isinstance(other, str):
@@ -459,8 +452,7 @@ class MathMixin:
             backend.run_on(self._data, lambda: (self._data == other._data).all()))
 
     def _logical(self, other: Any, op: Any) -> Any:
-        from latte.tensor import Tensor
-        other = other._data if isinstance(other, Tensor) else other
+        other = other._data if isinstance(other, function.Tensor) else other
         return _computed(self._data, _broadcasting, op, self._data, other)
 
     def logical_and(self, other: Any) -> Any:
@@ -565,30 +557,30 @@ class MathMixin:
 
     ger = outer
 
-    # --- composed extras (latte/ops/extra.py, latte/ops/scan.py) ----------------------------
+    # --- composed extras (latte/_functional/) ----------------------------
     addmm, addbmm, baddbmm, addmv, addr = X.addmm, X.addbmm, X.baddbmm, X.addmv, X.addr
     diag, diag_embed, trace, cross, kron = X.diag, X.diag_embed, X.trace, X.cross, X.kron
     logaddexp, logaddexp2, hypot, xlogy = X.logaddexp, X.logaddexp2, X.hypot, X.xlogy
     clamp_min, clamp_max, nan_to_num, ldexp = X.clamp_min, X.clamp_max, X.nan_to_num, X.ldexp
-    frexp = scan.frexp
-    clamp_min_, clamp_max_ = X.inplace("clamp_min"), X.inplace("clamp_max")
-    nan_to_num_, xlogy_, hypot_ = X.inplace("nan_to_num"), X.inplace("xlogy"), X.inplace("hypot")
-    addmm_, addmv_, addr_ = X.inplace("addmm"), X.inplace("addmv"), X.inplace("addr")
-    baddbmm_, addbmm_, ldexp_ = X.inplace("baddbmm"), X.inplace("addbmm"), X.inplace("ldexp")
+    frexp = X.frexp
+    clamp_min_, clamp_max_ = inplace("clamp_min"), inplace("clamp_max")
+    nan_to_num_, xlogy_, hypot_ = inplace("nan_to_num"), inplace("xlogy"), inplace("hypot")
+    addmm_, addmv_, addr_ = inplace("addmm"), inplace("addmv"), inplace("addr")
+    baddbmm_, addbmm_, ldexp_ = inplace("baddbmm"), inplace("addbmm"), inplace("ldexp")
     # linear algebra (latte/linalg.py), under PyTorch's method names
-    det, logdet, slogdet = X.linalg_function("det"), X.linalg_function("logdet"), \
-        X.linalg_function("slogdet")
-    inverse, pinverse = X.linalg_function("inverse"), X.linalg_function("pinverse")
-    cholesky, svd = X.linalg_function("cholesky_legacy"), X.linalg_function("svd_legacy")
-    qr, matrix_power = X.linalg_function("qr_legacy"), X.linalg_function("matrix_power")
+    det, logdet, slogdet = linalg_function("det"), linalg_function("logdet"), \
+        linalg_function("slogdet")
+    inverse, pinverse = linalg_function("inverse"), linalg_function("pinverse")
+    cholesky, svd = linalg_function("cholesky_legacy"), linalg_function("svd_legacy")
+    qr, matrix_power = linalg_function("qr_legacy"), linalg_function("matrix_power")
     # special functions (latte/special.py)
     erf, erfc, erfinv, lgamma, digamma = SP.erf, SP.erfc, SP.erfinv, SP.gammaln, SP.digamma
     logit, sinc, i0, exp2 = SP.logit, SP.sinc, SP.i0, SP.exp2
-    erf_, erfc_, erfinv_ = X.inplace("erf"), X.inplace("erfc"), X.inplace("erfinv")
-    lgamma_, digamma_, logit_ = X.inplace("lgamma"), X.inplace("digamma"), X.inplace("logit")
-    i0_, sinc_, polygamma = X.inplace("i0"), X.inplace("sinc"), SP.polygamma_method
-    diagflat, cholesky_inverse = X.diagflat, X.linalg_function("cholesky_inverse")
-    cholesky_solve = X.linalg_function("cholesky_solve")
+    erf_, erfc_, erfinv_ = inplace("erf"), inplace("erfc"), inplace("erfinv")
+    lgamma_, digamma_, logit_ = inplace("lgamma"), inplace("digamma"), inplace("logit")
+    i0_, sinc_, polygamma = inplace("i0"), inplace("sinc"), SP.polygamma_method
+    diagflat, cholesky_inverse = X.diagflat, linalg_function("cholesky_inverse")
+    cholesky_solve = linalg_function("cholesky_solve")
 
 
 def _mat_str(t: Any) -> str:

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import builtins
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
+from latte import _functional as X
 from latte import backend, dtypes
+from latte._size import size_arg
+from latte.autograd import function
 from latte.ops import elementwise as E
-from latte.ops import extra as X
 from latte.ops import reduce as R
-from latte.ops import scan as S
-
-values_indices = namedtuple("values_indices", ["values", "indices"])
+from latte.return_types import values_indices
 
 
 def _dims_arg(dim: Any) -> Any:
@@ -25,6 +24,16 @@ class ReduceMixin:
     """Reduction methods of ``Tensor``."""
 
     __slots__ = ()
+
+    def sum_to_size(self, *size: Any) -> Any:
+        """Sum this tensor down to ``size``, a shape it broadcasts to (how autograd undoes
+        broadcasting). Example: ``x.expand(2, 3).sum_to_size(1, 3)``."""
+        shape = size_arg(size)
+        try:
+            return R.sum_to(self, shape)
+        except ValueError:
+            raise RuntimeError(f"size {{{', '.join(map(str, shape))}}} is not expandable to size "
+                               f"{{{', '.join(map(str, self.shape))}}}.") from None
 
     def sum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
             axis: Any = None) -> Any:
@@ -106,17 +115,16 @@ class ReduceMixin:
         return self._arg_extreme(dim, keepdim, np.argmin)
 
     def _arg_extreme(self, dim: Any, keepdim: builtins.bool, fn: Any) -> Any:
-        from latte.tensor import Tensor
         data, xp = self._data, self._xp()
         if dim is None:
             out = backend.run_on(data, lambda: xp.asarray(fn(data.reshape(-1)), dtype=np.int64))
-            return Tensor(out.reshape((1,) * self.ndim) if keepdim else out)
+            return function.Tensor(out.reshape((1,) * self.ndim) if keepdim else out)
         d = self._dim(dim)
         if self.ndim == 0:
-            return Tensor(backend.array_on(data, "zeros", (), dtype=np.int64))
+            return function.Tensor(backend.array_on(data, "zeros", (), dtype=np.int64))
         # asarray: a 1-d input reduces to a NumPy scalar, which Tensor would not keep as int64
-        return Tensor(backend.run_on(data, lambda: xp.asarray(fn(data, axis=d, keepdims=keepdim),
-                                                              dtype=np.int64)))
+        return function.Tensor(backend.run_on(
+            data, lambda: xp.asarray(fn(data, axis=d, keepdims=keepdim), dtype=np.int64)))
 
     def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Any:
         """``log(sum(exp(x)))`` computed stably by factoring out the max."""
@@ -178,21 +186,21 @@ class ReduceMixin:
         return E.NormRoot.apply((x.abs() ** p).sum(dim, keepdim), 1.0 / p)
 
     def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
-        from latte.tensor import Tensor
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
-        return Tensor(backend.run_on(self._data, _reduced, np.all, self._data, axis, keepdim))
+        return function.Tensor(
+            backend.run_on(self._data, _reduced, np.all, self._data, axis, keepdim))
 
     def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
-        from latte.tensor import Tensor
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
-        return Tensor(backend.run_on(self._data, _reduced, np.any, self._data, axis, keepdim))
+        return function.Tensor(
+            backend.run_on(self._data, _reduced, np.any, self._data, axis, keepdim))
 
     def count_nonzero(self, dim: Any = None) -> Any:
         return (self != 0).sum(dim)
 
-    # --- composed extras (latte/ops/extra.py, latte/ops/scan.py) ----------------------------
-    nanmean, cummax, cummin, logcumsumexp = X.nanmean, S.cummax, S.cummin, S.logcumsumexp
-    histc, bincount = S.histc, S.bincount
+    # --- composed extras (latte/_functional/) ----------------------------
+    nanmean, cummax, cummin, logcumsumexp = X.nanmean, X.cummax, X.cummin, X.logcumsumexp
+    histc, bincount = X.histc, X.bincount
 
 
 def _softmax_dim(x: Any, dim: Any) -> builtins.int:

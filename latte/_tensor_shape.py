@@ -6,8 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from latte import backend
-from latte._tensor_inplace import track_view
+from latte import backend, dtypes
+from latte._functional.joining import einsum
+from latte._tensor_views import track_view
+from latte.autograd import function
 from latte.ops import shape as S
 
 
@@ -41,10 +43,8 @@ class ShapeMixin:
 
     def view(self, *shape: Any) -> Any:
         """``view(shape)`` as reshape; ``view(dtype)`` reinterprets the bytes."""
-        from latte import dtypes
         if len(shape) == 1 and isinstance(shape[0], (dtypes.dtype, np.dtype)):
-            from latte.tensor import Tensor
-            return Tensor(self._data.view(dtypes.to_numpy_dtype(shape[0])))
+            return function.Tensor(self._data.view(dtypes.to_numpy_dtype(shape[0])))
         return self.reshape(*shape)
 
     def view_as(self, other: Any) -> Any:
@@ -209,7 +209,6 @@ class ShapeMixin:
         ``dimension`` becomes the number of slices ``(L - size) // step + 1``. PyTorch returns
         a view; this is a copy (gathered with one index), so writes to it do not reach ``self``.
         """
-        from latte.tensor import Tensor
         d = self._dim(dimension) if self.dim() > 0 else 0
         length = self._data.shape[d] if self.dim() > 0 else 1
         size, step = builtins.int(size), builtins.int(step)
@@ -224,7 +223,7 @@ class ShapeMixin:
         xp = self._xp()
         index = backend.run_on(self._data, lambda: xp.arange(count)[:, None] * step
                                + xp.arange(size)[None, :])
-        windows = self[(slice(None),) * d + (Tensor(index),)]  # (..., count, size, ...)
+        windows = self[(slice(None),) * d + (function.Tensor(index),)]  # (..., count, size, ...)
         return windows.movedim(d + 1, -1)
 
     def split(self, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple:
@@ -294,17 +293,15 @@ class ShapeMixin:
 
     def tril(self, diagonal: builtins.int = 0) -> Any:
         """Keep the lower triangle (``j <= i + diagonal``) of the last two dims."""
-        from latte.tensor import Tensor
         mask = backend.array_on(self._data, "tri", *self._data.shape[-2:], k=diagonal,
                                 dtype=bool)
-        return self.where(Tensor(mask), self._zero())
+        return self.where(function.Tensor(mask), self._zero())
 
     def triu(self, diagonal: builtins.int = 0) -> Any:
         """Keep the upper triangle (``j >= i + diagonal``) of the last two dims."""
-        from latte.tensor import Tensor
         xp, (n, m) = self._xp(), self._data.shape[-2:]
         mask = backend.run_on(self._data, lambda: ~xp.tri(n, m, k=diagonal - 1, dtype=bool))
-        return self.where(Tensor(mask), self._zero())
+        return self.where(function.Tensor(mask), self._zero())
 
     def _zero(self) -> Any:
         # a bool tensor keeps its dtype (a Python 0 would promote it to int64)
@@ -312,12 +309,10 @@ class ShapeMixin:
 
     def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,
                  dim2: builtins.int = 1) -> Any:
-        from latte.functional import einsum
-        from latte.tensor import Tensor
         n, m = self.shape[dim1], self.shape[dim2]
         eye = backend.array_on(self._data, "eye", n, m, k=offset, dtype=self._data.dtype)
         moved = self.movedim((dim1, dim2), (-2, -1))
-        picked = einsum("...ij,ij->...ij", moved, Tensor(eye)).sum(-1)
+        picked = einsum("...ij,ij->...ij", moved, function.Tensor(eye)).sum(-1)
         length = builtins.max(builtins.min(n + builtins.min(offset, 0),
                                            m - builtins.max(offset, 0)), 0)
         start = builtins.max(-offset, 0)

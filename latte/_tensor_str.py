@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from latte import backend, dtypes
+
 _PRECISION = 4
 _THRESHOLD = 1000
 _EDGEITEMS = 3
@@ -120,7 +122,6 @@ def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
 
 def tensor_repr(t: Any) -> str:
     """The text PyTorch would print for ``t``, with dtype and autograd suffixes."""
-    from latte import backend, dtypes
     data = t._data
     prefix = "tensor("
     indent = len(prefix)

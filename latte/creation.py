@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from latte import backend, dtypes, random
-from latte.tensor import Tensor, _size_arg
+from latte._size import size_arg
+from latte.autograd import function
+
+if TYPE_CHECKING:
+    from latte.tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
            "ones_like", "full_like", "empty_like", "arange", "linspace", "logspace", "eye",
@@ -19,11 +23,11 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty"
 def _infer_numpy(data: Any, exact: builtins.bool = False) -> np.ndarray:
     """Build an array from nested Python data: floats -> default dtype, ints -> int64.
     ``exact``: keep Python floats in float64 (a dtype follows: no rounding through float32)."""
-    if isinstance(data, Tensor):
+    if isinstance(data, function.Tensor):
         return data._data.copy()
     if isinstance(data, np.ndarray):
         return data.copy()
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+    if isinstance(data, (list, tuple)) and any(isinstance(x, function.Tensor) for x in _flat(data)):
         data = _unwrap(data)
     array = np.array(data)
     if array.dtype.kind == "f" and not _has_numpy_float(data) and not exact:
@@ -50,7 +54,7 @@ def _flat(data: Any) -> list:
 
 
 def _unwrap(data: Any) -> Any:
-    if isinstance(data, Tensor):
+    if isinstance(data, function.Tensor):
         return backend.to_device(data._data, backend.cpu)
     if isinstance(data, (list, tuple)):
         return [_unwrap(x) for x in data]
@@ -71,14 +75,14 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None,
 
     Example: ``latte.tensor([[1., 2.]], requires_grad=True)``.
     """
-    if device is None and isinstance(data, Tensor):
+    if device is None and isinstance(data, function.Tensor):
         device = data.device
     array = _infer_numpy(data, exact=dtype is not None)
     if dtype is not None:
         array = array.astype(dtypes.to_numpy_dtype(dtype), copy=False)
     else:
         dtypes.from_numpy_dtype(array.dtype)  # refuses types Latte does not support
-    out = _placed(Tensor(array), device)
+    out = _placed(function.Tensor(array), device)
     if requires_grad:
         out.requires_grad_(True)
     return out
@@ -90,11 +94,11 @@ def scalar_tensor(value: Any, *, dtype: Any = None, device: Any = None) -> Tenso
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor`` but sharing memory with a NumPy array or tensor when no copy is needed."""
-    if isinstance(data, Tensor):
+    if isinstance(data, function.Tensor):
         return data.to(device=device, dtype=dtype)
     if isinstance(data, np.ndarray):
         np_dtype = data.dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
-        return _placed(Tensor(data.astype(np_dtype, copy=False)), device)
+        return _placed(function.Tensor(data.astype(np_dtype, copy=False)), device)
     return tensor(data, dtype=dtype, device=device)
 
 
@@ -111,7 +115,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
     dtypes.from_numpy_dtype(array.dtype)
-    return Tensor(array)
+    return function.Tensor(array)
 
 
 def _sizes(size: tuple, kwargs: dict) -> tuple:
@@ -124,7 +128,7 @@ def _sizes(size: tuple, kwargs: dict) -> tuple:
             if size:
                 raise TypeError("size given both positionally and as size=")
             size = (kwargs["size"],)
-    shape = _size_arg(size)
+    shape = size_arg(size)
     if any(s < 0 for s in shape):
         raise RuntimeError(f"Trying to create tensor with negative dimension "
                            f"{min(shape)}: {list(shape)}")
@@ -137,7 +141,7 @@ def _make(maker: Any, size: tuple, dtype: Any, requires_grad: builtins.bool, dev
     np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else (
         default if default is not None else dtypes.get_default_dtype().np)
     with backend.device_guard(dev):
-        out = Tensor(getattr(backend.module_for(dev), maker.__name__)(_size_arg(size),
+        out = function.Tensor(getattr(backend.module_for(dev), maker.__name__)(size_arg(size),
                                                                        dtype=np_dtype))
     if requires_grad:
         out.requires_grad_(True)
@@ -236,7 +240,7 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
     count = builtins.max(0, math.ceil((end - start) / step))
     array = (start + np.arange(count, dtype=np.float64) * step) \
         if dtypes.to_numpy_dtype(dtype).kind == "f" else np.arange(start, end, step)
-    out = _placed(Tensor(array.astype(dtypes.to_numpy_dtype(dtype))), device)
+    out = _placed(function.Tensor(array.astype(dtypes.to_numpy_dtype(dtype))), device)
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -244,7 +248,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
              requires_grad: builtins.bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     array = np.linspace(float(start), float(end), int(steps))
-    out = _placed(Tensor(array.astype(dtypes.to_numpy_dtype(dtype) if dtype is not None
+    out = _placed(function.Tensor(array.astype(dtypes.to_numpy_dtype(dtype) if dtype is not None
                                       else dtypes.get_default_dtype().np)), device)
     return out.requires_grad_(True) if requires_grad else out
 
@@ -252,7 +256,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
              device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
     exponents = linspace(start, end, steps, dtype=dtypes.float64, device="cpu")._data
-    out = _placed(Tensor((base ** exponents).astype(
+    out = _placed(function.Tensor((base ** exponents).astype(
         dtypes.to_numpy_dtype(dtype) if dtype is not None
         else dtypes.get_default_dtype().np)), device)
     return out.requires_grad_(True) if requires_grad else out
@@ -265,14 +269,14 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
         dtypes.get_default_dtype().np
     dev = backend.parse_device(device)
     with backend.device_guard(dev):
-        out = Tensor(backend.module_for(dev).eye(n, m, dtype=np_dtype))
+        out = function.Tensor(backend.module_for(dev).eye(n, m, dtype=np_dtype))
     return out.requires_grad_(True) if requires_grad else out
 
 
 def _random(values: np.ndarray, dtype: Any, requires_grad: builtins.bool,
             device: Any = None) -> Tensor:
     # drawn on the host from the seeded generator, so a seed gives the same values on any device
-    out = _placed(Tensor(values.astype(random._float_dtype(dtype), copy=False)), device)
+    out = _placed(function.Tensor(values.astype(random._float_dtype(dtype), copy=False)), device)
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -302,31 +306,32 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Any = No
             low, high, size = 0, low, high
         else:
             raise TypeError("randint() missing required argument 'size'")
-    values = random._integers(low, high, _size_arg((size,)), generator)
+    values = random._integers(low, high, size_arg((size,)), generator)
     np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else np.int64
-    return _placed(Tensor(values.astype(np_dtype)), device)
+    return _placed(function.Tensor(values.astype(np_dtype)), device)
 
 
 def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
              requires_grad: builtins.bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1``."""
     np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else np.int64
-    return _placed(Tensor(random._rng(generator).permutation(int(n)).astype(np_dtype)), device)
+    order = random._rng(generator).permutation(int(n)).astype(np_dtype)
+    return _placed(function.Tensor(order), device)
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
            dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
     """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``."""
     if device is None:
-        device = next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
-    m, s = (backend.to_device(t._data, backend.cpu) if isinstance(t, Tensor) else t
+        device = next((t.device for t in (mean, std) if isinstance(t, function.Tensor)), None)
+    m, s = (backend.to_device(t._data, backend.cpu) if isinstance(t, function.Tensor) else t
             for t in (mean, std))
-    shape = _size_arg((size,)) if size is not None else np.broadcast_shapes(np.shape(m),
+    shape = size_arg((size,)) if size is not None else np.broadcast_shapes(np.shape(m),
                                                                             np.shape(s))
     values = random._rng(generator).normal(m, s, size=shape)
-    if dtype is None and isinstance(mean, Tensor):
+    if dtype is None and isinstance(mean, function.Tensor):
         dtype = mean.dtype
-    elif dtype is None and isinstance(std, Tensor):
+    elif dtype is None and isinstance(std, function.Tensor):
         dtype = std.dtype
     return _random(np.asarray(values), dtype, requires_grad, device)
 
@@ -336,7 +341,7 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
     host = backend.to_device(input._data, backend.cpu)
     probs = host if p is None else np.full(host.shape, p)
     draws = random._rng(generator).random(host.shape) < probs
-    return _placed(Tensor(draws.astype(host.dtype)), input.device)
+    return _placed(function.Tensor(draws.astype(host.dtype)), input.device)
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: builtins.bool = False, *,
@@ -353,7 +358,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: builtins.bool = Fa
                                "replacement")
         rows.append(rng.choice(len(w), size=num_samples, replace=replacement, p=w / w.sum()))
     out = np.asarray(rows, dtype=np.int64)
-    return _placed(Tensor(out if input.ndim == 2 else out[0]), input.device)
+    return _placed(function.Tensor(out if input.ndim == 2 else out[0]), input.device)
 
 
 def rand_like(t: Tensor, *, dtype: Any = None, generator: Any = None, device: Any = None,

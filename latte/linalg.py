@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import builtins
 from collections import namedtuple
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from latte import backend
-from latte.ops import linalg_extra as L
-from latte.ops.extra import cross as _cross
-from latte.tensor import Tensor
+from latte._functional.common import promote_all
+from latte._functional.joining import stack
+from latte._functional.products import cross as _cross
+from latte.autograd import function
+from latte.ops import matrix_functions as L
+
+if TYPE_CHECKING:
+    from latte.tensor import Tensor
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cholesky",
            "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_rank", "lstsq", "cross",
@@ -106,8 +111,8 @@ def inv(A: Tensor) -> Tensor:
 def inv_ex(A: Tensor, *, check_errors: bool = False) -> tuple:
     """``(inverse, info)``; ``info`` is 0 for each invertible matrix."""
     out = inv(A)
-    return InvExResult(out, Tensor(backend.array_on(out._data, "zeros", tuple(A.shape[:-2]),
-                                                    dtype=np.int32)))
+    info = backend.array_on(out._data, "zeros", tuple(A.shape[:-2]), dtype=np.int32)
+    return InvExResult(out, function.Tensor(info))
 
 
 def det(A: Tensor) -> Tensor:
@@ -127,8 +132,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     A = _square("solve", A)
     if not left:
         return solve(A.mT, B.mT).mT
-    from latte.tensor import _promote_all
-    A, B = _promote_all([A, B._floating()])
+    A, B = promote_all([A, B._floating()])
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     if (B.shape[-1] if vector else B.shape[-2]) != A.shape[-1]:
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
@@ -151,7 +155,7 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:
     """``(L, info)``; ``info`` is 0 for each factored matrix."""
     low = cholesky(A, upper=upper)
-    return CholeskyExResult(low, Tensor(backend.array_on(
+    return CholeskyExResult(low, function.Tensor(backend.array_on(
         low._data, "zeros", tuple(A.shape[:-2]), dtype=np.int32)))
 
 
@@ -236,7 +240,7 @@ def qr(A: Tensor, mode: str = "reduced") -> tuple:
     if mode == "r":
         xp = A._xp()
         r = backend.run_on(A._data, lambda: xp.linalg.qr(A._data, mode="r"))
-        return QRResult(A.new_zeros((0,)), Tensor(r))
+        return QRResult(A.new_zeros((0,)), function.Tensor(r))
     q, r = L.Qr.apply(A, mode)
     return QRResult(q, r)
 
@@ -335,7 +339,8 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> tuple:
     """``(solution, info)``; ``info`` is 0 for each solved system."""
     out = solve(A, B, left=left)
-    info = Tensor(backend.array_on(out._data, "zeros", tuple(A.shape[:-2]), dtype=np.int32))
+    info = function.Tensor(
+        backend.array_on(out._data, "zeros", tuple(A.shape[:-2]), dtype=np.int32))
     return namedtuple("solve_ex", ["result", "info"])(out, info)
 
 
@@ -352,7 +357,6 @@ def cond(A: Tensor, p: Any = None) -> Tensor:
 def vander(x: Tensor, *, N: Any = None) -> Tensor:
     """Powers ``x ** 0, x ** 1, ..., x ** (N-1)`` along a new last dim (``N`` defaults to the
     size of the last dim)."""
-    from latte.functional import stack
     n = x.shape[-1] if N is None else int(N)
     cols, power = [], x.new_ones(tuple(x.shape))
     for _ in range(n):

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from latte import backend, dtypes
+from latte import backend, cuda, dtypes
+from latte.autograd import function
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
            "default_generator"]
@@ -45,10 +46,9 @@ class Generator:
 
     def get_state(self) -> Any:
         """The full state as a uint8 tensor."""
-        from latte.tensor import Tensor
         state = {"seed": self._seed, "bit_generator": self._rng.bit_generator.state}
         raw = json.dumps(state).encode()
-        return Tensor(np.frombuffer(raw, dtype=np.uint8).copy())
+        return function.Tensor(np.frombuffer(raw, dtype=np.uint8).copy())
 
     def set_state(self, state: Any) -> Generator:
         """Restore a state from ``get_state``."""
@@ -81,7 +81,6 @@ def _rng(generator: Generator | None) -> np.random.Generator:
 
 def manual_seed(seed: int) -> Generator:
     """Seed the default generator and the GPUs': runs after ``latte.manual_seed(0)`` repeat."""
-    from latte import cuda
     cuda.manual_seed_all(seed)
     return default_generator.manual_seed(seed)
 

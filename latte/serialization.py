@@ -212,7 +212,7 @@ _SAFE_GLOBALS: dict[tuple[str, str], Any] = {
 _TORCH_NAMES: dict[tuple[str, str], tuple[str, str]] = {
     (__name__, "_rebuild_tensor_v2"): ("torch._utils", "_rebuild_tensor_v2"),
     (__name__, "_rebuild_parameter"): ("torch._utils", "_rebuild_parameter"),
-    ("latte.tensor", "Size"): ("torch", "Size"),
+    (Size.__module__, "Size"): ("torch", "Size"),
     ("latte.backend", "device"): ("torch", "device"),
     **{(__name__, "_" + s.name): ("torch", s.name) for s in _STORAGE_TYPES},
     **{("latte.dtypes", n): ("torch", n) for n in _DTYPE_NAMES},

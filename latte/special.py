@@ -5,13 +5,17 @@ Example: ``latte.special.erfinv(2 * u - 1) * 2 ** 0.5`` turns uniforms into norm
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from latte._functional.common import tensor_like
+from latte._functional.pointwise import xlogy
+from latte.autograd import function
+from latte.backend import run_on
 from latte.ops import activation as _act
 from latte.ops import special as _S
-from latte.ops.extra import _tensor, xlogy
 
-Tensor = Any  # the class, imported where needed: Tensor methods are bound to these functions
+if TYPE_CHECKING:
+    from latte.tensor import Tensor
 
 __all__ = ["erf", "erfc", "erfinv", "expit", "logit", "gammaln", "digamma", "psi", "polygamma",
            "xlogy", "xlog1py", "log_softmax", "softmax", "log1p", "expm1", "exp2", "sinc",
@@ -65,10 +69,8 @@ def polygamma(n: int, input: Tensor) -> Tensor:
     if n == 0:
         return digamma(input)
     if n == 1:
-        from latte.backend import run_on
-        from latte.tensor import Tensor as _Tensor
         x = input._floating()
-        return _Tensor(run_on(x._data, _S.trigamma_array, x._data))
+        return function.Tensor(run_on(x._data, _S.trigamma_array, x._data))
     raise NotImplementedError(f"polygamma: only n = 0 and 1 are supported, got {n}")
 
 
@@ -101,8 +103,8 @@ def multigammaln(input: Tensor, p: int) -> Tensor:
 def xlog1py(input: Any, other: Any) -> Tensor:
     """``input * log1p(other)``, 0 where ``input == 0`` and ``log1p(other)`` is infinite."""
     if not hasattr(input, "_data"):
-        input = _tensor(input, other)
-    other = _tensor(other, input)
+        input = tensor_like(input, other)
+    other = tensor_like(other, input)
     zero = (input == 0) & ((other == -1) | other.isinf())
     return input * other.where(~zero, 0.0).log1p()
 

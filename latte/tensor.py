@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from latte import backend, dtypes
+from latte._size import Size, size_arg
+from latte._storage import TypedStorage, UntypedStorage
 from latte._tensor_index import IndexMixin
 from latte._tensor_inplace import InplaceMixin
 from latte._tensor_math import MathMixin
@@ -21,22 +23,12 @@ from latte._tensor_reduce import ReduceMixin
 from latte._tensor_shape import ShapeMixin
 from latte._tensor_str import tensor_repr
 from latte.autograd import function
+from latte.autograd.engine import backward as _backward
 from latte.autograd.grad_mode import _state
+from latte.ops.device import ToDevice
+from latte.ops.elementwise import Cast
 
 __all__ = ["Tensor", "Size"]
-
-
-class Size(tuple):
-    """A tensor's shape: a tuple that prints as ``latte.Size([2, 3])``."""
-
-    def __repr__(self) -> str:
-        return f"latte.Size({list(self)})"
-
-    def numel(self) -> int:
-        n = 1
-        for s in self:
-            n *= s
-        return n
 
 
 class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
@@ -135,12 +127,10 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     def untyped_storage(self) -> Any:
         """A minimal view of the memory behind this tensor: ``size()``/``nbytes()`` in bytes
         of the whole base array and ``data_ptr()`` of its start (views share it)."""
-        from latte._storage import UntypedStorage
         return UntypedStorage(self._data)
 
     def storage(self) -> Any:
         """As :meth:`untyped_storage`, with ``size()`` counted in elements (typed storage)."""
-        from latte._storage import TypedStorage
         return TypedStorage(self._data)
 
     def stride(self, dim: int | None = None) -> Any:
@@ -191,8 +181,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Any = None) -> None:
         """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it came from."""
-        from latte.autograd.engine import backward
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        _backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         """A tensor on the same memory with no history (shares the version counter)."""
@@ -284,7 +273,6 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
 
     def clone(self, memory_format: Any = None) -> Tensor:
         """A copy that stays in the graph (its gradient flows back to this tensor)."""
-        from latte.ops.elementwise import Cast
         return Cast.apply(self, self._data.dtype) if self.requires_grad and _state.enabled \
             else Tensor(backend.run_on(self._data, self._data.copy))
 
@@ -309,7 +297,6 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         if device is not None:
             target = backend.parse_device(device)
             if target != self.device:
-                from latte.ops.device import ToDevice
                 out = ToDevice.apply(self, target)
         if dtype is not None:
             out = out._cast(dtypes.to_numpy_dtype(dtype))
@@ -318,7 +305,6 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     def _cast(self, np_dtype: Any) -> Tensor:
         if self._data.dtype == np_dtype:
             return self
-        from latte.ops.elementwise import Cast
         return Cast.apply(self, np_dtype)
 
     def type(self, dtype: Any = None) -> Any:
@@ -462,7 +448,7 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         np_dtype = self._data.dtype if dtype is None else dtypes.to_numpy_dtype(dtype)
         dev = self.device if device is None else backend.parse_device(device)
         with backend.device_guard(dev):  # CuPy allocates on the current GPU
-            array = getattr(backend.module_for(dev), maker.__name__)(_size_arg(size),
+            array = getattr(backend.module_for(dev), maker.__name__)(size_arg(size),
                                                                       dtype=np_dtype)
         return Tensor(array, requires_grad)
 
@@ -489,13 +475,6 @@ class _RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-def _size_arg(size: tuple) -> tuple:
-    """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(latte.Size(...))``."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    return tuple(builtins.int(s) for s in size)
-
-
 def _legacy_array(data: Any) -> np.ndarray:
     """``Tensor(2, 3)`` (uninitialised floats) or ``Tensor([1, 2])`` (float copy), as PyTorch."""
     default = dtypes.get_default_dtype().np
@@ -510,14 +489,6 @@ def _legacy_array(data: Any) -> np.ndarray:
 
 def _rebuild(array: Any, requires_grad: bool) -> Tensor:
     return Tensor(array, requires_grad)
-
-
-def _promote_all(tensors: list) -> list:
-    """Cast a list of tensors to their common dtype under PyTorch's promotion rules."""
-    target = tensors[0]._data.dtype
-    for t in tensors[1:]:
-        target = dtypes.result_type(target, t._data.dtype)
-    return [t._cast(target) for t in tensors]
 
 
 function.Tensor = Tensor

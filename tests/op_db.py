@@ -646,7 +646,7 @@ OPS: list[OpInfo] = [
 ]
 
 
-# --- extras: latte/ops/extra.py, latte/ops/scan.py, latte.linalg, latte.special ---------------
+# --- extras: latte/_functional/, latte/ops/scan.py, latte.linalg, latte.special ----------------
 def _with_nans(rng: np.random.Generator, shape: tuple, at: list) -> np.ndarray:
     a = make(rng, shape)
     a.reshape(-1)[at] = np.nan

@@ -59,10 +59,9 @@ def _root_gradients(outputs: tuple, grad_outputs: tuple) -> list:
 def _fit_gradient(g: Any, shape: tuple, dtype: Any, node: Any) -> Any:
     """Sum a gradient down to its input's shape and cast it to the input's dtype."""
     if g._data.shape != shape:
-        from latte.ops.reduce import sum_to
         try:
-            g = sum_to(g, shape)
-        except ValueError:
+            g = g.sum_to_size(shape)
+        except RuntimeError:
             raise RuntimeError(
                 f"{type(node).__name__}.backward returned a gradient of shape "
                 f"{tuple(g._data.shape)} for an input of shape {tuple(shape)}") from None

@@ -295,8 +295,7 @@ def _same_device(args: tuple, arrays: list) -> tuple:
             if array is None:
                 continue
             if args[i].requires_grad and _state.enabled:
-                from latte.ops.device import ToDevice
-                args[i] = ToDevice.apply(args[i], device_of(array))
+                args[i] = args[i].to(device_of(array))  # differentiable: Tensor.to is an op
                 array = args[i]._data
             arrays[i] = array
         args = tuple(args)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from latte.autograd import function
 from latte.autograd.engine import grad as autograd_grad
 from latte.autograd.grad_mode import enable_grad, no_grad
 
@@ -54,10 +55,9 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     Example: ``gradcheck(lambda x: (x * x).sum(), (latte.randn(3, dtype=latte.float64,
     requires_grad=True),))``.
     """
-    from latte.tensor import Tensor
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     differentiable = [i for i, t in enumerate(inputs)
-                      if isinstance(t, Tensor) and t.requires_grad]
+                      if isinstance(t, function.Tensor) and t.requires_grad]
     for i in differentiable:
         if inputs[i]._data.dtype != np.float64:
             raise GradcheckError(f"gradcheck input {i} has dtype {inputs[i].dtype}; use float64")
@@ -71,7 +71,7 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
             seed = np.zeros(n_out, dtype=out._data.dtype)
             seed[row] = 1.0
             grads = autograd_grad(out, [inputs[i] for i in differentiable],
-                                  Tensor(seed.reshape(out._data.shape)), retain_graph=True,
+                                  function.Tensor(seed.reshape(out._data.shape)), retain_graph=True,
                                   allow_unused=True)
             for i, g in zip(differentiable, grads):
                 if g is not None:
@@ -97,7 +97,6 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
 def gradgradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
                   rtol: float = 1e-3) -> bool:
     """Check second derivatives: gradcheck of the first gradient (built with create_graph)."""
-    from latte.tensor import Tensor
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
 
     def first_grad(*xs: Any) -> Any:
@@ -105,7 +104,7 @@ def gradgradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e
         with enable_grad():
             outs = _outputs(fn, xs)
             total = sum((o * o).sum() for o in outs)
-            diff = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+            diff = [x for x in xs if isinstance(x, function.Tensor) and x.requires_grad]
             return autograd_grad(total, diff, create_graph=True, allow_unused=True,
                                  materialize_grads=True)
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import latte
+from latte import _tensor_str as ts
 from latte.utils.data import Dataset
 
 __all__ = ["SURFACES", "surface", "save", "load", "compile", "autocast", "GradScaler"]
@@ -242,7 +243,6 @@ def set_printoptions(precision: int | None = None, threshold: float | None = Non
 
     ``sci_mode`` is not supported: Latte picks fixed or scientific notation itself.
     """
-    from latte import _tensor_str as ts
     if sci_mode is not None:
         raise NotImplementedError("torch.set_printoptions(sci_mode=...): Latte does not have "
                                   "sci_mode yet; it picks the notation from the values")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from latte import linalg
+
 __all__ = ["Constraint", "real", "positive", "nonnegative", "unit_interval", "simplex",
            "boolean", "interval", "half_open_interval", "greater_than", "integer_interval",
            "nonnegative_integer", "independent", "real_vector", "one_hot", "dependent",
@@ -152,7 +154,6 @@ class _PositiveDefinite(Constraint):
     event_dim = 2
 
     def check(self, value: Any) -> Any:
-        from latte import linalg
         symmetric = ((value - value.mT).abs() <= 1e-6).flatten(-2).all(-1)
         return symmetric & (linalg.eigvalsh(value) > 0).all(-1)
 

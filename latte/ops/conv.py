@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module, is_device_array
 
@@ -294,8 +295,7 @@ def _channels_last(t: Any) -> Any:
     nhwc = t._data.transpose(0, 2, 3, 1)
     if t.requires_grad or nhwc.flags.c_contiguous:
         return t
-    from latte.tensor import Tensor
-    return Tensor(get_array_module(nhwc).ascontiguousarray(nhwc).transpose(0, 3, 1, 2))
+    return function.Tensor(get_array_module(nhwc).ascontiguousarray(nhwc).transpose(0, 3, 1, 2))
 
 
 class Conv2d(Op):

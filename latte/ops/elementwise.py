@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module
 
@@ -317,8 +318,7 @@ class Where(Op):
         return get_array_module(a, b).where(condition, a, b)
 
     def backward(ctx, grad):
-        from latte.tensor import Tensor
-        cond = Tensor(ctx.condition)
+        cond = function.Tensor(ctx.condition)
         zero = grad.new_zeros(())
         need_a, need_b = ctx.needs_input_grad[1:]
         return (None, grad.where(cond, zero) if need_a else None,

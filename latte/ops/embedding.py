@@ -1,6 +1,7 @@
 """Embedding lookup: rows of a weight table picked by integer indices."""
 from __future__ import annotations
 
+from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module
 
@@ -17,15 +18,14 @@ class Embedding(Op):
         return get_array_module(weight).take(weight, indices, axis=0)
 
     def backward(ctx, grad):
-        from latte.tensor import Tensor
         xp = get_array_module(grad._data)
         d = grad.shape[-1]
         flat = ctx.indices.reshape(-1, 1)
         g2 = grad.reshape(-1, d)
-        table = Tensor(xp.zeros((ctx.num, d), dtype=grad._data.dtype))
-        out = table.scatter_add(0, Tensor(xp.broadcast_to(flat, g2.shape)), g2)
+        table = function.Tensor(xp.zeros((ctx.num, d), dtype=grad._data.dtype))
+        out = table.scatter_add(0, function.Tensor(xp.broadcast_to(flat, g2.shape)), g2)
         if ctx.padding_idx is not None:
             keep = xp.ones((ctx.num, 1), dtype=grad._data.dtype)
             keep[ctx.padding_idx] = 0
-            out = out * Tensor(keep)
+            out = out * function.Tensor(keep)
         return out, None, None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import array_on, get_array_module
 
@@ -70,14 +71,12 @@ class IndexPut(Op):
         need_values = ctx.needs_input_grad[2]
         grad_a = None
         if need_a:
-            from latte.tensor import Tensor
             keep = array_on(grad._data, "ones", grad.shape, dtype=bool)
             keep[ctx.index] = False
-            grad_a = grad * Tensor(keep)
+            grad_a = grad * function.Tensor(keep)
         grad_values = None
         if need_values:
-            from latte.ops.reduce import sum_to
-            grad_values = sum_to(grad[ctx.index], ctx.values_shape)
+            grad_values = grad[ctx.index].sum_to_size(ctx.values_shape)
         return grad_a, None, grad_values
 
 
@@ -86,19 +85,17 @@ class ViewPut(Op):
     in-place write through a view rewrites the base's history (PyTorch's ``CopySlices``)."""
 
     def forward(ctx, base, values, view_fn):
-        from latte.tensor import Tensor
         ctx.view_fn, ctx.shape = view_fn, base.shape
         out = base.copy()
-        view_fn(Tensor(out))._data[...] = values
+        view_fn(function.Tensor(out))._data[...] = values
         return out
 
     def backward(ctx, grad):
-        from latte.tensor import Tensor
         grad_base = grad_values = None
         if ctx.needs_input_grad[0]:
             keep = array_on(grad._data, "ones", ctx.shape, dtype=bool)
-            ctx.view_fn(Tensor(keep))._data[...] = False
-            grad_base = grad * Tensor(keep)
+            ctx.view_fn(function.Tensor(keep))._data[...] = False
+            grad_base = grad * function.Tensor(keep)
         if ctx.needs_input_grad[1]:
             grad_values = ctx.view_fn(grad)
         return grad_base, grad_values, None

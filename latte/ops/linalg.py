@@ -4,8 +4,10 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import device_guard, get_array_module
+from latte.ops.index import open_grids
 
 
 class MatMul(Op):
@@ -60,8 +62,6 @@ class Einsum(Op):
         return xp.asarray(xp.einsum(ctx.equation, *arrays, optimize=len(arrays) > 2))
 
     def backward(ctx, grad):
-        from latte.functional import einsum
-        from latte.tensor import Tensor
         operands = ctx.saved_tensors
         lhs, rhs = ctx.equation.split("->")
         terms = lhs.split(",")
@@ -75,7 +75,7 @@ class Einsum(Op):
             unique = "".join(dict.fromkeys(term))  # a repeated letter (``ii``) counts once
             present = "".join(c for c in unique if c in available)
             eq = ",".join([rhs] + others) + "->" + present
-            g = einsum(eq, grad, *[o for j, o in enumerate(operands) if j != i])
+            g = Einsum.apply(eq, grad, *[o for j, o in enumerate(operands) if j != i])
             if present != term:
                 # letters summed away inside this operand alone, or repeated in it: broadcast
                 # the gradient back, onto the diagonal for repeated ones
@@ -86,14 +86,13 @@ class Einsum(Op):
                 if unique != term:
                     with device_guard(g.device):  # its arrays belong on g's GPU
                         mask = _diagonal_mask(g._xp(), term, shape, g._data.dtype)
-                    g = g * Tensor(mask)
+                    g = g * function.Tensor(mask)
             grads.append(g)
         return tuple(grads)
 
 
 def _diagonal_mask(xp: Any, term: str, shape: tuple, dtype: Any) -> Any:
     """1 where every repeated letter of ``term`` has equal indices (``ii`` -> the identity)."""
-    from latte.ops.index import open_grids
     index = open_grids(xp, shape)
     mask = xp.ones((1,) * len(shape), dtype=bool)
     for k, c in enumerate(term):

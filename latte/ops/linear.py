@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from latte.autograd.function import Op
 from latte.backend import get_array_module
+from latte.ops.linalg import Einsum
 
 
 class Linear(Op):
@@ -49,11 +50,10 @@ class Bilinear(Op):
         return out
 
     def backward(ctx, grad):
-        from latte.functional import einsum
         x1, x2, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        g1 = einsum("no,oij,nj->ni", grad, w, x2) if need[0] else None
-        g2 = einsum("no,oij,ni->nj", grad, w, x1) if need[1] else None
-        gw = einsum("no,ni,nj->oij", grad, x1, x2) if need[2] else None
+        g1 = Einsum.apply("no,oij,nj->ni", grad, w, x2) if need[0] else None
+        g2 = Einsum.apply("no,oij,ni->nj", grad, w, x1) if need[1] else None
+        gw = Einsum.apply("no,ni,nj->oij", grad, x1, x2) if need[2] else None
         gb = grad.sum(0) if need[3] else None
         return g1, g2, gw, gb

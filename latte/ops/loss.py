@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import Any
 
+from latte.autograd import function
 from latte.autograd.function import Op
 from latte.autograd.grad_mode import _state
 from latte.backend import get_array_module, is_device_array
@@ -92,29 +93,28 @@ class SoftmaxCrossEntropy(Op):
         else:
             scale = gd / ctx.denominator if ctx.denominator is not None else gd
             g *= scale
-        from latte.tensor import Tensor
-        return Tensor(g.astype(x._data.dtype, copy=False)), None, None, None, None, None
+        return function.Tensor(g.astype(x._data.dtype, copy=False)), None, None, None, None, None
 
 
 def _backward_composed(ctx: Any, x: Any, grad: Any) -> Any:
     """The closed-form gradient written with Tensor ops, so it can be differentiated again."""
-    from latte.tensor import Tensor
     xp = get_array_module(x._data)
     m, c = x.shape
     onehot = xp.zeros((m, c), dtype=x._data.dtype)
     onehot[xp.arange(m), ctx.t] = 1.0
     p = x.softmax(1)
-    w_t = Tensor(ctx.w_t.astype(x._data.dtype)).unsqueeze(1)
-    g = (p - Tensor(onehot)) * w_t
+    w_t = function.Tensor(ctx.w_t.astype(x._data.dtype)).unsqueeze(1)
+    g = (p - function.Tensor(onehot)) * w_t
     eps = ctx.smoothing
     if eps:
         w = ctx.weight
-        total_w = Tensor(w.sum()) if w is not None else float(c)  # 0-d: stays on its device
-        w_arr = Tensor(w) if w is not None else 1.0
-        valid = Tensor(ctx.valid.astype(x._data.dtype)).unsqueeze(1)
+        # 0-d: stays on its device
+        total_w = function.Tensor(w.sum()) if w is not None else float(c)
+        w_arr = function.Tensor(w) if w is not None else 1.0
+        valid = function.Tensor(ctx.valid.astype(x._data.dtype)).unsqueeze(1)
         g = g * (1.0 - eps) + (p * total_w - w_arr) * valid * (eps / c)
     if ctx.reduction == "none":
         return g * grad.unsqueeze(1)
     if ctx.denominator is not None:
-        return g * (grad / Tensor(xp.asarray(ctx.denominator, dtype=x._data.dtype)))
+        return g * (grad / function.Tensor(xp.asarray(ctx.denominator, dtype=x._data.dtype)))
     return g * grad

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from latte.autograd import function
 from latte.autograd.function import Op
 from latte.autograd.grad_mode import _state
 from latte.backend import get_array_module
@@ -92,7 +93,6 @@ class Normalize(Op):
         x, weight = ctx.saved_tensors
         if _state.enabled:
             return _normalize_backward_composed(ctx, x, weight, grad)
-        from latte.tensor import Tensor
         xp = get_array_module(x._data)
         lay = _Layout(xp, ctx.mode)
         xhat = ctx.xhat
@@ -100,10 +100,10 @@ class Normalize(Op):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         grad_w = grad_b = grad_x = None
         if need_w:
-            grad_w = Tensor(lay.param_sum(g, xhat).reshape(weight.shape)
+            grad_w = function.Tensor(lay.param_sum(g, xhat).reshape(weight.shape)
                             .astype(x._data.dtype, copy=False))
         if need_b:
-            grad_b = Tensor(lay.param_sum(g).reshape(ctx.bias_shape)
+            grad_b = function.Tensor(lay.param_sum(g).reshape(ctx.bias_shape)
                             .astype(x._data.dtype, copy=False))
         if need_x:
             dxhat = g * lay.param_view(weight._data) if weight is not None else g
@@ -113,7 +113,7 @@ class Normalize(Op):
             xp.subtract(dxhat, out, out=out)
             out -= lay.stat_view(mean_d).astype(xhat.dtype, copy=False)
             out *= lay.stat_view(ctx.invstd).astype(xhat.dtype, copy=False)
-            grad_x = Tensor(out.reshape(x.shape))
+            grad_x = function.Tensor(out.reshape(x.shape))
         return grad_x, grad_w, grad_b, None, None, None
 
 

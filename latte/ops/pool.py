@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module, is_device_array
 from latte.ops.conv import nhwc_padded, tap_slices
@@ -302,8 +303,7 @@ class IndexScatter(Op):
         return dx.astype(g.dtype).reshape(shape)
 
     def backward(ctx, grad):
-        from latte.tensor import Tensor
         index = ctx.index
         flat = grad.reshape(index.shape[0], index.shape[1], -1)
-        picked = flat.gather(2, Tensor(index.reshape(index.shape[0], index.shape[1], -1)))
+        picked = flat.gather(2, function.Tensor(index.reshape(index.shape[0], index.shape[1], -1)))
         return picked.reshape(index.shape), None, None

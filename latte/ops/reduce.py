@@ -5,8 +5,11 @@ from typing import Any
 
 import numpy as np
 
+from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module
+from latte.ops.index import ScatterAdd
+from latte.ops.shape import Cat
 
 
 def normalize_dims(dim: Any, ndim: int) -> tuple:
@@ -91,9 +94,8 @@ class Amax(Op):
                                                 if i not in dims])
 
     def backward(ctx, grad):
-        from latte.tensor import Tensor
         (a,) = ctx.saved_tensors
-        mask = Tensor(a._data == ctx.out_keep)
+        mask = function.Tensor(a._data == ctx.out_keep)
         count = mask.sum(dim=ctx.dims, keepdim=True, dtype=a.dtype)
         return grad.reshape(ctx.out_keep.shape) * mask / count, None, None, None
 
@@ -113,11 +115,9 @@ class MaxDim(Op):
         return values, idx.astype(xp.int64)
 
     def backward(ctx, grad, grad_idx):
-        from latte.ops.index import ScatterAdd
-        from latte.tensor import Tensor
         g = grad.reshape(ctx.idx.shape)
         zeros = g.new_zeros(ctx.shape)
-        return ScatterAdd.apply(zeros, ctx.dim, Tensor(ctx.idx), g), None, None, None
+        return ScatterAdd.apply(zeros, ctx.dim, function.Tensor(ctx.idx), g), None, None, None
 
 
 class Prod(Op):
@@ -144,13 +144,12 @@ class Prod(Op):
 
 def _prod_grad(a: Any, grad: Any, dim: int) -> Any:
     """d prod / d a_i = product of the others: exclusive cumulative products from both sides."""
-    from latte.ops.shape import cat
     n = a.shape[dim]
     one = a.narrow(dim, 0, 1).ones_like()
     if n == 1:
         return grad * one
-    left = cat([one, a.narrow(dim, 0, n - 1)], dim).cumprod(dim)
-    right = cat([one, a.flip(dim).narrow(dim, 0, n - 1)], dim).cumprod(dim).flip(dim)
+    left = Cat.apply(dim, one, a.narrow(dim, 0, n - 1)).cumprod(dim)
+    right = Cat.apply(dim, one, a.flip(dim).narrow(dim, 0, n - 1)).cumprod(dim).flip(dim)
     return grad * left * right
 
 

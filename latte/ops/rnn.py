@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from latte.autograd import function
 from latte.autograd.function import Op, once_differentiable
 from latte.backend import get_array_module
 
@@ -258,7 +259,6 @@ class RecurrentLayer(Op):
 
     @once_differentiable
     def backward(ctx, dout, dh_n, dc_n=None):
-        from latte.tensor import Tensor
         w_hh, w_hr, out, *saved = [None if s is None else s._data for s in ctx.saved_tensors]
         xp = get_array_module(w_hh)
         dout, dh_n = _array(xp, dout, out), _array(xp, dh_n, out[0])
@@ -273,10 +273,11 @@ class RecurrentLayer(Op):
                                                                  ctx.mode == "RNN_RELU")
         need = ctx.needs_input_grad
         g2 = d_hh.reshape(-1, d_hh.shape[-1])
-        dw = Tensor(xp.matmul(g2.T, h_prev.reshape(-1, h_prev.shape[-1]))) if need[3] else None
-        db = Tensor(g2.sum(0)) if need[4] else None
-        dhr = Tensor(d_hr) if d_hr is not None and need[5] else None
-        return (Tensor(dxproj), Tensor(dh0), None if dc0 is None else Tensor(dc0), dw, db, dhr,
+        wrap = function.Tensor
+        dw = wrap(xp.matmul(g2.T, h_prev.reshape(-1, h_prev.shape[-1]))) if need[3] else None
+        db = wrap(g2.sum(0)) if need[4] else None
+        dhr = wrap(d_hr) if d_hr is not None and need[5] else None
+        return (wrap(dxproj), wrap(dh0), None if dc0 is None else wrap(dc0), dw, db, dhr,
                 None, None, None)
 
 

@@ -1,24 +1,19 @@
-"""Running extrema and sums, scatter reductions, and counting/searching functions.
-
-``cummax``/``cummin``/``logcumsumexp`` and ``scatter_reduce`` (prod, amax, amin) are
-differentiable; ``searchsorted``, ``bucketize``, ``histc``, ``bincount``, ``isin`` and ``frexp``
-give integers or counts and have no gradient.
-"""
+"""Scans and scatter reductions with a backward: ``logcumsumexp`` (a ``logaddexp`` scan) and
+``scatter_reduce`` for prod/amax/amin; also the array scans the compositions in
+``latte/_functional/statistics.py`` use (running extrema)."""
 from __future__ import annotations
 
-import builtins
 import math
 from typing import Any
 
 import numpy as np
 
-from latte import backend
+from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module
-from latte.ops.index import _scatter_positions
+from latte.ops.index import _pad_to, _scatter_positions
 
-__all__ = ["cummax", "cummin", "logcumsumexp", "searchsorted", "bucketize", "histc", "bincount",
-           "isin", "frexp"]
+__all__ = ["ScatterReduce", "LogCumSumExp"]
 
 
 class ScatterReduce(Op):
@@ -55,14 +50,12 @@ class ScatterReduce(Op):
         return out
 
     def backward(ctx, grad):
-        from latte.ops.index import _pad_to
-        from latte.tensor import Tensor
         a, index, src, out = ctx.saved_tensors
         dim = ctx.dim
         # the value each src element went into, and the gradient there
         out_at = out.gather(dim, index)
         grad_at = grad.gather(dim, index)
-        missed = Tensor(~ctx.hit)  # positions nothing was scattered to: out is a there
+        missed = function.Tensor(~ctx.hit)  # positions nothing was scattered to: out is a there
         if ctx.reduce == "prod":
             grad_a = grad if not ctx.include_self else (grad * out / a).where(~missed, grad)
             grad_a = grad_a.where(missed, 0.0) if not ctx.include_self else grad_a
@@ -119,42 +112,10 @@ def _scan(xp: Any, pick: Any, x: Any, axis: int) -> Any:
     return x
 
 
-def _cum_extreme(input: Any, dim: int, largest: bool) -> Any:
-    from latte._tensor_reduce import values_indices
-    from latte.tensor import Tensor
-    if input.ndim == 0:
-        zero = backend.array_on(input._data, "zeros", (), dtype=np.int64)
-        return values_indices(input.clone(), Tensor(zero))
-    d = input._dim(dim)
-    x, xp = input._data, input._xp()
-
-    def indices() -> Any:
-        running = _running(xp, x, d, largest)
-        shape = [1] * x.ndim
-        shape[d] = x.shape[d]
-        position = xp.arange(x.shape[d]).reshape(shape)
-        # where an element is the running extreme (new or tied), its position; the running
-        # max of those positions is the index of the latest one, PyTorch's choice on ties
-        at = xp.where(x == running, position, 0)
-        if x.dtype.kind == "f":  # a NaN becomes the extreme from there on, as in PyTorch
-            nan = xp.isnan(x)
-            at = xp.where(nan, position, at)
-            first_nan = _running(xp, xp.where(nan, position, -1), d, True)
-            return xp.where(first_nan >= 0, first_nan,
-                            _running(xp, at, d, True)).astype(np.int64)
-        return _running(xp, at, d, True).astype(np.int64)
-    idx = Tensor(backend.run_on(x, indices))
-    return values_indices(input.gather(d, idx), idx)
 
 
-def cummax(input: Any, dim: int) -> Any:
-    """``(values, indices)`` of the running maximum along ``dim``; values carry the gradient."""
-    return _cum_extreme(input, dim, True)
 
 
-def cummin(input: Any, dim: int) -> Any:
-    """``(values, indices)`` of the running minimum along ``dim``."""
-    return _cum_extreme(input, dim, False)
 
 
 class LogCumSumExp(Op):
@@ -188,121 +149,15 @@ class LogCumSumExp(Op):
         return (reversed_lcse(log_pos) + a).exp() - (reversed_lcse(log_neg) + a).exp(), None
 
 
-def logcumsumexp(input: Any, dim: int) -> Any:
-    """``log(cumsum(exp(x)))`` along ``dim``, stable for any values."""
-    x = input._floating()
-    if x.ndim == 0:
-        return x.clone()
-    return LogCumSumExp.apply(x, x._dim(dim))
 
 
-def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
-                 right: bool = False, side: Any = None, sorter: Any = None) -> Any:
-    """Indices where ``values`` would be inserted to keep ``sorted_sequence`` (sorted along its
-    last dim) sorted; ``right``/``side='right'`` puts equal values after."""
-    from latte.tensor import Tensor
-    if side is not None:
-        right = side == "right"
-    seq = sorted_sequence
-    if sorter is not None:
-        seq = seq.gather(-1, sorter)
-    scalar = not isinstance(values, Tensor)
-    vals = backend.array_on(seq._data, "asarray", values, dtype=seq._data.dtype) if scalar \
-        else values._data
-    s, xp = seq._data, seq._xp()
-    dtype = np.int32 if out_int32 else np.int64
-
-    def found() -> Any:
-        if s.ndim == 1:
-            return xp.searchsorted(s, vals, side="right" if right else "left").astype(dtype)
-        if tuple(s.shape[:-1]) != tuple(vals.shape[:-1]):
-            raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or "
-                               f"the first N-1 dimensions of boundaries tensor and input value "
-                               f"tensor must match, but we got boundaries tensor "
-                               f"{list(s.shape)} and input value tensor {list(vals.shape)}")
-        # row-wise: count the boundaries below each value (no per-row loop)
-        below = (s[..., None, :] <= vals[..., None]) if right else \
-            (s[..., None, :] < vals[..., None])
-        return below.sum(-1).astype(dtype)
-    return Tensor(backend.run_on(s, found))
 
 
-def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,
-              right: bool = False) -> Any:
-    """The bucket of each value for the 1-D sorted ``boundaries``: ``i`` with
-    ``boundaries[i-1] < x <= boundaries[i]`` (``right=True``: ``<= x <``)."""
-    if boundaries.ndim != 1:
-        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
-                           f"{boundaries.ndim})")
-    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
-def histc(input: Any, bins: int = 100, min: Any = 0, max: Any = 0) -> Any:
-    """Counts of ``input`` in ``bins`` equal bins over ``[min, max]`` (the data's range when
-    both are 0); values outside are ignored. Same floating dtype as the input."""
-    from latte.tensor import Tensor
-    data, xp = input._floating()._data, input._xp()
-
-    def counts() -> Any:
-        x = data.reshape(-1)
-        lo, hi = builtins.float(min), builtins.float(max)
-        if lo == hi and x.size:
-            lo, hi = xp.min(x), xp.max(x)  # on the device: no host round trip
-        elif lo > hi:
-            raise RuntimeError(f"torch.histc: max must be larger than min ({min} > {max})")
-        same = lo == hi
-        lo, hi = xp.where(same, lo - 1, lo), xp.where(same, hi + 1, hi)
-        inside = (x >= lo) & (x <= hi)
-        where = xp.floor((x - lo) * bins / (hi - lo)).astype(np.int64)
-        where = xp.clip(where, 0, bins - 1)  # x == max goes to the last bin
-        out = xp.zeros(bins, dtype=x.dtype)
-        xp.add.at(out, where, inside.astype(x.dtype))
-        return out
-    return Tensor(backend.run_on(data, counts))
 
 
-def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Any:
-    """Occurrences of each value of the non-negative 1-D integer ``input`` (or the sum of the
-    ``weights`` there)."""
-    from latte.tensor import Tensor
-    if input.ndim != 1 or input._data.dtype.kind not in "iub":
-        raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs, got shape "
-                           f"{tuple(input.shape)} and dtype {input.dtype}")
-    x = input._data
-    w = None if weights is None else weights._data
-    # the output length is the largest value: a data-dependent size, so CuPy's bincount reads
-    # it back to the host, as PyTorch's does
-    out = backend.run_on(x, lambda: get_array_module(x).bincount(x, w, minlength))
-    if w is None:
-        out = out.astype(np.int64)
-    elif w.dtype.kind != "f":
-        out = out.astype(np.float64)
-    elif out.dtype != w.dtype and w.dtype == np.float32:
-        out = out.astype(np.float32)
-    return Tensor(out)
 
 
-def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
-         invert: bool = False) -> Any:
-    """True where an element of ``elements`` is in ``test_elements`` (either may be a number)."""
-    from latte.tensor import Tensor
-    like = elements if isinstance(elements, Tensor) else test_elements
-    e = elements._data if isinstance(elements, Tensor) else \
-        backend.array_on(like._data, "asarray", elements)
-    t = test_elements._data if isinstance(test_elements, Tensor) else \
-        backend.array_on(like._data, "asarray", test_elements)
-    xp = get_array_module(e)
-    return Tensor(backend.run_on(e, lambda: xp.asarray(
-        xp.isin(e, t, assume_unique=assume_unique, invert=invert))))
 
 
-def frexp(input: Any) -> tuple:
-    """``(mantissa, exponent)`` with ``input = mantissa * 2 ** exponent`` and
-    ``0.5 <= |mantissa| < 1``; the exponent is int32."""
-    from latte.tensor import Tensor
-    x, xp = input._data, input._xp()
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got "
-                           f"{input.dtype}")
-    m, e = backend.run_on(x, lambda: [xp.asarray(v) for v in xp.frexp(x)])
-    return Tensor(m), Tensor(backend.run_on(e, e.astype, np.int32))

@@ -7,9 +7,6 @@ counter of its own, so writing into it never invalidates what the input's graph 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from latte.autograd.function import Op
 from latte.backend import get_array_module
 
@@ -71,31 +68,6 @@ class Cat(Op):
         return tuple(grads)
 
 
-def cat(tensors: Sequence, dim: int = 0) -> Any:
-    """Differentiable concatenation of ``tensors`` along ``dim`` (shapes checked, named)."""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("cat expects a non-empty list of tensors")
-    # PyTorch skips legacy empty 1-D tensors of shape (0,) beside others
-    nonempty = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
-    first = nonempty[0]
-    ndim = first.ndim
-    if ndim == 0:
-        raise RuntimeError("zero-dimensional tensor cannot be concatenated")
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
-                         f"{ndim - 1}], but got {dim})")
-    dim %= ndim
-    for i, t in enumerate(nonempty):
-        if t.ndim != ndim or any(s != f for k, (s, f) in enumerate(zip(t.shape, first.shape))
-                                 if k != dim):
-            raise RuntimeError(
-                f"Sizes of tensors must match except in dimension {dim}. Expected shape "
-                f"{tuple(first.shape)} but got shape {tuple(t.shape)} for tensor number {i} "
-                f"in the list.")
-    from latte.tensor import _promote_all
-    nonempty = _promote_all(nonempty)
-    return Cat.apply(dim, *nonempty)
 
 
 class ConstantPad(Op):

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module
 from latte.ops.activation import erf_array
@@ -258,9 +259,8 @@ class Digamma(Op):
         return digamma_array(a)
 
     def backward(ctx, grad):
-        from latte.tensor import Tensor
         (a,) = ctx.saved_tensors
-        return grad * Tensor(trigamma_array(a._data))
+        return grad * function.Tensor(trigamma_array(a._data))
 
 
 class I0(Op):

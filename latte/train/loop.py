@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import latte
+from latte.nn.parallel import DistributedDataParallel
 from latte.train.checkpoint import get_rng_states, load_checkpoint, save_atomic, set_rng_states
 from latte.train.early_stopping import EarlyStopping
 from latte.train.history import History
@@ -67,7 +68,6 @@ _ONE = Replicas()
 def _unwrap(model: Any) -> Any:
     """The model inside ``DistributedDataParallel``: checkpoints hold its keys (no ``module.``)
     so they load into any number of processes."""
-    from latte.nn.parallel import DistributedDataParallel
     return model.module if isinstance(model, DistributedDataParallel) else model
 
 

@@ -1,4 +1,4 @@
-"""The non-differentiable extras (latte/ops/scan.py, latte.linalg values, in-place forms) on the
+"""The non-differentiable extras (latte/_functional/, latte.linalg values, in-place forms) on the
 stand-in GPU: same results as on the CPU, results on the inputs' GPU, no hidden host copies.
 The differentiable extras are op_db entries, run by test_device_ops.py."""
 from __future__ import annotations

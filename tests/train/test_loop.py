@@ -130,12 +130,14 @@ def test_ctrl_c_finishes_the_batch_and_keeps_last_epoch(tmp_path):
             os.kill(os.getpid(), signal.SIGINT)
         return nn.functional.cross_entropy(out, y)
 
+    # in a background job SIGINT starts ignored: the loop must restore whatever was there
+    before = signal.getsignal(signal.SIGINT)
     result = fit(model, loader, loss_fn, opt, epochs=5, run_dir=tmp_path, show_progress=False,
                  log=lambda s: None)
     assert result.interrupted and result.epochs_done == 1 and len(calls) == 10
     assert load_checkpoint(tmp_path)["epoch"] == 1
     assert load_checkpoint(tmp_path / "interrupted.pt")["partial_epoch"] == 2
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 def test_evaluate_counts():

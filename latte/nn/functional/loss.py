@@ -9,6 +9,7 @@ import numpy as np
 
 from latte.nn.functional._device import on_input_device
 from latte.nn.functional.activation import log_softmax
+from latte.nn.functional.misc import cosine_similarity
 from latte.ops.loss import SoftmaxCrossEntropy
 from latte.tensor import Tensor
 
@@ -319,7 +320,6 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
                           size_average: bool | None = None, reduce: bool | None = None,
                           reduction: str = "mean") -> Tensor:
     """``1 - cos(x1, x2)`` for ``y = 1``, ``max(0, cos(x1, x2) - margin)`` for ``y = -1``."""
-    from latte.nn.functional.misc import cosine_similarity
     reduction = _legacy_reduction(size_average, reduce, reduction)
     cos = cosine_similarity(input1, input2, dim=-1, eps=1e-12)
     loss = (1.0 - cos).where(target == 1, (cos - margin).clamp(min=0.0))

@@ -10,6 +10,7 @@ from typing import Any
 
 from latte.nn.functional._device import on_input_device
 from latte.nn.functional.conv import _sizes
+from latte.nn.functional.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from latte.ops.sampling import TakeSorted
 from latte.tensor import Tensor
 
@@ -115,7 +116,6 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     if min(sizes) <= 0:
         raise ValueError(f"interpolate: output size must be positive, got {sizes}")
     if mode == "area":
-        from latte.nn.functional.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
         return (adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d)(input, sizes)
     xp = input._xp()
     out = input

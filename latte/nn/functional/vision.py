@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import latte
+from latte.functional import stack
 from latte.nn.functional._device import on_input_device
 from latte.ops.index import Gather
 from latte.tensor import Tensor
@@ -189,6 +189,6 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         if grid.requires_grad:  # PyTorch gives grid a zero gradient in nearest mode
             out = out + grid.sum() * 0
     else:
-        wts = latte.stack([t.reshape(n, 1, ho * wo) for t in weights], dim=2)
+        wts = stack([t.reshape(n, 1, ho * wo) for t in weights], dim=2)
         out = picked * (wts * mask)
     return out.sum(2).reshape(n, c, ho, wo)

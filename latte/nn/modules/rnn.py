@@ -11,8 +11,8 @@ import numbers
 import warnings
 from typing import Any
 
-import latte
 from latte import creation
+from latte.functional import cat, stack
 from latte.nn import init
 from latte.nn.functional.dropout import dropout as _dropout
 from latte.nn.functional.linear import linear
@@ -195,10 +195,10 @@ class RNNBase(Module):
                 outs.append(result[0])
                 for f, r in zip(finals, result[1:]):
                     f.append(r)
-            layer_input = outs[0] if directions == 1 else latte.cat(outs, -1)
+            layer_input = outs[0] if directions == 1 else cat(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = _dropout(layer_input, self.dropout, True)
-        return layer_input, [latte.stack(f, 0) for f in finals]
+        return layer_input, [stack(f, 0) for f in finals]
 
 
 def _check_args(mode: str, input_size: Any, hidden_size: Any, num_layers: int, bias: Any,

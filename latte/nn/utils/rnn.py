@@ -13,7 +13,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-import latte
+from latte import creation, dtypes
+from latte.backend import device
+from latte.functional import cat, stack
 from latte.tensor import Tensor
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
@@ -53,16 +55,16 @@ class PackedSequence(_PackedFields):
                           self.unsorted_indices.to(dev))
 
     def cuda(self, *args: Any, **kwargs: Any) -> PackedSequence:
-        return self.to(latte.device("cuda") if not args else args[0], **kwargs)
+        return self.to(device("cuda") if not args else args[0], **kwargs)
 
     def cpu(self) -> PackedSequence:
         return self.to("cpu")
 
     def double(self) -> PackedSequence:
-        return self.to(dtype=latte.float64)
+        return self.to(dtype=dtypes.float64)
 
     def float(self) -> PackedSequence:
-        return self.to(dtype=latte.float32)
+        return self.to(dtype=dtypes.float32)
 
     @property
     def is_cuda(self) -> bool:
@@ -73,8 +75,8 @@ class PackedSequence(_PackedFields):
 
 
 def _invert_permutation(perm: Tensor) -> Tensor:
-    out = latte.empty_like(perm)
-    out[perm] = latte.arange(perm.numel(), device=perm.device)
+    out = creation.empty_like(perm)
+    out[perm] = creation.arange(perm.numel(), device=perm.device)
     return out
 
 
@@ -95,7 +97,7 @@ def _pack_index(batch_sizes: Sequence[int]) -> np.ndarray:
 
 
 def _on(index: np.ndarray, like: Tensor) -> Tensor:
-    return latte.as_tensor(index, device=like.device)
+    return creation.as_tensor(index, device=like.device)
 
 
 def packed_to_padded(data: Tensor, batch_sizes: Sequence[int],
@@ -106,7 +108,7 @@ def packed_to_padded(data: Tensor, batch_sizes: Sequence[int],
     source = np.full(steps * n, data.shape[0], dtype=np.int64)  # the padding row by default
     source[_pack_index(batch_sizes)] = np.arange(data.shape[0])
     pad_row = data.new_full((1, *data.shape[1:]), padding_value)
-    return latte.cat([data, pad_row])[_on(source, data)].reshape(steps, n, *data.shape[1:])
+    return cat([data, pad_row])[_on(source, data)].reshape(steps, n, *data.shape[1:])
 
 
 def padded_to_packed(padded: Tensor, batch_sizes: Sequence[int]) -> Tensor:
@@ -152,7 +154,7 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
                            f"got {int(lengths[0])}")
     batch_sizes = [int((lengths > t).sum()) for t in range(int(lengths[0]))]
     data = padded_to_packed(input, batch_sizes)
-    return PackedSequence(data, latte.tensor(batch_sizes, dtype=latte.int64), sorted_indices,
+    return PackedSequence(data, creation.tensor(batch_sizes, dtype=dtypes.int64), sorted_indices,
                           None)
 
 
@@ -171,7 +173,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
                              f"sequence length being {padded.shape[0]}")
         extra = padded.new_full((total_length - padded.shape[0], *padded.shape[1:]),
                                 padding_value)
-        padded = latte.cat([padded, extra])
+        padded = cat([padded, extra])
     sizes = np.asarray(batch_sizes)
     lengths = (sizes[None, :] > np.arange(batch_sizes[0])[:, None]).sum(1)
     if sequence.unsorted_indices is not None:
@@ -179,7 +181,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
         lengths = lengths[sequence.unsorted_indices.cpu().numpy()]
     if batch_first:
         padded = padded.transpose(0, 1)
-    return padded, latte.tensor(lengths, dtype=latte.int64)
+    return padded, creation.tensor(lengths, dtype=dtypes.int64)
 
 
 def pad_sequence(sequences: Sequence[Tensor] | Tensor, batch_first: bool = False,
@@ -196,9 +198,9 @@ def pad_sequence(sequences: Sequence[Tensor] | Tensor, batch_first: bool = False
         missing = longest - s.shape[0]
         if missing:
             fill = s.new_full((missing, *s.shape[1:]), padding_value)
-            s = latte.cat([s, fill] if padding_side == "right" else [fill, s])
+            s = cat([s, fill] if padding_side == "right" else [fill, s])
         rows.append(s)
-    return latte.stack(rows, 0 if batch_first else 1)
+    return stack(rows, 0 if batch_first else 1)
 
 
 def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:

@@ -5,6 +5,7 @@ import math
 from collections.abc import Iterator, Sized
 
 import latte
+from latte import distributed as dist
 from latte.utils.data.sampler import Sampler
 
 __all__ = ["DistributedSampler"]
@@ -33,7 +34,6 @@ class DistributedSampler(Sampler):
     def __init__(self, dataset: Sized, num_replicas: int | None = None, rank: int | None = None,
                  shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
         if num_replicas is None or rank is None:
-            from latte import distributed as dist
             if not dist.is_initialized():
                 raise RuntimeError("DistributedSampler: pass num_replicas and rank, or call "
                                    "latte.distributed.init_process_group() first")

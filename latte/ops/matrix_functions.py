@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from latte.autograd import function
 from latte.autograd.function import Op
-from latte.backend import get_array_module
+from latte.backend import array_on, get_array_module
 
 
 def _eye_like(t, n: int):
     """An ``n x n`` identity tensor of ``t``'s dtype on ``t``'s device."""
-    from latte.backend import array_on
-    from latte.tensor import Tensor
-    return Tensor(array_on(t._data, "eye", n, dtype=t._data.dtype))
+    return function.Tensor(array_on(t._data, "eye", n, dtype=t._data.dtype))
 
 
 class Inv(Op):
@@ -41,9 +40,8 @@ class Det(Op):
         return out
 
     def backward(ctx, grad):
-        from latte.linalg import inv
         a, det = ctx.saved_tensors
-        return (grad * det).unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+        return (grad * det).unsqueeze(-1).unsqueeze(-1) * Inv.apply(a).mT
 
 
 class Slogdet(Op):
@@ -58,9 +56,8 @@ class Slogdet(Op):
         return xp.asarray(sign), xp.asarray(logabs)
 
     def backward(ctx, grad_sign, grad):
-        from latte.linalg import inv
         (a,) = ctx.saved_tensors
-        return grad.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+        return grad.unsqueeze(-1).unsqueeze(-1) * Inv.apply(a).mT
 
 
 class Solve(Op):
@@ -89,11 +86,10 @@ class Cholesky(Op):
         return out
 
     def backward(ctx, grad):
-        from latte.linalg import inv
         (low,) = ctx.saved_tensors
         phi = low.mT.matmul(grad).tril()
         phi = phi - phi.diagonal(0, -2, -1).diag_embed() * 0.5
-        low_inv = inv(low)
+        low_inv = Inv.apply(low)
         s = low_inv.mT.matmul(phi).matmul(low_inv)
         return (s + s.mT) * 0.5
 
@@ -135,8 +131,7 @@ class Svdvals(Op):
         return s
 
     def backward(ctx, grad):
-        from latte.tensor import Tensor
-        u, vh = Tensor(ctx.u), Tensor(ctx.vh)
+        u, vh = function.Tensor(ctx.u), function.Tensor(ctx.vh)
         return (u * grad.unsqueeze(-2)).matmul(vh)
 
 
@@ -222,7 +217,6 @@ class Qr(Op):
         return q, r
 
     def backward(ctx, grad_q, grad_r):
-        from latte.linalg import inv
         if ctx.wide or not ctx.reduced:
             raise NotImplementedError("the QR gradient is implemented for A with at least as "
                                       "many rows as columns, in mode='reduced' (or square)")
@@ -236,4 +230,4 @@ class Qr(Op):
         b = q.matmul(low + low.mT + m.diagonal(0, -2, -1).diag_embed())
         if grad_q is not None:
             b = b + grad_q
-        return b.matmul(inv(r).mT), None
+        return b.matmul(Inv.apply(r).mT), None

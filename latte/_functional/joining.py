@@ -1,0 +1,149 @@
+"""Functions of several tensors: joining (``cat``, ``stack``...), ``where``, ``einsum``,
+padding, broadcasting and ``meshgrid``; written with Tensor methods and primitives."""
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from latte import backend
+from latte._functional.common import promote_all
+from latte._size import Size
+from latte.autograd import function
+from latte.creation import tensor
+from latte.ops.linalg import Einsum
+from latte.ops.shape import Cat, ConstantPad
+
+if TYPE_CHECKING:
+    from latte.tensor import Tensor
+
+__all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "where", "einsum",
+           "pad_constant", "broadcast_tensors", "broadcast_shapes", "meshgrid"]
+
+
+def cat(tensors: Sequence[Any], dim: int = 0, *, out: Any = None, axis: Any = None) -> Any:
+    """Concatenate tensors along an existing dim: ``cat([a, b], dim=1)`` (or NumPy's ``axis``).
+
+    Shapes are checked with both named; dtypes are promoted as PyTorch does."""
+    if axis is not None:
+        dim = axis
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat expects a non-empty list of tensors")
+    # PyTorch skips legacy empty 1-D tensors of shape (0,) beside others
+    nonempty = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    first = nonempty[0]
+    ndim = first.ndim
+    if ndim == 0:
+        raise RuntimeError("zero-dimensional tensor cannot be concatenated")
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim})")
+    dim %= ndim
+    for i, t in enumerate(nonempty):
+        if t.ndim != ndim or any(s != f for k, (s, f) in enumerate(zip(t.shape, first.shape))
+                                 if k != dim):
+            raise RuntimeError(
+                f"Sizes of tensors must match except in dimension {dim}. Expected shape "
+                f"{tuple(first.shape)} but got shape {tuple(t.shape)} for tensor number {i} "
+                f"in the list.")
+    nonempty = promote_all(nonempty)
+    return Cat.apply(dim, *nonempty)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Any = None) -> Tensor:
+    """Join tensors of equal shape along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    first = tuple(tensors[0].shape)
+    for i, t in enumerate(tensors):
+        if tuple(t.shape) != first:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {first} at "
+                               f"entry 0 and {tuple(t.shape)} at entry {i}")
+    rank = len(first) + 1
+    if not -rank <= dim < rank:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, "
+                         f"{rank - 1}], but got {dim})")
+    return cat([t.unsqueeze(dim) for t in tensors], dim % rank)
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+
+
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
+    """``input`` where ``condition`` holds, else ``other``; ``where(cond)`` is ``nonzero``."""
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    if not isinstance(input, function.Tensor):
+        if isinstance(other, function.Tensor):
+            kind = other._data.dtype if not isinstance(input, builtins.float) else \
+                np.result_type(other._data.dtype, np.float32)
+            input = function.Tensor(backend.array_on(other._data, "asarray", input, dtype=kind))
+        else:
+            input = tensor(input)
+    return input.where(condition, other)
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return Einsum.apply(equation, *promote_all(list(operands)))
+
+
+def pad_constant(input: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
+    """Pad the last dims: ``pad = (left, right, top, bottom, ...)`` as ``F.pad``; may crop."""
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"Padding length must be divisible by 2 and at most twice the number "
+                         f"of dims ({input.ndim}); got {len(pad)}")
+    pairs = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        pairs[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    positive = tuple((builtins.max(lo, 0), builtins.max(hi, 0)) for lo, hi in pairs)
+    out = ConstantPad.apply(input, positive, value) if builtins.any(
+        lo or hi for lo, hi in positive) else input
+    if builtins.any(lo < 0 or hi < 0 for lo, hi in pairs):
+        crop = tuple(slice(-builtins.min(lo, 0), out.shape[i] + builtins.min(hi, 0))
+                     for i, (lo, hi) in enumerate(pairs))
+        out = out[crop]
+    return out
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple:
+    target = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+    return tuple(t.expand(target) for t in tensors)
+
+
+def broadcast_shapes(*shapes: Any) -> tuple:
+    return Size(np.broadcast_shapes(*shapes))
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple:
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    n = len(tensors)
+    sizes = [t.numel() for t in tensors]
+    if indexing == "xy" and n >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, t in enumerate(tensors):
+        axis = i
+        if indexing == "xy" and n >= 2 and i < 2:
+            axis = 1 - i
+        shape_ = [1] * n
+        shape_[axis] = t.numel()
+        out.append(t.reshape(shape_).expand(sizes))
+    return tuple(out)
+
