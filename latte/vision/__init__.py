@@ -8,6 +8,6 @@ Example::
     >>> from latte.vision import datasets, transforms
     >>> ds = datasets.MNISTSample(transform=transforms.ToTensor())
 """
-from latte.vision import datasets, models, transforms, utils
+from latte.vision import datasets, io, models, transforms, utils
 
-__all__ = ["datasets", "models", "transforms", "utils"]
+__all__ = ["datasets", "io", "models", "transforms", "utils"]
