@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from latte import _functional as X
-from latte import backend
+from latte import backend, dtypes
+from latte._functional.indexing import as_vectors
 from latte._tensor_method_factories import inplace
 from latte._tensor_views import track_view
 from latte.autograd import function
@@ -103,6 +104,9 @@ class IndexMixin:
     def gather(self, dim: builtins.int, index: Any) -> Any:
         """``out[i][j] = self[i][index[i][j]]`` along ``dim``."""
         self._check_index(dim, index, "gather")
+        if index.ndim == 0 or self.ndim == 0:
+            vector, indices = as_vectors(self, index)
+            return I.Gather.apply(vector, 0, indices).reshape(index.shape)
         return I.Gather.apply(self, self._dim(dim), index)
 
     def scatter(self, dim: builtins.int, index: Any, src: Any = None, *, value: Any = None,
@@ -117,11 +121,15 @@ class IndexMixin:
             raise NotImplementedError(f"scatter reduce={reduce!r} is not supported")
         if not hasattr(src, "_data"):
             src = float(src) if self._data.dtype.kind == "f" else src
+        if index.ndim == 0 or self.ndim == 0:
+            return I.Scatter.apply(*as_vectors(self, index, src, dim=dim)).reshape(self.shape)
         return I.Scatter.apply(self, self._dim(dim), index, src)
 
     def scatter_add(self, dim: builtins.int, index: Any, src: Any) -> Any:
         """A copy with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
         self._check_index(dim, index, "scatter_add")
+        if index.ndim == 0 or self.ndim == 0:
+            return I.ScatterAdd.apply(*as_vectors(self, index, src, dim=dim)).reshape(self.shape)
         return I.ScatterAdd.apply(self, self._dim(dim), index, src)
 
     def _check_index(self, dim: builtins.int, index: Any, name: str) -> None:
@@ -135,12 +143,17 @@ class IndexMixin:
     def index_select(self, dim: builtins.int, index: Any) -> Any:
         """Rows (along ``dim``) picked by the 1-D integer ``index``."""
         d = self._dim(dim)
-        idx = to_array_index(index)
+        # a 0-d index tensor picks one row and keeps the dim, as PyTorch (no host read)
+        idx = index._data if isinstance(index, function.Tensor) else to_array_index(index)
         idx = backend.run_on(idx, idx.reshape, -1) if hasattr(idx, "reshape") else \
             np.asarray(idx).reshape(-1)
         return self[(slice(None),) * d + (idx,)]
 
     def take(self, index: Any) -> Any:
+        """The elements at the flat positions ``index``, as if this tensor were 1-D."""
+        if isinstance(index, function.Tensor) and index.ndim == 0:
+            # a 0-d index tensor, without reading it back to the host
+            return self.reshape(-1)[index.reshape(1)].reshape(())
         return self.reshape(-1)[index]
 
     def masked_fill(self, mask: Any, value: Any) -> Any:
@@ -197,6 +210,12 @@ class IndexMixin:
 
     def kthvalue(self, k: builtins.int, dim: builtins.int = -1,
                  keepdim: builtins.bool = False) -> Any:
+        if self.ndim == 0:
+            self._dim(dim)
+            if k != 1:
+                raise IndexError(f"kthvalue(): selected number k out of range for a 0-d tensor "
+                                 f"(k = {k})")
+            return values_indices(self.clone(), self.new_zeros((), dtype=dtypes.int64))
         values, indices = self.sort(dim)
         v = values.narrow(dim, k - 1, 1)
         i = indices.narrow(dim, k - 1, 1)
@@ -223,3 +242,6 @@ class IndexMixin:
     index_fill, scatter_reduce, masked_scatter = X.index_fill, X.scatter_reduce, X.masked_scatter
     index_add_, index_copy_ = inplace("index_add"), inplace("index_copy")
     scatter_reduce_, masked_scatter_ = inplace("scatter_reduce"), inplace("masked_scatter")
+    index_put, put = X.index_put, X.put
+    index_put_, put_ = inplace("index_put"), inplace("put")
+

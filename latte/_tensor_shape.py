@@ -267,8 +267,9 @@ class ShapeMixin:
         return self[(slice(None),) * d + (builtins.int(index),)]
 
     def flip(self, *dims: Any) -> Any:
-        dims = _shape_args(dims)
-        return S.Flip.apply(self, tuple(self._dim(d) for d in dims))
+        dims = tuple(self._dim(d) for d in _shape_args(dims))
+        # a 0-d tensor has nothing to reverse: its dim 0 (or -1) names the tensor itself
+        return S.Flip.apply(self, dims if self.ndim else ())
 
     def fliplr(self) -> Any:
         return self.flip(1)

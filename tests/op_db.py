@@ -199,7 +199,10 @@ def _gather_samples(rng: np.random.Generator) -> list:
     return [S(make(rng, (3, 4)), dim=1, index=_index(rng, (3, 5), 4)),
             S(make(rng, (3, 4)), dim=0, index=_index(rng, (2, 4), 3)),
             S(make(rng, (3, 4)), dim=-1, index=_index(rng, (3, 2), 4), layouts=("T",)),
-            S(make(rng, (5,)), dim=0, index=_index(rng, (3,), 5))]
+            S(make(rng, (5,)), dim=0, index=_index(rng, (3,), 5)),
+            # PyTorch reads a 0-d index (or input) as a one-element vector
+            S(make(rng, (5,)), dim=0, index=np.array(3), desc="0-d-index"),
+            S(make(rng, ()), dim=0, index=np.array(0), desc="0-d")]
 
 
 def _scatter_samples(rng: np.random.Generator) -> list:
@@ -208,13 +211,15 @@ def _scatter_samples(rng: np.random.Generator) -> list:
             S(make(rng, (3, 4)), make(rng, (2, 4)), dim=0, index=_index(rng, (2, 4), 3, 0)),
             # PyTorch's own scatter backward fails when src is larger than index
             S(make(rng, (3, 4)), make(rng, (3, 3)), dim=1, index=_index(rng, (2, 2), 4, 1),
-              desc="src-larger", torch_ok=False)]
+              desc="src-larger", torch_ok=False),
+            S(make(rng, (5,)), make(rng, ()), dim=0, index=np.array(2), desc="0-d")]
 
 
 def _scatter_add_samples(rng: np.random.Generator) -> list:
     return [S(make(rng, (3, 4)), make(rng, (3, 5)), dim=1, index=_index(rng, (3, 5), 4)),
             S(make(rng, (3, 4)), make(rng, (4, 4)), dim=0, index=_index(rng, (4, 4), 3)),
-            S(make(rng, (4,)), make(rng, (6,)), dim=0, index=_index(rng, (6,), 4))]
+            S(make(rng, (4,)), make(rng, (6,)), dim=0, index=_index(rng, (6,), 4)),
+            S(make(rng, (4,)), make(rng, ()), dim=0, index=np.array(1), desc="0-d")]
 
 
 def _where_samples(rng: np.random.Generator) -> list:
@@ -272,7 +277,8 @@ def _index_select_samples(rng: np.random.Generator) -> list:
     return [S(make(rng, (3, 4)), dim=0, index=np.array([2, 0, 2])),
             S(make(rng, (3, 4)), dim=1, index=np.array([3, 1])),
             S(make(rng, (5,)), dim=0, index=np.array([4, 4, 0, 1])),
-            S(make(rng, (3, 4)), dim=-1, index=np.array([0, 0, 3]), layouts=("T",))]
+            S(make(rng, (3, 4)), dim=-1, index=np.array([0, 0, 3]), layouts=("T",)),
+            S(make(rng, (3, 4)), dim=1, index=np.array(2), desc="0-d-index")]
 
 
 def _split_samples(rng: np.random.Generator) -> list:
@@ -346,7 +352,7 @@ def _pad_samples(rng: np.random.Generator) -> list:
 def _kth_samples(rng: np.random.Generator) -> list:
     d = lambda *s: make(rng, s, "distinct")  # noqa: E731
     return [S(d(2, 5), k=2, dim=1), S(d(4, 3), k=4, dim=0, keepdim=True), S(d(5,), k=1),
-            S(d(5, 2), k=3, dim=0, layouts=("T",))]
+            S(d(5, 2), k=3, dim=0, layouts=("T",)), S(make(rng, ()), k=1, desc="0-d")]
 
 
 def _median_samples(rng: np.random.Generator) -> list:
@@ -565,7 +571,8 @@ OPS: list[OpInfo] = [
     OpInfo("pad", lambda lib, x, pad, value=0.0: _pad(lib, x, pad, value), _pad_samples),
     OpInfo("flip", lambda lib, x, dims: x.flip(dims), shaped(
         ([(2, 3)], "real", {"dims": (0,)}), ([(2, 3, 2)], "real", {"dims": (0, -1)}),
-        ([(2, 3)], "real", {"dims": (1,)}, ("T",))), ref=lambda x, dims: np.flip(x, dims)),
+        ([(2, 3)], "real", {"dims": (1,)}, ("T",)), ([()], "real", {"dims": (0,)})),
+           ref=lambda x, dims: np.flip(x, dims) if x.ndim else x),
     OpInfo("roll", lambda lib, x, **kw: x.roll(**kw), shaped(
         ([(2, 3)], "real", {"shifts": 1, "dims": 1}), ([(2, 3)], "real", {"shifts": -4}),
         ([(2, 3)], "real", {"shifts": (1, 2), "dims": (0, 1)}))),
@@ -580,17 +587,21 @@ OPS: list[OpInfo] = [
     # --- indexing --------------------------------------------------------------------------
     OpInfo("getitem", _getitem, _getitem_samples, gradgrad=True),
     OpInfo("gather", lambda lib, x, dim, index: lib.gather(x, dim, _t(lib, index)),
-           _gather_samples, ref=lambda x, dim, index: np.take_along_axis(x, index, dim),
+           _gather_samples, ref=lambda x, dim, index: np.take_along_axis(
+               np.reshape(x, (-1,) if x.ndim == 0 else x.shape), np.reshape(index, (-1,)) if
+               index.ndim == 0 else index, dim).reshape(index.shape),
            gradgrad=True),
     OpInfo("scatter", lambda lib, x, src, dim, index: x.scatter(dim, _t(lib, index), src),
            _scatter_samples),
     OpInfo("scatter_value", lambda lib, x, dim, index: x.scatter(dim, _t(lib, index), value=0.5),
            lambda rng: [S(make(rng, (3, 4)), dim=1, index=_index(rng, (3, 2), 4)),
-                        S(make(rng, (3, 4)), dim=0, index=_index(rng, (2, 4), 3))]),
+                        S(make(rng, (3, 4)), dim=0, index=_index(rng, (2, 4), 3)),
+                        S(make(rng, (5,)), dim=0, index=np.array(3), desc="0-d-index")]),
     OpInfo("scatter_add", lambda lib, x, src, dim, index: x.scatter_add(dim, _t(lib, index), src),
            _scatter_add_samples),
     OpInfo("index_select", lambda lib, x, dim, index: x.index_select(dim, _t(lib, index)),
-           _index_select_samples, ref=lambda x, dim, index: np.take(x, index, dim)),
+           _index_select_samples, ref=lambda x, dim, index: np.take(x, np.reshape(index, -1),
+                                                                    dim)),
     OpInfo("masked_fill", lambda lib, x, mask, value: x.masked_fill(_t(lib, mask), value),
            _masked_fill_samples, ref=lambda x, mask, value: np.where(mask, value, x)),
     OpInfo("masked_fill_tensor", lambda lib, x, v, mask: x.masked_fill(_t(lib, mask), v),
@@ -606,7 +617,18 @@ OPS: list[OpInfo] = [
         S(make(rng, (2, 3)), mask=np.array([True, False, True]))]),
     OpInfo("take", lambda lib, x, index: lib.take(x, _t(lib, index)), lambda rng: [
         S(make(rng, (2, 3)), index=np.array([5, 0, 5])),
-        S(make(rng, (2, 3)), index=np.array([[1, 2], [3, 4]]), layouts=("T",))]),
+        S(make(rng, (2, 3)), index=np.array([[1, 2], [3, 4]]), layouts=("T",)),
+        S(make(rng, (2, 3)), index=np.array(4), desc="0-d-index")]),
+    OpInfo("put", lambda lib, x, s, index, **kw: x.put(_t(lib, index), s, **kw), lambda rng: [
+        S(make(rng, (2, 3)), make(rng, (3,)), index=np.array([5, 0, -2])),
+        S(make(rng, (2, 3)), make(rng, (2, 2)), index=np.array([[1, 1], [0, 4]]),
+          accumulate=True, desc="repeat-accumulate"),
+        S(make(rng, (4,)), make(rng, ()), index=np.array(2), desc="0-d")]),
+    OpInfo("index_put", lambda lib, x, v, rows, cols, **kw: x.index_put(
+        (_t(lib, rows), _t(lib, cols)), v, **kw), lambda rng: [
+        S(make(rng, (3, 4)), make(rng, (2,)), rows=np.array([2, 0]), cols=np.array([1, 3])),
+        S(make(rng, (3, 4)), make(rng, ()), rows=np.array([1, 1]), cols=np.array([2, 2]),
+          accumulate=True, desc="repeat-accumulate-0-d-values")]),
     # --- more shapes and conversions -------------------------------------------------------
     OpInfo("clone", lambda lib, x: x.clone() * 2, r(), gradgrad=True),
     OpInfo("contiguous", lambda lib, x: x.contiguous(), r()),
@@ -658,7 +680,8 @@ def _index_add_samples(rng: np.random.Generator) -> list:
     return [S(m(3, 4), m(2, 4), dim=0, index=np.array([2, 0])),
             S(m(3, 4), m(3, 3), dim=1, index=np.array([1, 1, 3]), desc="repeat"),
             S(m(4,), m(2,), dim=0, index=np.array([3, 1])),
-            S(m(4, 3), m(4, 2), dim=1, index=np.array([0, 2]), layouts=("T",))]
+            S(m(4, 3), m(4, 2), dim=1, index=np.array([0, 2]), layouts=("T",)),
+            S(m(5,), m(1,), dim=0, index=np.array(2), desc="0-d-index")]
 
 
 def _scatter_reduce_samples(rng: np.random.Generator) -> list:
@@ -755,10 +778,12 @@ OPS += [
     OpInfo("index_copy", lambda lib, x, s, dim, index: lib.index_copy(x, dim, _t(lib, index), s),
            lambda rng: [S(make(rng, (3, 4)), make(rng, (2, 4)), dim=0, index=np.array([2, 0])),
                         S(make(rng, (3, 4)), make(rng, (3, 2)), dim=1, index=np.array([3, 0]),
-                          layouts=("T",))]),
+                          layouts=("T",)),
+                        S(make(rng, (5,)), make(rng, ()), dim=0, index=np.array(2), desc="0-d")]),
     OpInfo("index_fill", lambda lib, x, dim, index: x.index_fill(dim, _t(lib, index), -1.5),
            lambda rng: [S(make(rng, (3, 4)), dim=0, index=np.array([2, 0])),
-                        S(make(rng, (3, 4)), dim=-1, index=np.array([3, 3]))]),
+                        S(make(rng, (3, 4)), dim=-1, index=np.array([3, 3])),
+                        S(make(rng, (5,)), dim=0, index=np.array(2), desc="0-d-index")]),
     OpInfo("scatter_reduce", lambda lib, x, s, dim, index, **kw: x.scatter_reduce(
         dim, _t(lib, index), s, **kw), _scatter_reduce_samples),
     OpInfo("masked_scatter", lambda lib, x, s, mask: x.masked_scatter(_t(lib, mask), s),

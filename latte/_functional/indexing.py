@@ -14,7 +14,7 @@ from latte.ops.index import IndexPut, IndexPutZeros
 from latte.ops.scan import ScatterReduce
 
 __all__ = ["index_add", "index_copy", "index_fill", "scatter_reduce", "masked_scatter",
-           "take_along_dim"]
+           "take_along_dim", "index_put", "put"]
 
 
 def _flat(index: Any) -> Any:
@@ -37,10 +37,26 @@ def _check_index_1d(name: str, input: Any, dim: int, index: Any, source: Any = N
         want = list(input.shape)
         if want:
             want[dim] = index.numel()
-        if list(source.shape) != want and not (source.ndim == 0 and not want):
+        # a 0-d source stands for one element, as PyTorch reads it
+        if list(source.shape) != want and not (source.ndim == 0 and index.numel() == 1
+                                               and input.ndim <= 1):
             raise RuntimeError(f"{name}(): source shape {tuple(source.shape)} does not match "
                                f"input shape {tuple(input.shape)} with {index.numel()} indices "
                                f"along dim {dim}")
+
+
+def as_vectors(input: Any, index: Any, src: Any = None, *, dim: Any = None) -> tuple:
+    """PyTorch reads a 0-d input, index or source of gather/scatter as a one-element vector
+    (its shape checks use ``max(ndim, 1)``). Returns ``(input, index)`` as vectors, or, given
+    ``dim``, the ``(input, 0, index, src)`` arguments of a scatter along the only dim."""
+    input._dim(dim if dim is not None else 0)  # the dim must be valid for the 0-d tensor too
+    vector = input.reshape(-1) if input.ndim == 0 else input
+    indices = index.reshape(-1) if index.ndim == 0 else index
+    if dim is None:
+        return vector, indices
+    if hasattr(src, "_data") and src.ndim == 0:
+        src = src.reshape(-1)
+    return vector, 0, indices, src
 
 
 def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Any:
@@ -50,6 +66,8 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) 
     _check_index_1d("index_add", input, d, index, source)
     if input.ndim == 0:
         return input + source * alpha * (index.numel())
+    if source.ndim == 0:
+        source = source.reshape(1)
     front = source.movedim(d, 0)
     shape = (input.shape[d],) + tuple(front.shape[1:])
     added = IndexPutZeros.apply(front, (_flat(index),), shape).movedim(0, d)
@@ -61,7 +79,9 @@ def index_copy(input: Any, dim: int, index: Any, source: Any) -> Any:
     d = input._dim(dim) if input.ndim else 0
     _check_index_1d("index_copy", input, d, index, source)
     if input.ndim == 0:
-        return source.to(input.dtype).clone()
+        return source.to(input.dtype).reshape(()).clone()
+    if source.ndim == 0:
+        source = source.reshape(1)
     return IndexPut.apply(input, _along(input, d, index), source.to(input.dtype))
 
 
@@ -81,6 +101,10 @@ def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,
     ``'prod'``, ``'mean'``, ``'amax'``, ``'amin'``; ``include_self=False`` leaves the old
     values out of the reduction where something is scattered."""
     input._check_index(dim, index, "scatter_reduce")
+    if index.ndim == 0 or input.ndim == 0:
+        vector, d, indices, src = as_vectors(input, index, src, dim=dim)
+        return scatter_reduce(vector, d, indices, src, reduce,
+                              include_self=include_self).reshape(input.shape)
     d = input._dim(dim) if input.ndim else 0
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
@@ -131,3 +155,26 @@ def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Any:
     a_target[d], i_target[d] = input.shape[d], indices.shape[d]
     return input.expand(a_target).gather(d, indices.expand(i_target))
 
+
+def index_put(input: Any, indices: Any, values: Any, accumulate: bool = False) -> Any:
+    """A copy of ``input`` with ``values`` written at ``input[indices]`` (a tuple of index or
+    mask tensors); ``accumulate=True`` adds them instead, repeated indices adding up."""
+    key = tuple(i._data if isinstance(i, function.Tensor) else i for i in indices)
+    values = tensor_like(values, input).to(input.dtype)
+    if accumulate:
+        return input + IndexPutZeros.apply(values, key, tuple(input.shape))
+    return IndexPut.apply(input, key, values)
+
+
+def put(input: Any, index: Any, source: Any, accumulate: bool = False) -> Any:
+    """A copy of ``input`` with ``source`` written at the flat positions ``index`` (negative
+    ones count from the end), as if ``input`` were 1-D; ``accumulate=True`` adds instead."""
+    if index._data.dtype.kind not in "iu":
+        raise RuntimeError(f"put(): Expected a long tensor for index, but got {index.dtype}")
+    if index.numel() != source.numel():
+        raise RuntimeError(f"put(): Expected source and index to have the same number of "
+                           f"elements, but got source.numel() = {source.numel()}, "
+                           f"index.numel() = {index.numel()}")
+    flat_index = index.reshape(-1) % builtins.max(input.numel(), 1)
+    flat = index_put(input.reshape(-1), (flat_index,), source.reshape(-1), accumulate)
+    return flat.reshape(input.shape)
