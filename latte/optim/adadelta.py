@@ -1,7 +1,6 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -48,38 +47,30 @@ class Adadelta(Optimizer):
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Take one step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, rho, eps = group["lr"], group["rho"], group["eps"]
-            for p in self._params_with_grad(group):
-                x = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["square_avg"] = Tensor(self._zeros_like(x))
-                    state["acc_delta"] = Tensor(self._zeros_like(x))
-                self._count_step(state)
-                g = self._grad(p, group["weight_decay"], group["maximize"])
-                v, u = state["square_avg"]._data, state["acc_delta"]._data
-                std, delta = self._scratch(x, 1), self._scratch(x, 2)
+    def _init_state(self, state: dict[str, Any], x: np.ndarray, group: dict[str, Any]) -> None:
+        state["step"] = self._new_step()
+        state["square_avg"] = Tensor(self._zeros_like(x))
+        state["acc_delta"] = Tensor(self._zeros_like(x))
 
-                v *= rho
-                np.multiply(g, 1 - rho, out=std)
-                std *= g
-                v += std
-                np.add(v, eps, out=std)
-                np.sqrt(std, out=std)
-                np.add(u, eps, out=delta)
-                np.sqrt(delta, out=delta)
-                delta /= std
-                delta *= g
-                u *= rho
-                np.multiply(delta, 1 - rho, out=std)
-                std *= delta
-                u += std
-                delta *= -lr
-                x += delta
-                p._vc[0] += 1
-        return loss
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], step: float) -> None:
+        lr, rho, eps = group["lr"], group["rho"], group["eps"]
+        v, u = state["square_avg"]._data, state["acc_delta"]._data
+        std, delta = self._scratch(x, 1), self._scratch(x, 2)
+
+        v *= rho
+        np.multiply(g, 1 - rho, out=std)
+        std *= g
+        v += std
+        np.add(v, eps, out=std)
+        np.sqrt(std, out=std)
+        np.add(u, eps, out=delta)
+        np.sqrt(delta, out=delta)
+        delta /= std
+        delta *= g
+        u *= rho
+        np.multiply(delta, 1 - rho, out=std)
+        std *= delta
+        u += std
+        delta *= -lr
+        x += delta

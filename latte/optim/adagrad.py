@@ -1,7 +1,6 @@
 """Adagrad: per-coordinate learning rates from the accumulated squared gradients."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -52,37 +51,24 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p)
+                self._init_state(self.state[p], p._data, group)
 
-    def _init_state(self, p: Tensor) -> dict[str, Any]:
-        state = self.state[p]
+    def _init_state(self, state: dict[str, Any], x: np.ndarray, group: dict[str, Any]) -> None:
+        # at construction (as PyTorch), and in step for a parameter from add_param_group; with
+        # the constructor's initial_accumulator_value, not the group's
         state["step"] = self._new_step()
-        state["sum"] = Tensor(self._zeros_like(
-            p._data, self.defaults["initial_accumulator_value"]))
-        return state
+        state["sum"] = Tensor(self._zeros_like(x, self.defaults["initial_accumulator_value"]))
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Take one step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-            for p in self._params_with_grad(group):
-                x = p._data
-                state = self.state[p]
-                if len(state) == 0:  # a parameter from add_param_group
-                    state = self._init_state(p)
-                step = self._count_step(state)
-                g = self._grad(p, group["weight_decay"], group["maximize"])
-                s = state["sum"]._data
-                tmp = self._scratch(x, 1)
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], step: float) -> None:
+        s = state["sum"]._data
+        tmp = self._scratch(x, 1)
 
-                clr = lr / (1 + (step - 1) * lr_decay)
-                np.multiply(g, g, out=tmp)
-                s += tmp
-                np.sqrt(s, out=tmp)
-                tmp += eps
-                np.divide(g, tmp, out=tmp)
-                tmp *= -clr
-                x += tmp
-                p._vc[0] += 1
-        return loss
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        np.multiply(g, g, out=tmp)
+        s += tmp
+        np.sqrt(s, out=tmp)
+        tmp += group["eps"]
+        np.divide(g, tmp, out=tmp)
+        tmp *= -clr
+        x += tmp

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -64,46 +63,35 @@ class Adam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Take one step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
-            for p in self._params_with_grad(group):
-                x = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["exp_avg"] = Tensor(self._zeros_like(x))
-                    state["exp_avg_sq"] = Tensor(self._zeros_like(x))
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = Tensor(self._zeros_like(x))
-                step = self._count_step(state)
-                if wd != 0 and decoupled:
-                    x *= 1 - lr * wd
-                g = self._grad(p, 0 if decoupled else wd, group["maximize"])
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                tmp = self._scratch(x, 1)
+    def _init_state(self, state: dict[str, Any], x: np.ndarray, group: dict[str, Any]) -> None:
+        state["step"] = self._new_step()
+        state["exp_avg"] = Tensor(self._zeros_like(x))
+        state["exp_avg_sq"] = Tensor(self._zeros_like(x))
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = Tensor(self._zeros_like(x))
 
-                self._lerp_(m, g, 1 - beta1, tmp)
-                v *= beta2
-                np.multiply(g, 1 - beta2, out=tmp)
-                tmp *= g
-                v += tmp
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], step: float) -> None:
+        lr, eps = group["lr"], group["eps"]
+        beta1, beta2 = group["betas"]
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        tmp = self._scratch(x, 1)
 
-                step_size = lr / (1 - beta1 ** step)
-                bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
-                if amsgrad:
-                    vmax = state["max_exp_avg_sq"]._data
-                    np.maximum(vmax, v, out=vmax)
-                    v = vmax
-                np.sqrt(v, out=tmp)  # tmp = denominator
-                tmp /= bias_correction2_sqrt
-                tmp += eps
-                np.divide(m, tmp, out=tmp)
-                tmp *= -step_size
-                x += tmp
-                p._vc[0] += 1
-        return loss
+        self._lerp_(m, g, 1 - beta1, tmp)
+        v *= beta2
+        np.multiply(g, 1 - beta2, out=tmp)
+        tmp *= g
+        v += tmp
+
+        step_size = lr / (1 - beta1 ** step)
+        bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
+        if group["amsgrad"]:
+            vmax = state["max_exp_avg_sq"]._data
+            np.maximum(vmax, v, out=vmax)
+            v = vmax
+        np.sqrt(v, out=tmp)  # tmp = denominator
+        tmp /= bias_correction2_sqrt
+        tmp += eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= -step_size
+        x += tmp

@@ -1,7 +1,6 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -43,32 +42,23 @@ class Adamax(Optimizer):
                         capturable=capturable)
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Take one step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, eps = group["lr"], group["eps"]
-            beta1, beta2 = group["betas"]
-            for p in self._params_with_grad(group):
-                x = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["exp_avg"] = Tensor(self._zeros_like(x))
-                    state["exp_inf"] = Tensor(self._zeros_like(x))
-                step = self._count_step(state)
-                g = self._grad(p, group["weight_decay"], group["maximize"])
-                m, u = state["exp_avg"]._data, state["exp_inf"]._data
-                tmp = self._scratch(x, 1)
+    def _init_state(self, state: dict[str, Any], x: np.ndarray, group: dict[str, Any]) -> None:
+        state["step"] = self._new_step()
+        state["exp_avg"] = Tensor(self._zeros_like(x))
+        state["exp_inf"] = Tensor(self._zeros_like(x))
 
-                self._lerp_(m, g, 1 - beta1, tmp)
-                u *= beta2
-                np.abs(g, out=tmp)
-                tmp += eps
-                np.maximum(u, tmp, out=u)
-                clr = lr / (1 - beta1 ** step)
-                np.divide(m, u, out=tmp)
-                tmp *= -clr
-                x += tmp
-                p._vc[0] += 1
-        return loss
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], step: float) -> None:
+        beta1, beta2 = group["betas"]
+        m, u = state["exp_avg"]._data, state["exp_inf"]._data
+        tmp = self._scratch(x, 1)
+
+        self._lerp_(m, g, 1 - beta1, tmp)
+        u *= beta2
+        np.abs(g, out=tmp)
+        tmp += group["eps"]
+        np.maximum(u, tmp, out=u)
+        clr = group["lr"] / (1 - beta1 ** step)
+        np.divide(m, u, out=tmp)
+        tmp *= -clr
+        x += tmp

@@ -1,7 +1,6 @@
 """ASGD: SGD with a decaying step and a running average of the iterates."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -47,49 +46,40 @@ class ASGD(Optimizer):
                         capturable=capturable)
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Take one step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, lambd, alpha, t0 = group["lr"], group["lambd"], group["alpha"], group["t0"]
-            for p in self._params_with_grad(group):
-                x = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["eta"] = Tensor(backend.array_on(x, "full", (), lr,
-                                                           dtype=_scalar_dtype()))
-                    state["mu"] = Tensor(backend.array_on(x, "ones", (), dtype=_scalar_dtype()))
-                    state["ax"] = Tensor(self._zeros_like(x))
-                step = self._count_step(state)
-                g = self._grad(p, group["weight_decay"], group["maximize"])
-                eta, mu, ax = state["eta"]._data, state["mu"]._data, state["ax"]._data
-                tmp = self._scratch(x, 1)
+    def _init_state(self, state: dict[str, Any], x: np.ndarray, group: dict[str, Any]) -> None:
+        state["step"] = self._new_step()
+        state["eta"] = Tensor(backend.array_on(x, "full", (), group["lr"], dtype=_scalar_dtype()))
+        state["mu"] = Tensor(backend.array_on(x, "ones", (), dtype=_scalar_dtype()))
+        state["ax"] = Tensor(self._zeros_like(x))
 
-                if type(eta) is np.ndarray:  # on the CPU, read as PyTorch does
-                    eta_v: Any = float(eta)
-                    x *= 1 - lambd * eta_v
-                    np.multiply(g, eta_v, out=tmp)
-                    x -= tmp
-                    if float(mu) != 1:
-                        np.subtract(x, ax, out=tmp)
-                        tmp *= mu
-                        ax += tmp
-                    else:
-                        np.copyto(ax, x)
-                else:  # on a GPU the 0-d eta and mu stay there: no host read
-                    eta_x = eta.astype(x.dtype)  # computed in x's precision, as on the CPU
-                    x *= 1 - lambd * eta_x
-                    np.multiply(g, eta_x, out=tmp)
-                    x -= tmp
-                    np.subtract(x, ax, out=tmp)
-                    tmp *= mu
-                    tmp += ax
-                    np.copyto(ax, np.where(mu == 1, x, tmp))
-                p._vc[0] += 1
-                # PyTorch rounds the new values to the default float dtype (as_tensor of a
-                # float) before copying them in, whatever eta's own dtype
-                rounded = _scalar_dtype().type
-                eta[()] = rounded(lr / ((1 + lambd * lr * step) ** alpha))
-                mu[()] = rounded(1 / max(1, step - t0))
-        return loss
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], step: float) -> None:
+        lr, lambd, alpha, t0 = group["lr"], group["lambd"], group["alpha"], group["t0"]
+        eta, mu, ax = state["eta"]._data, state["mu"]._data, state["ax"]._data
+        tmp = self._scratch(x, 1)
+
+        if type(eta) is np.ndarray:  # on the CPU, read as PyTorch does
+            eta_v: Any = float(eta)
+            x *= 1 - lambd * eta_v
+            np.multiply(g, eta_v, out=tmp)
+            x -= tmp
+            if float(mu) != 1:
+                np.subtract(x, ax, out=tmp)
+                tmp *= mu
+                ax += tmp
+            else:
+                np.copyto(ax, x)
+        else:  # on a GPU the 0-d eta and mu stay there: no host read
+            eta_x = eta.astype(x.dtype)  # computed in x's precision, as on the CPU
+            x *= 1 - lambd * eta_x
+            np.multiply(g, eta_x, out=tmp)
+            x -= tmp
+            np.subtract(x, ax, out=tmp)
+            tmp *= mu
+            tmp += ax
+            np.copyto(ax, np.where(mu == 1, x, tmp))
+        # PyTorch rounds the new values to the default float dtype (as_tensor of a float) before
+        # copying them in, whatever eta's own dtype
+        rounded = _scalar_dtype().type
+        eta[()] = rounded(lr / ((1 + lambd * lr * step) ** alpha))
+        mu[()] = rounded(1 / max(1, step - t0))

@@ -1,7 +1,6 @@
 """NAdam: Adam with Nesterov momentum and a momentum schedule."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -52,48 +51,37 @@ class NAdam(Optimizer):
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Take one step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            psi, decoupled = group["momentum_decay"], group["decoupled_weight_decay"]
-            for p in self._params_with_grad(group):
-                x = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["mu_product"] = Tensor(np.ones((), dtype=_scalar_dtype()))
-                    state["exp_avg"] = Tensor(self._zeros_like(x))
-                    state["exp_avg_sq"] = Tensor(self._zeros_like(x))
-                step = self._count_step(state)
-                if wd != 0 and decoupled:
-                    x *= 1 - lr * wd
-                g = self._grad(p, 0 if decoupled else wd, group["maximize"])
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                denom, tmp = self._scratch(x, 1), self._scratch(x, 2)
+    def _init_state(self, state: dict[str, Any], x: np.ndarray, group: dict[str, Any]) -> None:
+        state["step"] = self._new_step()
+        state["mu_product"] = Tensor(np.ones((), dtype=_scalar_dtype()))
+        state["exp_avg"] = Tensor(self._zeros_like(x))
+        state["exp_avg_sq"] = Tensor(self._zeros_like(x))
 
-                bias_correction2 = 1 - beta2 ** step
-                mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
-                mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
-                # the product is kept in the state's own (float32) precision, as PyTorch does
-                mu_product = state["mu_product"]._data
-                mu_product *= mu
-                mu_product = float(mu_product)
-                self._lerp_(m, g, 1 - beta1, tmp)
-                v *= beta2
-                np.multiply(g, 1 - beta2, out=tmp)
-                tmp *= g
-                v += tmp
-                np.divide(v, bias_correction2, out=denom)
-                np.sqrt(denom, out=denom)
-                denom += eps
-                np.divide(g, denom, out=tmp)
-                tmp *= -lr * (1.0 - mu) / (1.0 - mu_product)
-                x += tmp
-                np.divide(m, denom, out=tmp)
-                tmp *= -lr * mu_next / (1.0 - mu_product * mu_next)
-                x += tmp
-                p._vc[0] += 1
-        return loss
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], step: float) -> None:
+        lr, eps, psi = group["lr"], group["eps"], group["momentum_decay"]
+        beta1, beta2 = group["betas"]
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        denom, tmp = self._scratch(x, 1), self._scratch(x, 2)
+
+        bias_correction2 = 1 - beta2 ** step
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
+        # the product is kept in the state's own (float32) precision, as PyTorch does
+        mu_product = state["mu_product"]._data
+        mu_product *= mu
+        mu_product = float(mu_product)
+        self._lerp_(m, g, 1 - beta1, tmp)
+        v *= beta2
+        np.multiply(g, 1 - beta2, out=tmp)
+        tmp *= g
+        v += tmp
+        np.divide(v, bias_correction2, out=denom)
+        np.sqrt(denom, out=denom)
+        denom += eps
+        np.divide(g, denom, out=tmp)
+        tmp *= -lr * (1.0 - mu) / (1.0 - mu_product)
+        x += tmp
+        np.divide(m, denom, out=tmp)
+        tmp *= -lr * mu_next / (1.0 - mu_product * mu_next)
+        x += tmp

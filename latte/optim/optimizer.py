@@ -1,9 +1,11 @@
 """``Optimizer``: the base every algorithm builds on (param groups, state, hooks, state_dict).
 
 An algorithm subclass validates its options, hands ``defaults`` to this base and implements
-``step``, which walks ``param_groups`` and updates each parameter's array in place. Everything
-else (grouping, per-parameter ``state``, ``zero_grad``, ``state_dict``/``load_state_dict`` in
-PyTorch's layout, step hooks, ``__repr__``) lives here, so an algorithm file is only its formula.
+``_update``, its formula on one parameter's array (in place), and ``_init_state`` when it keeps
+state. The base's ``step`` walks ``param_groups`` and does what every algorithm shares: skip
+parameters without a gradient, create and count the state, apply ``maximize`` and weight decay.
+Everything else (grouping, ``zero_grad``, ``state_dict``/``load_state_dict`` in PyTorch's
+layout, step hooks, ``__repr__``) lives here too, so an algorithm file is only its formula.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from latte import backend, dtypes
 from latte.autograd.grad_mode import enable_grad
+from latte.nn.modules.module import RemovableHandle  # the one handle type of every hook
 from latte.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -34,20 +37,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-class _RemovableHandle:
-    """Returned by ``register_*_hook``: ``handle.remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: OrderedDict) -> None:
-        self._hooks = hooks
-        self.id = _RemovableHandle._next_id
-        _RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
 
 
 def _hooked(step: Callable) -> Callable:
@@ -221,9 +210,46 @@ class Optimizer:
                     p.grad.detach_()
                     p.grad.zero_()
 
+    @_hooked
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; ``closure`` re-evaluates the loss."""
-        raise NotImplementedError
+        """Take one step; ``closure`` (optional) recomputes and returns the loss."""
+        # the loop every algorithm shares (PyTorch's _init_group): each algorithm gives only
+        # _init_state and the formula, _update
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            weight_decay = group.get("weight_decay", 0)
+            decoupled = group.get("decoupled_weight_decay", False)
+            maximize = group.get("maximize", False)
+            for p in self._params_with_grad(group):
+                x = p._data
+                state = self.state.get(p)
+                if state is None:
+                    state = {}
+                if len(state) == 0:
+                    self._init_state(state, x, group)
+                step = self._count_step(state) if "step" in state else 0.0
+                if weight_decay != 0 and decoupled:  # AdamW's decay, before the update
+                    x *= 1 - group["lr"] * weight_decay
+                g = self._grad(p, 0 if decoupled else weight_decay, maximize)
+                self._update(x, g, state, group, step)
+                p._vc[0] += 1
+                if state:  # kept once it holds something (SGD without momentum keeps nothing)
+                    self.state[p] = state
+        return loss
+
+    def _init_state(self, state: dict[str, Any], x: Any, group: dict[str, Any]) -> None:
+        """Fill a parameter's empty ``state`` before its first update (``x``: its array)."""
+
+    def _update(self, x: Any, g: Any, state: dict[str, Any], group: dict[str, Any],
+                step: float) -> None:
+        """The algorithm's formula: update ``x`` in place from the gradient ``g``.
+
+        ``g`` is the gradient ``step`` hands over (negated if ``maximize``, L2 weight decay
+        added); it may be ``p.grad``'s own array, never to be written. ``step`` is the new
+        ``state['step']`` as a float (0 where the state counts no steps). Subclasses implement
+        this, or their own ``step``.
+        """
+        raise NotImplementedError(f"{type(self).__name__} implements neither step nor _update")
 
     @staticmethod
     def _eval_closure(closure: Callable[[], Any] | None) -> Any:
@@ -310,16 +336,16 @@ class Optimizer:
         return float(step)
 
     # --- hooks ---------------------------------------------------------------------------
-    def register_step_pre_hook(self, hook: Callable) -> _RemovableHandle:
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
         """Call ``hook(optimizer, args, kwargs)`` before each ``step``; it may return new
         ``(args, kwargs)``."""
-        handle = _RemovableHandle(self._optimizer_step_pre_hooks)
+        handle = RemovableHandle(self._optimizer_step_pre_hooks)
         self._optimizer_step_pre_hooks[handle.id] = hook
         return handle
 
-    def register_step_post_hook(self, hook: Callable) -> _RemovableHandle:
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
         """Call ``hook(optimizer, args, kwargs)`` after each ``step``."""
-        handle = _RemovableHandle(self._optimizer_step_post_hooks)
+        handle = RemovableHandle(self._optimizer_step_post_hooks)
         self._optimizer_step_post_hooks[handle.id] = hook
         return handle
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -51,46 +50,35 @@ class RAdam(Optimizer):
                         differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Take one step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            decoupled = group["decoupled_weight_decay"]
-            rho_inf = 2 / (1 - beta2) - 1
-            for p in self._params_with_grad(group):
-                x = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["exp_avg"] = Tensor(self._zeros_like(x))
-                    state["exp_avg_sq"] = Tensor(self._zeros_like(x))
-                step = self._count_step(state)
-                if wd != 0 and decoupled:
-                    x *= 1 - lr * wd
-                g = self._grad(p, 0 if decoupled else wd, group["maximize"])
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                update, tmp = self._scratch(x, 1), self._scratch(x, 2)
+    def _init_state(self, state: dict[str, Any], x: np.ndarray, group: dict[str, Any]) -> None:
+        state["step"] = self._new_step()
+        state["exp_avg"] = Tensor(self._zeros_like(x))
+        state["exp_avg_sq"] = Tensor(self._zeros_like(x))
 
-                self._lerp_(m, g, 1 - beta1, tmp)
-                v *= beta2
-                np.multiply(g, 1 - beta2, out=tmp)
-                tmp *= g
-                v += tmp
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
-                rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-                np.divide(m, bias_correction1, out=update)
-                update *= lr
-                if rho_t > 5.0:
-                    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-                    np.sqrt(v, out=tmp)
-                    tmp += eps
-                    np.divide(bias_correction2 ** 0.5, tmp, out=tmp)
-                    update *= tmp
-                    update *= rect
-                x -= update
-                p._vc[0] += 1
-        return loss
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], step: float) -> None:
+        lr, eps = group["lr"], group["eps"]
+        beta1, beta2 = group["betas"]
+        rho_inf = 2 / (1 - beta2) - 1
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        update, tmp = self._scratch(x, 1), self._scratch(x, 2)
+
+        self._lerp_(m, g, 1 - beta1, tmp)
+        v *= beta2
+        np.multiply(g, 1 - beta2, out=tmp)
+        tmp *= g
+        v += tmp
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        np.divide(m, bias_correction1, out=update)
+        update *= lr
+        if rho_t > 5.0:
+            rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            np.sqrt(v, out=tmp)
+            tmp += eps
+            np.divide(bias_correction2 ** 0.5, tmp, out=tmp)
+            update *= tmp
+            update *= rect
+        x -= update

@@ -1,7 +1,6 @@
 """RMSprop, optionally centered and with momentum."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -55,48 +54,39 @@ class RMSprop(Optimizer):
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Take one step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-            momentum, centered = group["momentum"], group["centered"]
-            for p in self._params_with_grad(group):
-                x = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["square_avg"] = Tensor(self._zeros_like(x))
-                    if momentum > 0:
-                        state["momentum_buffer"] = Tensor(self._zeros_like(x))
-                    if centered:
-                        state["grad_avg"] = Tensor(self._zeros_like(x))
-                self._count_step(state)
-                g = self._grad(p, group["weight_decay"], group["maximize"])
-                v = state["square_avg"]._data
-                tmp = self._scratch(x, 1)
+    def _init_state(self, state: dict[str, Any], x: np.ndarray, group: dict[str, Any]) -> None:
+        state["step"] = self._new_step()
+        state["square_avg"] = Tensor(self._zeros_like(x))
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = Tensor(self._zeros_like(x))
+        if group["centered"]:
+            state["grad_avg"] = Tensor(self._zeros_like(x))
 
-                v *= alpha
-                np.multiply(g, 1 - alpha, out=tmp)
-                tmp *= g
-                v += tmp
-                if centered:
-                    mean_g = state["grad_avg"]._data
-                    self._lerp_(mean_g, g, 1 - alpha, tmp)
-                    np.multiply(mean_g, mean_g, out=tmp)
-                    np.subtract(v, tmp, out=tmp)
-                    np.sqrt(tmp, out=tmp)
-                else:
-                    np.sqrt(v, out=tmp)
-                tmp += eps  # tmp = avg
-                np.divide(g, tmp, out=tmp)
-                if momentum > 0:
-                    b = state["momentum_buffer"]._data
-                    b *= momentum
-                    b += tmp
-                    np.multiply(b, -lr, out=tmp)
-                else:
-                    tmp *= -lr
-                x += tmp
-                p._vc[0] += 1
-        return loss
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], step: float) -> None:
+        lr, alpha, momentum = group["lr"], group["alpha"], group["momentum"]
+        v = state["square_avg"]._data
+        tmp = self._scratch(x, 1)
+
+        v *= alpha
+        np.multiply(g, 1 - alpha, out=tmp)
+        tmp *= g
+        v += tmp
+        if group["centered"]:
+            mean_g = state["grad_avg"]._data
+            self._lerp_(mean_g, g, 1 - alpha, tmp)
+            np.multiply(mean_g, mean_g, out=tmp)
+            np.subtract(v, tmp, out=tmp)
+            np.sqrt(tmp, out=tmp)
+        else:
+            np.sqrt(v, out=tmp)
+        tmp += group["eps"]  # tmp = avg
+        np.divide(g, tmp, out=tmp)
+        if momentum > 0:
+            b = state["momentum_buffer"]._data
+            b *= momentum
+            b += tmp
+            np.multiply(b, -lr, out=tmp)
+        else:
+            tmp *= -lr
+        x += tmp

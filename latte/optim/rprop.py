@@ -1,7 +1,6 @@
 """Rprop: per-element step sizes adapted from the sign of successive gradients."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -43,34 +42,25 @@ class Rprop(Optimizer):
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Take one step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            etaminus, etaplus = group["etas"]
-            step_min, step_max = group["step_sizes"]
-            for p in self._params_with_grad(group):
-                x = p._data
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["prev"] = Tensor(self._zeros_like(x))
-                    state["step_size"] = Tensor(self._zeros_like(x, group["lr"]))
-                self._count_step(state)
-                g = self._grad(p, 0, group["maximize"])
-                prev, eta = state["prev"]._data, state["step_size"]._data
-                factor = self._scratch(x, 1)
+    def _init_state(self, state: dict[str, Any], x: np.ndarray, group: dict[str, Any]) -> None:
+        state["step"] = self._new_step()
+        state["prev"] = Tensor(self._zeros_like(x))
+        state["step_size"] = Tensor(self._zeros_like(x, group["lr"]))
 
-                # branch-free (no host read): the factor from the sign of g * g'
-                np.multiply(g, prev, out=factor)
-                np.sign(factor, out=factor)
-                np.copyto(factor, np.where(factor > 0, etaplus,
-                                           np.where(factor < 0, etaminus, 1)))
-                eta *= factor
-                np.clip(eta, step_min, step_max, out=eta)
-                np.copyto(prev, np.where(factor == etaminus, 0, g))
-                np.sign(prev, out=factor)
-                factor *= eta
-                x -= factor
-                p._vc[0] += 1
-        return loss
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], step: float) -> None:
+        etaminus, etaplus = group["etas"]
+        step_min, step_max = group["step_sizes"]
+        prev, eta = state["prev"]._data, state["step_size"]._data
+        factor = self._scratch(x, 1)
+
+        # branch-free (no host read): the factor from the sign of g * g'
+        np.multiply(g, prev, out=factor)
+        np.sign(factor, out=factor)
+        np.copyto(factor, np.where(factor > 0, etaplus, np.where(factor < 0, etaminus, 1)))
+        eta *= factor
+        np.clip(eta, step_min, step_max, out=eta)
+        np.copyto(prev, np.where(factor == etaminus, 0, g))
+        np.sign(prev, out=factor)
+        factor *= eta
+        x -= factor

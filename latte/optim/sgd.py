@@ -1,7 +1,6 @@
 """Stochastic gradient descent, with momentum, dampening and Nesterov momentum."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -50,36 +49,28 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Take one step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, momentum = group["lr"], group["momentum"]
-            dampening, nesterov = group["dampening"], group["nesterov"]
-            for p in self._params_with_grad(group):
-                g = self._grad(p, group["weight_decay"], group["maximize"])
-                tmp = self._scratch(p._data, 1)
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = Tensor(g.copy())
-                        b = buf._data
-                    else:
-                        b = buf._data
-                        b *= momentum
-                        if dampening == 0:
-                            b += g
-                        else:
-                            np.multiply(g, 1 - dampening, out=tmp)
-                            b += tmp
-                    if nesterov:
-                        np.multiply(b, momentum, out=tmp)
-                        tmp += g
-                        g = tmp
-                    else:
-                        g = b
-                np.multiply(g, -lr, out=tmp)
-                p._data += tmp
-                p._vc[0] += 1
-        return loss
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], step: float) -> None:
+        lr, momentum = group["lr"], group["momentum"]
+        tmp = self._scratch(x, 1)
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = Tensor(g.copy())
+                b = buf._data
+            else:
+                b = buf._data
+                b *= momentum
+                if group["dampening"] == 0:
+                    b += g
+                else:
+                    np.multiply(g, 1 - group["dampening"], out=tmp)
+                    b += tmp
+            if group["nesterov"]:
+                np.multiply(b, momentum, out=tmp)
+                tmp += g
+                g = tmp
+            else:
+                g = b
+        np.multiply(g, -lr, out=tmp)
+        x += tmp

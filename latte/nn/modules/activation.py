@@ -1,6 +1,13 @@
-"""Activation layers: thin wrappers over ``latte.nn.functional``."""
+"""Activation layers: thin wrappers over ``latte.nn.functional``.
+
+Most are one functional call on the input and the options the layer stores; the table below
+builds those classes (``_activation``), each with its own ``__init__`` signature, docstring and
+repr. Hardtanh (which checks its range), ReLU6 and PReLU (which has a weight) are written out.
+"""
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from latte import creation
@@ -14,114 +21,123 @@ __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU",
            "Hardswish", "LogSigmoid", "Softmax", "LogSoftmax", "Softmin", "Threshold", "GLU",
            "Hardshrink", "Softshrink"]
 
+_REQUIRED = inspect.Parameter.empty  # an option without a default
+Option = tuple[str, str, Any]  # (name, annotation, default) of one constructor argument
 
-def _inplace_str(inplace: bool, lead: str = ", ") -> str:
-    return f"{lead}inplace=True" if inplace else ""
 
+class _Activation(Module):
+    """A layer whose forward is ``_fn(input, *options)``, the options stored as attributes."""
 
-class _Inplace(Module):
-    """An activation with only the ``inplace`` option."""
-
-    _fn: Any = None
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
+    _fn: Callable[..., Tensor]
+    _options: tuple[str, ...] = ()  # attribute names passed to _fn after the input, in order
+    # extra_repr as a format of the options; None: "name=value, ..." with inplace only when True
+    _shown: str | None = None
 
     def forward(self, input: Tensor) -> Tensor:
-        return type(self)._fn(input, inplace=self.inplace)
+        return type(self)._fn(input, *[getattr(self, name) for name in self._options])
 
     def extra_repr(self) -> str:
-        return _inplace_str(self.inplace, "")
+        if self._shown is not None:
+            return self._shown.format(**{name: getattr(self, name) for name in self._options})
+        parts = [f"{name}={getattr(self, name)}" for name in self._options if name != "inplace"]
+        if "inplace" in self._options and self.inplace:
+            parts.append("inplace=True")
+        return ", ".join(parts)
 
 
-class _Plain(Module):
-    """An activation without options."""
+def _activation(name: str, fn: Callable[..., Tensor], doc: str | None, *options: Option,
+                base: type[_Activation] = _Activation, shown: str | None = None
+                ) -> type[_Activation]:
+    """The class ``name``: ``__init__(self, *options)`` stores each option (in signature order),
+    ``forward`` is ``fn(input, *options)``. With no options, a subclass of ``base`` keeps its
+    constructor and repr and changes only the function (CELU of ELU, say)."""
+    namespace: dict[str, Any] = {"__doc__": doc, "__module__": __name__, "__qualname__": name,
+                                 "_fn": staticmethod(fn)}
+    if options:
+        namespace.update(__init__=_init(name, options), _options=tuple(o[0] for o in options),
+                         _shown=shown)
+    return type(name, (base,), namespace)
 
-    _fn: Any = None
 
-    def forward(self, input: Tensor) -> Tensor:
-        return type(self)._fn(input)
+def _init(name: str, options: tuple[Option, ...]) -> Callable[..., None]:
+    """An ``__init__`` with the signature ``(self, *options)`` that stores its arguments."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    signature = inspect.Signature(
+        [inspect.Parameter("self", kind)]
+        + [inspect.Parameter(n, kind, default=d, annotation=a) for n, a, d in options],
+        return_annotation="None")
+
+    def __init__(self: _Activation, *args: Any, **kwargs: Any) -> None:
+        try:
+            bound = signature.bind(self, *args, **kwargs)
+        except TypeError as e:  # worded as Python words a call that does not fit a signature
+            raise TypeError(f"{name}.__init__() {e}") from None
+        bound.apply_defaults()
+        super(_Activation, self).__init__()
+        for option, value in list(bound.arguments.items())[1:]:
+            setattr(self, option, value)
+
+    __init__.__signature__ = signature  # type: ignore[attr-defined]
+    __init__.__qualname__ = f"{name}.__init__"
+    return __init__
 
 
-class ReLU(_Inplace):
-    """``max(x, 0)`` elementwise; any shape.
+_INPLACE: Option = ("inplace", "bool", False)
+_DIM: Option = ("dim", "int | None", None)
+
+ReLU = _activation("ReLU", F.relu, """``max(x, 0)`` elementwise; any shape.
 
     Example::
 
         >>> nn.ReLU()(latte.tensor([-1.0, 2.0]))
         tensor([0., 2.])
-    """
-
-    _fn = staticmethod(F.relu)
-
-
-class SELU(_Inplace):
-    """``scale * elu(x, alpha)``, alpha ~ 1.6733, scale ~ 1.0507."""
-
-    _fn = staticmethod(F.selu)
-
-
-class SiLU(_Inplace):
-    """``x * sigmoid(x)``."""
-
-    _fn = staticmethod(F.silu)
-
-
-class Mish(_Inplace):
-    """``x * tanh(softplus(x))``."""
-
-    _fn = staticmethod(F.mish)
-
-
-class Hardswish(_Inplace):
-    """``x * relu6(x + 3) / 6``."""
-
-    _fn = staticmethod(F.hardswish)
-
-    def extra_repr(self) -> str:
-        return ""
-
-
-class Hardsigmoid(_Inplace):
-    """``relu6(x + 3) / 6``."""
-
-    _fn = staticmethod(F.hardsigmoid)
-
-    def extra_repr(self) -> str:
-        return ""
-
-
-class Sigmoid(_Plain):
-    """``1 / (1 + exp(-x))``."""
-
-    _fn = staticmethod(F.sigmoid)
+    """, _INPLACE)
+SELU = _activation("SELU", F.selu, "``scale * elu(x, alpha)``, alpha ~ 1.6733, scale ~ 1.0507.",
+                   _INPLACE)
+SiLU = _activation("SiLU", F.silu, "``x * sigmoid(x)``.", _INPLACE)
+Mish = _activation("Mish", F.mish, "``x * tanh(softplus(x))``.", _INPLACE)
+Hardswish = _activation("Hardswish", F.hardswish, "``x * relu6(x + 3) / 6``.", _INPLACE,
+                        shown="")
+Hardsigmoid = _activation("Hardsigmoid", F.hardsigmoid, "``relu6(x + 3) / 6``.", _INPLACE,
+                          shown="")
+Sigmoid = _activation("Sigmoid", F.sigmoid, "``1 / (1 + exp(-x))``.")
+Tanh = _activation("Tanh", F.tanh, None)
+Softsign = _activation("Softsign", F.softsign, "``x / (1 + |x|)``.")
+Tanhshrink = _activation("Tanhshrink", F.tanhshrink, "``x - tanh(x)``.")
+LogSigmoid = _activation("LogSigmoid", F.logsigmoid, "``log(sigmoid(x))``, stable.")
+LeakyReLU = _activation("LeakyReLU", F.leaky_relu,
+                        "``x`` for ``x > 0``, ``negative_slope * x`` otherwise.",
+                        ("negative_slope", "float", 0.01), _INPLACE)
+ELU = _activation("ELU", F.elu, "``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.",
+                  ("alpha", "float", 1.0), _INPLACE)
+CELU = _activation("CELU", F.celu, "``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.",
+                   base=ELU)
+GELU = _activation("GELU", F.gelu, "``x * Phi(x)``; ``approximate='tanh'`` for the tanh formula.",
+                   ("approximate", "str", "none"), shown="approximate={approximate!r}")
+Softplus = _activation("Softplus", F.softplus,
+                       "``log(1 + exp(beta * x)) / beta``, linear above ``threshold``.",
+                       ("beta", "float", 1.0), ("threshold", "float", 20.0))
+Softmax = _activation("Softmax", F.softmax,
+                      "Softmax along ``dim``: ``(*)`` -> ``(*)``, summing to 1 along ``dim``.",
+                      _DIM)
+LogSoftmax = _activation("LogSoftmax", F.log_softmax, "``log(softmax(x))`` along ``dim``, stable.",
+                         _DIM)
+Softmin = _activation("Softmin", F.softmin, None, _DIM)
+GLU = _activation("GLU", F.glu, "Gated linear unit over ``dim`` (default -1).",
+                  ("dim", "int", -1))
+Threshold = _activation("Threshold", F.threshold, "``x`` where ``x > threshold``, else ``value``.",
+                        ("threshold", "float", _REQUIRED), ("value", "float", _REQUIRED),
+                        _INPLACE)
+Hardshrink = _activation("Hardshrink", F.hardshrink, None, ("lambd", "float", 0.5),
+                         shown="{lambd}")
+Softshrink = _activation("Softshrink", F.softshrink, None, base=Hardshrink)
 
 
-class Tanh(_Plain):
-    _fn = staticmethod(F.tanh)
-
-
-class Softsign(_Plain):
-    """``x / (1 + |x|)``."""
-
-    _fn = staticmethod(F.softsign)
-
-
-class Tanhshrink(_Plain):
-    """``x - tanh(x)``."""
-
-    _fn = staticmethod(F.tanhshrink)
-
-
-class LogSigmoid(_Plain):
-    """``log(sigmoid(x))``, stable."""
-
-    _fn = staticmethod(F.logsigmoid)
-
-
-class Hardtanh(Module):
+class Hardtanh(_Activation):
     """``clamp(x, min_val, max_val)``."""
+
+    _fn = staticmethod(F.hardtanh)
+    _options = ("min_val", "max_val", "inplace")
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
@@ -131,12 +147,6 @@ class Hardtanh(Module):
         self.max_val = max_val
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace_str(self.inplace)}"
-
 
 class ReLU6(Hardtanh):
     """``min(max(x, 0), 6)``."""
@@ -145,22 +155,7 @@ class ReLU6(Hardtanh):
         super().__init__(0.0, 6.0, inplace)
 
     def extra_repr(self) -> str:
-        return _inplace_str(self.inplace, "")
-
-
-class LeakyReLU(Module):
-    """``x`` for ``x > 0``, ``negative_slope * x`` otherwise."""
-
-    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
-        super().__init__()
-        self.negative_slope = negative_slope
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}{_inplace_str(self.inplace)}"
+        return "inplace=True" if self.inplace else ""
 
 
 class PReLU(Module):
@@ -183,126 +178,3 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
-
-
-class ELU(Module):
-    """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.elu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
-
-
-class CELU(ELU):
-    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.celu(input, self.alpha, self.inplace)
-
-
-class GELU(Module):
-    """``x * Phi(x)``; ``approximate='tanh'`` for the tanh formula."""
-
-    def __init__(self, approximate: str = "none") -> None:
-        super().__init__()
-        self.approximate = approximate
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.gelu(input, approximate=self.approximate)
-
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
-
-
-class Softplus(Module):
-    """``log(1 + exp(beta * x)) / beta``, linear above ``threshold``."""
-
-    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
-        super().__init__()
-        self.beta = beta
-        self.threshold = threshold
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.softplus(input, self.beta, self.threshold)
-
-    def extra_repr(self) -> str:
-        return f"beta={self.beta}, threshold={self.threshold}"
-
-
-class _DimModule(Module):
-    _fn: Any = None
-
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        return type(self)._fn(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class Softmax(_DimModule):
-    """Softmax along ``dim``: ``(*)`` -> ``(*)``, summing to 1 along ``dim``."""
-
-    _fn = staticmethod(F.softmax)
-
-
-class LogSoftmax(_DimModule):
-    """``log(softmax(x))`` along ``dim``, stable."""
-
-    _fn = staticmethod(F.log_softmax)
-
-
-class Softmin(_DimModule):
-    _fn = staticmethod(F.softmin)
-
-
-class GLU(_DimModule):
-    """Gated linear unit over ``dim`` (default -1)."""
-
-    _fn = staticmethod(F.glu)
-
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__(dim)
-
-
-class Threshold(Module):
-    """``x`` where ``x > threshold``, else ``value``."""
-
-    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
-        super().__init__()
-        self.threshold = threshold
-        self.value = value
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.threshold(input, self.threshold, self.value, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}{_inplace_str(self.inplace)}"
-
-
-class Hardshrink(Module):
-    def __init__(self, lambd: float = 0.5) -> None:
-        super().__init__()
-        self.lambd = lambd
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.hardshrink(input, self.lambd)
-
-    def extra_repr(self) -> str:
-        return f"{self.lambd}"
-
-
-class Softshrink(Hardshrink):
-    def forward(self, input: Tensor) -> Tensor:
-        return F.softshrink(input, self.lambd)

@@ -3,56 +3,36 @@
 Attribute assignment registers a ``Parameter`` in ``_parameters``, a ``Module`` in ``_modules``
 and a buffer (``register_buffer`` or ``nn.Buffer``) in ``_buffers``, all ordered dicts, so the
 order of ``parameters()`` and the dotted keys of ``state_dict()`` equal PyTorch's.
+
+This file holds the core (registration, traversal, modes, conversion, calling, printing);
+``Module`` takes ``state_dict``/``load_state_dict`` from ``_module_state`` and the hooks from
+``_module_hooks``.
 """
 from __future__ import annotations
 
-import itertools
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from latte import backend, dtypes
-from latte.autograd.function import Function
-from latte.autograd.grad_mode import no_grad
+
+# the `x as x` imports: names defined in this file before the state and hook machinery moved
+# beside it stay importable from here
+from latte.nn.modules._module_hooks import RemovableHandle as RemovableHandle
+from latte.nn.modules._module_hooks import _BackwardHookState as _BackwardHookState
+from latte.nn.modules._module_hooks import _HookInputs as _HookInputs
+from latte.nn.modules._module_hooks import _HookOutputs as _HookOutputs
+from latte.nn.modules._module_hooks import _insert as _insert
+from latte.nn.modules._module_hooks import _ModuleHooks
+from latte.nn.modules._module_state import _as_array as _as_array
+from latte.nn.modules._module_state import _IncompatibleKeys as _IncompatibleKeys
+from latte.nn.modules._module_state import _ModuleState
 from latte.nn.parameter import Buffer, Parameter
 from latte.tensor import Tensor
 
 __all__ = ["Module"]
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """What ``load_state_dict(strict=False)`` returns."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods: ``handle.remove()`` unregisters the hook."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks: dict, *extra: dict) -> None:
-        self.id = next(RemovableHandle._ids)
-        self._dicts = (hooks, *extra)
-
-    def remove(self) -> None:
-        for d in self._dicts:
-            d.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -62,15 +42,6 @@ def _addindent(text: str, spaces: int) -> str:
     return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
 
 
-def _as_array(value: Any) -> Any:
-    """A state_dict value as an array: Latte tensors, NumPy arrays, or anything with __array__."""
-    if isinstance(value, Tensor):
-        return value._data
-    if backend.is_device_array(value):  # a raw GPU array: np.asarray would refuse it
-        return value
-    return np.asarray(value)
-
-
 def place(module: Module, device: Any) -> None:
     """Move a layer built on the CPU to ``device`` (its ``device=`` argument), if one is given:
     weights are drawn on the host, so a layer starts with the same values on every device."""
@@ -78,7 +49,7 @@ def place(module: Module, device: Any) -> None:
         module.to(device)
 
 
-class Module:
+class Module(_ModuleState, _ModuleHooks):
     """Base class of all layers; subclass it, create layers in ``__init__``, define ``forward``.
 
     Example::
@@ -342,96 +313,6 @@ class Module:
             raise AttributeError(f"{module._get_name()} has no buffer `{name}`")
         return module._buffers[name]
 
-    # --- state -------------------------------------------------------------------------------
-    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
-                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
-        """Parameters and persistent buffers by dotted name (``"layer1.0.weight"``), detached.
-
-        The keys equal PyTorch's for the same architecture, so checkpoints move both ways.
-        """
-        if args:  # the legacy positional form state_dict(destination, prefix, keep_vars)
-            destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][
-                len(args):])[:3]
-        if destination is None:
-            destination = OrderedDict()
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination=destination, prefix=prefix + name + ".",
-                                  keep_vars=keep_vars)
-        return destination
-
-    def _state_entries(self) -> OrderedDict[str, Tensor]:
-        """Every tensor ``load_state_dict`` fills, by key (shared ones under each name)."""
-        entries: OrderedDict = OrderedDict()
-        for prefix, module in self.named_modules(remove_duplicate=False):
-            dot = prefix + "." if prefix else ""
-            for name, p in module._parameters.items():
-                if p is not None:
-                    entries[dot + name] = p
-            for name, b in module._buffers.items():
-                if b is not None and name not in module._non_persistent_buffers_set:
-                    entries[dot + name] = b
-        return entries
-
-    def load_state_dict(self, state_dict: Any, strict: bool = True,
-                        assign: bool = False) -> _IncompatibleKeys:
-        """Copy parameters and buffers from ``state_dict`` into this module.
-
-        Everything is checked before anything is copied: with ``strict=True`` any missing or
-        unexpected key, and in every case any shape conflict, raises one ``RuntimeError`` that
-        lists them all, and the module is left unchanged. Values may be Latte tensors, NumPy
-        arrays or anything with ``__array__``. Returns ``(missing_keys, unexpected_keys)``.
-        """
-        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
-            raise TypeError(f"Expected state_dict to be dict-like, got "
-                            f"{type(state_dict).__name__}.")
-        entries = self._state_entries()
-        missing = [k for k in entries if k not in state_dict]
-        unexpected = [k for k in state_dict.keys() if k not in entries]
-        errors = []
-        if strict and unexpected:
-            errors.append("Unexpected key(s) in state_dict: "
-                          + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-        if strict and missing:
-            errors.append("Missing key(s) in state_dict: "
-                          + ", ".join(f'"{k}"' for k in missing) + ". ")
-        copies = []
-        for key, target in entries.items():
-            if key not in state_dict:
-                continue
-            try:
-                value = _as_array(state_dict[key])
-            except Exception as exc:  # noqa: BLE001 - reported with the key below
-                errors.append(f'While copying the parameter named "{key}", whose type is '
-                              f'{type(state_dict[key]).__name__}: {exc}')
-                continue
-            if value.shape != target._data.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"latte.Size({list(value.shape)}) from checkpoint, the shape in "
-                              f"current model is latte.Size({list(target._data.shape)}).")
-                continue
-            copies.append((target, value))
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
-                               + "\n\t".join(errors))
-        with no_grad():
-            for target, value in copies:
-                if assign:  # the given values, on their own device (as PyTorch)
-                    target._data = backend.get_array_module(value).array(
-                        value, dtype=target._data.dtype)
-                else:  # into the existing array: a CPU checkpoint loads onto a GPU model
-                    value = backend.to_device(value, backend.device_of(target._data))
-                    backend.get_array_module(target._data).copyto(target._data, value,
-                                                                  casting="unsafe")
-                target._vc[0] += 1
-        return _IncompatibleKeys(missing, unexpected)
-
     # --- modes and gradients -----------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
         """Set training mode (``training = mode``) on this module and every descendant."""
@@ -542,61 +423,6 @@ class Module:
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
-    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
-        for hook_id, hook in list(self._forward_pre_hooks.items()):
-            if hook_id in self._forward_pre_hooks_with_kwargs:
-                result = hook(self, args, kwargs)
-                if result is not None:
-                    if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                           f"(new_args, new_kwargs), but got {result}.")
-                    args, kwargs = result
-            else:
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-        state = None
-        if self._backward_hooks:
-            state = _BackwardHookState(self)
-            args = state.wrap_inputs(args)
-        output = self.forward(*args, **kwargs)
-        for hook_id, hook in list(self._forward_hooks.items()):
-            if hook_id in self._forward_hooks_with_kwargs:
-                result = hook(self, args, kwargs, output)
-            else:
-                result = hook(self, args, output)
-            if result is not None:
-                output = result
-        if state is not None:
-            output = state.wrap_outputs(output)
-        return output
-
-    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
-                                  with_kwargs: bool = False) -> RemovableHandle:
-        """``hook(module, args)`` runs before ``forward``; it may return new args."""
-        handle = RemovableHandle(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs)
-        _insert(self._forward_pre_hooks, handle.id, hook, prepend)
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        return handle
-
-    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
-                              with_kwargs: bool = False) -> RemovableHandle:
-        """``hook(module, args, output)`` runs after ``forward``; it may return a new output."""
-        handle = RemovableHandle(self._forward_hooks, self._forward_hooks_with_kwargs)
-        _insert(self._forward_hooks, handle.id, hook, prepend)
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        return handle
-
-    def register_full_backward_hook(self, hook: Callable, prepend: bool = False
-                                    ) -> RemovableHandle:
-        """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to the
-        module's tensor inputs are computed; it may return replacement ``grad_input``."""
-        handle = RemovableHandle(self._backward_hooks)
-        _insert(self._backward_hooks, handle.id, hook, prepend)
-        return handle
-
     # --- printing ----------------------------------------------------------------------------
     def _get_name(self) -> str:
         return type(self).__name__
@@ -618,85 +444,3 @@ class Module:
             else:
                 text += "\n  " + "\n  ".join(lines) + "\n"
         return text + ")"
-
-
-def _insert(hooks: OrderedDict, key: int, hook: Callable, prepend: bool) -> None:
-    hooks[key] = hook
-    if prepend:
-        hooks.move_to_end(key, last=False)
-
-
-class _BackwardHookState:
-    """Runs a module's full backward hooks: identity nodes around its inputs and outputs catch
-    ``grad_output`` first, then ``grad_input``, and hand both to the hooks."""
-
-    def __init__(self, module: Module) -> None:
-        self.module = module
-        self.grad_output: tuple | None = None
-        self.n_inputs = 0
-
-    def wrap_inputs(self, args: tuple) -> tuple:
-        positions = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-        self.n_inputs = len(positions)
-        self.input_positions = positions
-        if not positions:
-            return args
-        wrapped = _HookInputs.apply(self, *(args[i] for i in positions))
-        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
-        args = list(args)
-        for i, w in zip(positions, wrapped):
-            args[i] = w
-        return tuple(args)
-
-    def wrap_outputs(self, output: Any) -> Any:
-        single = isinstance(output, Tensor)
-        outs = (output,) if single else output
-        if not isinstance(outs, tuple) or not any(
-                isinstance(o, Tensor) and o.requires_grad for o in outs):
-            return output
-        positions = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
-        wrapped = _HookOutputs.apply(self, *(outs[i] for i in positions))
-        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
-        outs = list(outs)
-        for i, w in zip(positions, wrapped):
-            outs[i] = w
-        return outs[0] if single else tuple(outs)
-
-    def run_hooks(self, grad_input: tuple) -> tuple:
-        for hook in list(self.module._backward_hooks.values()):
-            result = hook(self.module, grad_input, self.grad_output)
-            if result is not None:
-                result = result if isinstance(result, tuple) else (result,)
-                if len(result) != len(grad_input):
-                    raise RuntimeError(f"Backward hook returned an invalid number of grad_input, "
-                                       f"got {len(result)}, but expected {len(grad_input)}")
-                grad_input = result
-        return grad_input
-
-
-class _HookInputs(Function):
-    @staticmethod
-    def forward(ctx: Any, state: _BackwardHookState, *tensors: Tensor) -> Any:
-        ctx.state = state
-        outs = tuple(t.detach() for t in tensors)
-        return outs if len(outs) > 1 else outs[0]
-
-    @staticmethod
-    def backward(ctx: Any, *grads: Tensor) -> tuple:
-        return (None,) + tuple(ctx.state.run_hooks(grads))
-
-
-class _HookOutputs(Function):
-    @staticmethod
-    def forward(ctx: Any, state: _BackwardHookState, *tensors: Tensor) -> Any:
-        ctx.state = state
-        outs = tuple(t.detach() for t in tensors)
-        return outs if len(outs) > 1 else outs[0]
-
-    @staticmethod
-    def backward(ctx: Any, *grads: Tensor) -> tuple:
-        state = ctx.state
-        state.grad_output = grads
-        if state.n_inputs == 0:  # no input needs a gradient: the hooks run now, with None
-            state.run_hooks((None,))
-        return (None,) + grads

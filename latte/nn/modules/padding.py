@@ -1,5 +1,9 @@
 """Padding layers over :func:`latte.nn.functional.pad`: constant (zero), reflect, replicate and
-circular, for 1, 2 or 3 trailing dims."""
+circular, for 1, 2 or 3 trailing dims.
+
+The classes differ only in their mode and dim count: ``_padding`` builds each on one of two
+bases, ``_PadNd`` or ``_ConstantPadNd`` (which adds the fill ``value``); ZeroPad2d, with its
+example, is written out."""
 from __future__ import annotations
 
 from typing import Any
@@ -49,10 +53,11 @@ class _ConstantPadNd(_PadNd):
         return f"padding={self.padding}, value={self.value}"
 
 
-class ZeroPad1d(_PadNd):
-    """Zero padding of the last 1 dim."""
-
-    _dims = 1
+def _padding(name: str, dims: int, base: type[_PadNd], mode: str, what: str) -> type[_PadNd]:
+    """The class ``name``: ``what`` padding of the last ``dims`` dims."""
+    doc = f"{what} padding of the last {dims} dim{'s' if dims > 1 else ''}."
+    return type(name, (base,), {"__doc__": doc, "__module__": __name__, "__qualname__": name,
+                                "_dims": dims, "_mode": mode})
 
 
 class ZeroPad2d(_PadNd):
@@ -68,88 +73,23 @@ class ZeroPad2d(_PadNd):
     _dims = 2
 
 
-class ZeroPad3d(_PadNd):
-    """Zero padding of the last 3 dims."""
+_ZERO = "Zero"
+_CONSTANT = "Constant (``value``)"
+_REFLECT = "Mirror (edge excluded)"
+_REPLICATE = "Edge-repeating"
+_CIRCULAR = "Wrap-around"
 
-    _dims = 3
-
-
-class ConstantPad1d(_ConstantPadNd):
-    """Constant (``value``) padding of the last 1 dim."""
-
-    _dims = 1
-
-
-class ConstantPad2d(_ConstantPadNd):
-    """Constant (``value``) padding of the last 2 dims."""
-
-    _dims = 2
-
-
-class ConstantPad3d(_ConstantPadNd):
-    """Constant (``value``) padding of the last 3 dims."""
-
-    _dims = 3
-
-
-class ReflectionPad1d(_PadNd):
-    """Mirror (edge excluded) padding of the last 1 dim."""
-
-    _dims = 1
-    _mode = "reflect"
-
-
-class ReflectionPad2d(_PadNd):
-    """Mirror (edge excluded) padding of the last 2 dims."""
-
-    _dims = 2
-    _mode = "reflect"
-
-
-class ReflectionPad3d(_PadNd):
-    """Mirror (edge excluded) padding of the last 3 dims."""
-
-    _dims = 3
-    _mode = "reflect"
-
-
-class ReplicationPad1d(_PadNd):
-    """Edge-repeating padding of the last 1 dim."""
-
-    _dims = 1
-    _mode = "replicate"
-
-
-class ReplicationPad2d(_PadNd):
-    """Edge-repeating padding of the last 2 dims."""
-
-    _dims = 2
-    _mode = "replicate"
-
-
-class ReplicationPad3d(_PadNd):
-    """Edge-repeating padding of the last 3 dims."""
-
-    _dims = 3
-    _mode = "replicate"
-
-
-class CircularPad1d(_PadNd):
-    """Wrap-around padding of the last 1 dim."""
-
-    _dims = 1
-    _mode = "circular"
-
-
-class CircularPad2d(_PadNd):
-    """Wrap-around padding of the last 2 dims."""
-
-    _dims = 2
-    _mode = "circular"
-
-
-class CircularPad3d(_PadNd):
-    """Wrap-around padding of the last 3 dims."""
-
-    _dims = 3
-    _mode = "circular"
+ZeroPad1d = _padding("ZeroPad1d", 1, _PadNd, "constant", _ZERO)
+ZeroPad3d = _padding("ZeroPad3d", 3, _PadNd, "constant", _ZERO)
+ConstantPad1d = _padding("ConstantPad1d", 1, _ConstantPadNd, "constant", _CONSTANT)
+ConstantPad2d = _padding("ConstantPad2d", 2, _ConstantPadNd, "constant", _CONSTANT)
+ConstantPad3d = _padding("ConstantPad3d", 3, _ConstantPadNd, "constant", _CONSTANT)
+ReflectionPad1d = _padding("ReflectionPad1d", 1, _PadNd, "reflect", _REFLECT)
+ReflectionPad2d = _padding("ReflectionPad2d", 2, _PadNd, "reflect", _REFLECT)
+ReflectionPad3d = _padding("ReflectionPad3d", 3, _PadNd, "reflect", _REFLECT)
+ReplicationPad1d = _padding("ReplicationPad1d", 1, _PadNd, "replicate", _REPLICATE)
+ReplicationPad2d = _padding("ReplicationPad2d", 2, _PadNd, "replicate", _REPLICATE)
+ReplicationPad3d = _padding("ReplicationPad3d", 3, _PadNd, "replicate", _REPLICATE)
+CircularPad1d = _padding("CircularPad1d", 1, _PadNd, "circular", _CIRCULAR)
+CircularPad2d = _padding("CircularPad2d", 2, _PadNd, "circular", _CIRCULAR)
+CircularPad3d = _padding("CircularPad3d", 3, _PadNd, "circular", _CIRCULAR)
