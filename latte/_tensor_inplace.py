@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from latte import backend, random
+from latte._out_argument import cast_error
 from latte._tensor_index import _on_device_of, to_array_index
 from latte._tensor_math import _broadcast_error, _legacy_alpha
 from latte.autograd import function
@@ -51,9 +52,6 @@ def _operand_on_device(t: Any, other: Any) -> Any:
     return other
 
 
-_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte",
-                "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
-
 
 def _check_writeable(t: Any) -> None:
     """Refuse writes into read-only memory (an ``expand``: one element at many positions)."""
@@ -61,13 +59,6 @@ def _check_writeable(t: Any) -> None:
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")
-
-
-def _cast_error(result: Any, out: Any) -> RuntimeError:
-    """PyTorch's error for an in-place result that the tensor's dtype cannot hold."""
-    name = lambda d: _TORCH_NAMES.get(np.dtype(d).name, np.dtype(d).name)  # noqa: E731
-    return RuntimeError(f"result type {name(result)} can't be cast to the desired output type "
-                        f"{name(out)}")
 
 
 class InplaceMixin:
@@ -97,7 +88,7 @@ class InplaceMixin:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
                                f"broadcast shape {list(new.shape)}")
         if not np.can_cast(new._data.dtype, self._data.dtype, "same_kind"):
-            raise _cast_error(new._data.dtype, self._data.dtype)
+            raise cast_error(new._data.dtype, self._data.dtype)
         _check_writeable(self)
         _copyto(self._data, new._data)
         self._vc[0] += 1
@@ -122,7 +113,7 @@ class InplaceMixin:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
                                f"broadcast shape {list(new.shape)}")
         if not np.can_cast(new._data.dtype, self._data.dtype, "same_kind"):
-            raise _cast_error(new._data.dtype, self._data.dtype)
+            raise cast_error(new._data.dtype, self._data.dtype)
         new = new._cast(self._data.dtype)
         # the base's write also re-reads the history of its views, this one included
         base._write(lambda old_base: ViewPut.apply(old_base, new, view_fn))
@@ -164,7 +155,7 @@ class InplaceMixin:
                 f"{list(np.broadcast_shapes(self._data.shape, other_shape))}")
             raise error from None
         except TypeError:
-            raise _cast_error(out_of_place(self.detach(), other)._data.dtype,
+            raise cast_error(out_of_place(self.detach(), other)._data.dtype,
                               self._data.dtype) from None
         self._vc[0] += 1
         return self

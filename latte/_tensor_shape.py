@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any
 
 import numpy as np
 
 from latte import backend, dtypes
 from latte._functional.joining import einsum
+from latte._size import size_arg
 from latte._tensor_views import track_view
 from latte.autograd import function
 from latte.ops import shape as S
@@ -265,6 +267,27 @@ class ShapeMixin:
     def select(self, dim: builtins.int, index: builtins.int) -> Any:
         d = self._dim(dim)
         return self[(slice(None),) * d + (builtins.int(index),)]
+
+    def resize_(self, *sizes: Any) -> Any:
+        """Give this tensor the shape ``sizes`` in place: the first elements (in memory order)
+        are kept, new ones are uninitialised, as PyTorch."""
+        shape = size_arg(sizes)
+        if tuple(self.shape) == shape:
+            return self
+        if self.requires_grad and self.grad_fn is None:
+            raise RuntimeError("cannot resize variables that require grad")
+        n = math.prod(shape)
+        flat = self._data.reshape(-1)
+        if flat.size == n:
+            data = flat.reshape(shape)
+        else:
+            data = backend.array_on(self._data, "empty", shape, dtype=self._data.dtype)
+            keep = builtins.min(n, flat.size)
+            backend.run_on(data, lambda: data.reshape(-1).__setitem__(slice(0, keep),
+                                                                      flat[:keep]))
+        self._data = data
+        self._vc[0] += 1
+        return self
 
     def flip(self, *dims: Any) -> Any:
         dims = tuple(self._dim(d) for d in _shape_args(dims))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from latte import backend, dtypes, random
+from latte._out_argument import with_out
 from latte._size import size_arg
 from latte.autograd import function
 
@@ -377,3 +378,9 @@ def randint_like(t: Tensor, low: int, high: Any = None, *, dtype: Any = None,
                  generator: Any = None, device: Any = None) -> Tensor:
     return randint(low, high, tuple(t.shape), dtype=_like(t, dtype), generator=generator,
                    device=_like_device(t, device))
+
+
+# the factories take PyTorch's out= (the result's dtype and device then default to out's)
+for _name in ("zeros", "ones", "empty", "full", "arange", "linspace", "logspace", "eye", "rand",
+              "randn", "randint", "randperm", "normal", "bernoulli", "multinomial"):
+    globals()[_name] = with_out(globals()[_name], _name, factory=True)

@@ -1,27 +1,16 @@
 """The ``latte.xxx`` function forms of Tensor methods, and the functions of several tensors.
 
 ``latte.exp(x)`` is ``x.exp()``: most functions below are generated from the method of the same
-name (keeping its docstring), so there is one implementation of each op.
+name (keeping its docstring and signature), so there is one implementation of each op. Every
+function that returns a new tensor takes PyTorch's ``out=`` (see ``_out_argument.py``).
 """
 from __future__ import annotations
 
 import builtins
 from typing import Any
 
-from latte._functional.joining import (
-    broadcast_shapes,
-    broadcast_tensors,
-    cat,
-    concat,
-    concatenate,
-    einsum,
-    hstack,
-    meshgrid,
-    pad_constant,
-    stack,
-    vstack,
-    where,
-)
+from latte import _functional
+from latte._out_argument import with_out
 from latte.tensor import Tensor
 
 _METHODS = [
@@ -44,6 +33,13 @@ _METHODS = [
 ]
 
 
+# views and functions that return no new tensor take no ``out=`` in PyTorch either
+_NO_OUT = {"reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
+           "swapaxes", "swapdims", "t", "movedim", "moveaxis", "narrow", "split", "tensor_split",
+           "chunk", "unbind", "select", "diagonal", "broadcast_to", "detach", "numel", "equal",
+           "allclose", "clone"}
+
+
 def _function_from_method(name: str) -> Any:
     method = getattr(Tensor, name)
 
@@ -51,19 +47,26 @@ def _function_from_method(name: str) -> Any:
         return getattr(input, name)(*args, **kwargs)
     function.__name__ = function.__qualname__ = name
     function.__doc__ = method.__doc__ or f"``latte.{name}(x, ...)`` is ``x.{name}(...)``."
-    return function
+    if name in _NO_OUT:
+        return function
+    return with_out(function, name, signature_of=method)
 
 
 for _name in _METHODS:
     if _name != "pow":
         globals()[_name] = _function_from_method(_name)
 
-__all__ = list(_METHODS) + [
-    "max", "min", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "where", "einsum",
-    "pad_constant", "broadcast_tensors", "broadcast_shapes", "meshgrid", "is_tensor",
-    "is_floating_point", "cdist"]
+# the compositions of several tensors (cat, addmm, cummax, ...), with out=
+for _name in _functional.__all__:
+    _fn = getattr(_functional, _name)
+    globals()[_name] = _fn if _name in ("broadcast_shapes", "broadcast_tensors", "einsum",
+                                        "meshgrid", "pad_constant") else with_out(_fn, _name)
+
+__all__ = list(_METHODS) + list(_functional.__all__) + [
+    "max", "min", "is_tensor", "is_floating_point", "cdist"]
 
 
+@with_out
 def pow(input: Any, exponent: Any) -> Any:
     """``input ** exponent``; either may be a Python number: ``latte.pow(2.0, x)``."""
     if isinstance(input, Tensor):
@@ -71,36 +74,16 @@ def pow(input: Any, exponent: Any) -> Any:
     return exponent.__rpow__(input)
 
 
+@with_out
 def max(input: Tensor, dim: Any = None, keepdim: builtins.bool = False) -> Any:
     """``max(x)``, ``max(x, dim)`` giving ``(values, indices)``, or ``max(x, y)`` elementwise."""
     return input.max(dim, keepdim)
 
 
+@with_out
 def min(input: Tensor, dim: Any = None, keepdim: builtins.bool = False) -> Any:
     """``min(x)``, ``min(x, dim)`` giving ``(values, indices)``, or ``min(x, y)`` elementwise."""
     return input.min(dim, keepdim)
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def is_tensor(obj: Any) -> builtins.bool:

@@ -17,6 +17,7 @@ from latte import backend
 from latte._functional.common import promote_all
 from latte._functional.joining import stack
 from latte._functional.products import cross as _cross
+from latte._out_argument import with_out
 from latte.autograd import function
 from latte.ops import matrix_functions as L
 
@@ -398,3 +399,8 @@ def cholesky_inverse(L_: Tensor, upper: bool = False) -> Tensor:
     """``A^-1`` for ``A = L L^T`` given its Cholesky factor (``upper``: ``U^T U``)."""
     low = L_.mT if upper else L_
     return inv(low.matmul(low.mT))
+
+
+# every function takes PyTorch's out= (the Tensor methods bound to them pass it through too)
+for _name in __all__:
+    globals()[_name] = with_out(globals()[_name], _name)

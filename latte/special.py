@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from latte._functional.common import tensor_like
 from latte._functional.pointwise import xlogy
+from latte._out_argument import with_out
 from latte.autograd import function
 from latte.backend import run_on
 from latte.ops import activation as _act
@@ -184,3 +185,9 @@ def i1(input: Tensor) -> Tensor:
 
 
 modified_bessel_i0, modified_bessel_i1 = i0, i1
+
+
+# every function takes PyTorch's out= (the Tensor methods bound to them pass it through too)
+for _name in __all__:
+    globals()[_name] = with_out(globals()[_name], _name)
+psi, modified_bessel_i0, modified_bessel_i1 = digamma, i0, i1
