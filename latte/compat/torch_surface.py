@@ -349,12 +349,15 @@ class _PlainProgress:
 
 
 def _hub() -> dict[str, Any]:
-    """``torch.hub.tqdm`` (scripts import their progress bar from there); nothing downloads."""
+    """``torch.hub``: ``tqdm`` (scripts import their progress bar from there), the weights
+    cache (``load_state_dict_from_url``, ``get_dir``) over ``latte.vision``'s downloads."""
     try:
         from tqdm.auto import tqdm
     except ImportError:
         tqdm = _PlainProgress
-    return {"tqdm": tqdm}
+    from latte.vision.models import _weights  # vision loads on first use
+    return {"tqdm": tqdm, "load_state_dict_from_url": _weights.load_state_dict_from_url,
+            "get_dir": lambda: str(_weights.checkpoint_dir().parent)}
 
 
 def _backends_cuda() -> dict[str, Any]:

@@ -2,12 +2,17 @@
 numbers), torchvision's state_dict keys, forward shapes, options and ``weights=`` loading."""
 from __future__ import annotations
 
+import hashlib
+import socket
+
 import numpy as np
 import pytest
 
 import latte
 from latte import nn
 from latte.vision import models
+from latte.vision.datasets.utils import DownloadError
+from latte.vision.models import _weights as weights_module
 
 NAMES = ["mlp", "lenet", "mnist_resnet", "c5l3", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn",
          "vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50"]
@@ -194,18 +199,90 @@ def test_weights_errors_name_the_problem(tmp_path):
         models.resnet18(weights="IMAGENET1K_V9")
 
 
+def _refused_url() -> str:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there any more: connection refused
+    return f"http://127.0.0.1:{port}/models/"
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """The official server unreachable (tests never touch the network)."""
+    monkeypatch.setattr(weights_module, "_BASE", _refused_url())
+    monkeypatch.delenv("LATTE_WEIGHTS_MIRRORS", raising=False)
+    monkeypatch.setenv("TORCH_HOME", "/nonexistent-torch-home")
+
+
 @pytest.mark.parametrize("arch,name,file", [
     ("resnet18", "DEFAULT", "resnet18-f37072fd.pth"),
     ("resnet50", "DEFAULT", "resnet50-11ad3fa6.pth"),
     ("resnet50", "IMAGENET1K_V1", "resnet50-0676ba61.pth"),
     ("vgg16_bn", "imagenet1k_v1", "vgg16_bn-6c64b313.pth"),
 ])
-def test_named_weights_missing_say_what_to_fetch_and_where(latte_home, arch, name, file):
-    with pytest.raises(FileNotFoundError) as info:
+def test_named_weights_offline_say_what_was_tried_and_where(latte_home, offline, arch, name,
+                                                             file):
+    with pytest.raises(DownloadError) as info:
         models.get_model(arch, weights=name)
     msg = str(info.value)
-    assert f"https://download.pytorch.org/models/{file}" in msg
+    assert weights_module._BASE + file in msg
     assert str(latte_home / "checkpoints" / file) in msg
+    assert not (latte_home / "checkpoints" / file).exists()
+
+
+def _published(tmp_path, model) -> tuple[str, bytes]:
+    """A state_dict file named as torchvision names its weights: ``<arch>-<sha256[:8]>.pth``."""
+    latte.save(_filled(model, 0.75), tmp_path / "w.pth")
+    data = (tmp_path / "w.pth").read_bytes()
+    return f"lenet-{hashlib.sha256(data).hexdigest()[:8]}.pth", data
+
+
+def test_named_weights_download_from_a_mirror_once(latte_home, offline, http_servers, tmp_path,
+                                                   monkeypatch):
+    name, data = _published(tmp_path, models.LeNet())
+    monkeypatch.setitem(weights_module.WEIGHTS, "lenet", {"IMAGENET1K_V1": name})
+    server = http_servers()
+    server.serve("models/" + name, data)
+    monkeypatch.setenv("LATTE_WEIGHTS_MIRRORS", server.url + "models")
+    model = models.lenet(weights="DEFAULT")
+    assert np.all(arr(model.classifier[4].bias) == 0.75)
+    assert sorted(p.name for p in (latte_home / "checkpoints").iterdir()) == [name]
+    models.lenet(weights="IMAGENET1K_V1")  # from the cache: no second request
+    assert server.requests == ["/models/" + name]
+
+
+def test_named_weights_with_a_wrong_hash_are_refused_and_not_kept(latte_home, offline,
+                                                                  http_servers, tmp_path,
+                                                                  monkeypatch):
+    name, data = _published(tmp_path, models.LeNet())
+    monkeypatch.setitem(weights_module.WEIGHTS, "lenet", {"IMAGENET1K_V1": name})
+    server = http_servers()
+    server.serve("models/" + name, data[:-1] + bytes([data[-1] ^ 1]))
+    monkeypatch.setenv("LATTE_WEIGHTS_MIRRORS", server.url + "models/")
+    with pytest.raises(DownloadError, match=f"expected a digest starting with {name[6:14]}"):
+        models.lenet(weights="IMAGENET1K_V1")
+    assert not list((latte_home / "checkpoints").iterdir())
+
+
+def test_named_weights_reuse_pytorchs_cache(latte_home, offline, tmp_path, monkeypatch):
+    torch_home = tmp_path / "torch"
+    (torch_home / "hub" / "checkpoints").mkdir(parents=True)
+    latte.save(_filled(models.resnet18(), 0.5),
+               torch_home / "hub" / "checkpoints" / "resnet18-f37072fd.pth")
+    monkeypatch.setenv("TORCH_HOME", str(torch_home))
+    model = models.resnet18(weights="IMAGENET1K_V1")  # offline: only the cache can serve it
+    assert np.all(arr(model.fc.bias) == 0.5)
+
+
+def test_load_state_dict_from_url_as_torch_hub(http_servers, tmp_path):
+    name, data = _published(tmp_path, models.LeNet())
+    server = http_servers()
+    url = server.serve(name, data)
+    state = weights_module.load_state_dict_from_url(url, model_dir=tmp_path / "hub",
+                                                    progress=False, check_hash=True)
+    assert np.all(arr(state["classifier.4.bias"]) == 0.75)
+    assert (tmp_path / "hub" / name).is_file()
 
 
 def test_checkpoint_dir_defaults_to_the_user_cache(monkeypatch, tmp_path):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["calculate_md5", "check_md5", "check_integrity", "download_url",
+__all__ = ["calculate_md5", "calculate_sha256", "check_md5", "check_integrity", "download_url",
            "download_from_urls", "download_from_mirrors", "extract_archive",
            "download_and_extract_archive", "DownloadError", "ChecksumError"]
 
@@ -37,6 +37,15 @@ def calculate_md5(path: str | os.PathLike, chunk_size: int = _CHUNK) -> str:
         for chunk in iter(lambda: f.read(chunk_size), b""):
             md5.update(chunk)
     return md5.hexdigest()
+
+
+def calculate_sha256(path: str | os.PathLike, chunk_size: int = _CHUNK) -> str:
+    """The SHA-256 hex digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def check_md5(path: str | os.PathLike, md5: str) -> bool:
@@ -101,10 +110,11 @@ def _copy_response(response: Any, part: Path, progress: bool) -> None:
 
 def download_url(url: str, root: str | os.PathLike, filename: str | None = None,
                  md5: str | None = None, *, progress: bool = True,
-                 timeout: float = 60.0) -> Path:
-    """Download one URL to ``root/filename`` atomically and verify its MD5.
+                 timeout: float = 60.0, sha256: str | None = None) -> Path:
+    """Download one URL to ``root/filename`` atomically and verify its MD5 (or that its SHA-256
+    starts with ``sha256``, the prefix torchvision puts in its weights' file names).
 
-    Raises ``ChecksumError`` (expected and actual MD5) on a mismatch and lets network errors
+    Raises ``ChecksumError`` (expected and actual sums) on a mismatch and lets network errors
     through; either way nothing is left under the final name. Example::
 
         download_url("https://example.org/x.gz", "data", md5="0123...")
@@ -112,8 +122,8 @@ def download_url(url: str, root: str | os.PathLike, filename: str | None = None,
     root = Path(root).expanduser()
     root.mkdir(parents=True, exist_ok=True)
     path = root / (filename or os.path.basename(url.split("?")[0]))
-    if check_integrity(path, md5):  # complete: only a verified download gets the final name
-        return path
+    if check_integrity(path, md5) and (sha256 is None or _sha256_ok(path, sha256)):
+        return path  # complete: only a verified download gets the final name
     part = path.with_name(path.name + ".part")
     try:
         _stream_to(url, part, timeout, progress)
@@ -121,6 +131,9 @@ def download_url(url: str, root: str | os.PathLike, filename: str | None = None,
             actual = calculate_md5(part)
             if actual != md5:
                 raise ChecksumError(f"MD5 mismatch for {url}: expected {md5}, got {actual}")
+        if sha256 is not None and not _sha256_ok(part, sha256):
+            raise ChecksumError(f"SHA-256 mismatch for {url}: expected a digest starting with "
+                                f"{sha256}, got {calculate_sha256(part)}")
         os.replace(part, path)
     except BaseException:
         part.unlink(missing_ok=True)
@@ -128,9 +141,13 @@ def download_url(url: str, root: str | os.PathLike, filename: str | None = None,
     return path
 
 
+def _sha256_ok(path: Path, prefix: str) -> bool:
+    return calculate_sha256(path).startswith(prefix.lower())
+
+
 def download_from_urls(urls: Sequence[str], root: str | os.PathLike, filename: str,
                        md5: str | None = None, *, progress: bool = True,
-                       timeout: float = 60.0) -> Path:
+                       timeout: float = 60.0, sha256: str | None = None) -> Path:
     """Try each full URL in order; return the first verified download of ``root/filename``.
 
     When every URL fails, raises ``DownloadError`` listing each URL with its error and where
@@ -139,11 +156,12 @@ def download_from_urls(urls: Sequence[str], root: str | os.PathLike, filename: s
     failures = []
     for url in urls:
         try:
-            return download_url(url, root, filename, md5, progress=progress, timeout=timeout)
+            return download_url(url, root, filename, md5, progress=progress, timeout=timeout,
+                                sha256=sha256)
         except (OSError, ChecksumError, ValueError) as e:  # URLError is an OSError
             failures.append(f"  {url}: {e}")
     target = Path(root).expanduser() / filename
-    md5_note = f" (MD5 {md5})" if md5 else ""
+    md5_note = f" (MD5 {md5})" if md5 else (f" (SHA-256 {sha256}...)" if sha256 else "")
     raise DownloadError(f"could not download {filename}; tried:\n" + "\n".join(failures)
                         + f"\nDownload it by hand and put it at {target}{md5_note}.")
 

@@ -1,20 +1,27 @@
 """Load ``weights=`` into a model: a local checkpoint path or a torchvision weights name.
 
-Named weights (``'IMAGENET1K_V1'``, ``'DEFAULT'``) are never downloaded: Latte looks for
-torchvision's file in ``$LATTE_HOME/checkpoints/`` (default ``~/.cache/latte/checkpoints/``)
-and, when it is missing, says which URL to fetch and where to put it.
+Named weights (``'IMAGENET1K_V1'``, ``'DEFAULT'``) are torchvision's published files, used as
+torchvision does: from ``$LATTE_HOME/checkpoints/`` (default ``~/.cache/latte/checkpoints/``),
+else from PyTorch's own cache (``$TORCH_HOME/hub/checkpoints``) when a file is already there,
+else downloaded into the first, from the mirrors in ``$LATTE_WEIGHTS_MIRRORS`` (comma
+separated base URLs) and then the official server. A download is written atomically and checked
+against the SHA-256 prefix in its file name; offline, the error names the URLs tried and where
+to put the file by hand. Files load through the safe (weights-only) loader.
 """
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from latte import nn
 from latte.serialization import load
+from latte.vision.datasets.utils import download_from_urls
 
-__all__ = ["checkpoint_dir", "build", "read_weights", "extract_state_dict", "WEIGHTS"]
+__all__ = ["checkpoint_dir", "torch_checkpoint_dir", "build", "read_weights",
+           "extract_state_dict", "fetch_weights", "load_state_dict_from_url", "WEIGHTS"]
 
 M = TypeVar("M", bound=nn.Module)
 
@@ -39,6 +46,51 @@ def checkpoint_dir() -> Path:
     """Where named weights are looked for: ``$LATTE_HOME/checkpoints`` or ``~/.cache/latte/...``."""
     home = os.environ.get("LATTE_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "latte")
     return Path(home) / "checkpoints"
+
+
+def torch_checkpoint_dir() -> Path:
+    """PyTorch's cache of downloaded weights: ``$TORCH_HOME/hub/checkpoints``."""
+    home = os.environ.get("TORCH_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "torch")
+    return Path(home) / "hub" / "checkpoints"
+
+
+def _mirrors() -> list[str]:
+    extra = [m.strip() for m in os.environ.get("LATTE_WEIGHTS_MIRRORS", "").split(",")]
+    return [m if m.endswith("/") else m + "/" for m in extra if m] + [_BASE]
+
+
+def _hash_prefix(filename: str) -> str | None:
+    """torchvision's names end ``-<first hex digits of the SHA-256>.pth``."""
+    match = re.search(r"-([0-9a-f]{6,})\.", filename)
+    return match.group(1) if match else None
+
+
+def fetch_weights(filename: str, urls: list[str] | None = None, *, progress: bool = True,
+                  check_hash: bool = True, model_dir: str | os.PathLike | None = None) -> Path:
+    """The local path of the weights file ``filename``: already in Latte's or PyTorch's
+    cache, else downloaded from ``urls`` (default: the mirrors, then the official server)."""
+    folder = Path(model_dir).expanduser() if model_dir is not None else checkpoint_dir()
+    for candidate in (folder / filename, torch_checkpoint_dir() / filename):
+        if candidate.is_file():
+            return candidate
+    urls = urls or [base + filename for base in _mirrors()]
+    prefix = _hash_prefix(filename) if check_hash else None
+    return download_from_urls(urls, folder, filename, progress=progress, sha256=prefix)
+
+
+def load_state_dict_from_url(url: str, model_dir: str | os.PathLike | None = None,
+                             map_location: Any = None, progress: bool = True,
+                             check_hash: bool = False, file_name: str | None = None,
+                             weights_only: bool = True) -> dict[str, Any]:
+    """``torch.hub.load_state_dict_from_url``: download ``url`` once into ``model_dir``
+    (default ``$LATTE_HOME/checkpoints``) and load it; ``check_hash`` checks the SHA-256
+    prefix in the file name."""
+    filename = file_name or os.path.basename(url.split("?")[0])
+    path = fetch_weights(filename, [url], progress=progress, check_hash=check_hash,
+                         model_dir=model_dir)
+    return load(path, map_location=map_location, weights_only=weights_only)
 
 
 def extract_state_dict(obj: Any, source: str) -> dict[str, Any]:
@@ -67,13 +119,7 @@ def _named_file(arch: str, name: str) -> Path:
         choices = ", ".join(["DEFAULT", *known]) if known else "none (train it or pass a path)"
         raise ValueError(f"{arch}: weights {name!r} is neither an existing file nor a known "
                          f"weights name; known names: {choices}")
-    path = checkpoint_dir() / known[key]
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{arch}: weights {name!r} ({key}) are not on disk and Latte does not download "
-            f"them. Fetch {_BASE + known[key]} and put it at {path} "
-            f"(the folder is $LATTE_HOME/checkpoints, default ~/.cache/latte/checkpoints).")
-    return path
+    return fetch_weights(known[key])
 
 
 def read_weights(weights: Any, arch: str) -> dict[str, Any] | None:
