@@ -59,6 +59,7 @@ class TrainConfig:
     limit_batches: int | None = None
     plots: bool = True
     progress: bool = True
+    tensorboard: bool = False
 
     def validate(self) -> TrainConfig:
         """Raise ``ValueError`` naming the option when a value is out of range."""

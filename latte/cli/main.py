@@ -72,6 +72,9 @@ def _train_options(p: argparse.ArgumentParser) -> None:
                    "default cpu)")
     g.add_argument("--limit-batches", type=int, help="stop each epoch after N batches (tests)")
     g.add_argument("--plots", action=argparse.BooleanOptionalAction, help="(default on)")
+    g.add_argument("--tensorboard", action=argparse.BooleanOptionalAction,
+                   help="log to RUN_DIR/tensorboard for `tensorboard --logdir` (default off; "
+                        "pip install tensorboard)")
     g.add_argument("--progress", action=argparse.BooleanOptionalAction,
                    help="progress bars (default on)")
     g.add_argument("--config", help="TOML file with any of these options")

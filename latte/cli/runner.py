@@ -14,6 +14,7 @@ from latte.cli.config import TrainConfig
 from latte.cli.data import DataBundle, load_data, split_train_val
 from latte.cli.parallel import OneProcess
 from latte.train import EarlyStopping, History, evaluate, fit, load_checkpoint, seed_everything
+from latte.train.tensorboard import TensorBoardLogger
 from latte.utils.data import DataLoader
 
 __all__ = ["run_train", "evaluate_checkpoint", "make_plots", "new_run_dir", "model_from_checkpoint"]
@@ -70,12 +71,17 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
             f"process per step, {cfg.batch_size * procs.world_size} in all")
     train_loader = _loader(train_ds, cfg, True, procs.sampler(train_ds, cfg.seed))
     val_loader = _loader(procs.shard(val_ds), cfg, False) if val_ds else None
-    result = fit(procs.wrap(model), train_loader, build_loss(cfg), optimizer,
-                 epochs=cfg.epochs, val_loader=val_loader,
-                 scheduler=scheduler, early_stopping=stopper, run_dir=run_dir, resume=resume,
-                 config=cfg.to_dict(), num_classes=bundle.num_classes,
-                 limit_batches=cfg.limit_batches, show_progress=cfg.progress, log=log,
-                 replicas=procs)
+    board = _tensorboard(cfg, run_dir, model, train_ds) if main else None
+    try:
+        result = fit(procs.wrap(model), train_loader, build_loss(cfg), optimizer,
+                     epochs=cfg.epochs, val_loader=val_loader,
+                     scheduler=scheduler, early_stopping=stopper, run_dir=run_dir,
+                     resume=resume, config=cfg.to_dict(), num_classes=bundle.num_classes,
+                     limit_batches=cfg.limit_batches, show_progress=cfg.progress, log=log,
+                     replicas=procs, on_epoch_end=board)
+    finally:
+        if board is not None:
+            board.close()
     summary: dict[str, Any] = {"run_dir": str(run_dir), "epochs": result.epochs_done,
                                "stopped_early": result.stopped_early,
                                "interrupted": result.interrupted, "data": bundle.description}
@@ -106,6 +112,27 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
     (run_dir / "results.json").write_text(json.dumps(summary, indent=1) + "\n")
     log(_summary_text(summary))
     return summary
+
+
+def _gradient_flow(model: Any, x: Any, y: Any, path: Path) -> Path:
+    """The gradient-flow plot of one cross-entropy backward on a test batch."""
+    from latte.train import plots
+    model.zero_grad()
+    latte.nn.functional.cross_entropy(model(x), y).backward()
+    try:
+        return plots.plot_gradient_flow(model.named_parameters(), path)
+    finally:
+        model.zero_grad()
+
+
+def _tensorboard(cfg: TrainConfig, run_dir: Path, model: Any, train_ds: Any) -> Any:
+    """The TensorBoard callback of ``--tensorboard`` (None without it), with 16 training
+    images to show when the data are images."""
+    if not cfg.tensorboard:
+        return None
+    first = next(iter(DataLoader(train_ds, batch_size=16)))[0]
+    images = first if first.ndim == 4 else None
+    return TensorBoardLogger(run_dir / "tensorboard", model, images)
 
 
 def training_device(spec: str, world_size: int = 1) -> latte.device:
@@ -200,6 +227,7 @@ def make_plots(run_dir: Path, model: Any, bundle: DataBundle | None, log: Any = 
                 pred = model(x[:n]).argmax(1)
             written.append(plots.plot_misclassified(x[:n], y[:n], pred,
                                                     out / "misclassified.png", bundle.classes))
+            written.append(_gradient_flow(model, x[:256], y[:256], out / "gradient_flow.png"))
         cm_path = Path(run_dir) / "confusion.csv"
         if cm_path.exists():
             cm = np.loadtxt(cm_path, delimiter=",", dtype=np.int64, ndmin=2)

@@ -12,6 +12,7 @@ from typing import Any
 from latte.cli.config import TrainConfig
 from latte.cli.runner import run_train
 from latte.train.history import write_text_atomic
+from latte.utils.tensorboard import SummaryWriter
 
 __all__ = ["parse_grid", "run_sweep", "run_variants"]
 
@@ -85,6 +86,8 @@ def run_variants(base: TrainConfig, variants: list[tuple[str, dict[str, Any]]],
             if summary.get("interrupted"):
                 _write_tables(out, keys, rows)
                 raise KeyboardInterrupt
+        if base.tensorboard:
+            _log_hparams(out, name, overrides, summary)
         values = {"run": name, **overrides}
         rows.append({**{k: values.get(k) for k in keys},
                      **{c: summary.get("epochs" if c == "epochs_run" else c)
@@ -93,6 +96,15 @@ def run_variants(base: TrainConfig, variants: list[tuple[str, dict[str, Any]]],
     log("\n" + _markdown(keys, rows))
     log(f"Tables: {out / 'results.md'} and {out / 'results.csv'}")
     return rows
+
+
+def _log_hparams(out: Path, name: str, overrides: dict[str, Any], summary: dict) -> None:
+    """One run of TensorBoard's HParams tab (``out/tensorboard``): the grid's values and the
+    run's final metrics."""
+    metrics = {f"hparam/{k}": summary[k] for k in ("test_acc", "test_loss", "best_val_acc")
+               if isinstance(summary.get(k), (int, float))}
+    with SummaryWriter(str(out / "tensorboard")) as writer:
+        writer.add_hparams(dict(overrides), metrics, run_name=name)
 
 
 def _fmt(key: str, value: Any) -> str:

@@ -227,7 +227,8 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
         resume: bool = False, config: dict | None = None, num_classes: int | None = None,
         limit_batches: int | None = None, show_progress: bool = True,
         log: Callable[[str], Any] = print, stop: StopFlag | None = None,
-        replicas: Replicas | None = None) -> FitResult:
+        replicas: Replicas | None = None,
+        on_epoch_end: Callable[[dict], Any] | None = None) -> FitResult:
     """Train for ``epochs`` epochs, validating after each, and return a ``FitResult``.
 
     With ``run_dir``, writes ``history.csv``/``history.json`` and the checkpoints there after
@@ -235,6 +236,9 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
     not stopped (weights, optimizer and scheduler state, history, early stopping and every
     random generator are restored). Seed the run (``seed_everything``) before building the
     model so that runs repeat.
+
+    ``on_epoch_end(row)`` runs on the main process after each epoch with its history row
+    (``latte train --tensorboard`` logs through it).
 
     Data-parallel: pass the ``DistributedDataParallel`` model, a loader whose sampler is a
     ``DistributedSampler`` (its ``set_epoch`` is called each epoch), validation shards and
@@ -301,6 +305,8 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
             row["time"] = round(time.perf_counter() - start, 3)
             history.append(row)
             log(_format_row(row))
+            if on_epoch_end is not None and main:
+                on_epoch_end(row)
             improved = stop_now = False
             if early_stopping is not None:
                 if early_stopping.monitor not in row:

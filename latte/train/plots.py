@@ -24,7 +24,7 @@ import latte
 
 __all__ = ["plot_history", "plot_linear_weights", "plot_first_layer_images",
            "plot_conv_filters", "plot_feature_maps", "plot_confusion_matrix",
-           "plot_misclassified", "matplotlib_available"]
+           "plot_misclassified", "plot_gradient_flow", "matplotlib_available"]
 
 
 def matplotlib_available() -> bool:
@@ -212,4 +212,29 @@ def plot_misclassified(images: Any, targets: Any, predicted: Any, path: str | os
     fig = _grid(plt, x[wrong] if len(wrong) else np.zeros((1, 2, 2)), titles or ["none"],
                 cmap="gray", symmetric=False)
     fig.suptitle(f"Misclassified: {int((y != p).sum())} of {len(y)}")
+    return _save(fig, path)
+
+
+def plot_gradient_flow(named_parameters: Any, path: str | os.PathLike) -> Path:
+    """Mean and max ``|grad|`` of each weight (biases left out), input layer first: gradients
+    that fade towards the input show as bars that shrink to the left."""
+    plt = _pyplot()
+    names, means, maxes = [], [], []
+    for name, p in named_parameters:
+        if p.grad is not None and p.dim() > 1:
+            g = np.abs(_np(p.grad))
+            names.append(name)
+            means.append(g.mean())
+            maxes.append(g.max())
+    if not names:
+        raise ValueError("plot_gradient_flow: no weight has a gradient; call backward() first")
+    fig, ax = plt.subplots(figsize=(max(6, len(names) * 0.5), 4))
+    x = np.arange(len(names))
+    ax.bar(x, maxes, alpha=0.4, color="c", label="max |grad|")
+    ax.bar(x, means, alpha=0.8, color="b", label="mean |grad|")
+    ax.set_xticks(x, names, rotation=90, fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylabel("|gradient|")
+    ax.set_title("Gradient flow")
+    ax.legend()
     return _save(fig, path)

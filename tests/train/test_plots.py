@@ -58,3 +58,16 @@ def test_plain_progress_reports_every_tenth():
         bar.set_postfix(loss=f"{1 / (i + 1):.2f}")
     lines = out.getvalue().splitlines()
     assert len(lines) == 10 and lines[-1].startswith("epoch 1  20/20  loss=0.05")
+
+
+def test_gradient_flow_plot_needs_gradients_and_draws_weights(tmp_path):
+    pytest.importorskip("matplotlib")
+    import latte
+    from latte import nn
+    from latte.train.plots import plot_gradient_flow
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    with pytest.raises(ValueError, match="no weight has a gradient"):
+        plot_gradient_flow(model.named_parameters(), tmp_path / "g.png")
+    model(latte.randn(5, 4)).sum().backward()
+    path = plot_gradient_flow(model.named_parameters(), tmp_path / "g.png")
+    assert path.read_bytes()[:4] == b"\x89PNG"
