@@ -64,7 +64,8 @@ def test_images_and_figures(tmp_path):
     red = acc.Images("red")[0]
     assert (red.height, red.width) == (8, 10)
     pixels = np.asarray(Image.open(io.BytesIO(red.encoded_image_string)))
-    assert pixels.shape == (8, 10, 3) and (pixels[..., 0] == 255).all() and (pixels[..., 1] == 0).all()
+    assert pixels.shape == (8, 10, 3)
+    assert (pixels[..., 0] == 255).all() and (pixels[..., 1] == 0).all()
     assert acc.Images("gray")[0].width == 10
     assert acc.Images("batch")[0].height > 6  # a grid of four
     assert acc.Images("curve")[0].height == 200
