@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module
 
@@ -37,7 +36,9 @@ class Sub(Op):
 
 class Mul(Op):
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad
+        if need:  # each factor is needed only for the other's gradient
+            ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         return a * b
 
     def backward(ctx, grad):
@@ -50,7 +51,9 @@ class Div(Op):
     quiet_fp = True
 
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad
+        if need:  # ``a`` is needed only for the gradient of ``b``
+            ctx.save_for_backward(a if need[1] else None, b)
         return a / b
 
     def backward(ctx, grad):
@@ -314,11 +317,11 @@ class Where(Op):
     """``condition ? a : b``; the condition gets no gradient."""
 
     def forward(ctx, condition, a, b):
-        ctx.condition = condition
+        ctx.save_for_backward(condition)
         return get_array_module(a, b).where(condition, a, b)
 
     def backward(ctx, grad):
-        cond = function.Tensor(ctx.condition)
+        (cond,) = ctx.saved_tensors
         zero = grad.new_zeros(())
         need_a, need_b = ctx.needs_input_grad[1:]
         return (None, grad.where(cond, zero) if need_a else None,
