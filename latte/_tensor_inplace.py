@@ -86,6 +86,13 @@ class InplaceMixin:
         if self.requires_grad and self.grad_fn is None and _state.enabled:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
+        multi = self.__dict__.get("_multi_view")
+        if multi is not None:
+            raise RuntimeError(
+                f"Output {multi[0]} of {multi[1]} is a view and is being modified inplace. This "
+                f"view is the output of a function that returns multiple views. Such functions do "
+                f"not allow the output views to be modified inplace. You should replace the "
+                f"inplace operation by an out-of-place one.")
         view_of = self.__dict__.get("_view_of")
         if view_of is not None:
             return self._write_through_view(compute, *view_of)
