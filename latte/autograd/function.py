@@ -282,6 +282,8 @@ class Op(Function):
     # all (a reshape of a non-contiguous array) sets ``ctx.is_view = False`` on its instance
     is_view = False
     non_differentiable_outputs: tuple = ()  # output indices that never carry a gradient
+    # True on the instance that ``apply_`` runs: forward writes its result into its first array
+    inplace = False
 
     @classmethod
     def apply(cls, *args: Any) -> Any:
@@ -347,6 +349,41 @@ class Op(Function):
                     ctx._saved = ctx._pack(ctx._saved)
         ctx._to_save = ()
         return outs if multi else outs[0]
+
+    @classmethod
+    def apply_(cls, *args: Any) -> Any:
+        """Record an in-place op: forward (with ``ctx.inplace`` set) writes its result into the
+        memory of ``args[0]``, which takes the new node as its history; a forward saving that
+        array saves the result (checked against later writes), and one that needs the old
+        values saves a copy of them. Call it only when the op is recorded."""
+        target = args[0]
+        ctx = cls()
+        ctx.inplace = True
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        guard = None
+        if type(arrays[0]) is not _ndarray:
+            args, guard = _same_device(args, arrays)
+        ctx._record(args, arrays)  # edges to the history before the write
+        if guard is not None:
+            with guard:  # the tensor's GPU is not the current one
+                cls.forward(ctx, *arrays)
+        elif cls.quiet_fp:
+            with _numpy.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                cls.forward(ctx, *arrays)
+        else:
+            cls.forward(ctx, *arrays)
+        target._vc[0] += 1
+        target.grad_fn, target._output_nr, target.requires_grad = ctx, 0, True
+        data = target._data
+        ctx._out_meta = ((data.shape, data.dtype),)
+        if ctx._to_save:
+            ctx._saved = tuple([(_OUT, (0, data, True), target._vc, target._vc[0])
+                                if item is data else ctx._resolve_array(item, args, arrays, ())
+                                for item in ctx._to_save])
+            if saved_hooks.stack:
+                ctx._saved = ctx._pack(ctx._saved)
+        ctx._to_save = ()
+        return target
 
     def _resolve_array(self, item: Any, args: tuple, arrays: list, outs: tuple) -> tuple:
         if not hasattr(item, "shape"):

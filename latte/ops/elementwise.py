@@ -20,7 +20,7 @@ def _array(value: Any) -> Any:
 
 class Add(Op):
     def forward(ctx, a, b):
-        return a + b
+        return get_array_module(a).add(a, b, out=a) if ctx.inplace else a + b
 
     def backward(ctx, grad):
         return grad, grad
@@ -28,7 +28,7 @@ class Add(Op):
 
 class Sub(Op):
     def forward(ctx, a, b):
-        return a - b
+        return get_array_module(a).subtract(a, b, out=a) if ctx.inplace else a - b
 
     def backward(ctx, grad):
         return grad, -grad
@@ -38,8 +38,9 @@ class Mul(Op):
     def forward(ctx, a, b):
         need = ctx.needs_input_grad
         if need:  # each factor is needed only for the other's gradient
-            ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
-        return a * b
+            old = a.copy() if ctx.inplace and need[1] else a  # in place: a is overwritten
+            ctx.save_for_backward(old if need[1] else None, b if need[0] else None)
+        return get_array_module(a).multiply(a, b, out=a) if ctx.inplace else a * b
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -53,8 +54,9 @@ class Div(Op):
     def forward(ctx, a, b):
         need = ctx.needs_input_grad
         if need:  # ``a`` is needed only for the gradient of ``b``
-            ctx.save_for_backward(a if need[1] else None, b)
-        return a / b
+            old = a.copy() if ctx.inplace and need[1] else a  # in place: a is overwritten
+            ctx.save_for_backward(old if need[1] else None, b)
+        return get_array_module(a).true_divide(a, b, out=a) if ctx.inplace else a / b
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -66,7 +68,7 @@ class Div(Op):
 
 class Neg(Op):
     def forward(ctx, a):
-        return -a
+        return get_array_module(a).negative(a, out=a) if ctx.inplace else -a
 
     def backward(ctx, grad):
         return -grad
@@ -117,7 +119,8 @@ class Exp(Op):
     quiet_fp = True
 
     def forward(ctx, a):
-        out = _array(get_array_module(a).exp(a))
+        xp = get_array_module(a)
+        out = xp.exp(a, out=a) if ctx.inplace else _array(xp.exp(a))
         ctx.save_for_backward(out)
         return out
 
@@ -226,7 +229,8 @@ class Expm1(Op):
 
 class Tanh(Op):
     def forward(ctx, a):
-        out = _array(get_array_module(a).tanh(a))
+        xp = get_array_module(a)
+        out = xp.tanh(a, out=a) if ctx.inplace else _array(xp.tanh(a))
         ctx.save_for_backward(out)
         return out
 
@@ -240,7 +244,8 @@ class Sigmoid(Op):
 
     def forward(ctx, a):
         xp = get_array_module(a)
-        out = _array(xp.tanh(a * 0.5))
+        out = xp.tanh(xp.multiply(a, 0.5, out=a), out=a) if ctx.inplace else \
+            _array(xp.tanh(a * 0.5))
         out += 1
         out *= 0.5
         ctx.save_for_backward(out)
@@ -253,7 +258,8 @@ class Sigmoid(Op):
 
 class Relu(Op):
     def forward(ctx, a):
-        out = _array(get_array_module(a).maximum(a, 0))
+        xp = get_array_module(a)
+        out = xp.maximum(a, 0, out=a) if ctx.inplace else _array(xp.maximum(a, 0))
         ctx.save_for_backward(out)
         return out
 
