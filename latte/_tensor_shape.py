@@ -57,8 +57,10 @@ class ShapeMixin:
             out._vc = self._vc
             return out
         out = self.reshape(*shape)
-        if out is not self and out._vc is not self._vc and self._data.size:
-            # the reshape copied (Reshape gives a copy a version counter of its own)
+        if out is not self and out._vc is not self._vc and self._data.size and \
+                "_strided" in self.__dict__:
+            # the reshape copied (a copy has a version counter of its own) a view of a
+            # contiguous tensor: PyTorch's strides would not allow it either
             raise RuntimeError("view size is not compatible with input tensor's size and stride "
                                "(at least one dimension spans across two contiguous subspaces). "
                                "Use .reshape(...) instead.")

@@ -183,3 +183,13 @@ def test_storage_offset_matches_pytorch():
     for key in [(slice(1, None),), (slice(None), slice(1, 3)), (2, 1)]:
         assert _base(latte, (3, 4))[key].storage_offset() == \
             _base(torch, (3, 4))[key].storage_offset()
+
+
+def test_view_of_an_op_result_in_an_internal_layout_works_as_in_pytorch():
+    """conv and pooling may return a channels-last array behind an NCHW tensor; PyTorch's
+    result is contiguous, so ``view`` must work on it (and on views of it)."""
+    x = latte.randn(2, 3, 8, 8)
+    y = latte.nn.functional.max_pool2d(latte.nn.Conv2d(3, 4, 3)(x), 2)
+    np.testing.assert_array_equal(y.view(2, -1).detach().numpy(),
+                                  y.detach().numpy().reshape(2, -1))
+    assert tuple(y[0].view(-1).shape) == (4 * 3 * 3,)

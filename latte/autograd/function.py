@@ -329,8 +329,14 @@ class Op(Function):
         outs = tuple(_wrap(o) for o in out) if multi else (_wrap(out),)
         if ctx.is_view and isinstance(args[0], Tensor):
             # a view shares its base's version counter, so in-place writes are seen through both
+            base = args[0]
+            # strides PyTorch would have too: views taken, one after another, of a contiguous
+            # tensor (ops such as conv may return an internal layout PyTorch's would not have)
+            strided = base._data.flags.c_contiguous or "_strided" in base.__dict__
             for o in outs:
-                o._vc = args[0]._vc
+                o._vc = base._vc
+                if strided:
+                    o.__dict__["_strided"] = True
         if record:
             non_diff = cls.non_differentiable_outputs
             index = 0
