@@ -19,6 +19,7 @@ class CupyBackend:
         self.array_type = cupy.ndarray
         self._generators: dict[int, Any] = {}
         self._seed: int | None = None
+        self._peaks: dict[int, int] | None = None  # per GPU, once peak tracking is installed
 
     def device_index(self, array: Any) -> int:
         return array.device.id
@@ -62,6 +63,43 @@ class CupyBackend:
                 seed = None if self._seed is None else self._seed + index
                 self._generators[index] = self.xp.random.default_rng(seed)
         return self._generators[index]
+
+
+    # --- memory: CuPy's default pool ---------------------------------------------------------
+    def _pool_bytes(self, index: int) -> tuple[int, int]:
+        pool = self.xp.get_default_memory_pool()
+        with self.xp.cuda.Device(index):
+            return int(pool.used_bytes()), int(pool.total_bytes())
+
+    def _track_peaks(self) -> dict:
+        """Route CuPy's allocations through a wrapper of its pool that records the peak of
+        ``used_bytes`` per GPU. Installed on the first question about peaks (CuPy keeps none),
+        so allocations pay nothing until a program asks."""
+        if self._peaks is None:
+            pool = self.xp.get_default_memory_pool()
+            peaks = self._peaks = {}
+            runtime = self.xp.cuda.runtime
+
+            def malloc(size: int) -> Any:
+                memory = pool.malloc(size)
+                used = pool.used_bytes()
+                index = runtime.getDevice()
+                if used > peaks.get(index, 0):
+                    peaks[index] = used
+                return memory
+            self.xp.cuda.set_allocator(malloc)
+        return self._peaks
+
+    def memory_stats(self, index: int) -> dict:
+        """``allocated``/``reserved`` bytes now, and the peak of ``allocated``."""
+        used, total = self._pool_bytes(index)
+        peaks = self._track_peaks()
+        peak = max(peaks.get(index, 0), used)
+        peaks[index] = peak
+        return {"allocated": used, "allocated_peak": peak, "reserved": total}
+
+    def reset_peak(self, index: int) -> None:
+        self._track_peaks()[index] = self._pool_bytes(index)[0]
 
 
 def probe() -> tuple[CupyBackend | None, str]:

@@ -3,8 +3,10 @@
 Every write bumps the tensor's version counter, shared with its views, so backward can refuse
 to use a value that was overwritten after being saved. Without autograd involved (the usual
 case: optimizer updates under ``no_grad``) the write goes straight into the array. When the graph
-must record it, the new value is computed out of place from a snapshot of the old one, copied
-into the tensor's memory, and the tensor takes over the new node as its history.
+must record it, the common ops (``add_``, ``sub_``, ``mul_``, ``div_``, ``relu_``, ``neg_``,
+``exp_``, ``tanh_``, ``sigmoid_``) still compute into the tensor's own memory and record a node
+(``Op.apply_``), as PyTorch does; the others compute the new value out of place from a snapshot
+of the old one and copy it in. Either way the tensor takes over the new node as its history.
 """
 from __future__ import annotations
 
@@ -20,7 +22,13 @@ from latte._tensor_index import _on_device_of, to_array_index
 from latte._tensor_math import _broadcast_error, _legacy_alpha
 from latte.autograd import function
 from latte.autograd.grad_mode import _state
+from latte.ops import elementwise as E
 from latte.ops.index import IndexPut, ViewPut
+
+# ops that run in the tensor's own memory when autograd records them
+_IN_PLACE_OPS = {np.add: E.Add, np.subtract: E.Sub, np.multiply: E.Mul, np.true_divide: E.Div,
+                 "relu": E.Relu, "neg": E.Neg, "exp": E.Exp, "tanh": E.Tanh,
+                 "sigmoid": E.Sigmoid}
 
 
 def _array(value: Any) -> Any:
@@ -72,15 +80,27 @@ class InplaceMixin:
         return self.requires_grad or builtins.any(
             getattr(o, "requires_grad", False) for o in others)
 
-    def _write(self, compute: Callable, *others: Any) -> Any:
-        """Replace this tensor's values by ``compute(old)`` while keeping autograd right."""
+    def _write(self, compute: Callable, *others: Any, op: Any = None) -> Any:
+        """Replace this tensor's values by ``compute(old)`` while keeping autograd right;
+        ``op`` (an ``Op`` of ``(self, *others)``) runs in this tensor's memory where it can."""
         if self.requires_grad and self.grad_fn is None and _state.enabled:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
+        multi = self.__dict__.get("_multi_view")
+        if multi is not None:
+            raise RuntimeError(
+                f"Output {multi[0]} of {multi[1]} is a view and is being modified inplace. This "
+                f"view is the output of a function that returns multiple views. Such functions do "
+                f"not allow the output views to be modified inplace. You should replace the "
+                f"inplace operation by an out-of-place one.")
         view_of = self.__dict__.get("_view_of")
         if view_of is not None:
             return self._write_through_view(compute, *view_of)
         self._check_not_a_view()
+        if op is not None and self._fits_in_place(others):
+            op.apply_(self, *others)
+            self._refresh_views()
+            return self
         old = function.Tensor(backend.run_on(self._data, self._data.copy), self.requires_grad)
         old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
         new = compute(old)
@@ -94,12 +114,34 @@ class InplaceMixin:
         self._vc[0] += 1
         self.grad_fn, self._output_nr = new.grad_fn, new._output_nr
         self.requires_grad = new.requires_grad
+        self._refresh_views()
+        return self
+
+    def _refresh_views(self) -> None:
+        """Give the live views of this tensor their history again, read from its new one."""
         for view in list(self.__dict__.get("_views", ())):
             _, view_fn = view.__dict__["_view_of"]
             fresh = view_fn(self)
             view.grad_fn, view._output_nr = fresh.grad_fn, fresh._output_nr
             view.requires_grad = fresh.requires_grad
-        return self
+
+    def _fits_in_place(self, others: tuple) -> builtins.bool:
+        """True when an op of this tensor and ``others`` can write into this tensor's memory: a
+        writable float tensor whose shape and dtype the result keeps, and operands that do not
+        share its memory (their old values must stay readable)."""
+        data = self._data
+        if data.dtype.kind != "f" or not data.flags.writeable:
+            return False
+        for other in others:
+            if isinstance(other, function.Tensor):
+                array = other._data
+                if type(array) is not type(data) or array.dtype.kind not in "fiub" or \
+                        np.broadcast_shapes(array.shape, data.shape) != data.shape or \
+                        np.may_share_memory(array, data):
+                    return False
+            elif type(other) not in (builtins.int, builtins.float, builtins.bool):
+                return False
+        return True
 
     def _write_through_view(self, compute: Callable, base: Any, view_fn: Callable) -> Any:
         """An in-place write into ``view_fn(base)``: the base takes a new history (a ``ViewPut``
@@ -140,7 +182,8 @@ class InplaceMixin:
         if type(self._data) is not np.ndarray or type(_array(other)) not in _HOST_OPERANDS:
             other = _operand_on_device(self, other)
         if self._records(other):
-            return self._write(lambda old: out_of_place(old, other), other)
+            return self._write(lambda old: out_of_place(old, other), other,
+                               op=_IN_PLACE_OPS.get(ufunc))
         try:
             if type(self._data) is np.ndarray:
                 ufunc(self._data, _array(other), out=self._data, casting="same_kind")
@@ -223,7 +266,8 @@ class InplaceMixin:
     def _unary_(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Apply the out-of-place method ``name`` and store the result in place."""
         if self._records():
-            return self._write(lambda old: getattr(old, name)(*args, **kwargs))
+            op = _IN_PLACE_OPS.get(name) if not args and not kwargs else None
+            return self._write(lambda old: getattr(old, name)(*args, **kwargs), op=op)
         result = getattr(self, name)(*args, **kwargs)
         _check_writeable(self)
         _copyto(self._data, result._data)

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from latte import backend, dtypes
-from latte._functional.joining import einsum
 from latte._size import size_arg
 from latte._tensor_views import track_view
 from latte.autograd import function
@@ -20,6 +19,15 @@ def _shape_args(shape: tuple) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return tuple(builtins.int(s) for s in shape)
+
+
+def _multi_view(pieces: tuple, name: str) -> tuple:
+    """Mark the views a function returns several of: PyTorch refuses in-place writes into them
+    when autograd records (one history cannot be rewritten for all of them)."""
+    for i, piece in enumerate(pieces):
+        if piece.grad_fn is not None:
+            piece.__dict__["_multi_view"] = (i, name)
+    return pieces
 
 
 class ShapeMixin:
@@ -44,13 +52,39 @@ class ShapeMixin:
                           maybe_copy=True)
 
     def view(self, *shape: Any) -> Any:
-        """``view(shape)`` as reshape; ``view(dtype)`` reinterprets the bytes."""
+        """The same memory in a new shape (an error where no view can have it: use
+        ``reshape``); ``view(dtype)`` reinterprets the bytes."""
         if len(shape) == 1 and isinstance(shape[0], (dtypes.dtype, np.dtype)):
-            return function.Tensor(self._data.view(dtypes.to_numpy_dtype(shape[0])))
-        return self.reshape(*shape)
+            out = function.Tensor(self._data.view(dtypes.to_numpy_dtype(shape[0])))
+            out._vc = self._vc
+            return out
+        out = self.reshape(*shape)
+        if out is not self and out._vc is not self._vc and self._data.size and \
+                "_strided" in self.__dict__:
+            # the reshape copied (a copy has a version counter of its own) a view of a
+            # contiguous tensor: PyTorch's strides would not allow it either
+            raise RuntimeError("view size is not compatible with input tensor's size and stride "
+                               "(at least one dimension spans across two contiguous subspaces). "
+                               "Use .reshape(...) instead.")
+        return out
 
     def view_as(self, other: Any) -> Any:
-        return self.reshape(other.shape)
+        return self.view(other.shape)
+
+    def as_strided(self, size: Any, stride: Any, storage_offset: Any = None) -> Any:
+        """A view of this tensor's storage with ``size`` and ``stride`` (in elements) from
+        ``storage_offset`` (this tensor's own offset by default), as ``torch.as_strided``."""
+        size, stride = _shape_args((size,)), _shape_args((stride,))
+        if len(size) != len(stride):
+            raise RuntimeError("mismatch in length of strides and shape")
+        offset = S.storage_offset(self._data) if storage_offset is None \
+            else builtins.int(storage_offset)
+        return track_view(S.AsStrided.apply(self, size, stride, offset), self,
+                          lambda t: t.as_strided(size, stride, offset))
+
+    def storage_offset(self) -> builtins.int:
+        """The offset of this tensor's first element in its storage, in elements."""
+        return S.storage_offset(self._data)
 
     def reshape_as(self, other: Any) -> Any:
         return self.reshape(other.shape)
@@ -206,10 +240,9 @@ class ShapeMixin:
         return self[index]
 
     def unfold(self, dimension: builtins.int, size: builtins.int, step: builtins.int) -> Any:
-        """Every ``size``-long slice of ``dimension``, ``step`` apart, as a new last dim.
+        """Every ``size``-long slice of ``dimension``, ``step`` apart, as a new last dim: a view.
 
-        ``dimension`` becomes the number of slices ``(L - size) // step + 1``. PyTorch returns
-        a view; this is a copy (gathered with one index), so writes to it do not reach ``self``.
+        ``dimension`` becomes the number of slices ``(L - size) // step + 1``.
         """
         d = self._dim(dimension) if self.dim() > 0 else 0
         length = self._data.shape[d] if self.dim() > 0 else 1
@@ -221,12 +254,12 @@ class ShapeMixin:
                                f"is {size} (tensor shape {list(self.shape)})")
         if self.dim() == 0:
             return self.reshape(1)[:size]
-        count = (length - size) // step + 1
-        xp = self._xp()
-        index = backend.run_on(self._data, lambda: xp.arange(count)[:, None] * step
-                               + xp.arange(size)[None, :])
-        windows = self[(slice(None),) * d + (function.Tensor(index),)]  # (..., count, size, ...)
-        return windows.movedim(d + 1, -1)
+        return track_view(S.Unfold.apply(self, d, size, step), self,
+                          lambda t: t.unfold(d, size, step))
+
+    def split_with_sizes(self, split_sizes: Any, dim: builtins.int = 0) -> tuple:
+        """Pieces of the given sizes along ``dim`` (views)."""
+        return _multi_view(self.split(list(split_sizes), dim), "SplitWithSizes")
 
     def split(self, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple:
         """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or given sizes."""
@@ -247,7 +280,8 @@ class ShapeMixin:
         for s in sizes:
             pieces.append(self.narrow(d, start, s))
             start += s
-        return tuple(pieces)
+        return _multi_view(tuple(pieces), "Split" if isinstance(split_size_or_sections,
+                                                                builtins.int) else "SplitWithSizes")
 
     def tensor_split(self, sections: builtins.int, dim: builtins.int = 0) -> tuple:
         n = self._data.shape[self._dim(dim)]
@@ -262,7 +296,7 @@ class ShapeMixin:
 
     def unbind(self, dim: builtins.int = 0) -> tuple:
         d = self._dim(dim)
-        return tuple(self.select(d, i) for i in range(self._data.shape[d]))
+        return _multi_view(tuple(self.select(d, i) for i in range(self._data.shape[d])), "Unbind")
 
     def select(self, dim: builtins.int, index: builtins.int) -> Any:
         d = self._dim(dim)
@@ -333,11 +367,9 @@ class ShapeMixin:
 
     def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,
                  dim2: builtins.int = 1) -> Any:
-        n, m = self.shape[dim1], self.shape[dim2]
-        eye = backend.array_on(self._data, "eye", n, m, k=offset, dtype=self._data.dtype)
-        moved = self.movedim((dim1, dim2), (-2, -1))
-        picked = einsum("...ij,ij->...ij", moved, function.Tensor(eye)).sum(-1)
-        length = builtins.max(builtins.min(n + builtins.min(offset, 0),
-                                           m - builtins.max(offset, 0)), 0)
-        start = builtins.max(-offset, 0)
-        return picked.narrow(-1, start, length)
+        """The diagonal ``offset`` of dims ``dim1`` and ``dim2``, as a new last dim: a view."""
+        d1, d2, offset = self._dim(dim1), self._dim(dim2), builtins.int(offset)
+        if d1 == d2:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        return track_view(S.Diagonal.apply(self, offset, d1, d2), self,
+                          lambda t: t.diagonal(offset, d1, d2))

@@ -161,11 +161,40 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
 
     @property
     def mT(self) -> Tensor:
+        """The last two dims swapped (a view)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
     @property
     def H(self) -> Tensor:
-        return self.T
+        """The conjugate transpose of a matrix: its transpose, for real tensors (a view)."""
+        if self.ndim != 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self.ndim}-D tensor. For batches of matrices, consider using "
+                               f"tensor.mH")
+        return self.transpose(0, 1)
+
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the last two dims: ``mT``, for real tensors (a view)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. "
+                               f"Got {self.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
+    def adjoint(self) -> Tensor:
+        return self.mH
+
+    @property
+    def real(self) -> Tensor:
+        """The real part: the tensor itself, as Latte has no complex dtypes (as PyTorch)."""
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
 
     def _dim(self, dim: int) -> int:
         rank = max(self._data.ndim, 1)

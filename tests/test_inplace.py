@@ -352,3 +352,97 @@ def test_reshape_that_is_a_view_still_shares_the_counter(lib):
     y.add_(1)
     assert (x._version, y._version) == (1, 1)
     np.testing.assert_array_equal(x.numpy(), np.arange(6.0) + 1)
+
+
+# --- in place really in place: the graph records the op without a copy -----------------------
+_REAL_INPLACE = {
+    "relu_": lambda lib, t, o: t.relu_(),
+    "add_": lambda lib, t, o: t.add_(o),
+    "add_alpha": lambda lib, t, o: t.add_(o, alpha=-0.5),
+    "iadd_scalar": lambda lib, t, o: t.__iadd__(2.0),
+    "sub_": lambda lib, t, o: t.sub_(o),
+    "mul_": lambda lib, t, o: t.mul_(o),
+    "mul_scalar": lambda lib, t, o: t.mul_(3.0),
+    "div_": lambda lib, t, o: t.div_(o + 3.0),
+    "neg_exp_": lambda lib, t, o: t.neg_().exp_(),
+    "tanh_": lambda lib, t, o: t.tanh_(),
+    "sigmoid_": lambda lib, t, o: t.mul_(o).sigmoid_(),
+    "add_then_relu_": lambda lib, t, o: t.add_(o.sin()).relu_(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_REAL_INPLACE))
+def test_recorded_inplace_ops_keep_memory_and_match_pytorch_gradients(name):
+    results = []
+    for lib in _both():
+        x = lib.tensor([[0.5, -1.0, 2.0], [1.5, -0.25, 0.75]], dtype=lib.float64,
+                       requires_grad=True)
+        o = lib.tensor([[0.3, 0.2, -0.7], [1.0, -2.0, 0.5]], dtype=lib.float64,
+                       requires_grad=True)
+        t = x * 1.0
+        ptr = t.data_ptr()
+        out = _REAL_INPLACE[name](lib, t, o)
+        assert out is t and t.data_ptr() == ptr
+        (t * t).sum().backward()
+        results.append((t.tolist(), x.grad.tolist(), o.grad.tolist() if o.grad is not None
+                        else None, t._version))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+    if results[1][2] is not None:
+        np.testing.assert_allclose(results[0][2], results[1][2], rtol=1e-12)
+    assert results[0][3] == results[1][3]
+
+
+def test_recorded_inplace_relu_saves_the_tensor_itself():
+    """``relu_`` in a graph allocates no second activation: its node saves the tensor's own
+    memory (a copy-and-write-back would hold two)."""
+    x = latte.randn(256, 1024, requires_grad=True)
+    y = x * 1.0
+    saved = []
+    with latte.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t.data_ptr()) or t,
+                                                  lambda t: t):
+        y.relu_()
+    assert saved == [y.data_ptr()]
+    import tracemalloc
+    z = x * 1.0
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        z.relu_().add_(1.0).mul_(0.5)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert peak < z.nbytes // 4, peak
+
+
+def test_inplace_relu_module_after_batchnorm_matches_pytorch():
+    grads = []
+    for lib in _both():
+        lib.manual_seed(0)
+        x = lib.tensor(np.linspace(-2, 2, 24).reshape(4, 6), dtype=lib.float32,
+                       requires_grad=True)
+        bn = lib.nn.BatchNorm1d(6)
+        y = lib.nn.ReLU(inplace=True)(bn(x))
+        (y * lib.arange(6.0)).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("snippet", [
+    "y = x.exp(); y.relu_()",
+    "y = x.sigmoid(); y.mul_(2)",
+    "y = x.tanh(); y += 1",
+    "y = x.relu(); y.exp_()",
+    "y = x * 1; y.mul_(y)",
+    "y = x * 1; y.relu_().add_(1)",
+])
+def test_inplace_write_into_a_saved_output_raises_like_pytorch(snippet):
+    for lib in _both():
+        x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        scope = {"x": x}
+        exec(snippet, scope)
+        with pytest.raises(RuntimeError, match="one of the variables needed for gradient "
+                                               "computation has been modified by an inplace "
+                                               "operation"):
+            scope["y"].sum().backward()

@@ -14,6 +14,7 @@ shape in one place (``sum_to``).
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as _numpy
@@ -27,13 +28,24 @@ __all__ = ["Function", "Op", "once_differentiable"]
 # latte.tensor sets this when it is imported: ops build Tensors, and Tensor builds ops.
 Tensor: Any = None
 
-_IN, _OUT, _CONST = 0, 1, 2
+_IN, _OUT, _CONST, _PACKED = 0, 1, 2, 3
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you "
     "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
     "through the graph a second time or if you need to access saved tensors after calling backward."
 )
+
+
+class _SavedHooks(threading.local):
+    """The ``(pack, unpack)`` pairs of ``autograd.graph.saved_tensors_hooks``, innermost last,
+    and the message of an enclosing ``disable_saved_tensors_hooks`` (per thread, as PyTorch)."""
+
+    stack: tuple = ()
+    disabled: str | None = None
+
+
+saved_hooks = _SavedHooks()
 
 
 class Function:
@@ -94,20 +106,41 @@ class Function:
 
     def _unpack(self, entry: tuple) -> Any:
         kind, value, counter, version = entry
+        if kind == _PACKED:
+            return self._unpack_hooked(value)
         if counter is not None and counter[0] != version:
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: a tensor of shape {tuple(_shape(value))} saved by "
                 f"{type(self).__name__} is at version {counter[0]}; expected version {version} "
-                f"instead."
-            )
+                f"instead.")
         if kind == _OUT:
             # rebuild the output lazily: holding the output Tensor here would make a cycle
-            index, array = value
-            out = Tensor(array, requires_grad=True)
-            out.grad_fn, out._output_nr, out._vc = self, index, counter
+            index, array, requires_grad = value
+            out = Tensor(array, requires_grad=requires_grad)
+            if requires_grad:
+                out.grad_fn, out._output_nr = self, index
+            out._vc = counter
             return out
         return value
+
+    def _unpack_hooked(self, value: tuple) -> Any:
+        """A value saved through ``saved_tensors_hooks``: ``unpack(packed)``, given back the
+        history of the tensor that was saved (so higher-order gradients still reach it)."""
+        packed, unpack, (node, output_nr, requires_grad, leaf) = value
+        data = unpack(packed)
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(data).__name__}")
+        if leaf is not None:
+            # a leaf's gradient must reach the leaf itself: an identity node over the new values
+            return _Rebased.apply(leaf, data._data) if _state.enabled else \
+                Tensor(data._data, requires_grad=True)
+        out = Tensor(data._data, requires_grad=requires_grad)
+        if requires_grad:
+            # node None: this node's own output (kept as None, a reference would be a cycle)
+            out.grad_fn, out._output_nr = (self if node is None else node), output_nr
+        return out
 
     @property
     def next_functions(self) -> tuple:
@@ -150,6 +183,8 @@ class Function:
             ctx._out_meta = tuple(
                 (o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outs)
             ctx._saved = tuple(ctx._resolve_tensor(item, args, outs) for item in ctx._to_save)
+            if saved_hooks.stack:
+                ctx._saved = ctx._pack(ctx._saved)
         ctx._to_save = ()
         return outs[0] if single else tuple(outs)
 
@@ -173,8 +208,44 @@ class Function:
             return (_CONST, item, None, 0)
         for index, out in enumerate(outs):
             if item is out:
-                return (_OUT, (index, out._data), out._vc, out._vc[0])
+                return (_OUT, (index, out._data, out.requires_grad), out._vc, out._vc[0])
         return (_IN, item, item._vc, item._vc[0])
+
+    def _pack(self, entries: tuple) -> tuple:
+        """Hand every saved tensor to the innermost ``saved_tensors_hooks`` pack hook (with grad
+        mode off, as PyTorch); keep what it returns. Numbers and None stay as they are."""
+        pack, unpack = saved_hooks.stack[-1]
+        packed = []
+        for entry in entries:
+            kind, value = entry[0], entry[1]
+            if kind == _OUT:
+                index, array, requires_grad = value
+                t = Tensor(array, requires_grad=requires_grad)
+                if requires_grad:
+                    t.grad_fn, t._output_nr = self, index
+                t._vc = entry[2]
+                origin = (None, index, requires_grad, None)
+            elif isinstance(value, Tensor):
+                t = value
+                leaf = t if t.requires_grad and t.grad_fn is None else None
+                origin = (t.grad_fn, t._output_nr, t.requires_grad, leaf)
+            else:
+                packed.append(entry)
+                continue
+            version = t._vc[0]
+            previous, _state.enabled = _state.enabled, False
+            try:
+                result = pack(t)
+            finally:
+                _state.enabled = previous
+            if t._vc[0] != version:
+                raise RuntimeError(
+                    "A saved tensor pack hook is modifying its input in place. Tensors provided "
+                    "as input to pack hook cannot be modified by in-place operations as this can "
+                    "lead to unexpected side-effects. Please open an issue if you need to "
+                    "perform in-place operations on the input to a pack hook.")
+            packed.append((_PACKED, (result, unpack, origin), None, 0))
+        return tuple(packed)
 
     def _release(self) -> None:
         """Drop saved values after backward so the memory returns at once."""
@@ -211,6 +282,8 @@ class Op(Function):
     # all (a reshape of a non-contiguous array) sets ``ctx.is_view = False`` on its instance
     is_view = False
     non_differentiable_outputs: tuple = ()  # output indices that never carry a gradient
+    # True on the instance that ``apply_`` runs: forward writes its result into its first array
+    inplace = False
 
     @classmethod
     def apply(cls, *args: Any) -> Any:
@@ -232,6 +305,11 @@ class Op(Function):
         guard = None
         if on_gpu:
             args, guard = _same_device(args, arrays)
+        record = record and _state.enabled
+        if record:
+            # before forward, so that forward saves only what the inputs that need a gradient
+            # need (``ctx.needs_input_grad``; empty when nothing is recorded)
+            ctx._record(args, arrays)
         if cls.quiet_fp and not on_gpu:
             if _FP_STATE is not None:
                 token = _FP_STATE.set(_FP_QUIET)
@@ -251,10 +329,15 @@ class Op(Function):
         outs = tuple(_wrap(o) for o in out) if multi else (_wrap(out),)
         if ctx.is_view and isinstance(args[0], Tensor):
             # a view shares its base's version counter, so in-place writes are seen through both
+            base = args[0]
+            # strides PyTorch would have too: views taken, one after another, of a contiguous
+            # tensor (ops such as conv may return an internal layout PyTorch's would not have)
+            strided = base._data.flags.c_contiguous or "_strided" in base.__dict__
             for o in outs:
-                o._vc = args[0]._vc
-        if record and _state.enabled:
-            ctx._record(args, arrays)
+                o._vc = base._vc
+                if strided:
+                    o.__dict__["_strided"] = True
+        if record:
             non_diff = cls.non_differentiable_outputs
             index = 0
             for o in outs:
@@ -268,8 +351,45 @@ class Op(Function):
             if ctx._to_save:
                 ctx._saved = tuple([ctx._resolve_array(item, args, arrays, outs)
                                     for item in ctx._to_save])
+                if saved_hooks.stack:
+                    ctx._saved = ctx._pack(ctx._saved)
         ctx._to_save = ()
         return outs if multi else outs[0]
+
+    @classmethod
+    def apply_(cls, *args: Any) -> Any:
+        """Record an in-place op: forward (with ``ctx.inplace`` set) writes its result into the
+        memory of ``args[0]``, which takes the new node as its history; a forward saving that
+        array saves the result (checked against later writes), and one that needs the old
+        values saves a copy of them. Call it only when the op is recorded."""
+        target = args[0]
+        ctx = cls()
+        ctx.inplace = True
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        guard = None
+        if type(arrays[0]) is not _ndarray:
+            args, guard = _same_device(args, arrays)
+        ctx._record(args, arrays)  # edges to the history before the write
+        if guard is not None:
+            with guard:  # the tensor's GPU is not the current one
+                cls.forward(ctx, *arrays)
+        elif cls.quiet_fp:
+            with _numpy.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                cls.forward(ctx, *arrays)
+        else:
+            cls.forward(ctx, *arrays)
+        target._vc[0] += 1
+        target.grad_fn, target._output_nr, target.requires_grad = ctx, 0, True
+        data = target._data
+        ctx._out_meta = ((data.shape, data.dtype),)
+        if ctx._to_save:
+            ctx._saved = tuple([(_OUT, (0, data, True), target._vc, target._vc[0])
+                                if item is data else ctx._resolve_array(item, args, arrays, ())
+                                for item in ctx._to_save])
+            if saved_hooks.stack:
+                ctx._saved = ctx._pack(ctx._saved)
+        ctx._to_save = ()
+        return target
 
     def _resolve_array(self, item: Any, args: tuple, arrays: list, outs: tuple) -> tuple:
         if not hasattr(item, "shape"):
@@ -280,8 +400,19 @@ class Op(Function):
                 return (_IN, t, t._vc, t._vc[0])
         for index, o in enumerate(outs):
             if item is o._data:
-                return (_OUT, (index, o._data), o._vc, o._vc[0])
+                return (_OUT, (index, o._data, o.requires_grad), o._vc, o._vc[0])
         return (_CONST, Tensor(item), None, 0)
+
+
+class _Rebased(Op):
+    """``values`` (an array) as a tensor whose gradient flows to ``leaf``: what an unpack hook
+    gives back for a saved leaf, so that higher-order gradients still accumulate into it."""
+
+    def forward(ctx, leaf, values):
+        return values
+
+    def backward(ctx, grad):
+        return grad, None
 
 
 def _same_device(args: tuple, arrays: list) -> tuple:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module
 
@@ -21,7 +20,7 @@ def _array(value: Any) -> Any:
 
 class Add(Op):
     def forward(ctx, a, b):
-        return a + b
+        return get_array_module(a).add(a, b, out=a) if ctx.inplace else a + b
 
     def backward(ctx, grad):
         return grad, grad
@@ -29,7 +28,7 @@ class Add(Op):
 
 class Sub(Op):
     def forward(ctx, a, b):
-        return a - b
+        return get_array_module(a).subtract(a, b, out=a) if ctx.inplace else a - b
 
     def backward(ctx, grad):
         return grad, -grad
@@ -37,8 +36,11 @@ class Sub(Op):
 
 class Mul(Op):
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a * b
+        need = ctx.needs_input_grad
+        if need:  # each factor is needed only for the other's gradient
+            old = a.copy() if ctx.inplace and need[1] else a  # in place: a is overwritten
+            ctx.save_for_backward(old if need[1] else None, b if need[0] else None)
+        return get_array_module(a).multiply(a, b, out=a) if ctx.inplace else a * b
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -50,8 +52,11 @@ class Div(Op):
     quiet_fp = True
 
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a / b
+        need = ctx.needs_input_grad
+        if need:  # ``a`` is needed only for the gradient of ``b``
+            old = a.copy() if ctx.inplace and need[1] else a  # in place: a is overwritten
+            ctx.save_for_backward(old if need[1] else None, b)
+        return get_array_module(a).true_divide(a, b, out=a) if ctx.inplace else a / b
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -63,7 +68,7 @@ class Div(Op):
 
 class Neg(Op):
     def forward(ctx, a):
-        return -a
+        return get_array_module(a).negative(a, out=a) if ctx.inplace else -a
 
     def backward(ctx, grad):
         return -grad
@@ -114,7 +119,8 @@ class Exp(Op):
     quiet_fp = True
 
     def forward(ctx, a):
-        out = _array(get_array_module(a).exp(a))
+        xp = get_array_module(a)
+        out = xp.exp(a, out=a) if ctx.inplace else _array(xp.exp(a))
         ctx.save_for_backward(out)
         return out
 
@@ -223,7 +229,8 @@ class Expm1(Op):
 
 class Tanh(Op):
     def forward(ctx, a):
-        out = _array(get_array_module(a).tanh(a))
+        xp = get_array_module(a)
+        out = xp.tanh(a, out=a) if ctx.inplace else _array(xp.tanh(a))
         ctx.save_for_backward(out)
         return out
 
@@ -237,7 +244,8 @@ class Sigmoid(Op):
 
     def forward(ctx, a):
         xp = get_array_module(a)
-        out = _array(xp.tanh(a * 0.5))
+        out = xp.tanh(xp.multiply(a, 0.5, out=a), out=a) if ctx.inplace else \
+            _array(xp.tanh(a * 0.5))
         out += 1
         out *= 0.5
         ctx.save_for_backward(out)
@@ -250,7 +258,8 @@ class Sigmoid(Op):
 
 class Relu(Op):
     def forward(ctx, a):
-        out = _array(get_array_module(a).maximum(a, 0))
+        xp = get_array_module(a)
+        out = xp.maximum(a, 0, out=a) if ctx.inplace else _array(xp.maximum(a, 0))
         ctx.save_for_backward(out)
         return out
 
@@ -314,11 +323,11 @@ class Where(Op):
     """``condition ? a : b``; the condition gets no gradient."""
 
     def forward(ctx, condition, a, b):
-        ctx.condition = condition
+        ctx.save_for_backward(condition)
         return get_array_module(a, b).where(condition, a, b)
 
     def backward(ctx, grad):
-        cond = function.Tensor(ctx.condition)
+        (cond,) = ctx.saved_tensors
         zero = grad.new_zeros(())
         need_a, need_b = ctx.needs_input_grad[1:]
         return (None, grad.where(cond, zero) if need_a else None,

@@ -14,13 +14,15 @@ class Embedding(Op):
     """
 
     def forward(ctx, weight, indices, padding_idx):
-        ctx.indices, ctx.padding_idx, ctx.num = indices, padding_idx, weight.shape[0]
+        ctx.padding_idx, ctx.num = padding_idx, weight.shape[0]
+        ctx.save_for_backward(indices)
         return get_array_module(weight).take(weight, indices, axis=0)
 
     def backward(ctx, grad):
+        (indices,) = ctx.saved_tensors
         xp = get_array_module(grad._data)
         d = grad.shape[-1]
-        flat = ctx.indices.reshape(-1, 1)
+        flat = indices._data.reshape(-1, 1)
         g2 = grad.reshape(-1, d)
         table = function.Tensor(xp.zeros((ctx.num, d), dtype=grad._data.dtype))
         out = table.scatter_add(0, function.Tensor(xp.broadcast_to(flat, g2.shape)), g2)

@@ -8,6 +8,29 @@ from latte.autograd.function import Op
 from latte.backend import array_on, get_array_module
 
 
+def save_index(ctx: Any, index: Any) -> None:
+    """Save ``index`` for backward: its arrays through ``save_for_backward`` (so they are freed
+    after backward), the rest (ints, slices, None, Ellipsis) as ``ctx.index``."""
+    parts = index if isinstance(index, tuple) else (index,)
+    arrays = [i for i in parts if hasattr(i, "shape")]
+    if not arrays:
+        ctx.index = index
+        return
+    ctx.index = (isinstance(index, tuple),
+                 tuple(None if hasattr(i, "shape") else (i,) for i in parts))
+    ctx.save_for_backward(*arrays)
+
+
+def saved_index(ctx: Any, saved: tuple) -> Any:
+    """The index ``save_index`` kept, rebuilt from the saved tensors ``saved``."""
+    if not saved:
+        return ctx.index
+    is_tuple, template = ctx.index
+    arrays = iter(t._data for t in saved)
+    parts = tuple(next(arrays) if p is None else p[0] for p in template)
+    return parts if is_tuple else parts[0]
+
+
 def is_basic(index: tuple) -> bool:
     """True when ``index`` uses only ints, slices, None and Ellipsis (so ``a[index]`` is a view)."""
     return all(isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in index)
@@ -26,7 +49,8 @@ class GetItem(Op):
         return a[index]
 
     def backward(ctx, grad):
-        return IndexPutZeros.apply(grad, ctx.index, ctx.shape), None
+        index = saved_index(ctx, ctx.saved_tensors)
+        return IndexPutZeros.apply(grad, index, ctx.shape), None
 
 
 class GetItemCopy(GetItem):
@@ -35,7 +59,8 @@ class GetItemCopy(GetItem):
     is_view = False
 
     def forward(ctx, a, index):
-        ctx.index, ctx.shape = index, a.shape
+        ctx.shape = a.shape
+        save_index(ctx, index)
         return a[index]
 
 
@@ -44,7 +69,7 @@ class IndexPutZeros(Op):
 
     def forward(ctx, values, index, shape):
         xp = get_array_module(values)
-        ctx.index = index
+        save_index(ctx, index)
         out = xp.zeros(shape, dtype=values.dtype)
         if is_basic(index if isinstance(index, tuple) else (index,)):
             out[index] = values
@@ -53,14 +78,14 @@ class IndexPutZeros(Op):
         return out
 
     def backward(ctx, grad):
-        return grad[ctx.index], None, None
+        return grad[saved_index(ctx, ctx.saved_tensors)], None, None
 
 
 class IndexPut(Op):
     """``a`` with ``a[index] = values`` applied, out of place (``__setitem__`` builds on it)."""
 
     def forward(ctx, a, index, values):
-        ctx.index = index
+        save_index(ctx, index)
         ctx.values_shape = values.shape if hasattr(values, "shape") else ()
         out = a.copy()
         out[index] = values
@@ -69,14 +94,15 @@ class IndexPut(Op):
     def backward(ctx, grad):
         need_a = ctx.needs_input_grad[0]
         need_values = ctx.needs_input_grad[2]
+        index = saved_index(ctx, ctx.saved_tensors)
         grad_a = None
         if need_a:
             keep = array_on(grad._data, "ones", grad.shape, dtype=bool)
-            keep[ctx.index] = False
+            keep[index] = False
             grad_a = grad * function.Tensor(keep)
         grad_values = None
         if need_values:
-            grad_values = grad[ctx.index].sum_to_size(ctx.values_shape)
+            grad_values = grad[index].sum_to_size(ctx.values_shape)
         return grad_a, None, grad_values
 
 

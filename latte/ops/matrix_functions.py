@@ -127,11 +127,11 @@ class Svdvals(Op):
     def forward(ctx, a):
         xp = get_array_module(a)
         u, s, vh = xp.linalg.svd(a, full_matrices=False)
-        ctx.u, ctx.vh = u, vh
+        ctx.save_for_backward(u, vh)
         return s
 
     def backward(ctx, grad):
-        u, vh = function.Tensor(ctx.u), function.Tensor(ctx.vh)
+        u, vh = ctx.saved_tensors
         return (u * grad.unsqueeze(-2)).matmul(vh)
 
 

@@ -87,17 +87,18 @@ class Amax(Op):
     def forward(ctx, a, dims, keepdim, largest):
         xp = get_array_module(a)
         out = (xp.max if largest else xp.min)(a, axis=dims, keepdims=True)
-        ctx.save_for_backward(a)
-        ctx.out_keep = out
-        ctx.dims = dims
-        return out if keepdim else out.reshape([s for i, s in enumerate(out.shape)
-                                                if i not in dims])
+        ctx.dims, ctx.keep_shape = dims, out.shape
+        if not keepdim:
+            out = out.reshape([s for i, s in enumerate(out.shape) if i not in dims])
+        out = xp.asarray(out)  # the very array the output wraps (never a NumPy scalar)
+        ctx.save_for_backward(a, out)
+        return out
 
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        mask = function.Tensor(a._data == ctx.out_keep)
+        a, out = ctx.saved_tensors
+        mask = function.Tensor(a._data == out._data.reshape(ctx.keep_shape))
         count = mask.sum(dim=ctx.dims, keepdim=True, dtype=a.dtype)
-        return grad.reshape(ctx.out_keep.shape) * mask / count, None, None, None
+        return grad.reshape(ctx.keep_shape) * mask / count, None, None, None
 
 
 class MaxDim(Op):
@@ -109,15 +110,19 @@ class MaxDim(Op):
         xp = get_array_module(a)
         idx = (xp.argmax if largest else xp.argmin)(a, axis=dim, keepdims=True)
         values = xp.take_along_axis(a, idx, axis=dim)
-        ctx.shape, ctx.dim, ctx.idx = a.shape, dim, idx
+        ctx.shape, ctx.dim, ctx.keep_shape = a.shape, dim, idx.shape
         if not keepdim:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
-        return values, idx.astype(xp.int64)
+        indices = idx.astype(xp.int64)
+        ctx.save_for_backward(indices)
+        return values, indices
 
     def backward(ctx, grad, grad_idx):
-        g = grad.reshape(ctx.idx.shape)
+        (indices,) = ctx.saved_tensors
+        g = grad.reshape(ctx.keep_shape)
         zeros = g.new_zeros(ctx.shape)
-        return ScatterAdd.apply(zeros, ctx.dim, function.Tensor(ctx.idx), g), None, None, None
+        return ScatterAdd.apply(zeros, ctx.dim, indices.reshape(ctx.keep_shape), g), None, None, \
+            None
 
 
 class Prod(Op):

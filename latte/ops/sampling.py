@@ -26,11 +26,13 @@ class TakeSorted(Op):
     """``x.take(index, axis)`` for a non-decreasing integer ``index``."""
 
     def forward(ctx, x, axis, index):
-        ctx.args = (axis, index, x.shape[axis])
+        ctx.axis, ctx.size = axis, x.shape[axis]
+        ctx.save_for_backward(index)
         return get_array_module(x).take(x, _like(index, x), axis=axis)
 
     def backward(ctx, grad):
-        return ScatterSorted.apply(grad, *ctx.args), None, None
+        (index,) = ctx.saved_tensors
+        return ScatterSorted.apply(grad, ctx.axis, index._data, ctx.size), None, None
 
 
 class ScatterSorted(Op):
@@ -38,7 +40,8 @@ class ScatterSorted(Op):
 
     def forward(ctx, g, axis, index, size):
         xp = get_array_module(g)
-        ctx.args = (axis, index)
+        ctx.axis = axis
+        ctx.save_for_backward(index)
         # where each run of equal indices starts: found with the index's own library, so a host
         # index (built from the sizes) gives a host answer and the GPU never syncs for its size
         ix = get_array_module(index)
@@ -51,4 +54,5 @@ class ScatterSorted(Op):
         return out
 
     def backward(ctx, grad):
-        return TakeSorted.apply(grad, *ctx.args), None, None, None
+        (index,) = ctx.saved_tensors
+        return TakeSorted.apply(grad, ctx.axis, index._data), None, None, None

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module
 from latte.ops.index import _pad_to, _scatter_positions
@@ -43,19 +42,18 @@ class ScatterReduce(Op):
         hit[where] = True
         if not include_self:
             out = xp.where(hit, out, a)
-        ctx.save_for_backward(a, index, src, out)
+        ctx.save_for_backward(a, index, src, out, hit)
         ctx.dim, ctx.reduce, ctx.include_self, ctx.src_shape = dim, reduce, include_self, \
             src.shape
-        ctx.hit = hit
         return out
 
     def backward(ctx, grad):
-        a, index, src, out = ctx.saved_tensors
+        a, index, src, out, hit = ctx.saved_tensors
         dim = ctx.dim
         # the value each src element went into, and the gradient there
         out_at = out.gather(dim, index)
         grad_at = grad.gather(dim, index)
-        missed = function.Tensor(~ctx.hit)  # positions nothing was scattered to: out is a there
+        missed = ~hit  # positions nothing was scattered to: out is a there
         if ctx.reduce == "prod":
             grad_a = grad if not ctx.include_self else (grad * out / a).where(~missed, grad)
             grad_a = grad_a.where(missed, 0.0) if not ctx.include_self else grad_a

@@ -7,8 +7,11 @@ counter of its own, so writing into it never invalidates what the input's graph 
 """
 from __future__ import annotations
 
+from typing import Any
+
 from latte.autograd.function import Op
 from latte.backend import get_array_module
+from latte.ops.index import GetItemCopy, IndexPutZeros
 
 
 class Reshape(Op):
@@ -99,3 +102,143 @@ class Roll(Op):
         negated = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) \
             else -ctx.shifts
         return grad.roll(negated, ctx.dims), None, None
+
+
+# --- strided views: as_strided, diagonal, unfold ----------------------------------------------
+def _strided(xp: Any, a: Any, shape: tuple, strides: tuple) -> Any:
+    """A writable view of ``a``'s memory with ``strides`` in bytes, from ``a``'s first element."""
+    return xp.lib.stride_tricks.as_strided(a, shape, strides)
+
+
+def storage_root(a: Any) -> Any:
+    """The array that owns ``a``'s memory (a tensor's storage, in PyTorch's words)."""
+    while getattr(a, "base", None) is not None and hasattr(a.base, "strides"):
+        a = a.base
+    return a
+
+
+def _pointer(a: Any) -> int:
+    if hasattr(a, "__array_interface__"):
+        return a.__array_interface__["data"][0]
+    return int(a.data.ptr)
+
+
+def storage_offset(a: Any) -> int:
+    """The element offset of ``a``'s first element in its storage."""
+    return (_pointer(a) - _pointer(storage_root(a))) // a.itemsize
+
+
+def _storage_flat(a: Any) -> Any:
+    """The storage of ``a`` as one flat view in memory order."""
+    root = storage_root(a)
+    if root.flags.c_contiguous:
+        return root.reshape(-1)
+    if root.flags.f_contiguous:
+        return root.T.reshape(-1)
+    raise RuntimeError("as_strided: the tensor's storage is not one contiguous block")
+
+
+def _positions(xp: Any, shape: tuple, strides: tuple, offset: int) -> Any:
+    """The storage index of every element of a strided view, as an array of ``shape``."""
+    pos = xp.full(shape, offset, dtype=xp.int64)
+    for d, (n, s) in enumerate(zip(shape, strides)):
+        pos += (xp.arange(n, dtype=xp.int64) * s).reshape((1,) * d + (n,)
+                                                           + (1,) * (len(shape) - d - 1))
+    return pos
+
+
+class AsStrided(Op):
+    """``a``'s storage seen with ``size``, ``stride`` (in elements) from ``offset``.
+
+    Backward (PyTorch's ``as_strided_backward`` for inputs whose elements do not overlap): the
+    gradient is summed into a buffer shaped like the storage, at each output element's place,
+    then read back at the input's places.
+    """
+
+    is_view = True
+
+    def forward(ctx, a, size, stride, offset):
+        flat = _storage_flat(a)
+        need = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
+        if need > flat.size:
+            raise RuntimeError(
+                f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
+                f"{offset}, and itemsize {a.itemsize} requiring a storage size of "
+                f"{need * a.itemsize} are out of bounds for storage of size "
+                f"{flat.size * a.itemsize}")
+        ctx.geometry = (size, stride, offset, a.shape,
+                        tuple(s // a.itemsize for s in a.strides), storage_offset(a), flat.size)
+        xp = get_array_module(a)
+        return _strided(xp, flat[offset:], size, tuple(s * a.itemsize for s in stride))
+
+    def backward(ctx, grad):
+        size, stride, offset, shape, in_stride, in_offset, n = ctx.geometry
+        xp = get_array_module(grad._data)
+        out_pos = _positions(xp, size, stride, offset).reshape(-1)
+        in_pos = _positions(xp, shape, in_stride, in_offset)
+        storage = IndexPutZeros.apply(grad.reshape(-1), (out_pos,), (n,))
+        return GetItemCopy.apply(storage, (in_pos,)), None, None, None
+
+
+class Diagonal(Op):
+    """The diagonal ``offset`` of dims ``dim1``, ``dim2``, as a new last dim: a view."""
+
+    is_view = True
+
+    def forward(ctx, a, offset, dim1, dim2):
+        ctx.args, ctx.shape = (offset, dim1, dim2), a.shape
+        xp = get_array_module(a)
+        m = xp.moveaxis(a, (dim1, dim2), (-2, -1))[..., max(-offset, 0):, max(offset, 0):]
+        length = max(min(m.shape[-2], m.shape[-1]), 0)
+        return _strided(xp, m, m.shape[:-2] + (length,), m.strides[:-2]
+                        + (m.strides[-2] + m.strides[-1],))
+
+    def backward(ctx, grad):
+        return DiagonalScatter.apply(grad, ctx.shape, *ctx.args), None, None, None
+
+
+class DiagonalScatter(Op):
+    """Zeros of ``shape`` with ``values`` on a diagonal: the adjoint of ``Diagonal``."""
+
+    def forward(ctx, values, shape, offset, dim1, dim2):
+        ctx.args = (offset, dim1, dim2)
+        out = get_array_module(values).zeros(shape, dtype=values.dtype)
+        Diagonal.forward(ctx, out, offset, dim1, dim2)[...] = values
+        return out
+
+    def backward(ctx, grad):
+        return Diagonal.apply(grad, *ctx.args), None, None, None, None
+
+
+class Unfold(Op):
+    """Windows of ``size`` every ``step`` along ``dim``, as a new last dim: a view (windows
+    overlap in memory when ``step < size``, as PyTorch's)."""
+
+    is_view = True
+
+    def forward(ctx, a, dim, size, step):
+        ctx.args, ctx.shape = (dim, size, step), a.shape
+        count = (a.shape[dim] - size) // step + 1
+        shape = a.shape[:dim] + (count,) + a.shape[dim + 1:] + (size,)
+        strides = a.strides[:dim] + (a.strides[dim] * step,) + a.strides[dim + 1:] + \
+            (a.strides[dim],)
+        return _strided(get_array_module(a), a, shape, strides)
+
+    def backward(ctx, grad):
+        return UnfoldBackward.apply(grad, ctx.shape, *ctx.args), None, None, None
+
+
+class UnfoldBackward(Op):
+    """The windows' values summed back into an array of ``shape``: the adjoint of ``Unfold``."""
+
+    def forward(ctx, g, shape, dim, size, step):
+        ctx.args = (dim, size, step)
+        out = get_array_module(g).zeros(shape, dtype=g.dtype)
+        count = g.shape[dim]
+        for k in range(size):  # window element k of every window at once
+            lead = (slice(None),) * dim + (slice(k, k + step * (count - 1) + 1, step),)
+            out[lead] += g[..., k]
+        return out
+
+    def backward(ctx, grad):
+        return Unfold.apply(grad, *ctx.args), None, None, None, None

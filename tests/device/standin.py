@@ -47,6 +47,7 @@ class StandinBackend:
         self._generators: dict[int, Any] = {}
         self._seed = 0
         self._live: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+        self._memory: dict | None = None  # device -> [allocated, peak], once asked for
 
     # --- ArrayBackend --------------------------------------------------------------------
     def device_index(self, array: StandinArray) -> int:
@@ -87,6 +88,34 @@ class StandinBackend:
             self._generators[index] = StandinGenerator(self, index, self._seed + index)
         return self._generators[index]
 
+    # --- memory, as CuPy's pool counts it: bytes of the arrays that own their memory ----------
+    def _count(self, array: np.ndarray, index: int) -> None:
+        if array.base is not None or self._memory is None:
+            return
+        counts = self._memory.setdefault(index, [0, 0])
+        counts[0] += array.nbytes
+        counts[1] = max(counts[1], counts[0])
+        weakref.finalize(array, self._uncount, index, array.nbytes)
+
+    def _uncount(self, index: int, nbytes: int) -> None:
+        self._memory[index][0] -= nbytes
+
+    def _track(self) -> dict:
+        if self._memory is None:
+            self._memory = {}
+            owners = {id(w._a): (w._a, w._dev) for w in list(self._live.values())}
+            for array, index in owners.values():
+                self._count(array, index)
+        return self._memory
+
+    def memory_stats(self, index: int) -> dict:
+        allocated, peak = self._track().get(index, [0, 0])
+        return {"allocated": allocated, "allocated_peak": peak, "reserved": allocated}
+
+    def reset_peak(self, index: int) -> None:
+        counts = self._track().setdefault(index, [0, 0])
+        counts[1] = counts[0]
+
     # --- wrapping --------------------------------------------------------------------------
     def wrap(self, value: Any, index: int) -> Any:
         """NumPy results as stand-in arrays on device ``index`` (scalars become 0-d, as CuPy)."""
@@ -96,6 +125,7 @@ class StandinBackend:
                 return found  # one wrapper per array: `.base` identities hold, as in NumPy
             out = StandinArray(value, index, self)
             self._live[id(value)] = out
+            self._count(value, index)
             return out
         if isinstance(value, np.generic):
             return StandinArray(np.asarray(value), index, self)
