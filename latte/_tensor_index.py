@@ -12,6 +12,7 @@ from latte._functional.indexing import as_vectors
 from latte._tensor_method_factories import inplace
 from latte._tensor_views import track_view
 from latte.autograd import function
+from latte.autograd.function import named_node
 from latte.ops import index as I
 from latte.return_types import values_indices
 
@@ -101,6 +102,7 @@ class IndexMixin:
             raise IndexError(f"{e} (indexing a tensor of shape {tuple(self.shape)})") from None
         return track_view(out, self, lambda t: t[key]) if basic else out
 
+    @named_node("GatherBackward0")
     def gather(self, dim: builtins.int, index: Any) -> Any:
         """``out[i][j] = self[i][index[i][j]]`` along ``dim``."""
         self._check_index(dim, index, "gather")
@@ -140,6 +142,7 @@ class IndexMixin:
                                f"tensor ({name}: index shape {tuple(index.shape)}, input shape "
                                f"{tuple(self.shape)})")
 
+    @named_node("IndexSelectBackward0")
     def index_select(self, dim: builtins.int, index: Any) -> Any:
         """Rows (along ``dim``) picked by the 1-D integer ``index``."""
         d = self._dim(dim)
@@ -149,6 +152,7 @@ class IndexMixin:
             np.asarray(idx).reshape(-1)
         return self[(slice(None),) * d + (idx,)]
 
+    @named_node("TakeBackward0")
     def take(self, index: Any) -> Any:
         """The elements at the flat positions ``index``, as if this tensor were 1-D."""
         if isinstance(index, function.Tensor) and index.ndim == 0:
@@ -156,6 +160,8 @@ class IndexMixin:
             return self.reshape(-1)[index.reshape(1)].reshape(())
         return self.reshape(-1)[index]
 
+    @named_node(lambda self, mask, value:
+                "MaskedFillBackward1" if hasattr(value, "_data") else "MaskedFillBackward0")
     def masked_fill(self, mask: Any, value: Any) -> Any:
         """A copy with ``value`` where ``mask`` is True."""
         mask_array = mask._data if isinstance(mask, function.Tensor) else \
@@ -170,6 +176,7 @@ class IndexMixin:
                                             dtype=self._data.dtype))
         return value.where(function.Tensor(mask_array), self)
 
+    @named_node("MaskedSelectBackward0")
     def masked_select(self, mask: Any) -> Any:
         shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
         return self.expand(shape)[mask.expand(shape)]
@@ -182,6 +189,7 @@ class IndexMixin:
     def argwhere(self) -> Any:
         return self.nonzero()
 
+    @named_node("SortBackward0")
     def sort(self, dim: builtins.int = -1, descending: builtins.bool = False,
              stable: builtins.bool = False) -> Any:
         """``(values, indices)`` sorted along ``dim``; values carry the gradient."""
@@ -197,6 +205,7 @@ class IndexMixin:
         return function.Tensor(backend.run_on(self._data, _argsort, self._data, self._dim(dim),
                                      descending))
 
+    @named_node("TopkBackward0")
     def topk(self, k: builtins.int, dim: builtins.int = -1, largest: builtins.bool = True,
              sorted: builtins.bool = True) -> Any:
         """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
@@ -208,6 +217,7 @@ class IndexMixin:
         indices = self.argsort(dim, descending=largest).narrow(dim, 0, k)
         return values_indices(self.gather(dim, indices), indices)
 
+    @named_node("KthvalueBackward0")
     def kthvalue(self, k: builtins.int, dim: builtins.int = -1,
                  keepdim: builtins.bool = False) -> Any:
         if self.ndim == 0:
@@ -223,6 +233,8 @@ class IndexMixin:
             v, i = v.squeeze(dim), i.squeeze(dim)
         return values_indices(v, i)
 
+    @named_node(lambda self, dim=None, *a, **k:
+                "MedianBackward0" if dim is None else "MedianBackward1")
     def median(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         """The lower median, as PyTorch; with ``dim`` the pair ``(values, indices)``."""
         if dim is None:

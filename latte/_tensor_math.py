@@ -17,6 +17,7 @@ from latte import backend, dtypes
 from latte import special as SP
 from latte._tensor_method_factories import inplace, linalg_function
 from latte.autograd import function
+from latte.autograd.function import named_node
 from latte.ops import elementwise as E
 from latte.ops.linalg import MatMul
 
@@ -146,6 +147,7 @@ class MathMixin:
         a, b = _operands(self, other)
         return NotImplemented if b is NotImplemented else _binary(E.Sub, a, b)
 
+    @named_node("RsubBackward1")
     def __rsub__(self, other: Any) -> Any:
         a, b = _reverse(self, other)
         return NotImplemented if b is NotImplemented else _binary(E.Sub, b, a)
@@ -204,6 +206,7 @@ class MathMixin:
             return _computed(a._data, lambda: _broadcasting(np.logical_or, a._data, ~b._data))
         return _binary(E.Pow, a, b)
 
+    @named_node("PowBackward2")
     def __rpow__(self, base: Any) -> Any:
         a, b = _reverse(self, base)
         return NotImplemented if b is NotImplemented else _binary(E.Pow, b, a)
@@ -260,18 +263,24 @@ class MathMixin:
     def square(self) -> Any:
         return self ** 2
 
+    @named_node("ReciprocalBackward0")
     def reciprocal(self) -> Any:
         return 1.0 / self
 
+    @named_node("RsqrtBackward0")
     def rsqrt(self) -> Any:
         return 1.0 / self.sqrt()
 
+    @named_node("AddcmulBackward0")
     def addcmul(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
         return self + t1 * t2 * value
 
+    @named_node("AddcdivBackward0")
     def addcdiv(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
         return self + t1 / t2 * value
 
+    @named_node(lambda self, end, weight, *a, **k:
+                "LerpBackward1" if hasattr(weight, "_data") else "LerpBackward0")
     def lerp(self, end: Any, weight: Any) -> Any:
         return self + (end - self) * weight
 
@@ -288,9 +297,11 @@ class MathMixin:
     def log(self) -> Any:
         return E.Log.apply(self._floating())
 
+    @named_node("Log2Backward0")
     def log2(self) -> Any:
         return self.log() / float(np.log(2.0))
 
+    @named_node("Log10Backward0")
     def log10(self) -> Any:
         return self.log() / float(np.log(10.0))
 
@@ -308,6 +319,7 @@ class MathMixin:
     def cos(self) -> Any:
         return E.Cos.apply(self._floating())
 
+    @named_node("TanBackward0")
     def tan(self) -> Any:
         return self.sin() / self.cos()
 
@@ -326,9 +338,11 @@ class MathMixin:
     def relu(self) -> Any:
         return E.Relu.apply(self)
 
+    @named_node("SinhBackward0")
     def sinh(self) -> Any:
         return (self.exp() - (-self).exp()) * 0.5
 
+    @named_node("CoshBackward0")
     def cosh(self) -> Any:
         return (self.exp() + (-self).exp()) * 0.5
 
@@ -388,6 +402,7 @@ class MathMixin:
     def trunc(self) -> Any:
         return self._rounded(np.trunc)
 
+    @named_node("FracBackward0")
     def frac(self) -> Any:
         return self - self.trunc()
 
@@ -506,6 +521,7 @@ class MathMixin:
                          rtol, atol, equal_nan)
 
     # --- matrix products -------------------------------------------------------------------
+    @named_node(lambda self, other: _matmul_node_name(self.ndim, getattr(other, "ndim", 0)))
     def matmul(self, other: Any) -> Any:
         """Matrix product with NumPy/PyTorch semantics for 1-D and batched operands."""
         a, b = _operands(self, other)
@@ -533,6 +549,7 @@ class MathMixin:
             raise RuntimeError(f"mm expects 2-D tensors, got {self.ndim}-D and {other.ndim}-D")
         return self.matmul(other)
 
+    @named_node("BmmBackward0")
     def bmm(self, other: Any) -> Any:
         if self.ndim != 3 or other.ndim != 3:
             raise RuntimeError(f"bmm expects 3-D tensors, got {self.ndim}-D and {other.ndim}-D")
@@ -541,9 +558,11 @@ class MathMixin:
                                f"{tuple(other.shape)}")
         return self.matmul(other)
 
+    @named_node("MvBackward0")
     def mv(self, vec: Any) -> Any:
         return self.matmul(vec)
 
+    @named_node("DotBackward0")
     def dot(self, other: Any) -> Any:
         if self.ndim != 1 or other.ndim != 1:
             raise RuntimeError("1D tensors expected, but got "
@@ -590,3 +609,13 @@ def _mat_str(t: Any) -> str:
     return "x".join(str(s) for s in shape[-2:]) if len(shape) == 2 else \
         f"{'x'.join(str(s) for s in shape)}"
 
+
+def _matmul_node_name(a: int, b: int) -> str | None:
+    """The node PyTorch's ``matmul`` ends with for operands of ``a`` and ``b`` dims."""
+    if (a, b) == (1, 1):
+        return "DotBackward0"
+    if (a, b) == (2, 1):
+        return "MvBackward0"
+    if (a, b) == (1, 2):
+        return "SqueezeBackward4"
+    return "UnsafeViewBackward0" if max(a, b) >= 3 else None

@@ -10,6 +10,7 @@ from latte import _functional as X
 from latte import backend, dtypes
 from latte._size import size_arg
 from latte.autograd import function
+from latte.autograd.function import named_node
 from latte.ops import elementwise as E
 from latte.ops import reduce as R
 from latte.return_types import values_indices
@@ -44,9 +45,12 @@ class ReduceMixin:
             np.dtype(np.int64) if self._data.dtype.kind in "biu" else None)
         return R.Sum.apply(self, dims, keepdim, np_dtype)
 
+    @named_node("NansumBackward0")
     def nansum(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         return self.where(~self.isnan(), 0.0).sum(dim, keepdim)
 
+    @named_node(lambda self, dim=None, *a, **k:
+                "MeanBackward0" if dim is None and k.get("axis") is None else "MeanBackward1")
     def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
              axis: Any = None) -> Any:
         """Arithmetic mean over ``dim`` (or ``axis``); integer tensors need ``dtype=`` as in
@@ -63,6 +67,7 @@ class ReduceMixin:
             count *= self._data.shape[d] if self.ndim else 1
         return x.sum(dims if self.ndim else None, keepdim) / builtins.float(count)
 
+    @named_node("VarBackward0")
     def var(self, dim: Any = None, unbiased: Any = None, keepdim: builtins.bool = False, *,
             correction: Any = None) -> Any:
         """Variance with ``correction`` (1 = unbiased, Bessel's correction, the default)."""
@@ -76,6 +81,7 @@ class ReduceMixin:
         return (centered * centered).sum(dims if self.ndim else None, keepdim) / \
             builtins.float(builtins.max(count - correction, 0))
 
+    @named_node("StdBackward0")
     def std(self, dim: Any = None, unbiased: Any = None, keepdim: builtins.bool = False, *,
             correction: Any = None) -> Any:
         """Standard deviation: ``sqrt(var(...))`` (with gradient 0 where it is 0, as PyTorch)."""
@@ -94,10 +100,14 @@ class ReduceMixin:
             if self.ndim else (self.clone(), self.new_zeros((), dtype=dtypes.int64))
         return values_indices(values, indices)
 
+    @named_node(lambda self, dim=None, *a, **k: "MaxBackward1" if dim is None else
+                "MaxBackward0" if self.ndim == 0 and not hasattr(dim, "_data") else None)
     def max(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         """The maximum; with ``dim``, the pair ``(values, indices)``."""
         return self._extreme(dim, keepdim, True)
 
+    @named_node(lambda self, dim=None, *a, **k: "MinBackward1" if dim is None else
+                "MinBackward0" if self.ndim == 0 and not hasattr(dim, "_data") else None)
     def min(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         """The minimum; with ``dim``, the pair ``(values, indices)``."""
         return self._extreme(dim, keepdim, False)
@@ -126,6 +136,7 @@ class ReduceMixin:
         return function.Tensor(backend.run_on(
             data, lambda: xp.asarray(fn(data, axis=d, keepdims=keepdim), dtype=np.int64)))
 
+    @named_node("LogsumexpBackward0")
     def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Any:
         """``log(sum(exp(x)))`` computed stably by factoring out the max."""
         dims = R.normalize_dims(_dims_arg(dim), self.ndim)
@@ -152,6 +163,7 @@ class ReduceMixin:
             return R.Prod.apply(x, None, False)
         return R.Prod.apply(x, x._dim(dim), keepdim) if x.ndim else x.clone()
 
+    @named_node("CumsumBackward0")
     def cumsum(self, dim: builtins.int, *, dtype: Any = None) -> Any:
         x = self if dtype is None else self.to(dtype)
         if x._data.dtype.kind in "biu":
@@ -160,12 +172,14 @@ class ReduceMixin:
             return x.clone()
         return R.Cumsum.apply(x, x._dim(dim))
 
+    @named_node("CumprodBackward0")
     def cumprod(self, dim: builtins.int, *, dtype: Any = None) -> Any:
         x = self if dtype is None else self.to(dtype)
         if x.ndim == 0:
             return x.clone()
         return R.Cumprod.apply(x, x._dim(dim))
 
+    @named_node("LinalgVectorNormBackward0")
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False,
              dtype: Any = None) -> Any:
         """Vector p-norm over ``dim`` (``'fro'`` and 2 are the Euclidean norm).

@@ -11,6 +11,7 @@ from latte import backend, dtypes
 from latte._size import size_arg
 from latte._tensor_views import track_view
 from latte.autograd import function
+from latte.autograd.function import named_node
 from latte.ops import shape as S
 
 
@@ -113,6 +114,7 @@ class ShapeMixin:
             sizes = tuple(self._data.shape[d] // known if s == -1 else s for s in sizes)
         return self.reshape(self._data.shape[:d] + sizes + self._data.shape[d + 1:])
 
+    @named_node(lambda self, *dims, **k: "SqueezeBackward1" if dims or k else "SqueezeBackward0")
     def squeeze(self, dim: Any = None) -> Any:
         """Remove dims of size 1 (all of them, or those in ``dim``)."""
         shape = self._data.shape
@@ -124,6 +126,7 @@ class ShapeMixin:
             new = tuple(s for i, s in enumerate(shape) if not (i in drop and s == 1))
         return self.reshape(new) if new != shape else self
 
+    @named_node("UnsqueezeBackward0")
     def unsqueeze(self, dim: builtins.int) -> Any:
         """Insert a dim of size 1 at ``dim`` (negative counts from the new end)."""
         rank = self.ndim + 1
@@ -149,6 +152,7 @@ class ShapeMixin:
             return self
         return track_view(S.Permute.apply(self, dims), self, lambda t: t.permute(*dims))
 
+    @named_node("TransposeBackward0")
     def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Any:
         if self.ndim < 2 and self.ndim == 0:
             return self
@@ -159,6 +163,7 @@ class ShapeMixin:
 
     swapaxes = swapdims = transpose
 
+    @named_node("TBackward0")
     def t(self) -> Any:
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
@@ -203,6 +208,7 @@ class ShapeMixin:
     def broadcast_to(self, shape: Any) -> Any:
         return self.expand(shape)
 
+    @named_node("RepeatBackward0")
     def repeat(self, *sizes: Any) -> Any:
         """Tile the tensor ``sizes[i]`` times along each dim (copies, like ``np.tile``)."""
         sizes = _shape_args(sizes)
@@ -218,6 +224,7 @@ class ShapeMixin:
         out_shape = tuple(r * s for r, s in zip(sizes, shape))
         return x.reshape(interleaved).expand(expanded).reshape(out_shape)
 
+    @named_node("RepeatBackward0")
     def tile(self, *dims: Any) -> Any:
         dims = _shape_args(dims)
         dims = (1,) * (self.ndim - len(dims)) + dims
@@ -261,6 +268,8 @@ class ShapeMixin:
         """Pieces of the given sizes along ``dim`` (views)."""
         return _multi_view(self.split(list(split_sizes), dim), "SplitWithSizes")
 
+    @named_node(lambda self, split_size_or_sections, *a, **k: "SplitWithSizesBackward0"
+                if isinstance(split_size_or_sections, (list, tuple)) else "SplitBackward0")
     def split(self, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple:
         """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or given sizes."""
         d = self._dim(dim)
@@ -288,12 +297,14 @@ class ShapeMixin:
         base, extra = divmod(n, sections)
         return self.split([base + 1] * extra + [base] * (sections - extra), dim)
 
+    @named_node("SplitBackward0")
     def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple:
         """At most ``chunks`` pieces of equal size (the last may be smaller)."""
         n = self._data.shape[self._dim(dim)]
         size = -(-n // chunks) if n else 1
         return self.split(size, dim)
 
+    @named_node("UnbindBackward0")
     def unbind(self, dim: builtins.int = 0) -> tuple:
         d = self._dim(dim)
         return _multi_view(tuple(self.select(d, i) for i in range(self._data.shape[d])), "Unbind")
@@ -334,6 +345,7 @@ class ShapeMixin:
     def flipud(self) -> Any:
         return self.flip(0)
 
+    @named_node("RollBackward0")
     def roll(self, shifts: Any, dims: Any = None) -> Any:
         if dims is None:
             return S.Roll.apply(self.flatten(), shifts, 0).reshape(self.shape)
@@ -341,6 +353,7 @@ class ShapeMixin:
             return S.Roll.apply(self, shifts, self._dim(dims))
         return S.Roll.apply(self, tuple(shifts), tuple(self._dim(d) for d in dims))
 
+    @named_node("Rot90Backward0")
     def rot90(self, k: builtins.int = 1, dims: Any = (0, 1)) -> Any:
         a, b = dims
         k %= 4
@@ -349,12 +362,14 @@ class ShapeMixin:
             out = out.flip(b).transpose(a, b)
         return out
 
+    @named_node("TrilBackward0")
     def tril(self, diagonal: builtins.int = 0) -> Any:
         """Keep the lower triangle (``j <= i + diagonal``) of the last two dims."""
         mask = backend.array_on(self._data, "tri", *self._data.shape[-2:], k=diagonal,
                                 dtype=bool)
         return self.where(function.Tensor(mask), self._zero())
 
+    @named_node("TriuBackward0")
     def triu(self, diagonal: builtins.int = 0) -> Any:
         """Keep the upper triangle (``j >= i + diagonal``) of the last two dims."""
         xp, (n, m) = self._xp(), self._data.shape[-2:]

@@ -146,7 +146,7 @@ def tensor_repr(t: Any) -> str:
         fmt = _Formatter(_summarized(data) if summarize else data)
         body = _body(data, indent, summarize, fmt)
     if t.grad_fn is not None and t.requires_grad:
-        suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}Backward0>")
+        suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -11,6 +11,7 @@ from typing import Any
 
 from latte import _functional
 from latte._out_argument import with_out
+from latte.autograd.function import named_node
 from latte.tensor import Tensor
 
 _METHODS = [
@@ -95,6 +96,7 @@ def is_floating_point(t: Tensor) -> builtins.bool:
     return t.is_floating_point()
 
 
+@named_node("CdistBackward0")
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
     """Pairwise distances between the rows of ``x1`` and ``x2``."""
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)

@@ -19,6 +19,7 @@ from latte._functional.joining import stack
 from latte._functional.products import cross as _cross
 from latte._out_argument import with_out
 from latte.autograd import function
+from latte.autograd.function import named_node
 from latte.ops import matrix_functions as L
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def _matrix(name: str, A: Tensor) -> Tensor:
 
 
 # --- norms -------------------------------------------------------------------------------------
+@named_node("LinalgVectorNormBackward0")
 def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """``(sum |x|^ord) ** (1/ord)`` over ``dim`` (all dims when None); ``ord`` may be ``inf``,
@@ -146,6 +148,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     return L.Solve.apply(A, B)
 
 
+@named_node("LinalgCholeskyExBackward0")
 def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     """The Cholesky factor of each symmetric positive-definite matrix: lower ``L`` with
     ``A = L L^T`` (``upper=True``: ``L^T``)."""
@@ -168,6 +171,7 @@ def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fal
     return L.Pinv.apply(_matrix("pinv", A), rtol, hermitian)
 
 
+@named_node("LinalgLstsqBackward0")
 def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: Any = None) -> tuple:
     """Least-squares solution of ``A X = B`` (the minimum-norm one for rank-deficient ``A``),
     as ``(solution, residuals, rank, singular_values)``; residuals and singular values are
@@ -300,6 +304,7 @@ def pinverse(A: Tensor, rcond: float = 1e-15) -> Tensor:
     return pinv(A, rtol=rcond)
 
 
+@named_node("CholeskyBackward0")
 def cholesky_legacy(A: Tensor, upper: bool = False) -> Tensor:
     """``torch.cholesky(A, upper)``: as ``linalg.cholesky``."""
     return cholesky(A, upper=upper)
@@ -326,6 +331,7 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
     return multi_dot(matrices)
 
 
+@named_node("LinalgSolveTriangularBackward0")
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
                      unitriangular: bool = False) -> Tensor:
     """``X`` with ``A X = B`` (``left=False``: ``X A = B``) reading only the ``upper`` (or
@@ -366,6 +372,7 @@ def vander(x: Tensor, *, N: Any = None) -> Tensor:
     return stack(cols, -1)
 
 
+@named_node("LinalgMatrixExpBackward0")
 def matrix_exp(A: Tensor) -> Tensor:
     """``exp(A) = sum A^k / k!`` by scaling and squaring: an 18-term Taylor series of
     ``A / 2^s`` (1-norm <= 1/2), squared ``s`` times; differentiable through its products."""

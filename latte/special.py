@@ -11,6 +11,7 @@ from latte._functional.common import tensor_like
 from latte._functional.pointwise import xlogy
 from latte._out_argument import with_out
 from latte.autograd import function
+from latte.autograd.function import named_node
 from latte.backend import run_on
 from latte.ops import activation as _act
 from latte.ops import special as _S
@@ -44,6 +45,7 @@ def expit(input: Tensor) -> Tensor:
     return input.sigmoid()
 
 
+@named_node("LogitBackward0")
 def logit(input: Tensor, eps: Any = None) -> Tensor:
     """``log(p / (1 - p))``; with ``eps``, ``p`` is first clamped to ``[eps, 1 - eps]``."""
     p = input._floating()
@@ -80,12 +82,14 @@ def polygamma_method(self: Tensor, n: int) -> Tensor:
     return polygamma(n, self)
 
 
+@named_node("SpecialI0EBackward0")
 def i0e(input: Tensor) -> Tensor:
     """``exp(-|x|) * i0(x)`` (computed as written: finite for |x| below about 700)."""
     x = input._floating()
     return i0(x) * (-x.abs()).exp()
 
 
+@named_node("SpecialI1EBackward0")
 def i1e(input: Tensor) -> Tensor:
     """``exp(-|x|) * i1(x)`` (computed as written: finite for |x| below about 700)."""
     x = input._floating()
@@ -145,6 +149,7 @@ def round(input: Tensor, decimals: int = 0) -> Tensor:
     return input.round(decimals)
 
 
+@named_node("SincBackward0")
 def sinc(input: Tensor) -> Tensor:
     """The normalized sinc ``sin(pi x) / (pi x)``, 1 at 0 (with gradient 0 there)."""
     x = input._floating()
@@ -153,6 +158,7 @@ def sinc(input: Tensor) -> Tensor:
     return (safe.sin() / safe).where(nonzero, 1.0)
 
 
+@named_node("SpecialEntrBackward0")
 def entr(input: Tensor) -> Tensor:
     """The entropy term ``-x log x`` (0 at 0, -inf for x < 0)."""
     x = input._floating()
@@ -169,6 +175,7 @@ def log_ndtr(input: Tensor) -> Tensor:
     return ndtr(input).log()
 
 
+@named_node("SpecialNdtriBackward0")
 def ndtri(input: Tensor) -> Tensor:
     """The standard normal quantile: the inverse of ``ndtr`` on ``(0, 1)``."""
     return erfinv(input._floating() * 2.0 - 1.0) * math.sqrt(2.0)

@@ -24,6 +24,7 @@ from latte._tensor_shape import ShapeMixin
 from latte._tensor_str import tensor_repr
 from latte.autograd import function
 from latte.autograd.engine import backward as _backward
+from latte.autograd.function import named_node
 from latte.autograd.grad_mode import _state
 from latte.ops.device import ToDevice
 from latte.ops.elementwise import Cast
@@ -300,11 +301,13 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
                             f"Tensor.cpu() to copy the tensor to host memory first.")
 
+    @named_node("CloneBackward0")
     def clone(self, memory_format: Any = None) -> Tensor:
         """A copy that stays in the graph (its gradient flows back to this tensor)."""
         return Cast.apply(self, self._data.dtype) if self.requires_grad and _state.enabled \
             else Tensor(backend.run_on(self._data, self._data.copy))
 
+    @named_node("CloneBackward0")
     def contiguous(self, memory_format: Any = None) -> Tensor:
         if self._data.flags.c_contiguous:
             return self

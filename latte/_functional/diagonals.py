@@ -7,11 +7,13 @@ from typing import Any
 from latte import backend
 from latte._functional.common import promote_all
 from latte._functional.joining import cat, pad_constant
+from latte.autograd.function import named_node
 from latte.ops.index import IndexPutZeros
 
 __all__ = ["diag", "diag_embed", "diagflat", "trace", "block_diag"]
 
 
+@named_node("DiagEmbedBackward0")
 def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:
     """Matrices with the last dim of ``input`` on their ``offset`` diagonal, placed at output
     dims ``dim1``/``dim2``: ``(..., n) -> (..., n + |offset|, n + |offset|)``."""
@@ -31,6 +33,7 @@ def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> A
     return out.movedim((0, 1), (d1, d2))
 
 
+@named_node(lambda input, *a, **k: "DiagEmbedBackward0" if input.ndim == 1 else "DiagonalBackward0")
 def diag(input: Any, diagonal: int = 0) -> Any:
     """A 1-D input becomes a square matrix with it on the ``diagonal``; a 2-D input gives that
     diagonal as a 1-D tensor."""
@@ -41,6 +44,7 @@ def diag(input: Any, diagonal: int = 0) -> Any:
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 
+@named_node("TraceBackward0")
 def trace(input: Any) -> Any:
     """Sum of the main diagonal of a 2-D tensor."""
     if input.ndim != 2:
@@ -48,11 +52,13 @@ def trace(input: Any) -> Any:
     return input.diagonal().sum()
 
 
+@named_node("DiagEmbedBackward0")
 def diagflat(input: Any, offset: int = 0) -> Any:
     """A square matrix with the flattened ``input`` on its ``offset`` diagonal."""
     return diag_embed(input.reshape(-1), offset)
 
 
+@named_node("BlockDiagBackward0")
 def block_diag(*tensors: Any) -> Any:
     """A block-diagonal matrix of the given 0-, 1- or 2-D tensors."""
     mats = [t.reshape(1, 1) if t.ndim == 0 else t.reshape(1, -1) if t.ndim == 1 else t

@@ -10,6 +10,7 @@ import numpy as np
 from latte import backend
 from latte._functional.common import tensor_like
 from latte.autograd import function
+from latte.autograd.function import named_node
 from latte.ops.index import IndexPut, IndexPutZeros
 from latte.ops.scan import ScatterReduce
 
@@ -59,6 +60,7 @@ def as_vectors(input: Any, index: Any, src: Any = None, *, dim: Any = None) -> t
     return vector, 0, indices, src
 
 
+@named_node("IndexAddBackward0")
 def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Any:
     """A copy of ``input`` with ``alpha * source`` added at rows ``index`` along ``dim``;
     repeated indices accumulate."""
@@ -74,6 +76,7 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) 
     return input + (added if alpha == 1 else added * alpha)
 
 
+@named_node("IndexCopyBackward0")
 def index_copy(input: Any, dim: int, index: Any, source: Any) -> Any:
     """A copy of ``input`` with the rows ``index`` along ``dim`` replaced by ``source``."""
     d = input._dim(dim) if input.ndim else 0
@@ -85,6 +88,7 @@ def index_copy(input: Any, dim: int, index: Any, source: Any) -> Any:
     return IndexPut.apply(input, _along(input, d, index), source.to(input.dtype))
 
 
+@named_node("IndexFillBackward0")
 def index_fill(input: Any, dim: int, index: Any, value: Any) -> Any:
     """A copy of ``input`` with ``value`` in the rows ``index`` along ``dim``."""
     d = input._dim(dim) if input.ndim else 0
@@ -95,6 +99,7 @@ def index_fill(input: Any, dim: int, index: Any, value: Any) -> Any:
     return IndexPut.apply(input, _along(input, d, index), value)
 
 
+@named_node("ScatterReduceBackward0")
 def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,
                    include_self: bool = True) -> Any:
     """Reduce ``src`` into ``input`` at ``index`` along ``dim`` with ``reduce`` in ``'sum'``,
@@ -124,6 +129,7 @@ def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,
     return ScatterReduce.apply(input, d, index, src, reduce, include_self)
 
 
+@named_node("MaskedScatterBackward0")
 def masked_scatter(input: Any, mask: Any, source: Any) -> Any:
     """A copy of ``input`` with the elements of ``source``, in order, where ``mask`` holds."""
     if mask._data.dtype != np.bool_:
@@ -156,6 +162,7 @@ def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Any:
     return input.expand(a_target).gather(d, indices.expand(i_target))
 
 
+@named_node("IndexPutBackward0")
 def index_put(input: Any, indices: Any, values: Any, accumulate: bool = False) -> Any:
     """A copy of ``input`` with ``values`` written at ``input[indices]`` (a tuple of index or
     mask tensors); ``accumulate=True`` adds them instead, repeated indices adding up."""
@@ -166,6 +173,7 @@ def index_put(input: Any, indices: Any, values: Any, accumulate: bool = False) -
     return IndexPut.apply(input, key, values)
 
 
+@named_node("PutBackward0")
 def put(input: Any, index: Any, source: Any, accumulate: bool = False) -> Any:
     """A copy of ``input`` with ``source`` written at the flat positions ``index`` (negative
     ones count from the end), as if ``input`` were 1-D; ``accumulate=True`` adds instead."""

@@ -12,6 +12,7 @@ from latte import backend
 from latte._functional.common import promote_all
 from latte._size import Size
 from latte.autograd import function
+from latte.autograd.function import named_node
 from latte.creation import tensor
 from latte.ops.linalg import Einsum
 from latte.ops.shape import Cat, ConstantPad
@@ -56,6 +57,7 @@ def cat(tensors: Sequence[Any], dim: int = 0, *, out: Any = None, axis: Any = No
 concat = concatenate = cat
 
 
+@named_node("StackBackward0")
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Any = None) -> Tensor:
     """Join tensors of equal shape along a new dim."""
     tensors = list(tensors)

@@ -10,11 +10,13 @@ import numpy as np
 from latte import backend
 from latte._functional.common import tensor_like
 from latte.autograd import function
+from latte.autograd.function import named_node
 
 __all__ = ["logaddexp", "logaddexp2", "hypot", "xlogy", "clamp_min", "clamp_max", "nan_to_num",
            "ldexp", "frexp"]
 
 
+@named_node("LogaddexpBackward0")
 def logaddexp(input: Any, other: Any) -> Any:
     """``log(exp(input) + exp(other))`` without overflow."""
     other = tensor_like(other, input)
@@ -23,17 +25,20 @@ def logaddexp(input: Any, other: Any) -> Any:
     return ((input - m).exp() + (other - m).exp()).log() + m
 
 
+@named_node("Logaddexp2Backward0")
 def logaddexp2(input: Any, other: Any) -> Any:
     """``log2(2**input + 2**other)`` without overflow."""
     ln2 = builtins.float(np.log(2.0))
     return logaddexp(input * ln2, tensor_like(other, input) * ln2) / ln2
 
 
+@named_node("HypotBackward0")
 def hypot(input: Any, other: Any) -> Any:
     """``sqrt(input**2 + other**2)`` elementwise."""
     return (input * input + other * other).sqrt()
 
 
+@named_node("XlogyBackward0")
 def xlogy(input: Any, other: Any) -> Any:
     """``input * log(other)``, 0 where ``input == 0`` (unless ``other`` is NaN)."""
     if not isinstance(input, function.Tensor):
@@ -55,6 +60,7 @@ def clamp_max(input: Any, max: Any) -> Any:
     return input.clamp(max=max)
 
 
+@named_node("NanToNumBackward0")
 def nan_to_num(input: Any, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
     """NaN to ``nan``, +inf/-inf to ``posinf``/``neginf`` (the dtype's extremes by default)."""
     if input._data.dtype.kind != "f":
@@ -67,6 +73,7 @@ def nan_to_num(input: Any, nan: float = 0.0, posinf: Any = None, neginf: Any = N
     return out.where(input != -builtins.float("inf"), neginf)
 
 
+@named_node("LdexpBackward0")
 def ldexp(input: Any, other: Any) -> Any:
     """``input * 2 ** other``."""
     x = input._floating()

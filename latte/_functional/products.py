@@ -9,6 +9,7 @@ import numpy as np
 
 from latte import backend
 from latte._functional.joining import broadcast_tensors
+from latte.autograd.function import named_node
 
 __all__ = ["addmm", "addbmm", "baddbmm", "addmv", "addr", "cross", "kron", "tensordot"]
 
@@ -31,6 +32,7 @@ def _check_rank(name: str, **tensors: Any) -> None:
                                f"{tuple(t.shape)}")
 
 
+@named_node("AddmmBackward0")
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
     """``beta * input + alpha * (mat1 @ mat2)`` for matrices ``(n, m) @ (m, p)``.
 
@@ -40,30 +42,35 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) ->
     return _scaled_sum(input, beta, mat1.mm(mat2), alpha)
 
 
+@named_node("BaddbmmBackward0")
 def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
     """``beta * input + alpha * bmm(batch1, batch2)`` for batches ``(b, n, m) @ (b, m, p)``."""
     _check_rank("baddbmm", batch1=(batch1, 3), batch2=(batch2, 3))
     return _scaled_sum(input, beta, batch1.bmm(batch2), alpha)
 
 
+@named_node("AddbmmBackward0")
 def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
     """``beta * input + alpha * sum_b batch1[b] @ batch2[b]``: a ``(n, p)`` result."""
     _check_rank("addbmm", batch1=(batch1, 3), batch2=(batch2, 3))
     return _scaled_sum(input, beta, batch1.bmm(batch2).sum(0), alpha)
 
 
+@named_node("AddmvBackward0")
 def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
     """``beta * input + alpha * (mat @ vec)`` for ``(n, m) @ (m,)``."""
     _check_rank("addmv", mat=(mat, 2), vec=(vec, 1))
     return _scaled_sum(input, beta, mat.matmul(vec), alpha)
 
 
+@named_node("AddrBackward0")
 def addr(input: Any, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
     """``beta * input + alpha * outer(vec1, vec2)``."""
     _check_rank("addr", vec1=(vec1, 1), vec2=(vec2, 1))
     return _scaled_sum(input, beta, vec1.outer(vec2), alpha)
 
 
+@named_node("LinalgCrossBackward0")
 def cross(input: Any, other: Any, dim: Any = None) -> Any:
     """Cross product of 3-vectors along ``dim`` (None: the first dim of size 3, as
     ``torch.cross``); the operands broadcast."""

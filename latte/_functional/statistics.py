@@ -9,6 +9,7 @@ import numpy as np
 
 from latte import backend
 from latte.autograd import function
+from latte.autograd.function import named_node
 from latte.backend import get_array_module
 from latte.ops.scan import LogCumSumExp, _running
 from latte.return_types import values_indices
@@ -17,6 +18,7 @@ __all__ = ["var_mean", "std_mean", "nanmean", "cummax", "cummin", "logcumsumexp"
            "bincount"]
 
 
+@named_node("VarMeanBackward0")
 def var_mean(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
              correction: Any = None) -> tuple:
     """``(var, mean)`` over ``dim`` in one call."""
@@ -24,6 +26,7 @@ def var_mean(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = 
             input.mean(dim, keepdim))
 
 
+@named_node("StdMeanBackward0")
 def std_mean(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
              correction: Any = None) -> tuple:
     """``(std, mean)`` over ``dim`` in one call."""
@@ -66,16 +69,19 @@ def _cum_extreme(input: Any, dim: int, largest: bool) -> Any:
     return values_indices(input.gather(d, idx), idx)
 
 
+@named_node("CummaxBackward0")
 def cummax(input: Any, dim: int) -> Any:
     """``(values, indices)`` of the running maximum along ``dim``; values carry the gradient."""
     return _cum_extreme(input, dim, True)
 
 
+@named_node("CumminBackward0")
 def cummin(input: Any, dim: int) -> Any:
     """``(values, indices)`` of the running minimum along ``dim``."""
     return _cum_extreme(input, dim, False)
 
 
+@named_node("LogcumsumexpBackward0")
 def logcumsumexp(input: Any, dim: int) -> Any:
     """``log(cumsum(exp(x)))`` along ``dim``, stable for any values."""
     x = input._floating()

@@ -211,7 +211,7 @@ def _call_backward(node: Any, grads: list) -> tuple:
         needed = max(edge[0] for edge in node._edges) + 1
         if len(results) < needed:
             raise RuntimeError(
-                f"function {type(node).__name__}Backward returned an incorrect number of "
+                f"function {type(node).__name__} returned an incorrect number of "
                 f"gradients (expected {n_args}, got {len(results)})")
         results = results + (None,) * (n_args - len(results))
     for edge in node._edges:

@@ -14,7 +14,10 @@ shape in one place (``sum_to``).
 """
 from __future__ import annotations
 
+import functools
 import threading
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as _numpy
@@ -23,7 +26,7 @@ from numpy import ndarray as _ndarray
 from latte.autograd.grad_mode import _state
 from latte.backend import check_same_device, cuda_backend, device_guard, device_of, is_device_array
 
-__all__ = ["Function", "Op", "once_differentiable"]
+__all__ = ["Function", "Op", "AccumulateGrad", "once_differentiable", "named_node", "rename_node"]
 
 # latte.tensor sets this when it is imported: ops build Tensors, and Tensor builds ops.
 Tensor: Any = None
@@ -83,6 +86,47 @@ class Function:
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> Any:
         raise NotImplementedError("subclasses of Function must define backward")
+
+    # --- the node's name, as PyTorch's ------------------------------------------------------
+    # A recorded node is an instance of a subclass named as PyTorch names it ("AddBackward0";
+    # "MyFunctionBackward" for a user's Function), made once per name: ``type(grad_fn)``,
+    # ``name()`` and the repr then all agree with PyTorch. An op sets ``node_name`` when its
+    # PyTorch name is not ``<ClassName>Backward0``, or ``node_name_for(ctx)`` when the name
+    # depends on the call (basic indexing is ``SliceBackward0`` or ``SelectBackward0``).
+    node_name: str | None = None
+    _node_classes: dict = {}
+    _is_node = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("_is_node"):
+            return
+        cls._node_classes = {}
+        name = cls.__dict__.get("node_name") or cls._default_node_name()
+        cls._node_cls = cls._node_class(name)
+
+    @classmethod
+    def _default_node_name(cls) -> str:
+        return cls.__name__ + "Backward"
+
+    @classmethod
+    def _node_class(cls, name: str) -> type:
+        node = cls._node_classes.get(name)
+        if node is None:
+            node = cls._node_classes[name] = type(name, (cls,), {
+                "_is_node": True, "__module__": cls.__module__, "__qualname__": name,
+                "__doc__": cls.__doc__})
+        return node
+
+    node_name_for = None  # optionally ``node_name_for(ctx) -> str``, called after forward
+
+    @property
+    def metadata(self) -> dict:
+        """A dict kept with the node for the user's own annotations, as PyTorch's."""
+        meta = self.__dict__.get("_metadata")
+        if meta is None:
+            meta = self.__dict__["_metadata"] = {}
+        return meta
 
     # --- ctx API -------------------------------------------------------------------------
     def save_for_backward(self, *items: Any) -> None:
@@ -144,10 +188,13 @@ class Function:
 
     @property
     def next_functions(self) -> tuple:
-        """``(node, output_nr)`` pairs this node sends gradients to, as PyTorch's."""
-        return tuple((fn if fn is not None else leaf, nr) for _, fn, nr, leaf, _, _ in self._edges)
+        """``(node, output_nr)`` pairs this node sends gradients to, as PyTorch's: a leaf that
+        requires grad shows as its ``AccumulateGrad`` node (``.variable`` is the leaf)."""
+        return tuple((fn if fn is not None else AccumulateGrad.of(leaf), nr)
+                     for _, fn, nr, leaf, _, _ in self._edges)
 
     def name(self) -> str:
+        """PyTorch's name of this node, e.g. ``'AddBackward0'``."""
         return type(self).__name__
 
     def register_hook(self, hook: Any) -> None:
@@ -155,13 +202,13 @@ class Function:
         raise NotImplementedError("use Tensor.register_hook")
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}Backward>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     # --- building the graph ----------------------------------------------------------------
     @classmethod
     def apply(cls, *args: Any) -> Any:
         """Run ``forward`` on Tensors and, if any input requires grad, record the node."""
-        ctx = cls()
+        ctx = cls._node_cls()
         record = _state.enabled and any(
             isinstance(a, Tensor) and a.requires_grad for a in args)
         check_same_device([a for a in args if isinstance(a, Tensor) and a._data.ndim])
@@ -173,6 +220,8 @@ class Function:
         single = not isinstance(outputs, tuple)
         outs = [outputs] if single else list(outputs)
         if record:
+            if cls.node_name_for is not None:
+                ctx.__class__ = cls._node_class(cls.node_name_for(ctx))
             non_diff = getattr(ctx, "_non_diff", ())
             ctx._record(args, None)
             for index, out in enumerate(outs):
@@ -286,9 +335,13 @@ class Op(Function):
     inplace = False
 
     @classmethod
+    def _default_node_name(cls) -> str:
+        return cls.__name__ + "Backward0"
+
+    @classmethod
     def apply(cls, *args: Any) -> Any:
         # the hot path of every op: kept flat, with no per-call generators
-        ctx = cls()
+        ctx = cls._node_cls()
         record = False
         on_gpu = False
         arrays = []
@@ -353,6 +406,8 @@ class Op(Function):
                                     for item in ctx._to_save])
                 if saved_hooks.stack:
                     ctx._saved = ctx._pack(ctx._saved)
+            if cls.node_name_for is not None:
+                ctx.__class__ = cls._node_class(cls.node_name_for(ctx))
         ctx._to_save = ()
         return outs if multi else outs[0]
 
@@ -363,7 +418,7 @@ class Op(Function):
         array saves the result (checked against later writes), and one that needs the old
         values saves a copy of them. Call it only when the op is recorded."""
         target = args[0]
-        ctx = cls()
+        ctx = cls._node_cls()
         ctx.inplace = True
         arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         guard = None
@@ -402,6 +457,63 @@ class Op(Function):
             if item is o._data:
                 return (_OUT, (index, o._data, o.requires_grad), o._vc, o._vc[0])
         return (_CONST, Tensor(item), None, 0)
+
+
+def rename_node(out: Any, name: str, *inputs: Any) -> Any:
+    """Show ``out``'s node (or each one's, for a tuple or list) as PyTorch's ``name``: how a
+    composition (``addmm``, ``mse_loss``...) shows one node named as PyTorch's, not its last
+    inner op. Nodes that an input already had (a result that is an input) are left alone."""
+    for t in out if isinstance(out, (tuple, list)) else (out,):
+        fn = getattr(t, "grad_fn", None)
+        if fn is None or any(fn is getattr(i, "grad_fn", None) for i in inputs):
+            continue
+        op = type(fn).__mro__[1] if type(fn)._is_node else type(fn)
+        fn.__class__ = op._node_class(name)
+    return out
+
+
+def named_node(name: str | Callable) -> Callable:
+    """Decorator of a composition: its result's node shows as PyTorch's ``name`` (or
+    ``name(*args, **kwargs)`` when the name depends on the call; None keeps the inner name)."""
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            out = fn(*args, **kwargs)
+            if _state.enabled:
+                chosen = name if isinstance(name, str) else name(*args, **kwargs)
+                if chosen is not None:  # None: this call keeps its inner op's name
+                    rename_node(out, chosen, *args)
+            return out
+        return wrapper
+    return decorate
+
+
+class AccumulateGrad:
+    """The node PyTorch shows in ``next_functions`` for a leaf that requires grad: gradients
+    arriving there accumulate into ``variable.grad``. One per leaf, made when first asked for."""
+
+    __slots__ = ("variable", "__weakref__")
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    @staticmethod
+    def of(leaf: Any) -> AccumulateGrad:
+        # the leaf keeps only a weak reference: a node, not its leaf, is what goes away first
+        ref = leaf.__dict__.get("_accumulate_grad")
+        node = ref() if ref is not None else None
+        if node is None:
+            node = AccumulateGrad(leaf)
+            leaf.__dict__["_accumulate_grad"] = weakref.ref(node)
+        return node
+
+    next_functions: tuple = ()
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
 
 
 class _Rebased(Op):

@@ -76,6 +76,7 @@ class Neg(Op):
 
 class PowScalar(Op):
     """``a ** exponent`` for a Python number ``exponent``."""
+    node_name = "PowBackward0"  # PyTorch's name of the node
 
     quiet_fp = True
 
@@ -96,6 +97,7 @@ class PowScalar(Op):
 
 class Pow(Op):
     """``a ** b`` for two tensors; the gradient for ``b`` uses ``log(a)`` (0 where ``a == 0``)."""
+    node_name = "PowBackward1"  # PyTorch's name of the node
 
     quiet_fp = True
 
@@ -203,6 +205,7 @@ class Cos(Op):
 
 
 class Log1p(Op):
+    node_name = "Log1PBackward0"  # PyTorch's name of the node
     quiet_fp = True
 
     def forward(ctx, a):
@@ -271,6 +274,8 @@ class Relu(Op):
 class Clamp(Op):
     """Clamp to ``[low, high]`` (either may be None); gradient 1 inside, 0 where clipped."""
 
+    node_name = "ClampBackward1"  # PyTorch's name of the node (number bounds)
+
     def forward(ctx, a, low, high):
         ctx.save_for_backward(a)
         ctx.low, ctx.high = low, high
@@ -336,6 +341,7 @@ class Where(Op):
 
 class Cast(Op):
     """Change dtype; the gradient is cast back to the input's dtype."""
+    node_name = "ToCopyBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a, np_dtype):
         ctx.source = a.dtype

@@ -41,6 +41,17 @@ class GetItem(Op):
 
     is_view = True
 
+    def node_name_for(ctx):
+        # PyTorch indexes one entry after another: the last that does something names the node
+        for entry in reversed(ctx.index):
+            if isinstance(entry, slice) and entry == slice(None) or entry is Ellipsis:
+                continue
+            if hasattr(entry, "shape") and entry.ndim:
+                return "IndexBackward0"  # an index or mask array
+            return ("UnsqueezeBackward0" if entry is None else "SliceBackward0"
+                    if isinstance(entry, slice) else "SelectBackward0")
+        return "AliasBackward0"
+
     def forward(ctx, a, index):
         ctx.index, ctx.shape = index, a.shape
         if Ellipsis not in index:
@@ -55,6 +66,8 @@ class GetItem(Op):
 
 class GetItemCopy(GetItem):
     """``a[index]`` for an advanced index (integer arrays, masks): a copy, not a view."""
+    node_name = "IndexBackward0"  # PyTorch's name of the node
+    node_name_for = None  # always IndexBackward0, whatever the index holds
 
     is_view = False
 
@@ -179,9 +192,13 @@ class ScatterAdd(Op):
 class Scatter(Op):
     """``a`` with ``src`` written at ``index`` along ``dim``; ``src`` may be a Python number."""
 
+    def node_name_for(ctx):
+        return "ScatterBackward0" if ctx.src_is_tensor else "ScatterBackward1"
+
     def forward(ctx, a, dim, index, src):
         xp = get_array_module(a)
         ctx.dim, ctx.src_shape = dim, getattr(src, "shape", ())
+        ctx.src_is_tensor = hasattr(src, "shape")
         ctx.save_for_backward(index)
         out = a.copy()
         if hasattr(src, "shape") and src.ndim:

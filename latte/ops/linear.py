@@ -13,7 +13,16 @@ from latte.ops.linalg import Einsum
 class Linear(Op):
     """``x (*, in) @ w (out, in).T + b (out,)``; ``b`` may be None."""
 
+    def node_name_for(ctx):
+        # PyTorch's linear is addmm (or mm) on 2-D input, a view of one on other ranks
+        if ctx.x_ndim == 2:
+            return "AddmmBackward0" if ctx.has_bias else "MmBackward0"
+        if ctx.x_ndim == 1 and not ctx.has_bias:
+            return "SqueezeBackward4"
+        return "ViewBackward0" if ctx.has_bias else "UnsafeViewBackward0"
+
     def forward(ctx, x, w, b):
+        ctx.x_ndim, ctx.has_bias = x.ndim, b is not None
         xp = get_array_module(x, w)
         if x.ndim > 2:  # one GEMM over the flattened batch, not one per leading index
             out = xp.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(*x.shape[:-1], w.shape[0])

@@ -19,6 +19,7 @@ def _eye_like(t, n: int):
 
 class Inv(Op):
     """``A^{-1}``; ``dA = -A^{-T} dX A^{-T}``."""
+    node_name = "LinalgInvExBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a):
         out = get_array_module(a).linalg.inv(a)
@@ -32,6 +33,7 @@ class Inv(Op):
 
 class Det(Op):
     """``det(A)``; ``dA = g * det(A) * A^{-T}`` (undefined for singular ``A``)."""
+    node_name = "LinalgDetBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a):
         out = get_array_module(a).linalg.det(a)
@@ -46,6 +48,7 @@ class Det(Op):
 
 class Slogdet(Op):
     """``(sign, log|det A|)``; only the log carries a gradient: ``g * A^{-T}``."""
+    node_name = "LinalgSlogdetBackward0"  # PyTorch's name of the node
 
     non_differentiable_outputs = (0,)
 
@@ -62,6 +65,7 @@ class Slogdet(Op):
 
 class Solve(Op):
     """``X = A^{-1} B`` for matrices ``B``; ``dB = A^{-T} G``, ``dA = -dB X^T``."""
+    node_name = "LinalgSolveExBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a, b):
         out = get_array_module(a).linalg.solve(a, b)
@@ -79,6 +83,7 @@ class Cholesky(Op):
     """The lower factor ``L`` of ``A = L L^T``; backward as in Murray (2016):
     ``S = L^{-T} Phi(L^T G) L^{-1}``, ``dA = (S + S^T) / 2`` with ``Phi`` the lower triangle,
     diagonal halved."""
+    node_name = "LinalgCholeskyExBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a):
         out = get_array_module(a).linalg.cholesky(a)
@@ -100,6 +105,7 @@ class Eigh(Op):
     Backward: ``dA = V (diag(gL) + F * (V^T gV)) V^T`` with ``F_ij = 1 / (l_j - l_i)`` off the
     diagonal; assumes distinct eigenvalues, as PyTorch.
     """
+    node_name = "LinalgEighBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a, upper):
         xp = get_array_module(a)
@@ -123,6 +129,7 @@ class Eigh(Op):
 
 class Svdvals(Op):
     """Singular values (descending); ``dA = U diag(g) V^T`` over the reduced factors."""
+    node_name = "LinalgSvdBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a):
         xp = get_array_module(a)
@@ -138,6 +145,7 @@ class Svdvals(Op):
 class Pinv(Op):
     """Moore-Penrose pseudo-inverse ``P``; backward (Golub & Pereyra), for ``G`` like ``P``:
     ``dA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)``."""
+    node_name = "LinalgPinvBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a, rtol, hermitian):
         xp = get_array_module(a)
@@ -165,6 +173,7 @@ class Svd(Op):
     distinct nonzero singular values, with ``V = Vh^T`` and ``F_ij = 1 / (s_j^2 - s_i^2)``:
     ``dA = U [ (F o (U^T gU - gU^T U)) S + diag(gS) + S (F o (V^T gV - gV^T V)) ] V^T
     + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T)``."""
+    node_name = "LinalgSvdBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a, full_matrices):
         xp = get_array_module(a)
@@ -208,6 +217,7 @@ class Qr(Op):
     """``(Q, R)`` with ``A = Q R``. Backward for ``m >= n`` in reduced mode (Seeger et al.):
     ``M = R gR^T - gQ^T Q``, ``dA = (gQ + Q copyltu(M)) R^{-T}``, ``copyltu`` mirroring the
     lower triangle of ``M`` onto the upper one."""
+    node_name = "LinalgQrBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a, mode):
         q, r = get_array_module(a).linalg.qr(a, mode=mode)

@@ -36,8 +36,12 @@ def _keep_shape(shape: tuple, dims: tuple) -> tuple:
 
 
 class Sum(Op):
+    def node_name_for(ctx):
+        return "SumBackward0" if ctx.all_dims else "SumBackward1"
+
     def forward(ctx, a, dims, keepdim, np_dtype):
         ctx.shape = a.shape
+        ctx.all_dims = not keepdim and len(dims) == a.ndim
         ctx.keep_shape = _keep_shape(a.shape, dims)
         if a.ndim == 0:
             return a.astype(np_dtype, copy=True) if np_dtype else a.copy()
@@ -84,10 +88,13 @@ def sum_to(t: Any, shape: tuple) -> Any:
 class Amax(Op):
     """Max over ``dims``; ties share the gradient evenly, as ``torch.amax``."""
 
+    def node_name_for(ctx):
+        return "AmaxBackward0" if ctx.largest else "AminBackward0"
+
     def forward(ctx, a, dims, keepdim, largest):
         xp = get_array_module(a)
         out = (xp.max if largest else xp.min)(a, axis=dims, keepdims=True)
-        ctx.dims, ctx.keep_shape = dims, out.shape
+        ctx.dims, ctx.keep_shape, ctx.largest = dims, out.shape, largest
         if not keepdim:
             out = out.reshape([s for i, s in enumerate(out.shape) if i not in dims])
         out = xp.asarray(out)  # the very array the output wraps (never a NumPy scalar)
@@ -106,11 +113,14 @@ class MaxDim(Op):
 
     non_differentiable_outputs = (1,)
 
+    def node_name_for(ctx):
+        return "MaxBackward0" if ctx.largest else "MinBackward0"
+
     def forward(ctx, a, dim, keepdim, largest):
         xp = get_array_module(a)
         idx = (xp.argmax if largest else xp.argmin)(a, axis=dim, keepdims=True)
         values = xp.take_along_axis(a, idx, axis=dim)
-        ctx.shape, ctx.dim, ctx.keep_shape = a.shape, dim, idx.shape
+        ctx.shape, ctx.dim, ctx.keep_shape, ctx.largest = a.shape, dim, idx.shape, largest
         if not keepdim:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
         indices = idx.astype(xp.int64)
@@ -127,6 +137,9 @@ class MaxDim(Op):
 
 class Prod(Op):
     """Product over one dim (or all); the gradient handles zeros without dividing by them."""
+
+    def node_name_for(ctx):
+        return "ProdBackward0" if ctx.dim is None else "ProdBackward1"
 
     def forward(ctx, a, dim, keepdim):
         xp = get_array_module(a)

@@ -21,6 +21,7 @@ class ScatterReduce(Op):
     Gradients as PyTorch: amax/amin share it evenly among the values equal to the result; prod
     sends ``grad * result / value`` (undefined where a value is 0, as for ``prod`` of zeros).
     """
+    node_name = "ScatterReduceBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a, dim, index, src, reduce, include_self):
         xp = get_array_module(a)
@@ -121,6 +122,7 @@ class LogCumSumExp(Op):
     values. Backward as TensorFlow's: ``grad_i = sum_{j >= i} g_j exp(x_i - out_j)``, split by
     the sign of ``g`` and written with reversed logcumsumexps, so it never overflows and is
     itself differentiable."""
+    node_name = "LogcumsumexpBackward0"  # PyTorch's name of the node
 
     quiet_fp = True  # NaN or -inf inputs give NaN/-inf as in torch, without NumPy's warnings
 

@@ -17,6 +17,9 @@ from latte.ops.index import GetItemCopy, IndexPutZeros
 class Reshape(Op):
     is_view = True
 
+    def node_name_for(ctx):
+        return "ViewBackward0" if ctx.is_view else "UnsafeViewBackward0"
+
     def forward(ctx, a, shape):
         ctx.shape = a.shape
         out = a.reshape(shape)
@@ -75,6 +78,7 @@ class Cat(Op):
 
 class ConstantPad(Op):
     """Pad with a constant; ``pads`` lists non-negative (before, after) pairs, first dim first."""
+    node_name = "ConstantPadNdBackward0"  # PyTorch's name of the node
 
     def forward(ctx, a, pads, value):
         ctx.crop = tuple(slice(lo, a.shape[i] + lo) for i, (lo, _) in enumerate(pads))

@@ -277,6 +277,7 @@ class I0(Op):
 
 class I1(Op):
     """``I1(x)``; gradient ``I0(x) - I1(x) / x`` (1/2 at 0)."""
+    node_name = "SpecialI1Backward0"  # PyTorch's name of the node
 
     def forward(ctx, a):
         ctx.save_for_backward(a)

@@ -44,8 +44,7 @@ def _leaf_of(entry: Any) -> Tensor | None:
 
 
 def _node_name(fn: Any) -> str:
-    name = fn.name() if hasattr(fn, "name") else type(fn).__name__
-    return name if name.endswith(("Backward", "Backward0", "Backward1")) else name + "Backward"
+    return fn.name() if hasattr(fn, "name") else type(fn).__name__
 
 
 def _saved_shapes(fn: Any) -> list[tuple]:

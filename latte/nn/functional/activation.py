@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from latte.autograd.function import named_node
 from latte.autograd.grad_mode import is_grad_enabled
 from latte.ops.activation import Erf
 from latte.tensor import Tensor
@@ -41,11 +42,13 @@ def relu_(input: Tensor) -> Tensor:
     return input.relu_()
 
 
+@named_node("HardtanhBackward0")
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """``min(max(x, 0), 6)``."""
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+@named_node("LeakyReluBackward0")
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x``."""
     return _inplace(input, lambda x: x.where(x > 0, x * negative_slope), inplace)
@@ -68,6 +71,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return input.where(input > 0, input * weight)
 
 
+@named_node("EluBackward0")
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
     return _inplace(input, lambda x: x.where(x > 0, x.clamp(max=0.0).expm1() * alpha), inplace)
@@ -77,11 +81,13 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return elu(input, alpha, True)
 
 
+@named_node("EluBackward0")
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """``scale * elu(x, alpha)`` with the self-normalising constants."""
     return _inplace(input, lambda x: elu(x, _SELU_ALPHA) * _SELU_SCALE, inplace)
 
 
+@named_node("EluBackward0")
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     return _inplace(input, lambda x: x.where(x > 0, (x.clamp(max=0.0) / alpha).expm1() * alpha),
@@ -93,6 +99,7 @@ def erf(input: Tensor) -> Tensor:
     return Erf.apply(input)
 
 
+@named_node("GeluBackward0")
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """``x * Phi(x)`` (Gaussian CDF); ``approximate='tanh'`` uses the tanh formula."""
     if approximate == "tanh":
@@ -104,11 +111,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return input * (Erf.apply(input * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
 
 
+@named_node("SiluBackward0")
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (swish)."""
     return _inplace(input, lambda x: x * x.sigmoid(), inplace)
 
 
+@named_node("MishBackward0")
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * tanh(softplus(x))``."""
     return _inplace(input, lambda x: x * softplus(x).tanh(), inplace)
@@ -122,6 +131,7 @@ def tanh(input: Tensor) -> Tensor:
     return input.tanh()
 
 
+@named_node("SoftplusBackward0")
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``."""
     scaled = input * beta
@@ -139,6 +149,7 @@ def tanhshrink(input: Tensor) -> Tensor:
     return input - input.tanh()
 
 
+@named_node("HardtanhBackward0")
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     """``clamp(x, min_val, max_val)``."""
@@ -151,16 +162,19 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
     return hardtanh(input, min_val, max_val, True)
 
 
+@named_node("HardsigmoidBackward0")
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """``relu6(x + 3) / 6``."""
     return _inplace(input, lambda x: (x + 3.0).clamp(0.0, 6.0) / 6.0, inplace)
 
 
+@named_node("HardswishBackward0")
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * relu6(x + 3) / 6``."""
     return _inplace(input, lambda x: x * (x + 3.0).clamp(0.0, 6.0) / 6.0, inplace)
 
 
+@named_node("LogSigmoidBackward0")
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, stable for any x."""
     return input.clamp(max=0.0) - (-input.abs()).exp().log1p()
@@ -193,11 +207,13 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     return softmax(-input, dim, dtype=dtype)
 
 
+@named_node("ThresholdBackward0")
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``x`` where ``x > threshold``, else ``value``."""
     return _inplace(input, lambda x: x.where(x > threshold, value), inplace)
 
 
+@named_node("GluBackward0")
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """Gated linear unit: split ``dim`` in halves ``a, b`` and return ``a * sigmoid(b)``."""
     if input.shape[dim] % 2:

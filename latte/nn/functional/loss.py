@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from latte.autograd.function import named_node
 from latte.nn.functional._device import on_input_device
 from latte.nn.functional.activation import log_softmax
 from latte.nn.functional.misc import cosine_similarity
@@ -81,6 +82,7 @@ def _class_layout(name: str, input: Tensor, target: Tensor) -> tuple:
 
 
 @on_input_device
+@named_node("NllLossBackward0")
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average: bool | None = None, ignore_index: int = -100,
                   reduce: bool | None = None, reduction: str = "mean",
@@ -137,6 +139,7 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
 
 
 @on_input_device
+@named_node("NllLossBackward0")
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              size_average: bool | None = None, ignore_index: int = -100,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -173,6 +176,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return loss.sum() / Tensor(rows._xp().asarray(w_t.sum()))  # on the GPU: no float()
 
 
+@named_node("MseLossBackward0")
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """``(input - target)^2``, reduced. Shapes must match."""
@@ -190,6 +194,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     return _reduce((input - target).abs(), reduction)
 
 
+@named_node("SmoothL1LossBackward0")
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                    reduce: bool | None = None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
@@ -204,6 +209,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
     return _reduce((d * d * (0.5 / beta)).where(d < beta, d - 0.5 * beta), reduction)
 
 
+@named_node("HuberLossBackward0")
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
                delta: float = 1.0) -> Tensor:
     """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
@@ -213,6 +219,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
 
 
 @on_input_device
+@named_node("BinaryCrossEntropyBackward0")
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
@@ -233,6 +240,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _reduce(loss, reduction)
 
 
+@named_node("BinaryCrossEntropyWithLogitsBackward0")
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      weight: Tensor | None = None,
                                      size_average: bool | None = None,
