@@ -31,9 +31,12 @@ demo: $(VENV)/.demo
 test: $(VENV)/.test
 	$(PY) -m pytest
 
+# one table of Latte/PyTorch time and memory ratios, with the default threads and with one
+# (benchmarks/README.md lists every benchmark and its own options)
 bench: $(VENV)/.test
-	$(PY) -m pip install -q psutil
-	$(PY) benchmarks/bench_core.py
+	$(PY) -m pip install -q psutil threadpoolctl
+	$(PY) benchmarks/bench_all.py
+	$(PY) benchmarks/bench_all.py --threads 1
 
 $(VENV)/.lint: $(VENV)/.core
 	$(PY) -m pip install -q -e '.[lint]'
