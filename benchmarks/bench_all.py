@@ -130,8 +130,8 @@ def main() -> None:
               flush=True)
         del steps
         gc.collect()
-    print(f"\n| workload | latte ms/step | torch ms/step | time ratio | latte MiB | torch MiB "
-          f"| memory ratio |\n|---|---|---|---|---|---|---|")
+    print("\n| workload | latte ms/step | torch ms/step | time ratio | latte MiB | torch MiB "
+          "| memory ratio |\n|---|---|---|---|---|---|---|")
     for key, title, times, mem in rows:
         ratio = times["latte"] / times["torch"]
         memory = (f"{mem['latte'] / 2**20:.0f} | {mem['torch'] / 2**20:.0f} | "
