@@ -24,7 +24,7 @@ import latte.utils.data
 
 # imported on first use, to keep `import latte` fast: latte.linalg, latte.special and
 # latte.distributions, and the top-level names that come from the first two
-_LAZY_MODULES = ("distributions", "linalg", "special")
+_LAZY_MODULES = ("distributions", "linalg", "onnx", "special")
 _LAZY_NAMES = {
     **{n: ("special", n) for n in ("digamma", "erf", "erfc", "erfinv", "i0", "logit", "polygamma",
                                    "sinc")},

@@ -33,7 +33,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("latte.nn",),
     ("latte.optim", "latte.utils", "latte.distributions", "latte.serialization",
      "latte.safetensors"),
-    ("latte.vision", "latte.train", "latte.cli", "latte.compat", "latte.multiprocessing"),
+    ("latte.vision", "latte.train", "latte.cli", "latte.compat", "latte.multiprocessing",
+     "latte.onnx"),
     ("latte",),
 ]
 

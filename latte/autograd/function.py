@@ -31,6 +31,9 @@ __all__ = ["Function", "Op", "AccumulateGrad", "once_differentiable", "named_nod
 # latte.tensor sets this when it is imported: ops build Tensors, and Tensor builds ops.
 Tensor: Any = None
 
+# Tracers (``latte.onnx``) watching every primitive run: called with (op class, args, result)
+tracers: list = []
+
 _IN, _OUT, _CONST, _PACKED = 0, 1, 2, 3
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -409,6 +412,8 @@ class Op(Function):
             if cls.node_name_for is not None:
                 ctx.__class__ = cls._node_class(cls.node_name_for(ctx))
         ctx._to_save = ()
+        if tracers:
+            tracers[-1](cls, args, outs if multi else outs[0])
         return outs if multi else outs[0]
 
     @classmethod
@@ -444,6 +449,8 @@ class Op(Function):
             if saved_hooks.stack:
                 ctx._saved = ctx._pack(ctx._saved)
         ctx._to_save = ()
+        if tracers:
+            tracers[-1](cls, args, target)
         return target
 
     def _resolve_array(self, item: Any, args: tuple, arrays: list, outs: tuple) -> tuple:

@@ -113,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
                                     "data set is at hand, confusion matrix and mistakes.")
     pl.add_argument("run_dir")
     pl.add_argument("--data-dir", help="folder holding the data sets (default: as trained)")
+    ex = sub.add_parser("export", help="export a checkpoint's model to ONNX",
+                        description="Rebuild the model saved in CHECKPOINT and write it as ONNX "
+                                    "(pip install onnx), with a free batch dimension.")
+    ex.add_argument("checkpoint", help="a .pt file from latte train, or its run folder")
+    ex.add_argument("--onnx", required=True, metavar="FILE", help="the .onnx file to write")
+    ex.add_argument("--opset", type=int, help="ONNX opset version (default 18)")
     run = sub.add_parser("run", help="run an unmodified PyTorch script on latte",
                          description="Run SCRIPT with torch and torchvision resolved to latte.")
     run.add_argument("script")
@@ -206,6 +212,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_script([args.script, *args.script_args])
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from latte.cli.runner import export_checkpoint
+    export_checkpoint(args.checkpoint, args.onnx, args.opset)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``latte`` script; returns the exit status."""
     parser = build_parser()
@@ -219,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["train", *(argv if argv is not None else sys.argv[1:])])
     args.argv = raw  # what --nproc relaunches under mpiexec
     handlers = {"train": _cmd_train, "eval": _cmd_eval, "sweep": _cmd_sweep, "plot": _cmd_plot,
-                "run": _cmd_run}
+                "run": _cmd_run, "export": _cmd_export}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ from latte.cli.build import build_loss, build_model, build_optimizer, build_sche
 from latte.cli.config import TrainConfig
 from latte.cli.data import DataBundle, load_data, split_train_val
 from latte.cli.parallel import OneProcess
+from latte.onnx import export as onnx_export
 from latte.train import EarlyStopping, History, evaluate, fit, load_checkpoint, seed_everything
 from latte.train.tensorboard import TensorBoardLogger
 from latte.utils.data import DataLoader
@@ -179,6 +180,18 @@ def model_from_checkpoint(path: str | Path, data_dir: str | None = None,
         raise RuntimeError(f"checkpoint {path} does not match the model {cfg.model} rebuilt "
                            f"from its configuration: {e}") from None
     return model, cfg, bundle, ckpt
+
+
+def export_checkpoint(path: str | Path, onnx_file: str | Path, opset: int | None = None,
+                      log: Any = print) -> Path:
+    """``latte export``: the checkpoint's model as ONNX, batch dimension free."""
+    model, cfg, bundle, _ = model_from_checkpoint(path, None, _quiet)
+    example = latte.zeros(1, *bundle.input_shape)
+    onnx_export(model, example, str(onnx_file), input_names=["input"], output_names=["logits"],
+                dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+                opset_version=opset)
+    log(f"Wrote {onnx_file}: {cfg.model} on {tuple(bundle.input_shape)} inputs, batch free")
+    return Path(onnx_file)
 
 
 def evaluate_checkpoint(path: str | Path, data_dir: str | None = None, batch_size: int = 256,
