@@ -439,7 +439,6 @@ SURFACES: dict[str, Callable[[], dict[str, Any]]] = {
     "torch.jit": _jit,
     "torch.version": lambda: {"__version__": __version__, "cuda": None, "hip": None,
                               "git_version": "latte"},
-    "torch.distributed": lambda: {"is_available": _false, "is_initialized": _false},
     "torchvision": lambda: {"__version__": "0.20.0+latte." + latte.__version__},
     "torchvision.models": lambda: {},
     "torchvision.datasets": lambda: {"FakeData": FakeData},
