@@ -118,9 +118,9 @@ def test_check_reports_what_latte_lacks_without_running():
               "    y = nn.functional.relu(x)\n"
               "    torch.backends.cudnn.benchmark = True\n"
               "    z = torch.missing_function(y).sum()\n"
-              "    return x.is_xpu, x.is_frobnicated_by_torch, x.conj_physical_, history.index(3)\n")
+              "    return (x.is_xpu, x.is_frobnicated_by_torch, x.conj_physical_,\n"
+              "            history.index(3))\n")
     missing = check_source(source)
-    names = [m.name for m in missing]
     # x.conj_physical_ is a PyTorch Tensor method Latte lacks; history.index is a list's
     assert [(m.name, m.line) for m in missing] == [
         ("torch.not_there", 4), ("torch.missing_function", 9), ("Tensor.conj_physical_", 10)]
