@@ -34,6 +34,11 @@ __all__ = ["Missing", "check_source", "check_file", "main"]
 
 _ROOTS = ("torch", "torchvision")
 _TENSOR_NAMES = Path(__file__).with_name("torch_tensor_names.txt")
+# names that are rarely tensors: a method's own object, and modules scripts commonly import
+_NOT_TENSORS = {"self", "cls", "os", "sys", "np", "math", "random", "time", "json", "args",
+                "argparse", "shutil", "pickle", "logging", "warnings", "re", "collections"}
+# Tensor attributes of PyTorch whose names other objects carry far more often
+_GENERIC = {"name", "names", "data", "values"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ def _torch_tensor_names() -> set[str]:
     arrays share (``history.index`` is much more likely a list's)."""
     lines = _TENSOR_NAMES.read_text().splitlines()
     common = set().union(*(dir(t) for t in (list, dict, str, set, int, float, np.ndarray)))
-    return {n for n in lines if n and not n.startswith("#")} - common
+    return {n for n in lines if n and not n.startswith("#")} - common - _GENERIC
 
 
 def _chain(node: ast.Attribute) -> tuple[str, list[str]] | None:
@@ -165,16 +170,14 @@ def _check(tree: ast.AST, bound: dict[str, str], imported: list[tuple[str, int]]
             continue
         chain = _chain(node)
         if chain is None:
-            # (x + y).foo, f().foo: only the Tensor check applies
-            attr = node.attr
-            if attr in torch_tensor and not hasattr(latte.Tensor, attr):
-                report(f"Tensor.{attr}", node.lineno, f"....{attr}, if that is a tensor")
-            continue
+            continue  # f().foo, (x + y).foo: too little is known of what they are
         head, attrs = chain
         if head in bound:
             missing = resolver.first_missing(".".join([bound[head], *attrs]))
             if missing is not None:
                 report(missing, node.lineno)
+            continue
+        if head in _NOT_TENSORS:
             continue
         for attr in attrs:
             if attr in torch_tensor and not hasattr(latte.Tensor, attr):
