@@ -11,6 +11,9 @@ from latte.creation import *  # tensor, zeros, rand, ...
 from latte.dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,
                           half, int, int8, int16, int32, int64, long, set_default_dtype, short,
                           uint8)
+from latte.dtypes import (channels_last, channels_last_3d, contiguous_format, jagged, layout,
+                          memory_format, preserve_format, sparse_bsc, sparse_bsr, sparse_coo,
+                          sparse_csc, sparse_csr, strided)
 from latte.functional import *  # exp, cat, stack, where, einsum, addmm, cummax, ...
 from latte.functional import max, min
 from latte.random import (Generator, default_generator, get_rng_state, initial_seed,

@@ -10,6 +10,9 @@ __all__ = [
     "dtype", "float16", "float32", "float64", "half", "float", "double",
     "uint8", "int8", "int16", "int32", "int64", "short", "int", "long", "bool",
     "get_default_dtype", "set_default_dtype", "to_numpy_dtype", "from_numpy_dtype",
+    "layout", "strided", "sparse_coo", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc",
+    "jagged", "memory_format", "contiguous_format", "channels_last", "channels_last_3d",
+    "preserve_format",
 ]
 
 
@@ -48,6 +51,48 @@ bool = dtype("bool", np.bool_)
 
 _BY_NUMPY = {d.np: d for d in (float16, float32, float64, uint8, int8, int16, int32, int64, bool)}
 _default_dtype = float32
+
+
+class _Descriptor:
+    """A named singleton printed as ``latte.<name>`` and pickled as itself."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"latte.{self.name}"
+
+    def __reduce__(self) -> str:
+        return self.name
+
+
+class layout(_Descriptor):
+    """How a tensor's elements are stored: every Latte tensor is ``latte.strided`` (dense);
+    the sparse layouts exist as names, for comparisons such as ``t.layout == torch.sparse_coo``."""
+
+    __slots__ = ()
+
+
+class memory_format(_Descriptor):
+    """A ``memory_format=`` argument (``latte.channels_last`` ...): accepted; Latte keeps
+    every tensor in its contiguous row-major order."""
+
+    __slots__ = ()
+
+
+strided = layout("strided")
+sparse_coo = layout("sparse_coo")
+sparse_csr = layout("sparse_csr")
+sparse_csc = layout("sparse_csc")
+sparse_bsr = layout("sparse_bsr")
+sparse_bsc = layout("sparse_bsc")
+jagged = layout("jagged")
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
 
 
 def from_numpy_dtype(np_dtype: Any) -> dtype:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from latte import backend, dtypes
+from latte import _storage, backend, dtypes
 from latte._size import Size, size_arg
 from latte._storage import TypedStorage, UntypedStorage
 from latte._tensor_index import IndexMixin
@@ -385,8 +385,44 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     def pin_memory(self) -> Tensor:
         return self
 
+    # --- sharing between processes, and the device and layout predicates ------------------
     def share_memory_(self) -> Tensor:
+        """Move the data into memory shared between processes; a no-op if already shared or on
+        a GPU. The tensor keeps its version counter, ``requires_grad`` and ``grad``; processes
+        that receive it (``latte.multiprocessing``) write into the same memory. Views taken
+        before the move keep the old memory.
+
+        Example::
+
+            >>> w = latte.zeros(3).share_memory_()
+            >>> w.is_shared()
+            True
+        """
+        if not self.is_cuda and _storage.shared_location(self._data) is None:
+            self._data = _storage.share_array(self._data)
         return self
+
+    def is_shared(self) -> builtins.bool:
+        """Whether the data is in memory shared between processes (GPU tensors count as shared,
+        as in PyTorch)."""
+        return self.is_cuda or _storage.shared_location(self._data) is not None
+
+    def is_pinned(self, device: Any = None) -> builtins.bool:
+        return False
+
+    @property
+    def layout(self) -> dtypes.layout:
+        """``latte.strided``: Latte's tensors are dense."""
+        return dtypes.strided
+
+    @property
+    def is_cpu(self) -> builtins.bool:
+        return not self.is_cuda
+
+    # devices and layouts Latte does not have: always False, so guards such as `x.is_xpu` pass
+    is_xpu = is_mps = is_meta = is_sparse = is_sparse_csr = is_quantized = is_mkldnn = \
+        is_vulkan = is_ipu = is_hpu = is_maia = is_mtia = is_nested = property(
+            lambda self: False)
 
     # --- Python protocol -----------------------------------------------------------------
     def __len__(self) -> int:

@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--opset", type=int, help="ONNX opset version (default 18)")
     run = sub.add_parser("run", help="run an unmodified PyTorch script on latte",
                          description="Run SCRIPT with torch and torchvision resolved to latte.")
+    run.add_argument("--nproc", type=int, help="start N processes as torchrun does (RANK, "
+                     "LOCAL_RANK, WORLD_SIZE, MASTER_ADDR... set), under mpiexec")
+    run.add_argument("--check", action="store_true", help="list the torch names SCRIPT uses "
+                     "that Latte lacks, without running it")
     run.add_argument("script")
     run.add_argument("script_args", nargs=argparse.REMAINDER, help="the script's own arguments")
     return parser
@@ -209,7 +213,9 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from latte.compat.runner import main as run_script
-    return run_script([args.script, *args.script_args])
+    options = ["--check"] if args.check else []
+    options += ["--nproc", str(args.nproc)] if args.nproc is not None else []
+    return run_script([*options, args.script, *args.script_args])
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -222,8 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``latte`` script; returns the exit status."""
     parser = build_parser()
     raw = list(sys.argv[1:] if argv is None else argv)
-    if raw[:1] == ["run"] and len(raw) > 1 and not raw[1].startswith("-"):
-        # everything after the script belongs to the script, even options such as --help
+    if raw[:1] == ["run"] and len(raw) > 1 and raw[1] not in ("-h", "--help"):
+        # `latte run [--nproc N] [--check] SCRIPT.py args...`: everything after the script
+        # belongs to the script, even options such as --help
         from latte.compat.runner import main as run_script
         return run_script(raw[1:])
     args = parser.parse_args(argv)

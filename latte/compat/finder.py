@@ -49,6 +49,9 @@ class ProxyModule(types.ModuleType):
         super().__init__(name, getattr(target, "__doc__", None))
         self.__path__: list[str] = []  # a package: the finder resolves its submodules
         self._latte_target = target
+        if target is not None:  # vars(torch.nn) and models.__dict__[arch] list Latte's names
+            self.__dict__.update({k: v for k, v in vars(target).items()
+                                  if not k.startswith("_") and not isinstance(v, types.ModuleType)})
         self.__dict__.update(surface)
 
     def __getattr__(self, attr: str) -> Any:

@@ -8,8 +8,11 @@ Modules that exist only here (``torch.amp``, ``torch.backends`` ...) are built f
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib.util
 import os
+import sys
 import types
 from collections.abc import Callable
 from typing import Any
@@ -320,10 +323,24 @@ def _cuda_amp() -> dict[str, Any]:
     return {"autocast": _cuda_autocast, "GradScaler": GradScaler}
 
 
+def _no_accelerator(what: str) -> Callable:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"torch.accelerator.{what}: no accelerator is available (Latte runs "
+                           "on the CPU); guard with torch.accelerator.is_available()")
+    refuse.__name__ = what
+    return refuse
+
+
 def _accelerator() -> dict[str, Any]:
-    return {"is_available": _false, "device_count": _zero,
-            "current_accelerator": lambda check_available=False: None,
-            "synchronize": _nothing}
+    """``torch.accelerator`` on the CPU: none available, ``current_accelerator()`` is None."""
+    out: dict[str, Any] = {name: _no_accelerator(name) for name in (
+        "set_device_index", "set_device_idx", "current_device_index", "current_device_idx",
+        "current_stream", "set_stream", "device_index")}
+    out.update({"is_available": _false, "device_count": _zero,
+                "current_accelerator": lambda check_available=False: None,
+                "synchronize": _nothing, "empty_cache": _nothing,
+                "memory_allocated": _zero, "max_memory_allocated": _zero})
+    return out
 
 
 class _PlainProgress:
@@ -348,16 +365,85 @@ class _PlainProgress:
         return _nothing  # update, set_postfix, set_description, close, ...
 
 
+def _hubconf(repo_or_dir: str, source: str) -> types.ModuleType:
+    """The ``hubconf.py`` of a local folder, imported with the folder on ``sys.path`` (its
+    ``dependencies`` must import)."""
+    if source != "local":
+        raise RuntimeError(
+            f"torch.hub: source={source!r} downloads {repo_or_dir!r} from GitHub, which Latte "
+            "does not do; clone it and load it with torch.hub.load(PATH, name, "
+            "source='local')")
+    folder = os.path.abspath(os.path.expanduser(repo_or_dir))
+    path = os.path.join(folder, "hubconf.py")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"torch.hub: no hubconf.py in {folder}")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    spec = importlib.util.spec_from_file_location("hubconf", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    missing = [d for d in getattr(module, "dependencies", [])
+               if importlib.util.find_spec(d) is None]
+    if missing:
+        raise RuntimeError(f"Missing dependencies: {', '.join(missing)}")
+    return module
+
+
+def _hub_entry(module: types.ModuleType, model: str) -> Callable:
+    entry = getattr(module, model, None)
+    if not callable(entry):
+        raise RuntimeError(f"Cannot find callable {model} in hubconf")
+    return entry
+
+
+def hub_load(repo_or_dir: str, model: str, *args: Any, source: str = "github",
+             trust_repo: Any = None, force_reload: bool = False, verbose: bool = True,
+             skip_validation: bool = False, **kwargs: Any) -> Any:
+    """``torch.hub.load``: call entry point ``model`` of ``repo_or_dir``'s ``hubconf.py``
+    with ``*args, **kwargs``. Only ``source="local"`` (a folder on disk); GitHub sources say
+    how to use a local clone.
+
+    Example::
+
+        >>> model = torch.hub.load("path/to/repo", "resnet18", source="local", weights=None)
+    """
+    return _hub_entry(_hubconf(repo_or_dir, source), model)(*args, **kwargs)
+
+
+def hub_list(github: str, force_reload: bool = False, skip_validation: bool = False,
+             trust_repo: Any = None, verbose: bool = True, source: str = "github"
+             ) -> list[str]:
+    """``torch.hub.list``: the entry points of a local ``hubconf.py``."""
+    module = _hubconf(github, source)
+    return [n for n, v in vars(module).items() if callable(v) and not n.startswith("_")
+            and not isinstance(v, type) and getattr(v, "__module__", None) == "hubconf"]
+
+
+def hub_help(github: str, model: str, force_reload: bool = False,
+             skip_validation: bool = False, trust_repo: Any = None, source: str = "github"
+             ) -> str | None:
+    """``torch.hub.help``: the docstring of an entry point of a local ``hubconf.py``."""
+    return _hub_entry(_hubconf(github, source), model).__doc__
+
+
 def _hub() -> dict[str, Any]:
-    """``torch.hub``: ``tqdm`` (scripts import their progress bar from there), the weights
-    cache (``load_state_dict_from_url``, ``get_dir``) over ``latte.vision``'s downloads."""
+    """``torch.hub``: ``load``/``list``/``help`` from a local folder's ``hubconf.py``, ``tqdm``
+    (scripts import their progress bar from there), the weights cache
+    (``load_state_dict_from_url``, ``get_dir``) over ``latte.vision``'s downloads."""
     try:
         from tqdm.auto import tqdm
     except ImportError:
         tqdm = _PlainProgress
     from latte.vision.models import _weights  # vision loads on first use
     return {"tqdm": tqdm, "load_state_dict_from_url": _weights.load_state_dict_from_url,
-            "get_dir": lambda: str(_weights.checkpoint_dir().parent)}
+            "get_dir": lambda: str(_weights.checkpoint_dir().parent),
+            "load": hub_load, "list": hub_list, "help": hub_help}
+
+
+@contextlib.contextmanager
+def _flags_context(*args: Any, **kwargs: Any) -> Any:
+    """``torch.backends.cudnn.flags(enabled=..., benchmark=...)``: a context, inert on the CPU."""
+    yield
 
 
 def _backends_cuda() -> dict[str, Any]:
@@ -431,15 +517,22 @@ SURFACES: dict[str, Callable[[], dict[str, Any]]] = {
     "torch.backends": lambda: {},
     "torch.backends.cudnn": lambda: {"benchmark": False, "deterministic": False,
                                      "enabled": True, "allow_tf32": True,
-                                     "is_available": _false, "version": _nothing},
+                                     "is_available": _false, "version": _nothing,
+                                     "flags": _flags_context},
     "torch.backends.mps": lambda: {"is_available": _false, "is_built": _false},
     "torch.backends.cuda": _backends_cuda,
-    "torch.backends.mkldnn": lambda: {"is_available": _false, "enabled": False},
+    "torch.backends.mkldnn": lambda: {"is_available": _false, "enabled": False,
+                                      "flags": _flags_context},
     "torch.backends.openmp": lambda: {"is_available": _false},
+    "torch.backends.mkl": lambda: {"is_available": _false},
+    "torch.backends.xnnpack": lambda: {"enabled": False},
+    "torch.backends.opt_einsum": lambda: {"is_available": _false, "enabled": False,
+                                          "strategy": None},
+    "torch.backends.quantized": lambda: {"engine": "none", "supported_engines": ["none"]},
+    "torch.backends.cpu": lambda: {"get_cpu_capability": lambda: "DEFAULT"},
     "torch.jit": _jit,
     "torch.version": lambda: {"__version__": __version__, "cuda": None, "hip": None,
                               "git_version": "latte"},
-    "torch.distributed": lambda: {"is_available": _false, "is_initialized": _false},
     "torchvision": lambda: {"__version__": "0.20.0+latte." + latte.__version__},
     "torchvision.models": lambda: {},
     "torchvision.datasets": lambda: {"FakeData": FakeData},

@@ -19,6 +19,7 @@ rank never leaves its peers hanging.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -38,9 +39,14 @@ __all__ = ["Backend", "ReduceOp", "Work", "GroupMember", "all_gather", "all_gath
 
 
 class Backend:
-    """Backend names; only ``"mpi"`` exists in Latte."""
+    """Backend names. Latte runs every backend on MPI: ``"gloo"`` and ``"nccl"`` (what
+    torchrun scripts ask for) are accepted and map to it."""
 
+    UNDEFINED = "undefined"
     MPI = "mpi"
+    GLOO = "gloo"
+    NCCL = "nccl"
+    UCC = "ucc"
 
 
 class ReduceOp:
@@ -74,6 +80,7 @@ class GroupMember:
 
 
 _world: _World | None = None
+_backend_name = Backend.MPI
 _previous_excepthook: Callable | None = None
 
 
@@ -96,36 +103,86 @@ def _group(group: Any) -> _World:
     return _world
 
 
-def init_process_group(backend: str | None = "mpi", init_method: str | None = None,
+def init_process_group(backend: str | None = None, init_method: str | None = None,
                        timeout: timedelta | None = None, world_size: int = -1, rank: int = -1,
-                       store: Any = None, group_name: str = "", pg_options: Any = None) -> None:
-    """Join the job started by ``mpiexec``: rank and world size come from MPI.
+                       store: Any = None, group_name: str = "", pg_options: Any = None,
+                       device_id: Any = None) -> None:
+    """Join the job the launcher started; rank and world size come from MPI.
 
-    ``timeout`` (default 30 minutes, as PyTorch) bounds every collective; ``world_size`` and
-    ``rank``, when given, must agree with the launcher's. Installs an ``excepthook`` that aborts
-    the whole job when this process dies of an uncaught exception.
+    Start the processes with ``latte run --nproc N script.py``,
+    ``python -m latte.distributed.run --nproc-per-node N script.py`` (torchrun's flags) or
+    ``mpiexec -n N latte run script.py``. ``backend`` may be ``"mpi"``, ``None`` or, as
+    torchrun scripts write it, ``"gloo"``/``"nccl"`` (which run on MPI, with a one-line notice).
+    ``init_method="env://"`` (the default) checks ``RANK`` and ``WORLD_SIZE``, when set, against
+    MPI's; with ``"tcp://..."`` or ``"file://..."`` the ``rank`` and ``world_size`` given are
+    checked. ``timeout`` (default 30 minutes, as PyTorch) bounds every collective. Installs an
+    ``excepthook`` that aborts the whole job when this process dies of an uncaught exception.
 
     Example::
 
-        >>> dist.init_process_group("mpi", timeout=timedelta(seconds=60))
+        >>> dist.init_process_group("gloo", init_method="env://")
+        >>> dist.get_rank(), dist.get_world_size()      # under latte run --nproc 2: (r, 2)
     """
-    global _world, _previous_excepthook
-    if backend not in (None, "mpi", Backend.MPI):
-        raise ValueError(f"latte.distributed supports backend='mpi' only, got {backend!r}")
+    global _world, _previous_excepthook, _backend_name
+    name = _backend(backend)
     if _world is not None:
         raise RuntimeError("trying to initialize the default process group twice!")
+    if init_method is not None and not init_method.startswith(("env://", "tcp://", "file://")):
+        raise ValueError(f"init_process_group: init_method={init_method!r} is not supported; "
+                         "use 'env://', 'tcp://HOST:PORT' or 'file://PATH' (all rendezvous "
+                         "through MPI in Latte)")
     MPI = _mpi.mpi()
     comm = MPI.COMM_WORLD.Dup()
     seconds = (timeout or timedelta(minutes=30)).total_seconds()
     world = _World(comm, seconds)
-    for name, given, actual in (("world_size", world_size, world.size), ("rank", rank, world.rank)):
-        if given not in (-1, None) and given != actual:
-            comm.Free()
-            raise ValueError(f"init_process_group: {name}={given} but the MPI launcher gave "
-                             f"{actual}")
-    _world = world
+    try:
+        _check_launch(world, init_method, world_size, rank)
+    except ValueError:
+        comm.Free()
+        raise
+    if name not in (Backend.MPI, Backend.UNDEFINED) and world.rank == 0:
+        print(f"latte.distributed: backend {name!r} runs on MPI, Latte's only backend",
+              file=sys.stderr)
+    _world, _backend_name = world, name if name != Backend.UNDEFINED else Backend.MPI
     _previous_excepthook = sys.excepthook
     sys.excepthook = _abort_on_uncaught
+
+
+def _backend(backend: str | None) -> str:
+    if backend is None:
+        return Backend.UNDEFINED
+    name = str(backend).lower()
+    # "cpu:gloo,cuda:nccl" names one backend per device type: all of them run on MPI here
+    parts = [p.partition(":")[2] or p for p in name.split(",")]
+    known = (Backend.MPI, Backend.GLOO, Backend.NCCL, Backend.UCC)
+    if not parts or any(p not in known for p in parts):
+        raise ValueError(f"latte.distributed: unknown backend {backend!r}; use 'mpi' (or "
+                         "'gloo'/'nccl', which run on MPI)")
+    return name
+
+
+_LAUNCH_HINT = ("start the processes together with `latte run --nproc N script.py`, "
+                "`python -m latte.distributed.run --nproc-per-node N script.py` or "
+                "`mpiexec -n N latte run script.py`")
+
+
+def _check_launch(world: _World, init_method: str | None, world_size: int, rank: int) -> None:
+    """The rank and world size the script or its environment names agree with MPI's."""
+    wanted: list[tuple[str, Any]] = [("world_size", world_size), ("rank", rank)]
+    if init_method is None or init_method.startswith("env://"):
+        wanted += [("WORLD_SIZE", os.environ.get("WORLD_SIZE")),
+                   ("RANK", os.environ.get("RANK"))]
+    for what, given in wanted:
+        if given in (-1, None, ""):
+            continue
+        is_size = what.lower() == "world_size"
+        if int(given) != (world.size if is_size else world.rank):
+            source = "the environment has" if what.isupper() else "init_process_group got"
+            mpi_says = (f"a world of {world.size} process(es)" if is_size
+                        else f"rank {world.rank}")
+            raise ValueError(f"init_process_group: {source} {what}={given} but MPI gives this "
+                             f"process {mpi_says}; Latte's processes rendezvous through MPI: "
+                             f"{_LAUNCH_HINT}")
 
 
 def _abort_on_uncaught(kind: type, value: BaseException, tb: Any) -> None:
@@ -165,8 +222,9 @@ def get_world_size(group: Any = None) -> int:
 
 
 def get_backend(group: Any = None) -> str:
+    """The backend name ``init_process_group`` was given (``"mpi"`` when none was)."""
     _group(group)
-    return Backend.MPI
+    return _backend_name
 
 
 class Work:

@@ -1,18 +1,22 @@
 """Start a data-parallel job: ``run(nproc, argv)`` runs ``mpiexec -n nproc python *argv``.
 
 Used by ``latte train --nproc N``; equivalent to typing ``mpiexec -n N python train.py ...``.
+``run_torch_script`` starts a PyTorch script as torchrun would (``latte run --nproc N``,
+``python -m latte.distributed.run``), and :func:`torchrun_environment` gives each process the
+variables torchrun sets, read from the MPI launcher's.
 """
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from latte.distributed._mpi import INSTALL_HINT
 
-__all__ = ["find_mpiexec", "run"]
+__all__ = ["find_mpiexec", "run", "run_torch_script", "torchrun_environment"]
 
 
 def find_mpiexec() -> str:
@@ -41,11 +45,75 @@ def run(nproc: int, argv: Sequence[str], *, timeout: float | None = None) -> int
         >>> launch.run(2, ["train.py", "--epochs", "3"])   # mpiexec -n 2 python train.py ...
         0
     """
+    return _mpiexec(nproc, argv, {}, timeout)
+
+
+def _mpiexec(nproc: int, argv: Sequence[str], extra_env: dict[str, str],
+             timeout: float | None) -> int:
     if nproc < 1:
         raise ValueError(f"run: nproc must be at least 1, got {nproc}")
-    env = dict(os.environ)
+    env = dict(os.environ, **extra_env)
     threads = str(max(1, (os.cpu_count() or 1) // nproc))
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(name, threads)
     command = [find_mpiexec(), "-n", str(nproc), sys.executable, *argv]
     return subprocess.run(command, env=env, timeout=timeout).returncode
+
+
+DEFAULT_MASTER_PORT = 29500  # torchrun's
+
+
+def free_port() -> int:
+    """A TCP port free on this machine now (torchrun --standalone picks one the same way)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_torch_script(nproc: int, script: str, args: Sequence[str] = (), *,
+                     master_addr: str = "127.0.0.1", master_port: int | None = None,
+                     timeout: float | None = None) -> int:
+    """Run a PyTorch script written for torchrun in ``nproc`` processes under ``latte run``.
+
+    Each process has ``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE``, ``LOCAL_WORLD_SIZE``,
+    ``MASTER_ADDR`` and ``MASTER_PORT`` set (:func:`torchrun_environment`); the script's
+    ``init_process_group("gloo" | "nccl" | "mpi")`` then joins the MPI job.
+
+    Example::
+
+        >>> run_torch_script(2, "train_ddp.py", ["--epochs", "1"])
+        0
+    """
+    port = master_port if master_port is not None else free_port()
+    env = {"MASTER_ADDR": master_addr, "MASTER_PORT": str(port)}
+    return _mpiexec(nproc, ["-m", "latte.compat", script, *args], env, timeout)
+
+
+# (rank, size, local rank, local size) as MPICH's Hydra and Open MPI's mpirun name them
+_MPI_VARIABLES = (("PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS"),
+                  ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK",
+                   "OMPI_COMM_WORLD_LOCAL_SIZE"),
+                  ("PMIX_RANK", "PMIX_SIZE", "PMIX_LOCAL_RANK", "PMIX_LOCAL_SIZE"))
+
+
+def torchrun_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables torchrun sets, for a process started by ``mpiexec``: ``RANK``,
+    ``WORLD_SIZE``, ``LOCAL_RANK``, ``LOCAL_WORLD_SIZE``, ``GROUP_RANK``, ``MASTER_ADDR`` and
+    ``MASTER_PORT`` (those already set are kept, the ranks come from MPI's own variables).
+    Empty outside an MPI job. Reads the environment only: MPI is not initialised.
+
+    Example::
+
+        >>> torchrun_environment({"PMI_RANK": "1", "PMI_SIZE": "2"})["RANK"]
+        '1'
+    """
+    env = os.environ if environ is None else environ
+    for rank, size, local_rank, local_size in _MPI_VARIABLES:
+        if rank in env and size in env:
+            return {"RANK": env[rank], "WORLD_SIZE": env[size],
+                    "LOCAL_RANK": env.get(local_rank, env[rank]),
+                    "LOCAL_WORLD_SIZE": env.get(local_size, env[size]),
+                    "GROUP_RANK": env.get("GROUP_RANK", "0"),
+                    "MASTER_ADDR": env.get("MASTER_ADDR", "127.0.0.1"),
+                    "MASTER_PORT": env.get("MASTER_PORT", str(DEFAULT_MASTER_PORT))}
+    return {}

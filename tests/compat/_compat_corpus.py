@@ -57,6 +57,12 @@ CORPUS = [
     Case("vision_transformer.py", ["--epochs", "2"]),
     Case("vae_mnist.py", ["--epochs", "1", "--max-batches", "2"], needs_mnist=True,
          compare=False),  # reparameterize draws torch.randn_like
+    Case("imagenet_fakedata.py", ["--epochs", "2", "-b", "8", "--lr", "0.001"]),
+    # the racing updates differ from run to run: only the (full) test accuracy is compared
+    Case("hogwild.py", ["--epochs", "3", "--num-processes", "2"]),
+    Case("forward_forward.py", []),
+    # one process here; tests/distributed/test_torchrun.py runs it on two
+    Case("ddp_torchrun.py", ["--epochs", "2"]),
 ]
 
 

@@ -68,10 +68,12 @@ def test_without_mpi4py_the_module_imports_and_names_the_extra(monkeypatch):
     assert not dist.is_initialized()
 
 
-def test_only_the_mpi_backend():
-    with pytest.raises(ValueError, match="backend='mpi'"):
-        dist.init_process_group("nccl")
-
+def test_an_unknown_backend_is_refused_before_mpi_starts():
+    with pytest.raises(ValueError, match="unknown backend 'fancy'"):
+        dist.init_process_group("fancy")
+    with pytest.raises(ValueError, match="init_method='zmq://x' is not supported"):
+        dist.init_process_group("gloo", init_method="zmq://x")
+    assert not dist.is_initialized()
 
 
 def test_one_process_runs_without_mpiexec():

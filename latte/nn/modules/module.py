@@ -415,6 +415,13 @@ class Module(_ModuleState, _ModuleHooks):
         return self.to("cuda" if device is None else device)
 
     def share_memory(self) -> Module:
+        """Move every parameter, buffer and gradient into memory shared between processes
+        (``Tensor.share_memory_``), so that processes given this module (Hogwild training with
+        ``latte.multiprocessing``) update one set of weights. Returns the module."""
+        for t in (*self.parameters(), *self.buffers()):
+            t.share_memory_()
+            if t.grad is not None:
+                t.grad.share_memory_()
         return self
 
     # --- calling and hooks -------------------------------------------------------------------

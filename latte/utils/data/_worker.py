@@ -6,6 +6,7 @@ macOS and Windows) can find ``_worker_loop`` in the child.
 """
 from __future__ import annotations
 
+import io
 import os
 import queue
 import random
@@ -180,8 +181,19 @@ def _worker_loop(is_iterable: bool, dataset: Any, index_queue: Any, data_queue: 
         data_queue.close()
 
 
+def _pickle(obj: Any) -> bytes:
+    # batches travel by copy even where latte.multiprocessing sends tensors by handle: a worker
+    # may exit before the main process reads what it sent, and the handle would die with it
+    buffer = io.BytesIO()
+    pickler = ForkingPickler(buffer)
+    for cls in (latte.Tensor, latte.nn.Parameter):
+        pickler.dispatch_table.pop(cls, None)
+    pickler.dump(obj)
+    return buffer.getvalue()
+
+
 def _dumps(idx: int, data: Any, where: str) -> bytes:
     try:
-        return bytes(ForkingPickler.dumps((idx, data)))
+        return _pickle((idx, data))
     except Exception:
-        return bytes(ForkingPickler.dumps((idx, ExceptionWrapper(where=where))))
+        return _pickle((idx, ExceptionWrapper(where=where)))
