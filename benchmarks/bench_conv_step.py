@@ -346,8 +346,9 @@ def main() -> None:
         for fn in steps.values():
             fn()
             fn()  # warm-up: lazy imports, caches, the optimizer's first-step state
-        values = core.measure(list(NAMES), rounds, lambda n: core.time_call(steps[n], 1))
-        del steps
+        values = core.measure(list(NAMES), rounds,
+                              lambda n, fns=steps: core.time_call(fns[n], 1))
+        steps.clear()  # free this model before the next
         _, _, shape, batch, optim = MODELS[model_name]
         core.report(f"{model_name}: {'x'.join(map(str, shape))}, batch "
                     f"{4 if args.quick else batch}, {optim}, one training step", "ms", 1e3,
