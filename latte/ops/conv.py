@@ -75,7 +75,7 @@ def tap_slices(i: int, j: int, stride: tuple, dilation: tuple, out_hw: tuple) ->
 
 
 # --- the bounded workspace ---------------------------------------------------------------------
-workspace_bytes = int(float(os.environ.get("LATTE_CONV_WORKSPACE_MB", "64")) * 2**20)
+workspace_bytes = int(float(os.environ.get("LATTE_CONV_WORKSPACE_MB", "16")) * 2**20)
 _local = threading.local()  # per thread: two threads never share a patch buffer
 
 
