@@ -106,15 +106,47 @@ def _window_max(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: 
 
 def _argmax_taps(a: Any, out: Any, kernel: tuple, stride: tuple, dilation: tuple,
                  out_hw: tuple) -> Any:
-    """(N, Ho, Wo, C) index of the kernel tap holding each window's first maximum, in the
-    smallest unsigned type that holds ``kh * kw`` (one byte for every usual kernel)."""
+    """(N, Ho, Wo, C) index of the kernel tap holding each window's first maximum ``out``, in
+    the smallest unsigned type that holds ``kh * kw`` (one byte for every usual kernel)."""
     xp = get_array_module(a)
-    taps = kernel[0] * kernel[1]
-    arg = xp.zeros(out.shape, xp.uint8 if taps <= 256 else xp.int32)
+    dtype = xp.uint8 if kernel[0] * kernel[1] <= 256 else xp.int32
+    arg = xp.zeros(out.shape, dtype)
+    term = xp.empty_like(arg)
     for t, mask, _ in _first_max_masks(a, out, kernel, stride, dilation, out_hw):
-        if t:
-            xp.copyto(arg, t, where=mask)  # not arg[mask] = t: a GPU would count the mask
+        if t:  # the masks are disjoint: adding t where each holds sets the index (a masked
+            # copyto is ~50x slower on the CPU, and arg[mask] = t would sync a GPU)
+            xp.multiply(mask, dtype(t), out=term)
+            arg += term
     return arg
+
+
+def _max_argmax(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
+                out_hw: tuple) -> tuple:
+    """The padded channels-last input, its (N, Ho, Wo, C) window maxima and their taps.
+
+    On the CPU one sweep: where tap ``t`` beats the running maximum, ``t`` is larger than any
+    index so far, so ``arg = maximum(arg, t * beats)``. A NaN beats nothing: windows holding
+    one (rare; their maximum is NaN) take the careful path that finds the first NaN.
+    """
+    if is_device_array(x):  # no host sync for "any NaN?": the masks' one sweep handles NaN
+        a, out = _window_max(x, kernel, stride, padding, dilation, out_hw)
+        return a, out, _argmax_taps(a, out, kernel, stride, dilation, out_hw)
+    xp = get_array_module(x)
+    a = _padded(x, kernel, stride, padding, dilation, out_hw, _lowest(xp, x.dtype))
+    out = a[tap_slices(0, 0, stride, dilation, out_hw)].copy(order="K")
+    dtype = xp.uint8 if kernel[0] * kernel[1] <= 256 else xp.int32
+    arg = xp.zeros(out.shape, dtype)
+    beats = xp.empty(out.shape, bool)
+    term = xp.empty_like(arg)
+    for t in range(1, kernel[0] * kernel[1]):
+        v = a[tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)]
+        xp.greater(v, out, out=beats)  # strictly: the first of equal maxima stays
+        xp.maximum(out, v, out=out)  # maximum() propagates NaN
+        xp.multiply(beats, dtype(t), out=term)
+        xp.maximum(arg, term, out=arg)
+    if out.dtype.kind == "f" and xp.isnan(out).any():
+        arg = _argmax_taps(a, out, kernel, stride, dilation, out_hw)
+    return a, out, arg
 
 
 class MaxPool2d(Op):
@@ -128,8 +160,7 @@ class MaxPool2d(Op):
 
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw, with_indices):
         xp = get_array_module(x)
-        a, out = _window_max(x, kernel, stride, padding, dilation, out_hw)
-        arg = _argmax_taps(a, out, kernel, stride, dilation, out_hw)
+        a, out, arg = _max_argmax(x, kernel, stride, padding, dilation, out_hw)
         ctx.geometry = (kernel, stride, padding, dilation, out_hw, a.shape, x.shape,
                         not a.flags.c_contiguous)
         ctx.save_for_backward(arg)
@@ -185,10 +216,12 @@ class MaxPoolPick(Op):
         values = _padded(v, kernel, stride, padding, dilation, out_hw, 0)
         picked = xp.zeros(arg.shape, v.dtype)
         mask = xp.empty(arg.shape, bool)
+        term = xp.empty_like(picked)
         for t in range(kernel[0] * kernel[1]):
             xp.equal(arg, t, out=mask)
-            xp.copyto(picked, values[tap_slices(t // kernel[1], t % kernel[1], stride, dilation,
-                                                out_hw)], where=mask)
+            xp.multiply(values[tap_slices(t // kernel[1], t % kernel[1], stride, dilation,
+                                          out_hw)], mask, out=term)
+            picked += term
         return picked.transpose(0, 3, 1, 2)
 
     def backward(ctx, grad):
