@@ -169,6 +169,16 @@ def _by_group(m: Any, groups: int) -> Any:
     return m.reshape(m.shape[0], groups, -1).transpose(1, 0, 2)
 
 
+def _stacked_matmul(a: Any, b: Any, out: Any) -> Any:
+    """``out[g] = a[g] @ b[g]`` for each group, one 2-D product each: NumPy's stacked matmul
+    falls back to a loop without BLAS for some strided stacks (1000x slower for a (27, P)
+    transposed patch matrix), while every 2-D operand here is a BLAS matrix as it is."""
+    xp = get_array_module(a, b)
+    for i in range(a.shape[0]):
+        xp.matmul(a[i], b[i], out=out[i])
+    return out
+
+
 def _weight_matrix(w: Any, groups: int) -> Any:
     """Kernel (O, C/G, kh, kw) as (G, kh*kw*C/G, O/G) matrices, rows in patch order."""
     xp = get_array_module(w)
@@ -191,11 +201,7 @@ def conv_forward(x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation: t
     out = xp.empty((n,) + out_hw + (o,), xp.result_type(x, w))
     wm = _weight_matrix(w, groups)
     for n0, n1, cols in _patches(a, (kh, kw), stride, dilation, groups, out_hw):
-        res = out[n0:n1].reshape(-1, o)
-        if groups == 1:
-            xp.matmul(cols[0], wm[0], out=res)
-        else:
-            xp.matmul(cols, wm, out=_by_group(res, groups))
+        _stacked_matmul(cols, wm, _by_group(out[n0:n1].reshape(-1, o), groups))
     if b is not None:
         out += b
     return out.transpose(0, 3, 1, 2)
@@ -230,23 +236,16 @@ def conv_transpose(gy: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation
             return conv_forward(gy, flipped, b, stride, (top, bottom, left, right), dilation,
                                 groups)
     g = _rows(gy)
-    if groups == 1:
-        # one (O, C) matrix per tap, so each tap's result is a contiguous (P, C) block
-        wk = xp.ascontiguousarray(w.transpose(2, 3, 0, 1))
-    else:
-        wk = xp.ascontiguousarray(w.reshape(groups, o // groups, cg, kh, kw)
-                                  .transpose(3, 4, 0, 1, 2))
+    # one (O/G, C/G) matrix per tap and group, so each tap's result is a (P, C) block
+    wk = xp.ascontiguousarray(w.reshape(groups, o // groups, cg, kh, kw).transpose(3, 4, 0, 1, 2))
     acc = _col2im_target(xp, (kh, kw, n, hy, wy, c), stride, pads, dilation, out_hw, gy.dtype)
     per_image = kh * kw * hy * wy * c * gy.itemsize
     for n0, n1 in _batch_chunks(n, per_image):
         part = g[n0 * hy * wy:n1 * hy * wy]
-        if groups == 1:
-            taps = _workspace(xp, (kh, kw, part.shape[0], c), gy.dtype)
-            xp.matmul(part, wk, out=taps)
-        else:
-            taps = _workspace(xp, (kh, kw, groups, part.shape[0], cg), gy.dtype)
-            xp.matmul(_by_group(part, groups), wk, out=taps)
-            taps = taps.transpose(0, 1, 3, 2, 4)
+        taps = _workspace(xp, (kh * kw, part.shape[0], groups, cg), gy.dtype)
+        for t in range(kh * kw):  # one 2-D product per tap and group (see _stacked_matmul)
+            _stacked_matmul(_by_group(part, groups), wk[t // kw, t % kw],
+                            taps[t].transpose(1, 0, 2))
         _col2im_add(acc[n0:n1], taps.reshape(kh, kw, n1 - n0, hy, wy, c).__getitem__, stride,
                     dilation, (kh, kw), (hy, wy))
     out = acc[:, pads[0]:pads[0] + out_hw[0], pads[2]:pads[2] + out_hw[1]]
@@ -373,13 +372,15 @@ def conv_weight(x: Any, gy: Any, kernel: tuple, stride: tuple, pads: tuple, dila
     a = nhwc_padded(x, pads)
     cg = a.shape[3] // groups
     g = _rows(gy)
-    gw = part = None
+    gw = xp.empty((groups, kernel[0] * kernel[1] * cg, o // groups), xp.result_type(x, gy))
+    part = None
     for n0, n1, cols in _patches(a, kernel, stride, dilation, groups, (hy, wy)):
-        lhs, rhs = cols.transpose(0, 2, 1), _by_group(g[n0 * hy * wy:n1 * hy * wy], groups)
-        if gw is None:
-            gw = xp.matmul(lhs, rhs)
+        rhs = _by_group(g[n0 * hy * wy:n1 * hy * wy], groups)
+        if n0 == 0:
+            _stacked_matmul(cols.transpose(0, 2, 1), rhs, gw)
         else:
-            part = xp.matmul(lhs, rhs, out=part)
+            part = _stacked_matmul(cols.transpose(0, 2, 1), rhs,
+                                   xp.empty_like(gw) if part is None else part)
             gw += part
     gw = gw.reshape(groups, kernel[0], kernel[1], cg, o // groups).transpose(0, 4, 3, 1, 2)
     return xp.ascontiguousarray(gw).reshape(o, cg, kernel[0], kernel[1])
