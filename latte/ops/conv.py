@@ -210,9 +210,10 @@ def conv_forward(x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation: t
     out = xp.empty((n,) + out_hw + (o,), xp.result_type(x, w))
     wm = _weight_matrix(w, groups)
     for n0, n1, cols in _patches(a, (kh, kw), stride, dilation, groups, out_hw):
-        _stacked_matmul(cols, wm, _by_group(out[n0:n1].reshape(-1, o), groups))
-    if b is not None:
-        out += b
+        res = out[n0:n1].reshape(-1, o)
+        _stacked_matmul(cols, wm, _by_group(res, groups))
+        if b is not None:
+            res += b  # while the chunk is still in cache
     return out.transpose(0, 3, 1, 2)
 
 
