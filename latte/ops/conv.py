@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy
 
-from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module, is_device_array
 
@@ -88,16 +87,16 @@ workspace_bytes = int(float(os.environ.get("LATTE_CONV_WORKSPACE_MB", "16")) * 2
 _local = threading.local()  # per thread: two threads never share a patch buffer
 
 
-def _workspace(xp: Any, shape: tuple, dtype: Any) -> Any:
-    """A scratch array of ``shape`` (its contents are garbage). On the CPU one buffer per thread
-    and dtype is reused, grown to the largest chunk asked for, so a step pays no page faults
-    for it; a GPU library's memory pool already reuses its blocks."""
+def _workspace(xp: Any, shape: tuple, dtype: Any, slot: str = "patches") -> Any:
+    """A scratch array of ``shape`` (its contents are garbage). On the CPU one buffer per
+    thread, dtype and ``slot`` is reused, grown to the largest chunk asked for, so a step pays
+    no page faults for it; a GPU library's memory pool already reuses its blocks."""
     if xp is not numpy:
         return xp.empty(shape, dtype)
     cache = getattr(_local, "buffers", None)
     if cache is None:
         cache = _local.buffers = {}
-    key = numpy.dtype(dtype).str
+    key = (slot, numpy.dtype(dtype).str)
     size = math.prod(shape)
     buf = cache.get(key)
     if buf is None or buf.size < size:
@@ -113,44 +112,68 @@ def _batch_chunks(n: int, per_image: int) -> list:
     return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 
-def _padded_geometry(a: Any, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
-    """``(Ho, Wo)`` of the windows of a padded channels-last ``a``."""
-    return (out_size(a.shape[1], kernel[0], stride[0], dilation[0], 0),
-            out_size(a.shape[2], kernel[1], stride[1], dilation[1], 0))
+def _padded_geometry(hw: tuple, pads: tuple, kernel: tuple, stride: tuple,
+                     dilation: tuple) -> tuple:
+    """``(Ho, Wo)`` of the windows over an ``hw`` image with ``pads`` (top, bottom, left, right)."""
+    return (out_size(hw[0], kernel[0], stride[0], dilation[0], pads[0] + pads[1]),
+            out_size(hw[1], kernel[1], stride[1], dilation[1], pads[2] + pads[3]))
 
 
-def _patches(a: Any, kernel: tuple, stride: tuple, dilation: tuple, groups: int,
+def _padded_chunk(t: Any, n0: int, n1: int, pads: tuple) -> Any:
+    """Images n0..n1 of the channels-last view ``t`` (N, H, W, C), as a C-contiguous array with
+    ``pads`` of zeros around: a view when no copy is needed, else in the workspace."""
+    top, bottom, left, right = pads
+    chunk = t[n0:n1]
+    if not (top or bottom or left or right) and chunk.flags.c_contiguous:
+        return chunk
+    nb, h, w, c = chunk.shape
+    out = _workspace(get_array_module(t), (nb, h + top + bottom, w + left + right, c), t.dtype,
+                     "padded")
+    # zero the border only: the interior is overwritten at once
+    out[:, :top] = 0
+    out[:, top + h:] = 0
+    out[:, top:top + h, :left] = 0
+    out[:, top:top + h, left + w:] = 0
+    out[:, top:top + h, left:left + w] = chunk
+    return out
+
+
+def _patches(x: Any, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple, groups: int,
              out_hw: tuple) -> Any:
     """Yield ``(n0, n1, cols)``: the (G, rows, kh*kw*C/G) patch matrices of images n0..n1 of
-    the padded channels-last ``a``, chunk by chunk in one reused workspace.
+    ``x`` (N, C, H, W) with ``pads`` around, chunk by chunk in reused workspaces (the padded
+    channels-last chunk, then its patches), so no input-sized copy is ever made.
 
     Each group's matrix is a strided view with unit inner stride (a BLAS operand as is); a
-    1x1 stride-1 kernel needs no copy at all.
+    1x1 stride-1 kernel on channels-last memory needs no copy at all.
     """
-    xp = get_array_module(a)
-    n, _, _, c = a.shape
+    xp = get_array_module(x)
+    n, c = x.shape[:2]
+    t = x.transpose(0, 2, 3, 1)
     kh, kw = kernel
     ho, wo = out_hw
     cg = c // groups
     k = kh * kw * cg
-    if kernel == (1, 1) and stride == (1, 1):
-        rows = a[:, :ho, :wo].reshape(-1, c)
+    if kernel == (1, 1) and stride == (1, 1) and not any(pads) and t.flags.c_contiguous:
+        rows = t[:, :ho, :wo].reshape(-1, c)
         yield 0, n, rows.reshape(-1, groups, cg).transpose(1, 0, 2)
         return
-    per_image = ho * wo * kh * kw * c * a.itemsize
+    hp, wp = x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3]
+    per_image = (ho * wo * kh * kw + hp * wp) * c * x.itemsize
     for n0, n1 in _batch_chunks(n, per_image):
         nb = n1 - n0
         rows = nb * ho * wo
+        a = _padded_chunk(t, n0, n1, pads)
         if c == 1:
             # one channel: copy tap by tap into a (kh*kw, P) matrix, whose rows are contiguous
             # runs, and hand out its transpose (the product takes either layout as is)
-            taps = _workspace(xp, (kh * kw, nb) + out_hw, a.dtype)
-            for t in range(kh * kw):
-                taps[t] = a[n0:n1][tap_slices(t // kw, t % kw, stride, dilation, out_hw)][..., 0]
+            taps = _workspace(xp, (kh * kw, nb) + out_hw, x.dtype)
+            for tap in range(kh * kw):
+                taps[tap] = a[tap_slices(tap // kw, tap % kw, stride, dilation, out_hw)][..., 0]
             yield n0, n1, taps.reshape(-1, rows).T[None]
             continue
-        win = windows(a[n0:n1], kernel, stride, dilation, out_hw)
-        cols = _workspace(xp, (nb, ho, wo, groups, kh, kw, cg), a.dtype)
+        win = windows(a, kernel, stride, dilation, out_hw)
+        cols = _workspace(xp, (nb, ho, wo, groups, kh, kw, cg), x.dtype)
         if groups == 1:
             cols[:, :, :, 0] = win
         else:  # group-major rows: each group's k columns sit side by side
@@ -162,7 +185,7 @@ def _im2col(x: Any, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple) 
     """The whole (N*Ho*Wo, kh*kw*C) patch matrix of ``x`` (N, C, H, W), and ``(Ho, Wo)``:
     ``F.unfold``'s result, which is the patch matrix itself (convolutions use ``_patches``)."""
     a = nhwc_padded(x, pads)
-    out_hw = _padded_geometry(a, kernel, stride, dilation)
+    out_hw = _padded_geometry(x.shape[2:], pads, kernel, stride, dilation)
     win = windows(a, kernel, stride, dilation, out_hw)
     return win.reshape(-1, kernel[0] * kernel[1] * a.shape[3]), out_hw
 
@@ -204,12 +227,10 @@ def conv_forward(x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation: t
     o, _, kh, kw = w.shape
     if _depthwise(w, groups):
         return _depthwise_forward(x, w, b, stride, pads, dilation, groups)
-    a = nhwc_padded(x, pads)
-    out_hw = _padded_geometry(a, (kh, kw), stride, dilation)
-    n = a.shape[0]
-    out = xp.empty((n,) + out_hw + (o,), xp.result_type(x, w))
+    out_hw = _padded_geometry(x.shape[2:], pads, (kh, kw), stride, dilation)
+    out = xp.empty((x.shape[0],) + out_hw + (o,), xp.result_type(x, w))
     wm = _weight_matrix(w, groups)
-    for n0, n1, cols in _patches(a, (kh, kw), stride, dilation, groups, out_hw):
+    for n0, n1, cols in _patches(x, pads, (kh, kw), stride, dilation, groups, out_hw):
         res = out[n0:n1].reshape(-1, o)
         _stacked_matmul(cols, wm, _by_group(res, groups))
         if b is not None:
@@ -245,13 +266,12 @@ def conv_transpose(gy: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation
             flipped = flipped[..., ::-1, ::-1].reshape(c, o // groups, kh, kw)
             return conv_forward(gy, flipped, b, stride, (top, bottom, left, right), dilation,
                                 groups)
-    g = _rows(gy)
     # one (O/G, C/G) matrix per tap and group, so each tap's result is a (P, C) block
     wk = xp.ascontiguousarray(w.reshape(groups, o // groups, cg, kh, kw).transpose(3, 4, 0, 1, 2))
     acc = _col2im_target(xp, (kh, kw, n, hy, wy, c), stride, pads, dilation, out_hw, gy.dtype)
     per_image = kh * kw * hy * wy * c * gy.itemsize
     for n0, n1 in _batch_chunks(n, per_image):
-        part = g[n0 * hy * wy:n1 * hy * wy]
+        part = _rows(gy[n0:n1])  # a copy of this chunk only, if NCHW
         taps = _workspace(xp, (kh * kw, part.shape[0], groups, cg), gy.dtype)
         for t in range(kh * kw):  # one 2-D product per tap and group (see _stacked_matmul)
             _stacked_matmul(_by_group(part, groups), wk[t // kw, t % kw],
@@ -379,13 +399,11 @@ def conv_weight(x: Any, gy: Any, kernel: tuple, stride: tuple, pads: tuple, dila
     if groups > 1 and x.shape[1] == groups:  # depthwise: one input channel per group
         return _depthwise_weight(x, gy, kernel, stride, pads, dilation, groups)
     o, hy, wy = gy.shape[1], gy.shape[2], gy.shape[3]
-    a = nhwc_padded(x, pads)
-    cg = a.shape[3] // groups
-    g = _rows(gy)
+    cg = x.shape[1] // groups
     gw = xp.empty((groups, kernel[0] * kernel[1] * cg, o // groups), xp.result_type(x, gy))
     part = None
-    for n0, n1, cols in _patches(a, kernel, stride, dilation, groups, (hy, wy)):
-        rhs = _by_group(g[n0 * hy * wy:n1 * hy * wy], groups)
+    for n0, n1, cols in _patches(x, pads, kernel, stride, dilation, groups, (hy, wy)):
+        rhs = _by_group(_rows(gy[n0:n1]), groups)  # a copy of this chunk only, if NCHW
         if n0 == 0:
             _stacked_matmul(cols.transpose(0, 2, 1), rhs, gw)
         else:
@@ -403,14 +421,6 @@ def _check_dtypes(name: str, x: Any, w: Any, b: Any) -> None:
                            f"should be the same")
 
 
-def _channels_last(t: Any) -> Any:
-    """Tensor ``t`` (N, C, H, W) with NHWC memory: one copy if needed (none inside a graph)."""
-    nhwc = t._data.transpose(0, 2, 3, 1)
-    if t.requires_grad or nhwc.flags.c_contiguous:
-        return t
-    return function.Tensor(get_array_module(nhwc).ascontiguousarray(nhwc).transpose(0, 3, 1, 2))
-
-
 class Conv2d(Op):
     """``y = conv2d(x, w) + b``: x (N, C, H, W), w (O, C/G, kh, kw), b (O,) or None."""
 
@@ -424,8 +434,6 @@ class Conv2d(Op):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        if need_x and need_w:
-            grad = _channels_last(grad)  # both products read it by rows of channels
         gx = ConvTranspose2d.apply(grad, w, None, *ctx.geometry, x.shape[2:]) if need_x else None
         gw = ConvWeight.apply(x, grad, w.shape[2:], *ctx.geometry) if need_w else None
         gb = grad.sum((0, 2, 3)) if need_b else None

@@ -360,7 +360,10 @@ def test_chunked_conv_matches_unchunked_and_torch(monkeypatch, xs, ws, kwargs, i
     g = _randn(*torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), **kwargs).shape)
     whole = _conv_and_grads(x, w, kwargs, g)
     kh, kw = ws[2:]
-    per_image = g.shape[2] * g.shape[3] * kh * kw * max(xs[1], ws[0]) * 4
+    pad = kwargs.get("padding", 0)
+    # forward's workspace for one image: its patches and its padded copy (float32)
+    per_image = (g.shape[2] * g.shape[3] * kh * kw + (xs[2] + 2 * pad) * (xs[3] + 2 * pad)) \
+        * xs[1] * 4
     monkeypatch.setattr(conv_ops, "workspace_bytes", images * per_image)
     calls = []
     real = conv_ops._batch_chunks
@@ -393,7 +396,9 @@ def test_tiny_workspace_gives_one_image_chunks(monkeypatch):
     assert calls and all(c == [(0, 1), (1, 2), (2, 3)] for c in calls)
     conv_ops._local.buffers = {}
     F.conv2d(x, w, padding=1)
-    assert max(b.nbytes for b in conv_ops._local.buffers.values()) == 6 * 5 * 9 * 2 * 8
+    # one image: its (6*5, 3*3*2) patches, and its zero-padded (8, 7, 2) copy
+    assert conv_ops._local.buffers[("patches", "<f8")].nbytes == 6 * 5 * 9 * 2 * 8
+    assert conv_ops._local.buffers[("padded", "<f8")].nbytes == 8 * 7 * 2 * 8
 
 
 def test_conv_saves_input_and_weight_not_patches():
