@@ -16,11 +16,13 @@ next conv or pool transposes back for free.
 Memory: ``Conv2d`` saves only its input and weight (as PyTorch does), never the patch matrix,
 which for a 3x3 kernel is 9 times its input. Patches are built for a chunk of the batch at a
 time in one reused scratch buffer, multiplied (one BLAS call per chunk and group, written
-straight into the output), and built again for the weight gradient in backward. The scratch
-buffer holds at most ``workspace_bytes`` (16 MiB by default, or at least one image's patches):
+straight into the output), and built again for the weight gradient in backward. A chunk's
+scratch (its zero-padded channels-last copy and its patches) takes at most ``workspace_bytes``
+(16 MiB by default; a chunk is at least one image):
 set ``latte.ops.conv.workspace_bytes`` at run time, or ``LATTE_CONV_WORKSPACE_MB`` in the
-environment before ``import latte``. On the CPU the buffer is kept per thread and reused, so a
-step pays no page faults for it; larger values change the speed little and add to peak memory.
+environment before ``import latte``. On the CPU the buffers are kept per thread and reused, so
+a step pays no page faults for them; larger values change the speed little and add to peak
+memory.
 
 Geometry shared by all three: ``stride``, ``dilation`` as ``(h, w)`` pairs, ``pads`` as
 ``(top, bottom, left, right)`` (asymmetric for ``padding='same'`` with even kernels), ``groups``.
