@@ -52,6 +52,14 @@ def _zeros(xp: Any, shape: tuple, dtype: Any, channels_first: bool) -> Any:
     return xp.zeros((n, c, h, w), dtype).transpose(0, 2, 3, 1)
 
 
+def _empty(xp: Any, shape: tuple, dtype: Any, channels_first: bool) -> Any:
+    """As ``_zeros``, uninitialised: for a result every element of which is written."""
+    if not channels_first:
+        return xp.empty(shape, dtype)
+    n, h, w, c = shape
+    return xp.empty((n, c, h, w), dtype).transpose(0, 2, 3, 1)
+
+
 def _lowest(xp: Any, dtype: Any) -> Any:
     return -xp.inf if dtype.kind == "f" else xp.iinfo(dtype).min
 
@@ -184,8 +192,11 @@ class MaxPoolRoute(Op):
         ctx.save_for_backward(arg)
         xp = get_array_module(g)
         g = g.transpose(0, 2, 3, 1)
-        dx = _zeros(xp, padded_shape, g.dtype, channels_first)
         overlapping = _overlapping(kernel, stride, dilation)
+        tiled = not overlapping and all(  # the windows cover the input exactly, once each
+            k == s and o * s == size
+            for k, s, o, size in zip(kernel, stride, out_hw, padded_shape[1:3]))
+        dx = (_empty if tiled else _zeros)(xp, padded_shape, g.dtype, channels_first)
         mask = xp.empty(arg.shape, bool)
         routed = xp.empty(arg.shape, g.dtype) if overlapping else None
         for t in range(kernel[0] * kernel[1]):
