@@ -204,9 +204,10 @@ def _by_group(m: Any, groups: int) -> Any:
 
 
 def _stacked_matmul(a: Any, b: Any, out: Any) -> Any:
-    """``out[g] = a[g] @ b[g]`` for each group, one 2-D product each: NumPy's stacked matmul
-    falls back to a loop without BLAS for some strided stacks (1000x slower for a (27, P)
-    transposed patch matrix), while every 2-D operand here is a BLAS matrix as it is."""
+    """``out[g] = a[g] @ b[g]`` for each group, one 2-D product each. Measured with a 2-thread
+    OpenBLAS: NumPy's stacked matmul of these strided stacks ran 5-100x slower than the same
+    2-D products (a 3-channel conv's (27, P) @ (P, 64) weight gradient: 2 s against 0.02 s);
+    on one thread the two are equal. Every 2-D operand here is a BLAS matrix as it is."""
     xp = get_array_module(a, b)
     for i in range(a.shape[0]):
         xp.matmul(a[i], b[i], out=out[i])
