@@ -2,10 +2,11 @@
 
 A window reduction over a (kh, kw) kernel visits the input through kh*kw strided views of the
 padded NHWC array (see ``latte.ops.conv.tap_slices``), so the only Python loop is over kernel
-taps, never pixels or batch. Max pooling keeps only its input: the backward takes the maximum
-again and finds, tap by tap, where each window's first maximum sits (PyTorch's choice on ties),
-writing the gradient through the same views with masked products instead of ``add.at``. Outputs
-are NHWC arrays shown as NCHW views, like the convolutions'.
+taps, never pixels or batch. Max pooling keeps neither its input nor its windows: forward finds,
+tap by tap, where each window's first maximum sits (PyTorch's choice on ties) and saves only
+that tap's index, one byte per output value; backward writes the gradient through the same
+views with masked products instead of ``add.at``. Outputs are NHWC arrays shown as NCHW views,
+like the convolutions'. Average pooling saves nothing but its geometry.
 
 Each backward is itself an op (route, spread, scatter) whose adjoint is the forward's companion
 (pick, average, gather), so gradients of gradients work as for every other primitive.
@@ -15,7 +16,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module, is_device_array
 from latte.ops.conv import nhwc_padded, tap_slices
@@ -50,6 +50,14 @@ def _zeros(xp: Any, shape: tuple, dtype: Any, channels_first: bool) -> Any:
         return xp.zeros(shape, dtype)
     n, h, w, c = shape
     return xp.zeros((n, c, h, w), dtype).transpose(0, 2, 3, 1)
+
+
+def _empty(xp: Any, shape: tuple, dtype: Any, channels_first: bool) -> Any:
+    """As ``_zeros``, uninitialised: for a result every element of which is written."""
+    if not channels_first:
+        return xp.empty(shape, dtype)
+    n, h, w, c = shape
+    return xp.empty((n, c, h, w), dtype).transpose(0, 2, 3, 1)
 
 
 def _lowest(xp: Any, dtype: Any) -> Any:
@@ -104,81 +112,132 @@ def _window_max(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: 
     return a, out
 
 
+def _argmax_taps(a: Any, out: Any, kernel: tuple, stride: tuple, dilation: tuple,
+                 out_hw: tuple) -> Any:
+    """(N, Ho, Wo, C) index of the kernel tap holding each window's first maximum ``out``, in
+    the smallest unsigned type that holds ``kh * kw`` (one byte for every usual kernel)."""
+    xp = get_array_module(a)
+    dtype = xp.uint8 if kernel[0] * kernel[1] <= 256 else xp.int32
+    arg = xp.zeros(out.shape, dtype)
+    term = xp.empty_like(arg)
+    for t, mask, _ in _first_max_masks(a, out, kernel, stride, dilation, out_hw):
+        if t:  # the masks are disjoint: adding t where each holds sets the index (a masked
+            # copyto is ~50x slower on the CPU, and arg[mask] = t would sync a GPU)
+            xp.multiply(mask, dtype(t), out=term)
+            arg += term
+    return arg
+
+
+def _max_argmax(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
+                out_hw: tuple) -> tuple:
+    """The padded channels-last input, its (N, Ho, Wo, C) window maxima and their taps.
+
+    On the CPU one sweep: where tap ``t`` beats the running maximum, ``t`` is larger than any
+    index so far, so ``arg = maximum(arg, t * beats)``. A NaN beats nothing: windows holding
+    one (rare; their maximum is NaN) take the careful path that finds the first NaN.
+    """
+    if is_device_array(x):  # no host sync for "any NaN?": the masks' one sweep handles NaN
+        a, out = _window_max(x, kernel, stride, padding, dilation, out_hw)
+        return a, out, _argmax_taps(a, out, kernel, stride, dilation, out_hw)
+    xp = get_array_module(x)
+    a = _padded(x, kernel, stride, padding, dilation, out_hw, _lowest(xp, x.dtype))
+    out = a[tap_slices(0, 0, stride, dilation, out_hw)].copy(order="K")
+    dtype = xp.uint8 if kernel[0] * kernel[1] <= 256 else xp.int32
+    arg = xp.zeros(out.shape, dtype)
+    beats = xp.empty(out.shape, bool)
+    term = xp.empty_like(arg)
+    for t in range(1, kernel[0] * kernel[1]):
+        v = a[tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)]
+        xp.greater(v, out, out=beats)  # strictly: the first of equal maxima stays
+        xp.maximum(out, v, out=out)  # maximum() propagates NaN
+        xp.multiply(beats, dtype(t), out=term)
+        xp.maximum(arg, term, out=arg)
+    if out.dtype.kind == "f" and xp.isnan(out).any():
+        arg = _argmax_taps(a, out, kernel, stride, dilation, out_hw)
+    return a, out, arg
+
+
 class MaxPool2d(Op):
-    """Max over windows of x (N, C, H, W); with ``with_indices`` also the flat argmax in H*W."""
+    """Max over windows of x (N, C, H, W); with ``with_indices`` also the flat argmax in H*W.
+
+    Keeps for backward only the compact tap index of each maximum (one byte per output value),
+    not the input: the gradient is routed by it without looking at the windows again.
+    """
 
     non_differentiable_outputs = (1,)
 
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw, with_indices):
         xp = get_array_module(x)
-        a, out = _window_max(x, kernel, stride, padding, dilation, out_hw)
-        ctx.geometry = (kernel, stride, padding, dilation, out_hw)
-        # only the input is kept (as PyTorch keeps it), so the output may be changed in place
-        ctx.save_for_backward(x)
+        a, out, arg = _max_argmax(x, kernel, stride, padding, dilation, out_hw)
+        ctx.geometry = (kernel, stride, padding, dilation, out_hw, a.shape, x.shape,
+                        not a.flags.c_contiguous)
+        ctx.save_for_backward(arg)
         y = out.transpose(0, 3, 1, 2)
         if not with_indices:
             return y
-        arg = xp.zeros(out.shape, xp.int64)
-        for t, mask, _ in _first_max_masks(a, out, kernel, stride, dilation, out_hw):
-            xp.copyto(arg, t, where=mask)  # not arg[mask] = t: a GPU would count the mask
         return y, _flat_indices(xp, arg, kernel, stride, padding, dilation, x.shape)
 
     def backward(ctx, grad, *_):
-        (x,) = ctx.saved_tensors
-        return MaxPoolRoute.apply(grad, x, ctx.geometry), None, None, None, None, None, None
+        (arg,) = ctx.saved_tensors
+        return MaxPoolRoute.apply(grad, arg, ctx.geometry), None, None, None, None, None, None
 
 
 class MaxPoolRoute(Op):
-    """Max pooling's input gradient: ``g`` (N, C, Ho, Wo) sent to each window's first maximum
-    in ``x``; linear in ``g``, with ``MaxPoolPick`` as its adjoint."""
+    """Max pooling's input gradient: ``g`` (N, C, Ho, Wo) sent to each window's maximum, at tap
+    ``arg`` (N, Ho, Wo, C) of its window; linear in ``g``, with ``MaxPoolPick`` as its adjoint."""
 
-    def forward(ctx, g, x, geometry):
-        kernel, stride, padding, dilation, out_hw = geometry
+    def forward(ctx, g, arg, geometry):
+        kernel, stride, padding, dilation, out_hw, padded_shape, shape, channels_first = geometry
         ctx.geometry = geometry
-        ctx.save_for_backward(x)
-        xp = get_array_module(x)
-        a, out = _window_max(x, kernel, stride, padding, dilation, out_hw)
+        ctx.save_for_backward(arg)
+        xp = get_array_module(g)
         g = g.transpose(0, 2, 3, 1)
-        dx = _zeros(xp, a.shape, g.dtype, not a.flags.c_contiguous)
         overlapping = _overlapping(kernel, stride, dilation)
-        routed = xp.empty_like(out, dtype=g.dtype)
-        for t, mask, again in _first_max_masks(a, out, kernel, stride, dilation, out_hw):
+        tiled = not overlapping and all(  # the windows cover the input exactly, once each
+            k == s and o * s == size
+            for k, s, o, size in zip(kernel, stride, out_hw, padded_shape[1:3]))
+        dx = (_empty if tiled else _zeros)(xp, padded_shape, g.dtype, channels_first)
+        mask = xp.empty(arg.shape, bool)
+        routed = xp.empty(arg.shape, g.dtype) if overlapping else None
+        for t in range(kernel[0] * kernel[1]):
+            xp.equal(arg, t, out=mask)
             view = dx[tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)]
-            if overlapping or again:
+            if overlapping:
                 xp.multiply(g, mask, out=routed)
                 view += routed
             else:  # disjoint windows: each tap's view is written exactly once
                 xp.multiply(g, mask, out=view)
         ph, pw = padding
-        return dx[:, ph:ph + x.shape[2], pw:pw + x.shape[3]].transpose(0, 3, 1, 2)
+        return dx[:, ph:ph + shape[2], pw:pw + shape[3]].transpose(0, 3, 1, 2)
 
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return MaxPoolPick.apply(grad, x, ctx.geometry), None, None
+        (arg,) = ctx.saved_tensors
+        return MaxPoolPick.apply(grad, arg, ctx.geometry), None, None
 
 
 class MaxPoolPick(Op):
-    """Adjoint of ``MaxPoolRoute``: the value of ``v`` (shaped like ``x``) at each window's
-    first maximum of ``x``, as (N, C, Ho, Wo)."""
+    """Adjoint of ``MaxPoolRoute``: the value of ``v`` (shaped like the pooled input) at each
+    window's maximum, tap ``arg`` of its window, as (N, C, Ho, Wo)."""
 
-    def forward(ctx, v, x, geometry):
-        kernel, stride, padding, dilation, out_hw = geometry
+    def forward(ctx, v, arg, geometry):
+        kernel, stride, padding, dilation, out_hw = geometry[:5]
         ctx.geometry = geometry
-        ctx.save_for_backward(x)
-        xp = get_array_module(x)
-        a, out = _window_max(x, kernel, stride, padding, dilation, out_hw)
+        ctx.save_for_backward(arg)
+        xp = get_array_module(v)
         values = _padded(v, kernel, stride, padding, dilation, out_hw, 0)
-        picked = xp.zeros_like(out, dtype=v.dtype)
-        taken = xp.empty_like(picked)
-        for t, mask, _ in _first_max_masks(a, out, kernel, stride, dilation, out_hw):
+        picked = xp.zeros(arg.shape, v.dtype)
+        mask = xp.empty(arg.shape, bool)
+        term = xp.empty_like(picked)
+        for t in range(kernel[0] * kernel[1]):
+            xp.equal(arg, t, out=mask)
             xp.multiply(values[tap_slices(t // kernel[1], t % kernel[1], stride, dilation,
-                                          out_hw)], mask, out=taken)
-            picked += taken
+                                          out_hw)], mask, out=term)
+            picked += term
         return picked.transpose(0, 3, 1, 2)
 
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return MaxPoolRoute.apply(grad, x, ctx.geometry), None, None
+        (arg,) = ctx.saved_tensors
+        return MaxPoolRoute.apply(grad, arg, ctx.geometry), None, None
 
 
 def _flat_indices(xp: Any, arg: Any, kernel: tuple, stride: tuple, padding: tuple,
@@ -281,11 +340,13 @@ class AdaptiveMaxPool2d(Op):
         index = flat[xp.arange(out_hw[0])[:, None, None], xp.arange(out_hw[1])[None, :, None],
                      arg]  # (N, oh, ow, C) flat positions in each H*W plane
         index = xp.ascontiguousarray(index.transpose(0, 3, 1, 2))
-        ctx.index, ctx.shape = index, x.shape
+        ctx.shape = x.shape
+        ctx.save_for_backward(index)
         return out.transpose(0, 3, 1, 2), index
 
     def backward(ctx, grad, _):
-        return IndexScatter.apply(grad, ctx.index, ctx.shape), None
+        (index,) = ctx.saved_tensors
+        return IndexScatter.apply(grad, index, ctx.shape), None
 
 
 class IndexScatter(Op):
@@ -294,7 +355,7 @@ class IndexScatter(Op):
 
     def forward(ctx, g, index, shape):
         xp = get_array_module(g)
-        ctx.index = index
+        ctx.save_for_backward(index)
         n, c = shape[:2]
         size = math.prod(shape[2:])
         plane = (xp.arange(n * c) * size).reshape((n, c) + (1,) * (index.ndim - 2))
@@ -303,7 +364,7 @@ class IndexScatter(Op):
         return dx.astype(g.dtype).reshape(shape)
 
     def backward(ctx, grad):
-        index = ctx.index
-        flat = grad.reshape(index.shape[0], index.shape[1], -1)
-        picked = flat.gather(2, function.Tensor(index.reshape(index.shape[0], index.shape[1], -1)))
+        (index,) = ctx.saved_tensors
+        n, c = index.shape[:2]
+        picked = grad.reshape(n, c, -1).gather(2, index.reshape(n, c, -1))
         return picked.reshape(index.shape), None, None

@@ -329,3 +329,86 @@ def test_fold_unfold_modules_match_torch():
     for ours, theirs, shape in pairs:
         assert repr(ours) == repr(theirs)
         _parity(ours, theirs, [_randn(*shape)])
+
+
+# --- the bounded workspace: patches built and multiplied in batch chunks ----------------------
+CHUNK_CASES = [
+    # (input shape, weight shape, kwargs): batches of 5 and 7 that no chunk size divides evenly
+    ((7, 3, 9, 8), (4, 3, 3, 3), {"padding": 1}),
+    ((5, 1, 10, 9), (6, 1, 3, 3), {"padding": 1}),                           # one channel
+    ((7, 4, 9, 9), (6, 2, 3, 3), {"stride": 2, "padding": 1, "groups": 2}),  # grouped, strided
+    ((5, 6, 9, 7), (6, 3, 2, 3), {"dilation": (2, 1), "groups": 2}),
+    ((7, 3, 8, 8), (5, 3, 3, 3), {"stride": 2}),                             # col2im input grad
+]
+
+
+def _conv_and_grads(x, w, kwargs, g):
+    lx, lw = latte.tensor(x, requires_grad=True), latte.tensor(w, requires_grad=True)
+    out = F.conv2d(lx, lw, **kwargs)
+    out.backward(latte.tensor(g))
+    return out.detach().numpy(), lx.grad.numpy(), lw.grad.numpy()
+
+
+@pytest.mark.parametrize("images", [1, 2, 3])
+@pytest.mark.parametrize("xs,ws,kwargs", CHUNK_CASES)
+def test_chunked_conv_matches_unchunked_and_torch(monkeypatch, xs, ws, kwargs, images):
+    """A workspace of ``images`` images' patches (so 2 to 7 chunks, the last one short) gives
+    the one-chunk result, and PyTorch's, in forward and in both gradients."""
+    torch = pytest.importorskip("torch")
+    from latte.ops import conv as conv_ops
+    x, w = _randn(*xs), _randn(*ws)
+    g = _randn(*torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), **kwargs).shape)
+    whole = _conv_and_grads(x, w, kwargs, g)
+    kh, kw = ws[2:]
+    pad = kwargs.get("padding", 0)
+    # forward's workspace for one image: its patches and its padded copy (float32)
+    per_image = (g.shape[2] * g.shape[3] * kh * kw + (xs[2] + 2 * pad) * (xs[3] + 2 * pad)) \
+        * xs[1] * 4
+    monkeypatch.setattr(conv_ops, "workspace_bytes", images * per_image)
+    calls = []
+    real = conv_ops._batch_chunks
+    monkeypatch.setattr(conv_ops, "_batch_chunks",
+                        lambda n, per_image: calls.append(real(n, per_image)) or calls[-1])
+    chunked = _conv_and_grads(x, w, kwargs, g)
+    assert any(len(c) > 1 and c[-1][1] - c[-1][0] < c[0][1] - c[0][0] for c in calls) \
+        or images == 1, calls
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    tout = torch.nn.functional.conv2d(tx, tw, **kwargs)
+    tout.backward(torch.tensor(g))
+    for name, a, b, t in zip(("output", "input grad", "weight grad"), chunked, whole,
+                             (tout.detach(), tx.grad, tw.grad)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(a, t.numpy(), rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+def test_tiny_workspace_gives_one_image_chunks(monkeypatch):
+    """A workspace smaller than one image's patches still works (one image a chunk), also for
+    gradients of gradients, and never keeps more than one chunk's patches."""
+    from latte.ops import conv as conv_ops
+    monkeypatch.setattr(conv_ops, "workspace_bytes", 1)
+    calls = []
+    real = conv_ops._batch_chunks
+    monkeypatch.setattr(conv_ops, "_batch_chunks",
+                        lambda n, per_image: calls.append(real(n, per_image)) or calls[-1])
+    x = latte.tensor(_randn(3, 2, 6, 5).astype(np.float64), requires_grad=True)
+    w = latte.tensor(_randn(4, 2, 3, 3).astype(np.float64), requires_grad=True)
+    assert gradcheck(lambda a, b: F.conv2d(a, b, padding=1), (x, w))
+    assert calls and all(c == [(0, 1), (1, 2), (2, 3)] for c in calls)
+    conv_ops._local.buffers = {}
+    F.conv2d(x, w, padding=1)
+    # one image: its (6*5, 3*3*2) patches, and its zero-padded (8, 7, 2) copy
+    assert conv_ops._local.buffers[("patches", "<f8")].nbytes == 6 * 5 * 9 * 2 * 8
+    assert conv_ops._local.buffers[("padded", "<f8")].nbytes == 8 * 7 * 2 * 8
+
+
+def test_conv_saves_input_and_weight_not_patches():
+    """Conv2d keeps only its input and weight for backward (the patch matrix is 9x the input
+    for a 3x3 kernel), and frees them after backward."""
+    x = latte.randn(4, 8, 10, 10, requires_grad=True)
+    w = latte.randn(16, 8, 3, 3, requires_grad=True)
+    out = F.conv2d(x, w, padding=1)
+    saved = out.grad_fn.saved_tensors
+    assert len(saved) == 2 and saved[0] is x and saved[1] is w
+    out.sum().backward()
+    with pytest.raises(RuntimeError):
+        _ = out.grad_fn.saved_tensors

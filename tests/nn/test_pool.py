@@ -236,3 +236,18 @@ def test_double_backward_matches_torch():
         penalty(latte.autograd, ours, lx).backward()
         penalty(torch.autograd, theirs, tx).backward()
         np.testing.assert_allclose(lx.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_max_pool_saves_one_byte_tap_indices_not_its_input():
+    """Max pooling keeps for backward only the tap of each maximum (uint8), released after
+    backward; adaptive max pooling keeps its indices through save_for_backward as well."""
+    x = latte.randn(2, 3, 8, 8, requires_grad=True)
+    y = F.max_pool2d(x, 3, 2, 1)
+    (saved,) = y.grad_fn.saved_tensors
+    assert saved.dtype == latte.uint8 and tuple(saved.shape) == (2, 4, 4, 3)
+    z = F.adaptive_max_pool2d(x, (3, 3))
+    assert len(z.grad_fn.saved_tensors) == 1
+    (y.sum() + z.sum()).backward()
+    for fn in (y.grad_fn, z.grad_fn):
+        with pytest.raises(RuntimeError):
+            _ = fn.saved_tensors
