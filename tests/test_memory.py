@@ -99,13 +99,11 @@ _NN_CASES = {
     "gelu_exact": lambda: [F.gelu(latte.randn(3, 4, requires_grad=True))],
     "lstm": _rnn("LSTM"), "gru": _rnn("GRU"), "rnn_tanh": _rnn("RNN"),
     "setitem_mask": lambda: [_setitem_mask()],
+    "conv2d": lambda: [F.conv2d(latte.randn(1, 2, 5, 5, requires_grad=True),
+                                latte.randn(3, 2, 3, 3, requires_grad=True))],
+    "max_pool2d": lambda: [F.max_pool2d(latte.randn(1, 2, 4, 4, requires_grad=True), 2)],
 }
 _OWNED = {  # ops whose saved state another branch of issue 20 reworks
-    "conv2d": ("conv: issue 20 item 2 on branch conv",
-               lambda: [F.conv2d(latte.randn(1, 2, 5, 5, requires_grad=True),
-                                 latte.randn(3, 2, 3, 3, requires_grad=True))]),
-    "max_pool2d": ("pool: issue 20 item 2 on branch conv",
-                   lambda: [F.max_pool2d(latte.randn(1, 2, 4, 4, requires_grad=True), 2)]),
     "batch_norm": ("norm: issue 20, float32 numerics branch (ops/norm.py)",
                    lambda: [F.batch_norm(latte.randn(4, 3, requires_grad=True), None, None,
                                          training=True)]),
