@@ -10,10 +10,14 @@ The backward is the closed form
 
     dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),   dxhat = dy * weight
 
-a few passes over the data instead of the dozen nodes the composition would record; every
-reduction is one ``einsum`` (a fused multiply-sum, no temporary, and much faster than NumPy's
-strided ``sum`` over the batch and spatial axes of NCHW). Asking for a graph of the backward
-(``create_graph=True``) switches to the same formula written with Tensor ops.
+a few passes over the data instead of the dozen nodes the composition would record. The
+statistics are two-pass (the mean, then the variance of the centred values) and every reduction
+accumulates in float64: a float32 sum over the ``N * H * W`` elements of a channel, taken in
+order, loses the digits that ``x - mean`` and the backward's difference of means keep (the
+mean of real activations is large against their spread). In channel mode the backward's means
+are the parameter gradients' sums scaled by the weight, so two reductions serve all three
+gradients. Asking for a graph of the backward (``create_graph=True``) switches to the same
+formula written with Tensor ops.
 """
 from __future__ import annotations
 
@@ -23,9 +27,6 @@ from latte.autograd.function import Op
 from latte.autograd.grad_mode import _state
 from latte.backend import get_array_module
 
-# per mode: the 2-D/3-D view's letters, the statistic's letters, the parameter's letters
-_SPECS = {"channel": ("ncl", "c", "c"), "row": ("mk", "m", "k")}
-
 
 def _view_shape(shape: tuple, mode: str, k: int) -> tuple:
     if mode == "channel":
@@ -33,24 +34,73 @@ def _view_shape(shape: tuple, mode: str, k: int) -> tuple:
     return (-1, k)
 
 
+_BLOCK = 64  # elements per float32 partial sum: its rounding stays near one unit
+
+
+def _row_sums(xp: Any, a: Any, b: Any = None) -> Any:
+    """Sums along the last axis of the 2-D ``a`` (of ``a * b`` if ``b`` is given), in float64:
+    float32 partial sums over blocks of ``_BLOCK`` contiguous elements (one fused einsum or
+    dot, no temporary), added in float64. About as fast as one float32 einsum, and as accurate
+    as a float64 one."""
+    rows, n = a.shape
+    main = n - n % _BLOCK
+    total = 0.0
+    for lo, hi, shape in ((0, main, (rows, main // _BLOCK, _BLOCK)),
+                          (main, n, (rows, 1, n - main))):
+        if hi == lo:
+            continue
+        pa = a[:, lo:hi].reshape(shape)
+        if b is None:
+            part = xp.einsum("rjb->rj", pa)
+        else:
+            part = _dot(xp, pa, b[:, lo:hi].reshape(shape))
+        total = total + part.sum(axis=1, dtype=xp.float64)
+    return total if rows and n else xp.zeros(rows, dtype=xp.float64)
+
+
+def _dot(xp: Any, a: Any, b: Any) -> Any:
+    vecdot = getattr(xp, "vecdot", None)  # NumPy >= 2: a BLAS-like dot; einsum's is sequential
+    return vecdot(a, b) if vecdot is not None else xp.einsum("...i,...i->...", a, b)
+
+
+def _column_sums(xp: Any, a: Any) -> Any:
+    """Sums over the first axis of the 2-D ``a``, in float64: float32 partial sums over blocks
+    of 32 rows, added in float64."""
+    rows, n = a.shape
+    main = rows - rows % 32
+    total = xp.zeros(n, dtype=xp.float64)
+    if main:
+        total += xp.add.reduce(a[:main].reshape(main // 32, 32, n), axis=1).sum(
+            axis=0, dtype=xp.float64)
+    if rows > main:
+        total += a[main:].sum(axis=0, dtype=xp.float64)
+    return total
+
+
 class _Layout:
-    """Reductions and broadcasts of one mode, over the view of ``x``."""
+    """Reductions (float64 results, float32 data read once) and broadcasts of one mode, over
+    the view of ``x``: ``(N, C, L)`` per channel, or ``(M, K)`` per row."""
 
     def __init__(self, xp: Any, mode: str) -> None:
-        full, stat, param = _SPECS[mode]
-        self.xp, self.full, self.stat, self.param, self.mode = xp, full, stat, param, mode
+        self.xp, self.mode = xp, mode
 
     def stat_sum(self, a: Any, b: Any = None) -> Any:
-        if b is None:
-            return self.xp.einsum(f"{self.full}->{self.stat}", a)
-        return self.xp.einsum(f"{self.full},{self.full}->{self.stat}", a, b)
+        """Sum of ``a`` (or ``a * b``) per statistic."""
+        if self.mode == "channel":
+            n, c, length = a.shape
+            rows = _row_sums(self.xp, a.reshape(n * c, length),
+                             None if b is None else b.reshape(n * c, length))
+            return rows.reshape(n, c).sum(axis=0)
+        return _row_sums(self.xp, a, b)
 
     def param_sum(self, a: Any, b: Any = None) -> Any:
-        if b is None:
-            return self.xp.einsum(f"{self.full}->{self.param}", a)
-        return self.xp.einsum(f"{self.full},{self.full}->{self.param}", a, b)
+        """Sum of ``a`` (or ``a * b``) per parameter element."""
+        if self.mode == "channel":
+            return self.stat_sum(a, b)
+        return _column_sums(self.xp, a if b is None else a * b)
 
-    def stat_view(self, v: Any) -> Any:
+    def stat_view(self, v: Any, dtype: Any) -> Any:
+        v = v.astype(dtype, copy=False)
         return v.reshape(1, -1, 1) if self.mode == "channel" else v.reshape(-1, 1)
 
     def param_view(self, v: Any) -> Any:
@@ -70,10 +120,10 @@ class Normalize(Op):
         xv = x.reshape(_view_shape(x.shape, mode, k))
         count = xv.size // (xv.shape[1] if mode == "channel" else xv.shape[0]) if xv.size else 1
         mean = lay.stat_sum(xv) / count
-        xhat = xv - lay.stat_view(mean)
+        xhat = xv - lay.stat_view(mean, x.dtype)
         var = lay.stat_sum(xhat, xhat) / count
         invstd = 1.0 / xp.sqrt(var + eps)
-        xhat *= lay.stat_view(invstd).astype(x.dtype, copy=False)
+        xhat *= lay.stat_view(invstd, x.dtype)
         if weight is not None:
             y = xhat * lay.param_view(weight)
             if bias is not None:
@@ -95,24 +145,34 @@ class Normalize(Op):
         from latte.tensor import Tensor
         xp = get_array_module(x._data)
         lay = _Layout(xp, ctx.mode)
-        xhat = ctx.xhat
+        xhat, dtype = ctx.xhat, x._data.dtype
         g = grad._data.reshape(xhat.shape)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        grad_w = grad_b = grad_x = None
-        if need_w:
-            grad_w = Tensor(lay.param_sum(g, xhat).reshape(weight.shape)
-                            .astype(x._data.dtype, copy=False))
-        if need_b:
-            grad_b = Tensor(lay.param_sum(g).reshape(ctx.bias_shape)
-                            .astype(x._data.dtype, copy=False))
+        channel = ctx.mode == "channel"
+        w = None if weight is None else weight._data
+        sum_g = sum_gx = None
+        if need_w or (need_x and channel):
+            sum_gx = lay.param_sum(g, xhat)
+        if need_b or (need_x and channel):
+            sum_g = lay.param_sum(g)
+        grad_w = None if not need_w else Tensor(sum_gx.reshape(weight.shape).astype(dtype))
+        grad_b = None if not need_b else Tensor(sum_g.reshape(ctx.bias_shape).astype(dtype))
+        grad_x = None
         if need_x:
-            dxhat = g * lay.param_view(weight._data) if weight is not None else g
-            mean_d = lay.stat_sum(dxhat) / ctx.count
-            mean_dx = lay.stat_sum(dxhat, xhat) / ctx.count
-            out = xhat * lay.stat_view(mean_dx).astype(xhat.dtype, copy=False)
+            # dx = scale * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), per statistic
+            scale = ctx.invstd
+            if channel:  # dxhat = g * w[c]: its means are the sums above times w / count
+                if w is not None:
+                    scale = scale * w.astype(xp.float64, copy=False)
+                dxhat, mean_d, mean_dx = g, sum_g / ctx.count, sum_gx / ctx.count
+            else:
+                dxhat = g if w is None else g * lay.param_view(w)
+                mean_d = lay.stat_sum(dxhat) / ctx.count
+                mean_dx = lay.stat_sum(dxhat, xhat) / ctx.count
+            out = xhat * lay.stat_view(mean_dx, dtype)
             xp.subtract(dxhat, out, out=out)
-            out -= lay.stat_view(mean_d).astype(xhat.dtype, copy=False)
-            out *= lay.stat_view(ctx.invstd).astype(xhat.dtype, copy=False)
+            out -= lay.stat_view(mean_d, dtype)
+            out *= lay.stat_view(scale, dtype)
             grad_x = Tensor(out.reshape(x.shape))
         return grad_x, grad_w, grad_b, None, None, None
 
