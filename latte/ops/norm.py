@@ -26,55 +26,13 @@ from typing import Any
 from latte.autograd.function import Op
 from latte.autograd.grad_mode import _state
 from latte.backend import get_array_module
+from latte.ops.reduce import column_sums, row_sums
 
 
 def _view_shape(shape: tuple, mode: str, k: int) -> tuple:
     if mode == "channel":
         return (shape[0], shape[1], -1)
     return (-1, k)
-
-
-_BLOCK = 64  # elements per float32 partial sum: its rounding stays near one unit
-
-
-def _row_sums(xp: Any, a: Any, b: Any = None) -> Any:
-    """Sums along the last axis of the 2-D ``a`` (of ``a * b`` if ``b`` is given), in float64:
-    float32 partial sums over blocks of ``_BLOCK`` contiguous elements (one fused einsum or
-    dot, no temporary), added in float64. About as fast as one float32 einsum, and as accurate
-    as a float64 one."""
-    rows, n = a.shape
-    main = n - n % _BLOCK
-    total = 0.0
-    for lo, hi, shape in ((0, main, (rows, main // _BLOCK, _BLOCK)),
-                          (main, n, (rows, 1, n - main))):
-        if hi == lo:
-            continue
-        pa = a[:, lo:hi].reshape(shape)
-        if b is None:
-            part = xp.einsum("rjb->rj", pa)
-        else:
-            part = _dot(xp, pa, b[:, lo:hi].reshape(shape))
-        total = total + part.sum(axis=1, dtype=xp.float64)
-    return total if rows and n else xp.zeros(rows, dtype=xp.float64)
-
-
-def _dot(xp: Any, a: Any, b: Any) -> Any:
-    vecdot = getattr(xp, "vecdot", None)  # NumPy >= 2: a BLAS-like dot; einsum's is sequential
-    return vecdot(a, b) if vecdot is not None else xp.einsum("...i,...i->...", a, b)
-
-
-def _column_sums(xp: Any, a: Any) -> Any:
-    """Sums over the first axis of the 2-D ``a``, in float64: float32 partial sums over blocks
-    of 32 rows, added in float64."""
-    rows, n = a.shape
-    main = rows - rows % 32
-    total = xp.zeros(n, dtype=xp.float64)
-    if main:
-        total += xp.add.reduce(a[:main].reshape(main // 32, 32, n), axis=1).sum(
-            axis=0, dtype=xp.float64)
-    if rows > main:
-        total += a[main:].sum(axis=0, dtype=xp.float64)
-    return total
 
 
 class _Layout:
@@ -86,18 +44,23 @@ class _Layout:
 
     def stat_sum(self, a: Any, b: Any = None) -> Any:
         """Sum of ``a`` (or ``a * b``) per statistic."""
-        if self.mode == "channel":
-            n, c, length = a.shape
-            rows = _row_sums(self.xp, a.reshape(n * c, length),
-                             None if b is None else b.reshape(n * c, length))
-            return rows.reshape(n, c).sum(axis=0)
-        return _row_sums(self.xp, a, b)
+        if self.mode != "channel":
+            return row_sums(self.xp, a, b)
+        n, c, length = a.shape
+        both = (a,) if b is None else (a, b)
+        if not all(t.flags.c_contiguous for t in both) and \
+                all(t.transpose(0, 2, 1).flags.c_contiguous for t in both):
+            # channels-last memory (a convolution's output): columns of an (N * L, C) matrix
+            return column_sums(self.xp, *(t.transpose(0, 2, 1).reshape(n * length, c)
+                                          for t in both))
+        rows = row_sums(self.xp, *(t.reshape(n * c, length) for t in both))
+        return rows.reshape(n, c).sum(axis=0)
 
     def param_sum(self, a: Any, b: Any = None) -> Any:
         """Sum of ``a`` (or ``a * b``) per parameter element."""
         if self.mode == "channel":
             return self.stat_sum(a, b)
-        return _column_sums(self.xp, a if b is None else a * b)
+        return column_sums(self.xp, a, b)
 
     def stat_view(self, v: Any, dtype: Any) -> Any:
         v = v.astype(dtype, copy=False)
