@@ -167,6 +167,10 @@ def _products() -> list:
         Case("conv2d 16->16 3x3 mnist (128,16,28,28)", conv, lambda r: [
             activations(r, (128, 16, 28, 28)), 0.1 * r.standard_normal((16, 16, 3, 3)),
             offset(r, (16,), 0.0, 0.1)], ci=False),
+        Case("conv2d depthwise 32ch 3x3 (64,32,28,28)", lambda lib, x, w, b: (
+            lib.nn.functional.conv2d(x, w, b, padding=1, groups=32)), lambda r: [
+            activations(r, (64, 32, 28, 28)), 0.3 * r.standard_normal((32, 1, 3, 3)),
+            offset(r, (32,), 0.0, 0.1)]),
         Case("conv2d 1->16 3x3 mnist (64,1,28,28)", conv, lambda r: [
             mnist_like(r, (64, 1, 28, 28)), 0.3 * r.standard_normal((16, 1, 3, 3)),
             offset(r, (16,), 0.0, 0.1)]),

@@ -31,3 +31,27 @@ def test_float32_sums_reach_float64_accuracy_on_outer_axes():
     exact = x.astype(np.float64).sum(0)
     got = latte.tensor(x).sum(0).numpy().astype(np.float64)
     assert np.abs(got - exact).max() / np.abs(exact).max() < 4 * FLOOR
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+def test_sum_array_matches_numpy_over_layouts(dtype):
+    """Every layout ``sum_array`` tells apart (leading, trailing, both, middle, all axes,
+    size-1 axes, non-contiguous views, keepdims) gives NumPy's values and shapes."""
+    import itertools
+
+    import numpy as np
+
+    from latte.ops.reduce import sum_array
+    rng = np.random.default_rng(0)
+    tol = {"float16": 2e-3, "float32": 1e-6, "float64": 1e-12}[dtype]
+    for shape in [(5, 70, 3), (1, 130, 9), (40, 1, 33), (3, 4, 5, 66)]:
+        base = rng.standard_normal(shape).astype(dtype)
+        for view in (base, base.transpose(), base[..., ::2]):
+            for k in range(1, view.ndim + 1):
+                for dims in itertools.combinations(range(view.ndim), k):
+                    for keep in (False, True):
+                        got = sum_array(view, dims, keep)
+                        want = view.astype(np.float64).sum(axis=dims, keepdims=keep)
+                        assert got.shape == want.shape and got.dtype == view.dtype
+                        scale = np.abs(view).astype(np.float64).sum(axis=dims, keepdims=keep)
+                        assert np.all(np.abs(got - want) <= tol * (scale + 1)), (shape, dims)

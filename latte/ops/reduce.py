@@ -48,6 +48,7 @@ def row_sums(xp: Any, a: Any, b: Any = None) -> Any:
     float32 partial sums over blocks of ``_BLOCK`` contiguous elements (one fused einsum or
     dot, no temporary), added in float64. About as fast as one float32 einsum, and about as
     accurate as a float64 sum."""
+    a, b = _at_least_single(xp, a, b)
     rows, n = a.shape
     if not rows or not n:
         return xp.zeros(rows, dtype=xp.float64)
@@ -63,6 +64,14 @@ def row_sums(xp: Any, a: Any, b: Any = None) -> Any:
     return total
 
 
+def _at_least_single(xp: Any, a: Any, b: Any) -> tuple:
+    """Half-precision data as float32: its partial sums would round to 11 bits."""
+    if a.dtype.itemsize < 4:
+        a = a.astype(xp.float32)
+        b = None if b is None else b.astype(xp.float32)
+    return a, b
+
+
 def _dot(xp: Any, a: Any, b: Any) -> Any:
     vecdot = getattr(xp, "vecdot", None)  # NumPy >= 2: a blocked dot; einsum's is sequential
     return vecdot(a, b) if vecdot is not None else xp.einsum("...i,...i->...", a, b)
@@ -71,6 +80,7 @@ def _dot(xp: Any, a: Any, b: Any) -> Any:
 def column_sums(xp: Any, a: Any, b: Any = None) -> Any:
     """Sums over the first axis of the 2-D ``a`` (of ``a * b`` if ``b`` is given), in float64:
     float32 partial sums over blocks of 32 rows (one fused einsum), added in float64."""
+    a, b = _at_least_single(xp, a, b)
     rows, n = a.shape
     main = rows - rows % 32
     total = xp.zeros(n, dtype=xp.float64)
@@ -113,7 +123,8 @@ def sum_array(a: Any, dims: tuple, keepdims: bool = False, dtype: Any = None) ->
         return xp.sum(a, axis=dims, keepdims=keepdims, dtype=dtype)
     out_shape = tuple(1 if i in dims else s for i, s in enumerate(a.shape)) if keepdims else \
         tuple(s for i, s in enumerate(a.shape) if i not in dims)
-    rkl = _outer_inner(a.shape, dims) if a.flags.c_contiguous else None
+    blocked = a.flags.c_contiguous and a.dtype.itemsize == 4
+    rkl = _outer_inner(a.shape, dims) if blocked else None
     if rkl is None:
         trailing = dims == tuple(range(a.ndim - len(dims), a.ndim))
         if trailing and a.flags.c_contiguous:  # NumPy's pairwise sum
