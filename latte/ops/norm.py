@@ -12,9 +12,10 @@ The backward is the closed form
 
 a few passes over the data instead of the dozen nodes the composition would record. The
 statistics are two-pass (the mean, then the variance of the centred values) and every reduction
-accumulates in float64: a float32 sum over the ``N * H * W`` elements of a channel, taken in
-order, loses the digits that ``x - mean`` and the backward's difference of means keep (the
-mean of real activations is large against their spread). In channel mode the backward's means
+adds float32 partial sums of a few dozen elements in float64 (``row_sums``/``column_sums`` of
+``ops/reduce.py``): a float32 sum over the ``N * H * W`` elements of a channel, taken in order,
+loses the digits that ``x - mean`` and the backward's difference of means keep (the mean of
+real activations is large against their spread). In channel mode the backward's means
 are the parameter gradients' sums scaled by the weight, so two reductions serve all three
 gradients. Asking for a graph of the backward (``create_graph=True``) switches to the same
 formula written with Tensor ops.
