@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench lint compat
+.PHONY: demo test bench lint compat accuracy parity
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,11 @@ lint: $(VENV)/.lint
 
 compat: $(VENV)/.test
 	$(PY) tools/compat_report.py
+
+accuracy: $(VENV)/.test
+	# float32 error of Latte and PyTorch against float64 at real sizes, and their ratio
+	$(PY) benchmarks/accuracy_table.py
+
+parity: $(VENV)/.test
+	# one MNIST epoch per model in Latte and PyTorch from the same weights (needs ../shared/data/mnist)
+	$(PY) benchmarks/training_parity.py

@@ -10,10 +10,15 @@ The backward is the closed form
 
     dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),   dxhat = dy * weight
 
-a few passes over the data instead of the dozen nodes the composition would record; every
-reduction is one ``einsum`` (a fused multiply-sum, no temporary, and much faster than NumPy's
-strided ``sum`` over the batch and spatial axes of NCHW). Asking for a graph of the backward
-(``create_graph=True``) switches to the same formula written with Tensor ops.
+a few passes over the data instead of the dozen nodes the composition would record. The
+statistics are two-pass (the mean, then the variance of the centred values) and every reduction
+adds float32 partial sums of a few dozen elements in float64 (``row_sums``/``column_sums`` of
+``ops/reduce.py``): a float32 sum over the ``N * H * W`` elements of a channel, taken in order,
+loses the digits that ``x - mean`` and the backward's difference of means keep (the mean of
+real activations is large against their spread). In channel mode the backward's means
+are the parameter gradients' sums scaled by the weight, so two reductions serve all three
+gradients. Asking for a graph of the backward (``create_graph=True``) switches to the same
+formula written with Tensor ops.
 """
 from __future__ import annotations
 
@@ -23,9 +28,7 @@ from latte.autograd import function
 from latte.autograd.function import Op
 from latte.autograd.grad_mode import _state
 from latte.backend import get_array_module
-
-# per mode: the 2-D/3-D view's letters, the statistic's letters, the parameter's letters
-_SPECS = {"channel": ("ncl", "c", "c"), "row": ("mk", "m", "k")}
+from latte.ops.reduce import column_sums, row_sums
 
 
 def _view_shape(shape: tuple, mode: str, k: int) -> tuple:
@@ -35,23 +38,34 @@ def _view_shape(shape: tuple, mode: str, k: int) -> tuple:
 
 
 class _Layout:
-    """Reductions and broadcasts of one mode, over the view of ``x``."""
+    """Reductions (float64 results, float32 data read once) and broadcasts of one mode, over
+    the view of ``x``: ``(N, C, L)`` per channel, or ``(M, K)`` per row."""
 
     def __init__(self, xp: Any, mode: str) -> None:
-        full, stat, param = _SPECS[mode]
-        self.xp, self.full, self.stat, self.param, self.mode = xp, full, stat, param, mode
+        self.xp, self.mode = xp, mode
 
     def stat_sum(self, a: Any, b: Any = None) -> Any:
-        if b is None:
-            return self.xp.einsum(f"{self.full}->{self.stat}", a)
-        return self.xp.einsum(f"{self.full},{self.full}->{self.stat}", a, b)
+        """Sum of ``a`` (or ``a * b``) per statistic."""
+        if self.mode != "channel":
+            return row_sums(self.xp, a, b)
+        n, c, length = a.shape
+        both = (a,) if b is None else (a, b)
+        if not all(t.flags.c_contiguous for t in both) and \
+                all(t.transpose(0, 2, 1).flags.c_contiguous for t in both):
+            # channels-last memory (a convolution's output): columns of an (N * L, C) matrix
+            return column_sums(self.xp, *(t.transpose(0, 2, 1).reshape(n * length, c)
+                                          for t in both))
+        rows = row_sums(self.xp, *(t.reshape(n * c, length) for t in both))
+        return rows.reshape(n, c).sum(axis=0)
 
     def param_sum(self, a: Any, b: Any = None) -> Any:
-        if b is None:
-            return self.xp.einsum(f"{self.full}->{self.param}", a)
-        return self.xp.einsum(f"{self.full},{self.full}->{self.param}", a, b)
+        """Sum of ``a`` (or ``a * b``) per parameter element."""
+        if self.mode == "channel":
+            return self.stat_sum(a, b)
+        return column_sums(self.xp, a, b)
 
-    def stat_view(self, v: Any) -> Any:
+    def stat_view(self, v: Any, dtype: Any) -> Any:
+        v = v.astype(dtype, copy=False)
         return v.reshape(1, -1, 1) if self.mode == "channel" else v.reshape(-1, 1)
 
     def param_view(self, v: Any) -> Any:
@@ -71,10 +85,10 @@ class Normalize(Op):
         xv = x.reshape(_view_shape(x.shape, mode, k))
         count = xv.size // (xv.shape[1] if mode == "channel" else xv.shape[0]) if xv.size else 1
         mean = lay.stat_sum(xv) / count
-        xhat = xv - lay.stat_view(mean)
+        xhat = xv - lay.stat_view(mean, x.dtype)
         var = lay.stat_sum(xhat, xhat) / count
         invstd = 1.0 / xp.sqrt(var + eps)
-        xhat *= lay.stat_view(invstd).astype(x.dtype, copy=False)
+        xhat *= lay.stat_view(invstd, x.dtype)
         if weight is not None:
             y = xhat * lay.param_view(weight)
             if bias is not None:
@@ -95,24 +109,35 @@ class Normalize(Op):
             return _normalize_backward_composed(ctx, x, weight, grad)
         xp = get_array_module(x._data)
         lay = _Layout(xp, ctx.mode)
-        xhat = ctx.xhat
+        xhat, dtype = ctx.xhat, x._data.dtype
         g = grad._data.reshape(xhat.shape)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        grad_w = grad_b = grad_x = None
-        if need_w:
-            grad_w = function.Tensor(lay.param_sum(g, xhat).reshape(weight.shape)
-                            .astype(x._data.dtype, copy=False))
-        if need_b:
-            grad_b = function.Tensor(lay.param_sum(g).reshape(ctx.bias_shape)
-                            .astype(x._data.dtype, copy=False))
+        channel = ctx.mode == "channel"
+        w = None if weight is None else weight._data
+        sum_g = sum_gx = None
+        if need_w or (need_x and channel):
+            sum_gx = lay.param_sum(g, xhat)
+        if need_b or (need_x and channel):
+            sum_g = lay.param_sum(g)
+        wrap = function.Tensor
+        grad_w = None if not need_w else wrap(sum_gx.reshape(weight.shape).astype(dtype))
+        grad_b = None if not need_b else wrap(sum_g.reshape(ctx.bias_shape).astype(dtype))
+        grad_x = None
         if need_x:
-            dxhat = g * lay.param_view(weight._data) if weight is not None else g
-            mean_d = lay.stat_sum(dxhat) / ctx.count
-            mean_dx = lay.stat_sum(dxhat, xhat) / ctx.count
-            out = xhat * lay.stat_view(mean_dx).astype(xhat.dtype, copy=False)
+            # dx = scale * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), per statistic
+            scale = ctx.invstd
+            if channel:  # dxhat = g * w[c]: its means are the sums above times w / count
+                if w is not None:
+                    scale = scale * w.astype(xp.float64, copy=False)
+                dxhat, mean_d, mean_dx = g, sum_g / ctx.count, sum_gx / ctx.count
+            else:
+                dxhat = g if w is None else g * lay.param_view(w)
+                mean_d = lay.stat_sum(dxhat) / ctx.count
+                mean_dx = lay.stat_sum(dxhat, xhat) / ctx.count
+            out = xhat * lay.stat_view(mean_dx, dtype)
             xp.subtract(dxhat, out, out=out)
-            out -= lay.stat_view(mean_d).astype(xhat.dtype, copy=False)
-            out *= lay.stat_view(ctx.invstd).astype(xhat.dtype, copy=False)
+            out -= lay.stat_view(mean_d, dtype)
+            out *= lay.stat_view(scale, dtype)
             grad_x = function.Tensor(out.reshape(x.shape))
         return grad_x, grad_w, grad_b, None, None, None
 
