@@ -64,8 +64,9 @@ MEMORY = ("mlp", "lenet", "mnist_resnet", "resnet18", "transformer")
 
 
 def memory_child(workload: str, name: str, steps: int, quick: bool) -> None:
+    """Peak RSS growth of ``steps`` steps above the RSS once model, optimizer and batch exist
+    (issue 20's measure: the first step's gradients and optimizer state count)."""
     step = WORKLOADS[workload][1](name, quick)
-    step()  # the first step allocates what every step keeps (gradients, optimizer state)
     gc.collect()
     try:
         with open("/proc/self/clear_refs", "w") as f:
@@ -95,6 +96,7 @@ def main() -> None:
                         help="run only these workloads (repeatable)")
     parser.add_argument("--mem-steps", type=int, default=4)
     parser.add_argument("--no-memory", action="store_true", help="time only")
+    parser.add_argument("--memory-only", action="store_true", help="memory only")
     parser.add_argument("--quick", action="store_true", help="tiny batches and one round")
     parser.add_argument("--memory-child", nargs=2, metavar=("WORKLOAD", "FRAMEWORK"),
                         help=argparse.SUPPRESS)
@@ -116,11 +118,16 @@ def main() -> None:
     rows = []
     for key in args.only or WORKLOADS:
         title, build, repeat = WORKLOADS[key]
-        steps = {n: build(n, args.quick) for n in NAMES}
-        for step in steps.values():
-            step()  # warm-up: lazy imports, first allocations
-        times = core.measure(list(NAMES), rounds,
-                             lambda n, steps=steps, repeat=repeat: core.time_call(steps[n], repeat))
+        if args.memory_only and key not in MEMORY:
+            continue
+        times = {n: float("nan") for n in NAMES}
+        if not args.memory_only:
+            steps = {n: build(n, args.quick) for n in NAMES}
+            for step in steps.values():
+                step()  # warm-up: lazy imports, first allocations
+            times = core.measure(list(NAMES), rounds, lambda n, steps=steps, repeat=repeat:
+                                 core.time_call(steps[n], repeat))
+            del steps
         mem = {}
         if key in MEMORY and not args.no_memory and Path("/proc/self/status").exists():
             mem = {n: memory_growth(key, n, args.mem_steps, args.quick, args.threads)
@@ -128,7 +135,6 @@ def main() -> None:
         rows.append((key, title, times, mem))
         print(f"  {key}: latte {times['latte'] * 1e3:.1f} ms, torch {times['torch'] * 1e3:.1f} ms",
               flush=True)
-        del steps
         gc.collect()
     print("\n| workload | latte ms/step | torch ms/step | time ratio | latte MiB | torch MiB "
           "| memory ratio |\n|---|---|---|---|---|---|---|")

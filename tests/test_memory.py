@@ -102,15 +102,16 @@ _NN_CASES = {
     "conv2d": lambda: [F.conv2d(latte.randn(1, 2, 5, 5, requires_grad=True),
                                 latte.randn(3, 2, 3, 3, requires_grad=True))],
     "max_pool2d": lambda: [F.max_pool2d(latte.randn(1, 2, 4, 4, requires_grad=True), 2)],
+    "batch_norm": lambda: [F.batch_norm(latte.randn(4, 3, requires_grad=True), None, None,
+                                        training=True)],
+    "cross_entropy": lambda: [F.cross_entropy(latte.randn(4, 3, requires_grad=True),
+                                              latte.tensor([0, 2, 1, 1]))],
+    "cross_entropy_smoothed": lambda: [F.cross_entropy(latte.randn(4, 3, requires_grad=True),
+                                                       latte.tensor([0, 2, 1, 1]),
+                                                       label_smoothing=0.1)],
+    "layer_norm": lambda: [F.layer_norm(latte.randn(4, 3, requires_grad=True), (3,))],
 }
-_OWNED = {  # ops whose saved state another branch of issue 20 reworks
-    "batch_norm": ("norm: issue 20, float32 numerics branch (ops/norm.py)",
-                   lambda: [F.batch_norm(latte.randn(4, 3, requires_grad=True), None, None,
-                                         training=True)]),
-    "cross_entropy": ("loss: issue 20, float32 numerics branch (ops/loss.py)",
-                      lambda: [F.cross_entropy(latte.randn(4, 3, requires_grad=True),
-                                               latte.tensor([0, 2, 1, 1]))]),
-}
+
 
 
 def _setitem_mask():
@@ -119,10 +120,8 @@ def _setitem_mask():
     return x
 
 
-@pytest.mark.parametrize("name", sorted(_NN_CASES) + sorted(_OWNED))
+@pytest.mark.parametrize("name", sorted(_NN_CASES))
 def test_nn_op_frees_its_saved_state_after_backward(name):
-    if name in _OWNED:
-        pytest.skip(_OWNED[name][0])
     _assert_graph_freed(_NN_CASES[name]())
 
 

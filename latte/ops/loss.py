@@ -63,17 +63,19 @@ class SoftmaxCrossEntropy(Op):
         else:
             out = loss
         e /= total
-        ctx.probs, ctx.t, ctx.w_t, ctx.valid = e, t, w_t, valid
         ctx.weight, ctx.smoothing, ctx.reduction = weight, smoothing, reduction
-        ctx.save_for_backward(x)
+        # the softmax and the per-row targets and weights: freed after backward like the input
+        ctx.save_for_backward(x, e, t, w_t, valid)
         return out.astype(x.dtype, copy=False)
 
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+        x, *rows_saved = ctx.saved_tensors
+        probs, t, w_t, valid = (r._data for r in rows_saved)
         if _state.enabled:  # create_graph=True: the same formula from differentiable ops
-            return _backward_composed(ctx, x, grad), None, None, None, None, None
+            return (_backward_composed(ctx, x, grad, t, w_t, valid), None, None, None, None,
+                    None)
         xp = get_array_module(x._data)
-        g = ctx.probs.copy()  # the softmax; copied so retain_graph can run backward again
+        g = probs.copy()  # the softmax; copied so retain_graph can run backward again
         m, c = g.shape
         rows = xp.arange(m)
         eps = ctx.smoothing
@@ -81,12 +83,12 @@ class SoftmaxCrossEntropy(Op):
             w = ctx.weight
             total_w = w.sum() if w is not None else c
             smooth = (g * total_w - (w if w is not None else 1.0)) * (eps / c)
-            g[rows, ctx.t] -= 1.0
-            g *= ctx.w_t[:, None] * (1.0 - eps)
-            g += smooth * ctx.valid[:, None]
+            g[rows, t] -= 1.0
+            g *= w_t[:, None] * (1.0 - eps)
+            g += smooth * valid[:, None]
         else:
-            g[rows, ctx.t] -= 1.0
-            g *= ctx.w_t[:, None]
+            g[rows, t] -= 1.0
+            g *= w_t[:, None]
         gd = grad._data
         if ctx.reduction == "none":
             g *= gd[:, None]
@@ -96,14 +98,15 @@ class SoftmaxCrossEntropy(Op):
         return function.Tensor(g.astype(x._data.dtype, copy=False)), None, None, None, None, None
 
 
-def _backward_composed(ctx: Any, x: Any, grad: Any) -> Any:
+def _backward_composed(ctx: Any, x: Any, grad: Any, t: Any, w_t: Any, valid: Any) -> Any:
     """The closed-form gradient written with Tensor ops, so it can be differentiated again."""
     xp = get_array_module(x._data)
     m, c = x.shape
     onehot = xp.zeros((m, c), dtype=x._data.dtype)
-    onehot[xp.arange(m), ctx.t] = 1.0
+    onehot[xp.arange(m), t] = 1.0
     p = x.softmax(1)
-    w_t = function.Tensor(ctx.w_t.astype(x._data.dtype)).unsqueeze(1)
+    rows_valid = valid
+    w_t = function.Tensor(w_t.astype(x._data.dtype)).unsqueeze(1)
     g = (p - function.Tensor(onehot)) * w_t
     eps = ctx.smoothing
     if eps:
@@ -111,7 +114,7 @@ def _backward_composed(ctx: Any, x: Any, grad: Any) -> Any:
         # 0-d: stays on its device
         total_w = function.Tensor(w.sum()) if w is not None else float(c)
         w_arr = function.Tensor(w) if w is not None else 1.0
-        valid = function.Tensor(ctx.valid.astype(x._data.dtype)).unsqueeze(1)
+        valid = function.Tensor(rows_valid.astype(x._data.dtype)).unsqueeze(1)
         g = g * (1.0 - eps) + (p * total_w - w_arr) * valid * (eps / c)
     if ctx.reduction == "none":
         return g * grad.unsqueeze(1)

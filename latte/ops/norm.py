@@ -98,18 +98,18 @@ class Normalize(Op):
         else:
             y = xhat.copy()
         ctx.mode, ctx.k, ctx.eps, ctx.count = mode, k, eps, count
-        ctx.xhat, ctx.invstd = xhat, invstd
         ctx.bias_shape = None if bias is None else bias.shape
-        ctx.save_for_backward(x, weight)
+        # the normalised input and 1/std go through the one door too: freed after backward
+        ctx.save_for_backward(x, weight, xhat, invstd)
         return y.reshape(x.shape), mean.astype(x.dtype), var.astype(x.dtype)
 
     def backward(ctx, grad, *unused):
-        x, weight = ctx.saved_tensors
+        x, weight, xhat, invstd = ctx.saved_tensors
         if _state.enabled:
             return _normalize_backward_composed(ctx, x, weight, grad)
         xp = get_array_module(x._data)
         lay = _Layout(xp, ctx.mode)
-        xhat, dtype = ctx.xhat, x._data.dtype
+        xhat, invstd, dtype = xhat._data, invstd._data, x._data.dtype
         g = grad._data.reshape(xhat.shape)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         channel = ctx.mode == "channel"
@@ -125,7 +125,7 @@ class Normalize(Op):
         grad_x = None
         if need_x:
             # dx = scale * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), per statistic
-            scale = ctx.invstd
+            scale = invstd
             if channel:  # dxhat = g * w[c]: its means are the sums above times w / count
                 if w is not None:
                     scale = scale * w.astype(xp.float64, copy=False)
