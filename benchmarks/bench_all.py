@@ -67,16 +67,7 @@ def memory_child(workload: str, name: str, steps: int, quick: bool) -> None:
     """Peak RSS growth of ``steps`` steps above the RSS once model, optimizer and batch exist
     (issue 20's measure: the first step's gradients and optimizer state count)."""
     step = WORKLOADS[workload][1](name, quick)
-    gc.collect()
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")  # VmHWM back to the current RSS: see bench_core.memory_child
-    except OSError:
-        pass
-    baseline = core._status_bytes("VmRSS")
-    for _ in range(steps):
-        step()
-    print(json.dumps({"growth": core._status_bytes("VmHWM") - baseline}))
+    print(json.dumps({"growth": core.peak_growth(lambda: [step() for _ in range(steps)])}))
 
 
 def memory_growth(workload: str, name: str, steps: int, quick: bool,

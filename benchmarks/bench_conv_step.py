@@ -207,16 +207,8 @@ def make_step(name: str, model_name: str, quick: bool) -> tuple[Callable[[], flo
 def memory_child(name: str, model_name: str, steps: int, quick: bool) -> None:
     """Print the peak RSS growth of ``steps`` steps above the RSS once everything exists."""
     step, _ = make_step(name, model_name, quick)
-    gc.collect()
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")  # reset VmHWM to the current RSS, see bench_core.memory_child
-    except OSError:
-        pass
-    baseline = core._status_bytes("VmRSS")
-    for _ in range(steps):
-        step()
-    print(json.dumps({"growth": core._status_bytes("VmHWM") - baseline}))
+    growth = core.peak_growth(lambda: [step() for _ in range(steps)])
+    print(json.dumps({"growth": growth}))
 
 
 def memory_growth(name: str, model_name: str, steps: int, quick: bool,

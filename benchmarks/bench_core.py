@@ -220,6 +220,22 @@ def _status_bytes(field: str) -> int:
     raise RuntimeError(f"{field} missing from /proc/self/status")
 
 
+def peak_growth(run: Callable[[], Any]) -> int:
+    """Bytes the peak RSS grows while ``run()`` runs, above the RSS just before it (Linux).
+
+    ``VmHWM`` is this process's own peak, and writing 5 to ``clear_refs`` resets it to the
+    current RSS, so what came before (imports, building the model) does not count."""
+    gc.collect()
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass  # a kernel without peak reset: the earlier peak may then count too
+    baseline = _status_bytes("VmRSS")
+    run()
+    return _status_bytes("VmHWM") - baseline
+
+
 def memory_child(name: str, steps: int) -> None:
     """Run ``steps`` MLP steps and print peak RSS minus the RSS after the imports, in bytes.
 

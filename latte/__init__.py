@@ -18,16 +18,15 @@ from latte.functional import *  # exp, cat, stack, where, einsum, addmm, cummax,
 from latte.functional import max, min
 from latte.random import (Generator, default_generator, get_rng_state, initial_seed,
                           manual_seed, seed, set_rng_state)
-from latte.serialization import load, save
 
 # the subpackages PyTorch users reach as attributes (torch.nn, torch.optim, torch.utils.data);
 # latte.vision stays a separate import, as torchvision is
 from latte import nn, optim, utils
 import latte.utils.data
 
-# imported on first use, to keep `import latte` fast: latte.linalg, latte.special and
-# latte.distributions, and the top-level names that come from the first two
-_LAZY_MODULES = ("distributions", "linalg", "onnx", "special")
+# imported on first use, to keep `import latte` fast: latte.linalg, latte.distributions,
+# latte.onnx and latte.serialization, and the top-level names that come from them
+_LAZY_MODULES = ("distributions", "linalg", "onnx", "serialization", "special")
 _LAZY_NAMES = {
     **{n: ("special", n) for n in ("digamma", "erf", "erfc", "erfinv", "i0", "logit", "polygamma",
                                    "sinc")},
@@ -36,6 +35,7 @@ _LAZY_NAMES = {
                                   "inverse", "logdet", "matrix_power", "pinverse", "slogdet")},
     "cholesky": ("linalg", "cholesky_legacy"), "qr": ("linalg", "qr_legacy"),
     "svd": ("linalg", "svd_legacy"),
+    "save": ("serialization", "save"), "load": ("serialization", "load"),
 }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import mmap
 import os
-import tempfile
 import weakref
 from typing import Any
 
@@ -79,6 +78,7 @@ def _anonymous_file(nbytes: int) -> int:
     if hasattr(os, "memfd_create"):
         fd = os.memfd_create("latte-shared", os.MFD_CLOEXEC)
     else:
+        import tempfile  # only where the OS has no memfd (not Linux): kept out of import latte
         fd, path = tempfile.mkstemp(prefix="latte-shared-")
         os.unlink(path)
     os.ftruncate(fd, nbytes)

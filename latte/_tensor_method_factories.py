@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from latte import linalg
-
 __all__ = ["inplace", "linalg_function"]
 
 
@@ -23,10 +21,9 @@ def inplace(name: str) -> Any:
 
 def linalg_function(name: str) -> Any:
     """``latte.linalg.<name>`` as a Tensor method (``x.det()`` is ``latte.linalg.det(x)``)."""
-    target = getattr(linalg, name)
-
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return target(self, *args, **kwargs)
+        from latte import linalg  # loaded on first use, to keep `import latte` fast
+        return getattr(linalg, name)(self, *args, **kwargs)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"``latte.linalg.{name}(self, ...)``."
     return method

@@ -1,6 +1,5 @@
 """Optimizers (``latte.optim.SGD``, ``Adam``, ...) and learning-rate schedulers
 (``latte.optim.lr_scheduler``), with PyTorch's update rules and state_dict layout."""
-from latte.optim import lr_scheduler
 from latte.optim.adadelta import Adadelta
 from latte.optim.adagrad import Adagrad
 from latte.optim.adam import Adam
@@ -17,3 +16,11 @@ from latte.optim.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "lr_scheduler"]
+
+
+def __getattr__(name: str):
+    # latte.optim.lr_scheduler loads on first use, to keep `import latte` fast
+    if name == "lr_scheduler":
+        import importlib
+        return importlib.import_module("latte.optim.lr_scheduler")
+    raise AttributeError(f"module 'latte.optim' has no attribute {name!r}")

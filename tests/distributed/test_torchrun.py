@@ -60,7 +60,8 @@ def test_every_launcher_sets_what_torchrun_sets(launcher, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = sorted(line.split()[1:] for line in result.stdout.splitlines()
                    if line.startswith("env "))
-    assert [line[:2] for line in lines] == [["0", "nccl"], ["1", "nccl"]]
+    assert [line[:2] for line in lines] == [["0", "nccl"], ["1", "nccl"]], \
+        f"stdout: {result.stdout!r}\nstderr: {result.stderr!r}"  # seen empty once, under load
     for rank, line in enumerate(lines):
         values = dict(zip(VARIABLES, line[2:]))
         assert values["RANK"] == values["LOCAL_RANK"] == str(rank)
