@@ -14,8 +14,6 @@ from typing import Any, Protocol
 
 import numpy
 
-from latte import _cupy_backend
-
 __all__ = ["device", "cpu", "parse_device", "get_array_module", "device_of", "to_device",
            "is_device_array", "cuda_backend", "set_cuda_backend", "check_same_device",
            "ArrayBackend", "module_for", "device_guard", "array_on", "run_on",
@@ -94,7 +92,8 @@ def cuda_backend() -> ArrayBackend | None:
     global _cuda, _cuda_probed, _cuda_problem
     if not _cuda_probed:
         _cuda_probed = True
-        _cuda, _cuda_problem = _cupy_backend.probe()
+        from latte._cupy_backend import probe  # the GPU path loads only when asked for
+        _cuda, _cuda_problem = probe()
     return _cuda
 
 
