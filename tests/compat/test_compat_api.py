@@ -13,16 +13,6 @@ import latte.compat
 from latte.compat import torch_surface
 
 
-@pytest.fixture
-def torch_on_latte():
-    latte.compat.install()
-    try:
-        import torch
-        yield torch
-    finally:
-        latte.compat.uninstall()
-
-
 def test_modules_map_to_latte(torch_on_latte):
     torch = torch_on_latte
     import torch.nn as nn

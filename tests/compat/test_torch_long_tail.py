@@ -17,14 +17,6 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = Path(__file__).parent / "scripts"
 
 
-@pytest.fixture
-def torch_on_latte():
-    latte.compat.install()
-    try:
-        import torch
-        yield torch
-    finally:
-        latte.compat.uninstall()
 
 
 PREDICATES = ("is_xpu", "is_mps", "is_meta", "is_sparse", "is_sparse_csr", "is_quantized",
