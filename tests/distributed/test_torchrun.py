@@ -15,10 +15,13 @@ REPO = Path(__file__).resolve().parents[2]
 DDP_SCRIPT = REPO / "tests" / "compat" / "scripts" / "ddp_torchrun.py"
 VARIABLES = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
              "MASTER_PORT")
-SHOW_ENV = ("import os, torch, torch.distributed as dist\n"
+# Each rank writes its own file: ranks share one stdout, where mpiexec may interleave them.
+SHOW_ENV = ("import json, os, torch, torch.distributed as dist\n"
             "dist.init_process_group('nccl')\n"
-            "print('env', dist.get_rank(), dist.get_backend(), "
-            f"*[os.environ[v] for v in {VARIABLES!r}], flush=True)\n"
+            "seen = [dist.get_rank(), dist.get_backend(), "
+            f"*[os.environ[v] for v in {VARIABLES!r}]]\n"
+            "with open(f'env.{dist.get_rank()}.json', 'w') as file:\n"
+            "    json.dump(seen, file)\n"
             "dist.destroy_process_group()\n")
 
 
@@ -58,10 +61,9 @@ def test_every_launcher_sets_what_torchrun_sets(launcher, tmp_path):
     }[launcher]
     result = _run(command, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    lines = sorted(line.split()[1:] for line in result.stdout.splitlines()
-                   if line.startswith("env "))
-    assert [line[:2] for line in lines] == [["0", "nccl"], ["1", "nccl"]], \
-        f"stdout: {result.stdout!r}\nstderr: {result.stderr!r}"  # seen empty once, under load
+    lines = [json.loads(path.read_text()) for path in sorted(tmp_path.glob("env.*.json"))]
+    assert [line[:2] for line in lines] == [[0, "nccl"], [1, "nccl"]], \
+        f"stdout: {result.stdout!r}\nstderr: {result.stderr!r}"
     for rank, line in enumerate(lines):
         values = dict(zip(VARIABLES, line[2:]))
         assert values["RANK"] == values["LOCAL_RANK"] == str(rank)
