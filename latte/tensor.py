@@ -19,6 +19,7 @@ from latte._storage import TypedStorage, UntypedStorage
 from latte._tensor_index import IndexMixin
 from latte._tensor_inplace import InplaceMixin
 from latte._tensor_math import MathMixin
+from latte._tensor_method_factories import complete_signatures
 from latte._tensor_reduce import ReduceMixin
 from latte._tensor_shape import ShapeMixin
 from latte._tensor_str import tensor_repr
@@ -560,3 +561,4 @@ def _rebuild(array: Any, requires_grad: bool) -> Tensor:
 
 
 function.Tensor = Tensor
+complete_signatures(Tensor)
