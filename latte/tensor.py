@@ -78,6 +78,13 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         return self._data.ndim
 
     def numel(self) -> int:
+        """The number of elements of ``input`` (a Python int).
+
+        Example::
+
+            >>> latte.numel(latte.zeros(2, 3))
+            6
+        """
         return int(self._data.size)
 
     nelement = numel
@@ -187,6 +194,14 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         return self.transpose(-2, -1)
 
     def adjoint(self) -> Tensor:
+        """The conjugate transpose of the last two dimensions (a view; for real tensors
+        ``input.transpose(-2, -1)``).
+
+        Example::
+
+            >>> latte.adjoint(latte.zeros(5, 2, 3)).shape
+            latte.Size([5, 3, 2])
+        """
         return self.mH
 
     @property
