@@ -6,11 +6,11 @@ walked through their own entry). ``python tests/test_docstrings.py`` prints the 
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
 import sys
-import functools
 import types
 
 import pytest
