@@ -398,8 +398,8 @@ def rand_like(input: Tensor, *, dtype: Any = None, generator: Any = None, device
     """Uniform ``[0, 1)`` samples with the shape of ``input`` and, unless given, its dtype and
     device.
     """
-    return rand(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad,
-                device=_like_device(input, device))
+    return rand(input.shape, dtype=_like(input, dtype), generator=generator,
+                requires_grad=requires_grad, device=_like_device(input, device))
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, generator: Any = None, device: Any = None,
@@ -407,8 +407,8 @@ def randn_like(input: Tensor, *, dtype: Any = None, generator: Any = None, devic
     """Standard normal samples with the shape of ``input`` and, unless given, its dtype and
     device.
     """
-    return randn(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad,
-                 device=_like_device(input, device))
+    return randn(input.shape, dtype=_like(input, dtype), generator=generator,
+                 requires_grad=requires_grad, device=_like_device(input, device))
 
 
 def randint_like(input: Tensor, low: int, high: Any = None, *, dtype: Any = None,
