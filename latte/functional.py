@@ -3,8 +3,7 @@
 ``latte.exp(x)`` is ``x.exp()``: most functions below are generated from the method of the same
 name, keeping its docstring and its signature with ``self`` named ``input`` as in PyTorch, so there
 is one implementation of each op. Every function that returns a new tensor takes PyTorch's
-``out=`` (see ``_out_argument.py``). ``functional.pyi`` spells the signatures out for type
-checkers and IDEs (``tools/functional_stub.py`` writes it).
+``out=`` (see ``_out_argument.py``).
 """
 from __future__ import annotations
 
