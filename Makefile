@@ -42,11 +42,13 @@ $(VENV)/.lint: $(VENV)/.core
 	$(PY) -m pip install -q -e '.[lint]'
 	touch $@
 
-# style (ruff), the layer contract (import-linter, in pyproject.toml) and no import circle
+# style (ruff), the layer contract (import-linter, in pyproject.toml), no import circle, and
+# mypy on a typed user script (tests/typing/, configured in pyproject.toml)
 lint: $(VENV)/.lint
 	$(PY) -m ruff check latte tests benchmarks examples tools experiments
 	$(VENV)/bin/lint-imports
 	$(PY) tools/import_graph.py
+	$(PY) -m mypy
 
 compat: $(VENV)/.test
 	$(PY) tools/compat_report.py

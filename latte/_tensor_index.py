@@ -178,15 +178,46 @@ class IndexMixin:
 
     @named_node("MaskedSelectBackward0")
     def masked_select(self, mask: Any) -> Any:
+        """The elements of ``input`` where ``mask`` is True, as a new 1-D tensor.
+
+        Args:
+            mask (BoolTensor): broadcast against ``input``.
+
+        Example::
+
+            >>> x = latte.tensor([1.0, -2.0, 3.0])
+            >>> latte.masked_select(x, x > 0)
+            tensor([1., 3.])
+        """
         shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
         return self.expand(shape)[mask.expand(shape)]
 
     def nonzero(self, *, as_tuple: builtins.bool = False) -> Any:
+        """The indices of the nonzero elements: an ``(n, input.ndim)`` int64 tensor, or with
+        ``as_tuple=True`` one 1-D tensor per dimension.
+
+        Args:
+            as_tuple (bool): return a tuple of index tensors, usable as ``x[indices]``.
+
+        Example::
+
+            >>> latte.nonzero(latte.tensor([[0, 1], [2, 0]]))
+            tensor([[0, 1],
+                    [1, 0]])
+        """
         # the count of nonzeros sizes the result: CuPy syncs with the GPU here, as PyTorch does
         found = backend.run_on(self._data, _nonzero, self._data, as_tuple)
         return tuple(function.Tensor(i) for i in found) if as_tuple else function.Tensor(found)
 
     def argwhere(self) -> Any:
+        """The indices of the nonzero elements, one row per element: ``nonzero(input)``.
+
+        Example::
+
+            >>> latte.argwhere(latte.tensor([0, 3, 0, 4]))
+            tensor([[1],
+                    [3]])
+        """
         return self.nonzero()
 
     @named_node("SortBackward0")
@@ -200,6 +231,18 @@ class IndexMixin:
 
     def argsort(self, dim: builtins.int = -1, descending: builtins.bool = False,
                 stable: builtins.bool = False) -> Any:
+        """The indices that sort ``input`` along ``dim``.
+
+        Args:
+            dim (int): the dimension to sort.
+            descending (bool): largest first.
+            stable (bool): keep the order of equal elements.
+
+        Example::
+
+            >>> latte.argsort(latte.tensor([3.0, 1.0, 2.0]))
+            tensor([1, 2, 0])
+        """
         if self.ndim == 0:
             return function.Tensor(backend.array_on(self._data, "zeros", (), dtype=np.int64))
         return function.Tensor(backend.run_on(self._data, _argsort, self._data, self._dim(dim),
@@ -220,6 +263,19 @@ class IndexMixin:
     @named_node("KthvalueBackward0")
     def kthvalue(self, k: builtins.int, dim: builtins.int = -1,
                  keepdim: builtins.bool = False) -> Any:
+        """The ``k``-th smallest value along ``dim`` and its index, as ``(values, indices)``.
+
+        Args:
+            k (int): the rank, counted from 1.
+            dim (int): the dimension to search.
+            keepdim (bool): keep the reduced dimension with size 1.
+
+        Example::
+
+            >>> values, indices = latte.kthvalue(latte.tensor([5.0, 1.0, 3.0]), 2)
+            >>> values, indices
+            (tensor(3.), tensor(2))
+        """
         if self.ndim == 0:
             self._dim(dim)
             if k != 1:
@@ -245,6 +301,22 @@ class IndexMixin:
 
     def unique(self, sorted: builtins.bool = True, return_inverse: builtins.bool = False,
                return_counts: builtins.bool = False, dim: Any = None) -> Any:
+        """The distinct elements of ``input``, sorted; optionally also where each element went
+        (``return_inverse``) and how often each occurs (``return_counts``).
+
+        Args:
+            sorted (bool): sort the result (it always is, as in PyTorch on CPU).
+            return_inverse (bool): also return the index of each element in the result.
+            return_counts (bool): also return the count of each distinct element.
+            dim (int, optional): the dimension along which to find unique slices.
+
+        Example::
+
+            >>> latte.unique(latte.tensor([3, 1, 3, 2]))
+            tensor([1, 2, 3])
+            >>> latte.unique(latte.tensor([3, 1, 3]), return_counts=True)
+            (tensor([1, 3]), tensor([1, 2]))
+        """
         out = backend.run_on(self._data, _unique, self._data, return_inverse, return_counts, dim)
         wrap = function.Tensor
         return wrap(out) if not isinstance(out, tuple) else tuple(wrap(a) for a in out)

@@ -232,18 +232,18 @@ class InplaceMixin:
     def maximum_(self, other: Any) -> Any:
         return self._ufunc_(np.maximum, other, lambda a, b: a.maximum(b))
 
-    def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
-        if self._records(t1, t2):
-            return self._write(lambda old: old + t1 * t2 * value, t1, t2)
-        product = backend.run_on(self._data, np.multiply, _array(t1), _array(t2))
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        if self._records(tensor1, tensor2):
+            return self._write(lambda old: old + tensor1 * tensor2 * value, tensor1, tensor2)
+        product = backend.run_on(self._data, np.multiply, _array(tensor1), _array(tensor2))
         if value != 1:
             product *= value
         return self.add_(product)
 
-    def addcdiv_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
-        if self._records(t1, t2):
-            return self._write(lambda old: old + t1 / t2 * value, t1, t2)
-        quotient = backend.run_on(self._data, np.true_divide, _array(t1), _array(t2))
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        if self._records(tensor1, tensor2):
+            return self._write(lambda old: old + tensor1 / tensor2 * value, tensor1, tensor2)
+        quotient = backend.run_on(self._data, np.true_divide, _array(tensor1), _array(tensor2))
         if value != 1:
             quotient *= value
         return self.add_(quotient)

@@ -233,6 +233,16 @@ class MathMixin:
     subtract = sub
 
     def mul(self, other: Any) -> Any:
+        """``input * other`` elementwise, with broadcasting and PyTorch's dtype promotion.
+
+        Args:
+            other (Tensor or Number): the second operand, broadcast against ``input``.
+
+        Example::
+
+            >>> latte.mul(latte.tensor([1.0, 2.0]), 3)
+            tensor([3., 6.])
+        """
         return self * other
 
     multiply = mul
@@ -253,6 +263,13 @@ class MathMixin:
     divide = true_divide = div
 
     def neg(self) -> Any:
+        """``-input`` elementwise.
+
+        Example::
+
+            >>> latte.neg(latte.tensor([1.0, -2.0]))
+            tensor([-1.,  2.])
+        """
         return -self
 
     negative = neg
@@ -261,27 +278,85 @@ class MathMixin:
         return self ** exponent
 
     def square(self) -> Any:
+        """``input ** 2`` elementwise.
+
+        Example::
+
+            >>> latte.square(latte.tensor([1.0, -3.0]))
+            tensor([1., 9.])
+        """
         return self ** 2
 
     @named_node("ReciprocalBackward0")
     def reciprocal(self) -> Any:
+        """``1 / input`` elementwise (integer inputs give floats).
+
+        Example::
+
+            >>> latte.reciprocal(latte.tensor([2.0, 4.0]))
+            tensor([0.5000, 0.2500])
+        """
         return 1.0 / self
 
     @named_node("RsqrtBackward0")
     def rsqrt(self) -> Any:
+        """``1 / sqrt(input)`` elementwise.
+
+        Example::
+
+            >>> latte.rsqrt(latte.tensor([1.0, 4.0, 9.0]))
+            tensor([1.0000, 0.5000, 0.3333])
+        """
         return 1.0 / self.sqrt()
 
     @named_node("AddcmulBackward0")
-    def addcmul(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
-        return self + t1 * t2 * value
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        """``input + value * tensor1 * tensor2`` elementwise.
+
+        Args:
+            tensor1 (Tensor): the first factor.
+            tensor2 (Tensor): the second factor.
+            value (Number): the scale of the product.
+
+        Example::
+
+            >>> t1, t2 = latte.tensor([1.0, 2.0]), latte.tensor([3.0, 4.0])
+            >>> latte.addcmul(latte.ones(2), t1, t2, value=0.5)
+            tensor([2.5000, 5.0000])
+        """
+        return self + tensor1 * tensor2 * value
 
     @named_node("AddcdivBackward0")
-    def addcdiv(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
-        return self + t1 / t2 * value
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        """``input + value * tensor1 / tensor2`` elementwise.
+
+        Args:
+            tensor1 (Tensor): the numerator.
+            tensor2 (Tensor): the denominator.
+            value (Number): the scale of the quotient.
+
+        Example::
+
+            >>> t1, t2 = latte.tensor([1.0, 2.0]), latte.tensor([4.0, 4.0])
+            >>> latte.addcdiv(latte.ones(2), t1, t2, value=2)
+            tensor([1.5000, 2.0000])
+        """
+        return self + tensor1 / tensor2 * value
 
     @named_node(lambda self, end, weight, *a, **k:
                 "LerpBackward1" if hasattr(weight, "_data") else "LerpBackward0")
     def lerp(self, end: Any, weight: Any) -> Any:
+        """Linear interpolation ``input + weight * (end - input)``.
+
+        Args:
+            end (Tensor): the end points.
+            weight (float or Tensor): 0 gives ``input``, 1 gives ``end``.
+
+        Example::
+
+            >>> latte.lerp(latte.zeros(2), latte.tensor([10.0, 20.0]), 0.25)
+            tensor([2.5000, 5.0000])
+        """
         return self + (end - self) * weight
 
     # --- elementwise functions -------------------------------------------------------------
@@ -292,58 +367,170 @@ class MathMixin:
         return self._cast(dtypes.get_default_dtype().np)
 
     def exp(self) -> Any:
+        """The exponential ``e ** input`` of each element (integer inputs give floats).
+
+        Example::
+
+            >>> latte.exp(latte.tensor([0.0, 1.0]))
+            tensor([1.0000, 2.7183])
+        """
         return E.Exp.apply(self._floating())
 
     def log(self) -> Any:
+        """The natural logarithm of each element (``-inf`` at 0, NaN below).
+
+        Example::
+
+            >>> latte.log(latte.tensor([1.0, 2.7183]))
+            tensor([0.0000, 1.0000])
+        """
         return E.Log.apply(self._floating())
 
     @named_node("Log2Backward0")
     def log2(self) -> Any:
+        """The base-2 logarithm of each element.
+
+        Example::
+
+            >>> latte.log2(latte.tensor([1.0, 8.0]))
+            tensor([0., 3.])
+        """
         return self.log() / float(np.log(2.0))
 
     @named_node("Log10Backward0")
     def log10(self) -> Any:
+        """The base-10 logarithm of each element.
+
+        Example::
+
+            >>> latte.log10(latte.tensor([1.0, 100.0]))
+            tensor([0., 2.])
+        """
         return self.log() / float(np.log(10.0))
 
     def sqrt(self) -> Any:
+        """The square root of each element (NaN for negative ones).
+
+        Example::
+
+            >>> latte.sqrt(latte.tensor([1.0, 4.0, 9.0]))
+            tensor([1., 2., 3.])
+        """
         return E.Sqrt.apply(self._floating())
 
     def abs(self) -> Any:
+        """The absolute value of each element, ``|input|``.
+
+        Example::
+
+            >>> latte.abs(latte.tensor([-1.5, 0.0, 2.0]))
+            tensor([1.5000, 0.0000, 2.0000])
+        """
         return E.Abs.apply(self)
 
     absolute = abs
 
     def sin(self) -> Any:
+        """The sine of each element, in radians.
+
+        Example::
+
+            >>> latte.sin(latte.tensor([0.0, 1.5708]))
+            tensor([0., 1.])
+        """
         return E.Sin.apply(self._floating())
 
     def cos(self) -> Any:
+        """The cosine of each element, in radians.
+
+        Example::
+
+            >>> latte.cos(latte.tensor([0.0, 3.1416]))
+            tensor([ 1., -1.])
+        """
         return E.Cos.apply(self._floating())
 
     @named_node("TanBackward0")
     def tan(self) -> Any:
+        """The tangent of each element, in radians.
+
+        Example::
+
+            >>> latte.tan(latte.tensor([0.0, 0.7854]))
+            tensor([0.0000, 1.0000])
+        """
         return self.sin() / self.cos()
 
     def log1p(self) -> Any:
+        """``log(1 + input)`` elementwise, accurate for small ``input``.
+
+        Example::
+
+            >>> latte.log1p(latte.tensor([0.0, 1e-8]))
+            tensor([0.0000e+00, 1.0000e-08])
+        """
         return E.Log1p.apply(self._floating())
 
     def expm1(self) -> Any:
+        """``exp(input) - 1`` elementwise, accurate for small ``input``.
+
+        Example::
+
+            >>> latte.expm1(latte.tensor([0.0, 1e-8]))
+            tensor([0.0000e+00, 1.0000e-08])
+        """
         return E.Expm1.apply(self._floating())
 
     def tanh(self) -> Any:
+        """The hyperbolic tangent of each element, in ``(-1, 1)``.
+
+        Example::
+
+            >>> latte.tanh(latte.tensor([0.0, 1.0]))
+            tensor([0.0000, 0.7616])
+        """
         return E.Tanh.apply(self._floating())
 
     def sigmoid(self) -> Any:
+        """The logistic sigmoid ``1 / (1 + exp(-input))`` of each element.
+
+        Example::
+
+            >>> latte.sigmoid(latte.tensor([0.0, 2.0]))
+            tensor([0.5000, 0.8808])
+        """
         return E.Sigmoid.apply(self._floating())
 
     def relu(self) -> Any:
+        """``max(input, 0)`` elementwise (the rectified linear unit).
+
+        Example::
+
+            >>> latte.relu(latte.tensor([-1.0, 2.0]))
+            tensor([0., 2.])
+        """
         return E.Relu.apply(self)
 
     @named_node("SinhBackward0")
     def sinh(self) -> Any:
+        """The hyperbolic sine of each element.
+
+        Example::
+
+            >>> latte.sinh(latte.tensor([0.0, 1.0]))
+            tensor([0.0000, 1.1752])
+        """
         return (self.exp() - (-self).exp()) * 0.5
 
     @named_node("CoshBackward0")
     def cosh(self) -> Any:
+        """The hyperbolic cosine of each element.
+
+        Example::
+
+            >>> latte.cosh(latte.tensor([0.0, 1.0]))
+            tensor([1.0000, 1.5431])
+        """
         return (self.exp() + (-self).exp()) * 0.5
 
     def clamp(self, min: Any = None, max: Any = None) -> Any:
@@ -367,10 +554,30 @@ class MathMixin:
     clip = clamp
 
     def maximum(self, other: Any) -> Any:
+        """The elementwise maximum of ``input`` and ``other`` (NaN where either is NaN).
+
+        Args:
+            other (Tensor): broadcast against ``input``.
+
+        Example::
+
+            >>> latte.maximum(latte.tensor([1.0, 5.0]), latte.tensor([3.0, 2.0]))
+            tensor([3., 5.])
+        """
         a, b = _operands(self, other)
         return _binary(E.Maximum, a, b)
 
     def minimum(self, other: Any) -> Any:
+        """The elementwise minimum of ``input`` and ``other`` (NaN where either is NaN).
+
+        Args:
+            other (Tensor): broadcast against ``input``.
+
+        Example::
+
+            >>> latte.minimum(latte.tensor([1.0, 5.0]), latte.tensor([3.0, 2.0]))
+            tensor([1., 2.])
+        """
         a, b = _operands(self, other)
         return _binary(E.Minimum, a, b)
 
@@ -386,24 +593,71 @@ class MathMixin:
         return E.Where.apply(cond, a, b)
 
     def sign(self) -> Any:
+        """The sign of each element: -1, 0 or 1 (not differentiable: zero gradient).
+
+        Example::
+
+            >>> latte.sign(latte.tensor([-2.0, 0.0, 3.0]))
+            tensor([-1.,  0.,  1.])
+        """
         return _computed(self._data, np.sign, self._data)
 
     sgn = sign
 
     def floor(self) -> Any:
+        """The largest integer not greater than each element (zero gradient).
+
+        Example::
+
+            >>> latte.floor(latte.tensor([-1.5, 1.5]))
+            tensor([-2.,  1.])
+        """
         return self._rounded(np.floor)
 
     def ceil(self) -> Any:
+        """The smallest integer not less than each element (zero gradient).
+
+        Example::
+
+            >>> latte.ceil(latte.tensor([-1.5, 1.5]))
+            tensor([-1.,  2.])
+        """
         return self._rounded(np.ceil)
 
     def round(self, decimals: int = 0) -> Any:
+        """Each element rounded to ``decimals`` decimal places, halves to even (zero gradient).
+
+        Args:
+            decimals (int): the number of decimal places.
+
+        Example::
+
+            >>> latte.round(latte.tensor([0.5, 1.5, 1.234]))
+            tensor([0., 2., 1.])
+            >>> latte.round(latte.tensor([1.234]), decimals=2)
+            tensor([1.2300])
+        """
         return self._rounded(lambda x: np.round(x, decimals))
 
     def trunc(self) -> Any:
+        """Each element rounded toward zero (zero gradient).
+
+        Example::
+
+            >>> latte.trunc(latte.tensor([-1.7, 1.7]))
+            tensor([-1.,  1.])
+        """
         return self._rounded(np.trunc)
 
     @named_node("FracBackward0")
     def frac(self) -> Any:
+        """The fractional part ``input - trunc(input)`` of each element.
+
+        Example::
+
+            >>> latte.frac(latte.tensor([-1.25, 2.5]))
+            tensor([-0.2500,  0.5000])
+        """
         return self - self.trunc()
 
     def _rounded(self, fn: Any) -> Any:
@@ -442,21 +696,81 @@ class MathMixin:
         return self._compare(other, np.greater_equal)
 
     def eq(self, other: Any) -> Any:
+        """``input == other`` elementwise, as a bool tensor.
+
+        Args:
+            other (Tensor or Number): the second operand, broadcast against ``input``.
+
+        Example::
+
+            >>> latte.eq(latte.tensor([1, 2, 3]), 2)
+            tensor([False,  True, False])
+        """
         return self._compare(other, np.equal)
 
     def ne(self, other: Any) -> Any:
+        """``input != other`` elementwise, as a bool tensor.
+
+        Args:
+            other (Tensor or Number): the second operand, broadcast against ``input``.
+
+        Example::
+
+            >>> latte.ne(latte.tensor([1, 2, 3]), 2)
+            tensor([ True, False,  True])
+        """
         return self._compare(other, np.not_equal)
 
     def lt(self, other: Any) -> Any:
+        """``input < other`` elementwise, as a bool tensor.
+
+        Args:
+            other (Tensor or Number): the second operand, broadcast against ``input``.
+
+        Example::
+
+            >>> latte.lt(latte.tensor([1, 2, 3]), 2)
+            tensor([ True, False, False])
+        """
         return self._compare(other, np.less)
 
     def le(self, other: Any) -> Any:
+        """``input <= other`` elementwise, as a bool tensor.
+
+        Args:
+            other (Tensor or Number): the second operand, broadcast against ``input``.
+
+        Example::
+
+            >>> latte.le(latte.tensor([1, 2, 3]), 2)
+            tensor([ True,  True, False])
+        """
         return self._compare(other, np.less_equal)
 
     def gt(self, other: Any) -> Any:
+        """``input > other`` elementwise, as a bool tensor.
+
+        Args:
+            other (Tensor or Number): the second operand, broadcast against ``input``.
+
+        Example::
+
+            >>> latte.gt(latte.tensor([1, 2, 3]), 2)
+            tensor([False, False,  True])
+        """
         return self._compare(other, np.greater)
 
     def ge(self, other: Any) -> Any:
+        """``input >= other`` elementwise, as a bool tensor.
+
+        Args:
+            other (Tensor or Number): the second operand, broadcast against ``input``.
+
+        Example::
+
+            >>> latte.ge(latte.tensor([1, 2, 3]), 2)
+            tensor([False,  True,  True])
+        """
         return self._compare(other, np.greater_equal)
 
     greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
@@ -471,15 +785,55 @@ class MathMixin:
         return _computed(self._data, _broadcasting, op, self._data, other)
 
     def logical_and(self, other: Any) -> Any:
+        """Elementwise logical AND, zero being False (a bool tensor).
+
+        Args:
+            other (Tensor): broadcast against ``input``.
+
+        Example::
+
+            >>> a, b = latte.tensor([True, True, False]), latte.tensor([True, False, False])
+            >>> latte.logical_and(a, b)
+            tensor([ True, False, False])
+        """
         return self._logical(other, np.logical_and)
 
     def logical_or(self, other: Any) -> Any:
+        """Elementwise logical OR, zero being False (a bool tensor).
+
+        Args:
+            other (Tensor): broadcast against ``input``.
+
+        Example::
+
+            >>> a, b = latte.tensor([True, True, False]), latte.tensor([True, False, False])
+            >>> latte.logical_or(a, b)
+            tensor([ True,  True, False])
+        """
         return self._logical(other, np.logical_or)
 
     def logical_xor(self, other: Any) -> Any:
+        """Elementwise logical XOR, zero being False (a bool tensor).
+
+        Args:
+            other (Tensor): broadcast against ``input``.
+
+        Example::
+
+            >>> a, b = latte.tensor([True, True, False]), latte.tensor([True, False, False])
+            >>> latte.logical_xor(a, b)
+            tensor([False,  True, False])
+        """
         return self._logical(other, np.logical_xor)
 
     def logical_not(self) -> Any:
+        """Elementwise logical NOT, zero being False (a bool tensor).
+
+        Example::
+
+            >>> latte.logical_not(latte.tensor([0, 1, 2]))
+            tensor([ True, False, False])
+        """
         return _computed(self._data, np.logical_not, self._data)
 
     def __and__(self, other: Any) -> Any:
@@ -501,22 +855,70 @@ class MathMixin:
         return _computed(self._data, np.invert, self._data)
 
     def isnan(self) -> Any:
+        """Whether each element is NaN (a bool tensor).
+
+        Example::
+
+            >>> latte.isnan(latte.tensor([1.0, float('nan')]))
+            tensor([False,  True])
+        """
         return _computed(self._data, np.isnan, self._data)
 
     def isinf(self) -> Any:
+        """Whether each element is positive or negative infinity (a bool tensor).
+
+        Example::
+
+            >>> latte.isinf(latte.tensor([1.0, float('inf'), -float('inf')]))
+            tensor([False,  True,  True])
+        """
         return _computed(self._data, np.isinf, self._data)
 
     def isfinite(self) -> Any:
+        """Whether each element is finite: neither infinite nor NaN (a bool tensor).
+
+        Example::
+
+            >>> latte.isfinite(latte.tensor([1.0, float('inf'), float('nan')]))
+            tensor([ True, False, False])
+        """
         return _computed(self._data, np.isfinite, self._data)
 
     def allclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8,
                  equal_nan: builtins.bool = False) -> builtins.bool:
+        """Whether ``|input - other| <= atol + rtol * |other|`` holds for every element (a Python
+        bool).
+
+        Args:
+            other (Tensor): the tensor to compare with, broadcast against ``input``.
+            rtol (float): the relative tolerance.
+            atol (float): the absolute tolerance.
+            equal_nan (bool): count two NaNs as equal.
+
+        Example::
+
+            >>> latte.allclose(latte.tensor([1.0, 2.0]), latte.tensor([1.0, 2.0 + 1e-7]))
+            True
+        """
         return builtins.bool(backend.run_on(self._data, np.allclose, self._data,
                                             getattr(other, "_data", other), rtol, atol,
                                             equal_nan))
 
     def isclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8,
                 equal_nan: builtins.bool = False) -> Any:
+        """Whether ``|input - other| <= atol + rtol * |other|`` holds, elementwise (a bool tensor).
+
+        Args:
+            other (Tensor): the tensor to compare with, broadcast against ``input``.
+            rtol (float): the relative tolerance.
+            atol (float): the absolute tolerance.
+            equal_nan (bool): count two NaNs as equal.
+
+        Example::
+
+            >>> latte.isclose(latte.tensor([1.0, 2.0]), latte.tensor([1.0, 2.1]))
+            tensor([ True, False])
+        """
         return _computed(self._data, np.isclose, self._data, getattr(other, "_data", other),
                          rtol, atol, equal_nan)
 
@@ -544,26 +946,72 @@ class MathMixin:
             raise error
         return MatMul.apply(a, b)
 
-    def mm(self, other: Any) -> Any:
-        if self.ndim != 2 or other.ndim != 2:
-            raise RuntimeError(f"mm expects 2-D tensors, got {self.ndim}-D and {other.ndim}-D")
-        return self.matmul(other)
+    def mm(self, mat2: Any) -> Any:
+        """The matrix product of two 2-D tensors.
+
+        Args:
+            mat2 (Tensor): ``(m, p)`` for ``input`` ``(n, m)``.
+
+        Shape:
+            ``(n, m) @ (m, p) -> (n, p)``.
+
+        Example::
+
+            >>> latte.mm(latte.ones(2, 3), latte.ones(3, 4)).shape
+            latte.Size([2, 4])
+        """
+        if self.ndim != 2 or mat2.ndim != 2:
+            raise RuntimeError(f"mm expects 2-D tensors, got {self.ndim}-D and {mat2.ndim}-D")
+        return self.matmul(mat2)
 
     @named_node("BmmBackward0")
-    def bmm(self, other: Any) -> Any:
-        if self.ndim != 3 or other.ndim != 3:
-            raise RuntimeError(f"bmm expects 3-D tensors, got {self.ndim}-D and {other.ndim}-D")
-        if self.shape[0] != other.shape[0]:
+    def bmm(self, mat2: Any) -> Any:
+        """Batched matrix product of two 3-D tensors with the same batch size.
+
+        Args:
+            mat2 (Tensor): ``(b, m, p)`` for ``input`` ``(b, n, m)``.
+
+        Shape:
+            ``(b, n, m) @ (b, m, p) -> (b, n, p)``.
+
+        Example::
+
+            >>> latte.bmm(latte.ones(5, 2, 3), latte.ones(5, 3, 4)).shape
+            latte.Size([5, 2, 4])
+        """
+        if self.ndim != 3 or mat2.ndim != 3:
+            raise RuntimeError(f"bmm expects 3-D tensors, got {self.ndim}-D and {mat2.ndim}-D")
+        if self.shape[0] != mat2.shape[0]:
             raise RuntimeError(f"bmm batch sizes differ: {tuple(self.shape)} and "
-                               f"{tuple(other.shape)}")
-        return self.matmul(other)
+                               f"{tuple(mat2.shape)}")
+        return self.matmul(mat2)
 
     @named_node("MvBackward0")
     def mv(self, vec: Any) -> Any:
+        """The product of a matrix and a vector.
+
+        Args:
+            vec (Tensor): ``(m,)`` for ``input`` ``(n, m)``.
+
+        Example::
+
+            >>> latte.mv(latte.tensor([[1.0, 2.0], [3.0, 4.0]]), latte.tensor([1.0, 1.0]))
+            tensor([3., 7.])
+        """
         return self.matmul(vec)
 
     @named_node("DotBackward0")
     def dot(self, other: Any) -> Any:
+        """The dot product of two 1-D tensors of the same length.
+
+        Args:
+            other (Tensor): the second vector.
+
+        Example::
+
+            >>> latte.dot(latte.tensor([1.0, 2.0]), latte.tensor([3.0, 4.0]))
+            tensor(11.)
+        """
         if self.ndim != 1 or other.ndim != 1:
             raise RuntimeError("1D tensors expected, but got "
                                f"{self.ndim}D and {other.ndim}D tensors")
@@ -571,8 +1019,19 @@ class MathMixin:
 
     inner = dot
 
-    def outer(self, other: Any) -> Any:
-        return self.unsqueeze(1) * other.unsqueeze(0)
+    def outer(self, vec2: Any) -> Any:
+        """The outer product of two 1-D tensors: ``out[i, j] = input[i] * vec2[j]``.
+
+        Args:
+            vec2 (Tensor): the second vector.
+
+        Example::
+
+            >>> latte.outer(latte.tensor([1, 2]), latte.tensor([1, 10, 100]))
+            tensor([[  1,  10, 100],
+                    [  2,  20, 200]])
+        """
+        return self.unsqueeze(1) * vec2.unsqueeze(0)
 
     ger = outer
 

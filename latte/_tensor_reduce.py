@@ -47,6 +47,17 @@ class ReduceMixin:
 
     @named_node("NansumBackward0")
     def nansum(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        """The sum of the elements, treating NaN as zero.
+
+        Args:
+            dim (int or tuple of int, optional): the dimensions to reduce (all by default).
+            keepdim (bool): keep the reduced dimensions with size 1.
+
+        Example::
+
+            >>> latte.nansum(latte.tensor([1.0, float('nan'), 2.0]))
+            tensor(3.)
+        """
         return self.where(~self.isnan(), 0.0).sum(dim, keepdim)
 
     @named_node(lambda self, dim=None, *a, **k:
@@ -113,15 +124,64 @@ class ReduceMixin:
         return self._extreme(dim, keepdim, False)
 
     def amax(self, dim: Any = (), keepdim: builtins.bool = False) -> Any:
+        """The largest value along ``dim`` (all dims by default); the gradient is shared evenly
+        between equal maxima.
+
+        Args:
+            dim (int or tuple of int): the dimensions to reduce.
+            keepdim (bool): keep the reduced dimensions with size 1.
+
+        Example::
+
+            >>> latte.amax(latte.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=0)
+            tensor([4., 5.])
+        """
         return R.Amax.apply(self, R.normalize_dims(_dims_arg(dim), self.ndim), keepdim, True)
 
     def amin(self, dim: Any = (), keepdim: builtins.bool = False) -> Any:
+        """The smallest value along ``dim`` (all dims by default); the gradient is shared evenly
+        between equal minima.
+
+        Args:
+            dim (int or tuple of int): the dimensions to reduce.
+            keepdim (bool): keep the reduced dimensions with size 1.
+
+        Example::
+
+            >>> latte.amin(latte.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=1)
+            tensor([1., 2.])
+        """
         return R.Amax.apply(self, R.normalize_dims(_dims_arg(dim), self.ndim), keepdim, False)
 
     def argmax(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        """The index of the largest value along ``dim``, or in the flattened tensor when ``dim`` is
+        None (int64).
+
+        Args:
+            dim (int, optional): the dimension to reduce.
+            keepdim (bool): keep the reduced dimension with size 1.
+
+        Example::
+
+            >>> x = latte.tensor([[1.0, 5.0], [4.0, 2.0]])
+            >>> latte.argmax(x), latte.argmax(x, dim=1)
+            (tensor(1), tensor([1, 0]))
+        """
         return self._arg_extreme(dim, keepdim, np.argmax)
 
     def argmin(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        """The index of the smallest value along ``dim``, or in the flattened tensor when ``dim`` is
+        None (int64).
+
+        Args:
+            dim (int, optional): the dimension to reduce.
+            keepdim (bool): keep the reduced dimension with size 1.
+
+        Example::
+
+            >>> latte.argmin(latte.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=0)
+            tensor([0, 1])
+        """
         return self._arg_extreme(dim, keepdim, np.argmin)
 
     def _arg_extreme(self, dim: Any, keepdim: builtins.bool, fn: Any) -> Any:
@@ -156,6 +216,18 @@ class ReduceMixin:
         return R.LogSoftmax.apply(x, _softmax_dim(x, dim))
 
     def prod(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Any:
+        """The product of the elements, over all of them or along ``dim``.
+
+        Args:
+            dim (int, optional): the dimension to reduce.
+            keepdim (bool): keep the reduced dimension with size 1.
+            dtype (latte.dtype, optional): the dtype to compute and return in.
+
+        Example::
+
+            >>> latte.prod(latte.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
+            tensor([ 2., 12.])
+        """
         x = self if dtype is None else self.to(dtype)
         if x._data.dtype.kind in "bu" or (x._data.dtype.kind == "i" and dtype is None):
             x = x._cast(np.int64)
@@ -165,6 +237,17 @@ class ReduceMixin:
 
     @named_node("CumsumBackward0")
     def cumsum(self, dim: builtins.int, *, dtype: Any = None) -> Any:
+        """Cumulative sums along ``dim``: element ``i`` is the sum of elements ``0..i``.
+
+        Args:
+            dim (int): the dimension to accumulate along.
+            dtype (latte.dtype, optional): the dtype to compute and return in.
+
+        Example::
+
+            >>> latte.cumsum(latte.tensor([1, 2, 3]), dim=0)
+            tensor([1, 3, 6])
+        """
         x = self if dtype is None else self.to(dtype)
         if x._data.dtype.kind in "biu":
             x = x._cast(np.int64)
@@ -174,6 +257,17 @@ class ReduceMixin:
 
     @named_node("CumprodBackward0")
     def cumprod(self, dim: builtins.int, *, dtype: Any = None) -> Any:
+        """Cumulative products along ``dim``: element ``i`` is the product of elements ``0..i``.
+
+        Args:
+            dim (int): the dimension to accumulate along.
+            dtype (latte.dtype, optional): the dtype to compute and return in.
+
+        Example::
+
+            >>> latte.cumprod(latte.tensor([1.0, 2.0, 3.0]), dim=0)
+            tensor([1., 2., 6.])
+        """
         x = self if dtype is None else self.to(dtype)
         if x.ndim == 0:
             return x.clone()
@@ -200,16 +294,48 @@ class ReduceMixin:
         return E.NormRoot.apply((x.abs() ** p).sum(dim, keepdim), 1.0 / p)
 
     def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        """Whether every element is nonzero, over all elements or along ``dim`` (a bool tensor).
+
+        Args:
+            dim (int, optional): the dimension to reduce.
+            keepdim (bool): keep the reduced dimension with size 1.
+
+        Example::
+
+            >>> latte.all(latte.tensor([[True, False], [True, True]]), dim=1)
+            tensor([False,  True])
+        """
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
         return function.Tensor(
             backend.run_on(self._data, _reduced, np.all, self._data, axis, keepdim))
 
     def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        """Whether any element is nonzero, over all elements or along ``dim`` (a bool tensor).
+
+        Args:
+            dim (int, optional): the dimension to reduce.
+            keepdim (bool): keep the reduced dimension with size 1.
+
+        Example::
+
+            >>> latte.any(latte.tensor([0, 0, 3]))
+            tensor(True)
+        """
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
         return function.Tensor(
             backend.run_on(self._data, _reduced, np.any, self._data, axis, keepdim))
 
     def count_nonzero(self, dim: Any = None) -> Any:
+        """The number of nonzero elements, over all elements or along ``dim`` (int64).
+
+        Args:
+            dim (int or tuple of int, optional): the dimensions to count along.
+
+        Example::
+
+            >>> latte.count_nonzero(latte.tensor([[0, 1], [2, 3]]), dim=0)
+            tensor([1, 2])
+        """
         return (self != 0).sum(dim)
 
     # --- composed extras (latte/_functional/) ----------------------------

@@ -104,6 +104,17 @@ class ShapeMixin:
         return self.reshape(shape[:start] + (merged,) + shape[end + 1:])
 
     def unflatten(self, dim: builtins.int, sizes: Any) -> Any:
+        """Dimension ``dim`` split into ``sizes`` (a view); one size may be -1.
+
+        Args:
+            dim (int): the dimension to split.
+            sizes (tuple of int): its new sizes, whose product is its length.
+
+        Example::
+
+            >>> latte.unflatten(latte.zeros(2, 6), 1, (2, 3)).shape
+            latte.Size([2, 2, 3])
+        """
         d = self._dim(dim)
         sizes = tuple(sizes)
         if -1 in sizes:
@@ -154,6 +165,17 @@ class ShapeMixin:
 
     @named_node("TransposeBackward0")
     def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Any:
+        """A view of ``input`` with dimensions ``dim0`` and ``dim1`` swapped.
+
+        Args:
+            dim0 (int): the first dimension.
+            dim1 (int): the second dimension.
+
+        Example::
+
+            >>> latte.transpose(latte.zeros(2, 3, 4), 0, 2).shape
+            latte.Size([4, 3, 2])
+        """
         if self.ndim < 2 and self.ndim == 0:
             return self
         order = list(range(self.ndim))
@@ -165,12 +187,33 @@ class ShapeMixin:
 
     @named_node("TBackward0")
     def t(self) -> Any:
+        """The transpose of a matrix (a view); 0-d and 1-D tensors are returned as they are.
+
+        Example::
+
+            >>> latte.t(latte.tensor([[1, 2, 3]]))
+            tensor([[1],
+                    [2],
+                    [3]])
+        """
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                f"{self.ndim}D")
         return self.transpose(0, 1) if self.ndim == 2 else self
 
     def movedim(self, source: Any, destination: Any) -> Any:
+        """A view with dimension(s) ``source`` moved to position(s) ``destination``, the others
+        keeping their order.
+
+        Args:
+            source (int or tuple of int): the dimensions to move.
+            destination (int or tuple of int): where they go.
+
+        Example::
+
+            >>> latte.movedim(latte.zeros(2, 3, 4), 0, -1).shape
+            latte.Size([3, 4, 2])
+        """
         src = [source] if isinstance(source, builtins.int) else list(source)
         dst = [destination] if isinstance(destination, builtins.int) else list(destination)
         src = [self._dim(s) for s in src]
@@ -206,6 +249,17 @@ class ShapeMixin:
         return self.expand(other.shape)
 
     def broadcast_to(self, shape: Any) -> Any:
+        """A read-only view of ``input`` broadcast to ``shape`` (as ``expand``).
+
+        Args:
+            shape (tuple of int): the shape; -1 keeps a dimension's size.
+
+        Example::
+
+            >>> latte.broadcast_to(latte.tensor([1, 2]), (2, 2))
+            tensor([[1, 2],
+                    [1, 2]])
+        """
         return self.expand(shape)
 
     @named_node("RepeatBackward0")
@@ -231,6 +285,18 @@ class ShapeMixin:
         return self.repeat(*dims)
 
     def repeat_interleave(self, repeats: builtins.int, dim: Any = None) -> Any:
+        """Each element repeated ``repeats`` times in place, along ``dim`` (of the flattened tensor
+        when ``dim`` is None).
+
+        Args:
+            repeats (int): the number of copies of each element.
+            dim (int, optional): the dimension to repeat along.
+
+        Example::
+
+            >>> latte.repeat_interleave(latte.tensor([1, 2]), 2)
+            tensor([1, 1, 2, 2])
+        """
         x = self.flatten() if dim is None else self
         d = 0 if dim is None else x._dim(dim)
         shape = x._data.shape
@@ -239,6 +305,18 @@ class ShapeMixin:
         return y.expand(target).reshape(shape[:d] + (shape[d] * repeats,) + shape[d + 1:])
 
     def narrow(self, dim: builtins.int, start: builtins.int, length: builtins.int) -> Any:
+        """A view of ``length`` elements of dimension ``dim`` starting at ``start``.
+
+        Args:
+            dim (int): the dimension to narrow.
+            start (int): the first index kept.
+            length (int): how many indices are kept.
+
+        Example::
+
+            >>> latte.narrow(latte.arange(6), 0, 2, 3)
+            tensor([2, 3, 4])
+        """
         d = self._dim(dim)
         start = builtins.int(start)
         if start < 0:
@@ -292,10 +370,31 @@ class ShapeMixin:
         return _multi_view(tuple(pieces), "Split" if isinstance(split_size_or_sections,
                                                                 builtins.int) else "SplitWithSizes")
 
-    def tensor_split(self, sections: builtins.int, dim: builtins.int = 0) -> tuple:
+    def tensor_split(self, indices_or_sections: Any, dim: builtins.int = 0) -> tuple:
+        """Split into ``indices_or_sections`` pieces of near-equal size along ``dim`` (the first
+        ones one larger), or at the given indices; views of ``input``.
+
+        Args:
+            indices_or_sections (int or list of int): the number of pieces, or the indices to split
+                before.
+            dim (int): the dimension to split.
+
+        Example::
+
+            >>> latte.tensor_split(latte.arange(7), 3)
+            (tensor([0, 1, 2]), tensor([3, 4]), tensor([5, 6]))
+            >>> latte.tensor_split(latte.arange(7), [1, 5])
+            (tensor([0]), tensor([1, 2, 3, 4]), tensor([5, 6]))
+        """
         n = self._data.shape[self._dim(dim)]
-        base, extra = divmod(n, sections)
-        return self.split([base + 1] * extra + [base] * (sections - extra), dim)
+        if not isinstance(indices_or_sections, builtins.int):
+            cuts = [builtins.min(builtins.max(i + n if i < 0 else i, 0), n)
+                    for i in indices_or_sections]
+            bounds = [0, *cuts, n]
+            return tuple(self.narrow(dim, a, builtins.max(b - a, 0))
+                         for a, b in zip(bounds[:-1], bounds[1:]))
+        base, extra = divmod(n, indices_or_sections)
+        return self.split([base + 1] * extra + [base] * (indices_or_sections - extra), dim)
 
     @named_node("SplitBackward0")
     def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple:
@@ -306,10 +405,32 @@ class ShapeMixin:
 
     @named_node("UnbindBackward0")
     def unbind(self, dim: builtins.int = 0) -> tuple:
+        """The slices of ``input`` along ``dim``, as a tuple of views with that dimension removed.
+
+        Args:
+            dim (int): the dimension to remove.
+
+        Example::
+
+            >>> latte.unbind(latte.tensor([[1, 2], [3, 4]]))
+            (tensor([1, 2]), tensor([3, 4]))
+        """
         d = self._dim(dim)
         return _multi_view(tuple(self.select(d, i) for i in range(self._data.shape[d])), "Unbind")
 
     def select(self, dim: builtins.int, index: builtins.int) -> Any:
+        """The slice at ``index`` of dimension ``dim``, which is removed (a view: ``x[:, index]``
+        for ``dim=1``).
+
+        Args:
+            dim (int): the dimension to index.
+            index (int): the index in it.
+
+        Example::
+
+            >>> latte.select(latte.tensor([[1, 2], [3, 4]]), 1, 0)
+            tensor([1, 3])
+        """
         d = self._dim(dim)
         return self[(slice(None),) * d + (builtins.int(index),)]
 
@@ -340,13 +461,41 @@ class ShapeMixin:
         return S.Flip.apply(self, dims if self.ndim else ())
 
     def fliplr(self) -> Any:
+        """The columns in reverse order (dimension 1 flipped); ``input`` is at least 2-D.
+
+        Example::
+
+            >>> latte.fliplr(latte.tensor([[1, 2], [3, 4]]))
+            tensor([[2, 1],
+                    [4, 3]])
+        """
         return self.flip(1)
 
     def flipud(self) -> Any:
+        """The rows in reverse order (dimension 0 flipped); ``input`` is at least 1-D.
+
+        Example::
+
+            >>> latte.flipud(latte.tensor([[1, 2], [3, 4]]))
+            tensor([[3, 4],
+                    [1, 2]])
+        """
         return self.flip(0)
 
     @named_node("RollBackward0")
     def roll(self, shifts: Any, dims: Any = None) -> Any:
+        """The elements shifted by ``shifts`` along ``dims``, those pushed off one end coming back
+        at the other (flattened first when ``dims`` is None).
+
+        Args:
+            shifts (int or tuple of int): the shift per dimension.
+            dims (int or tuple of int, optional): the dimensions to roll.
+
+        Example::
+
+            >>> latte.roll(latte.tensor([1, 2, 3, 4]), 1)
+            tensor([4, 1, 2, 3])
+        """
         if dims is None:
             return S.Roll.apply(self.flatten(), shifts, 0).reshape(self.shape)
         if isinstance(dims, builtins.int):
@@ -355,6 +504,19 @@ class ShapeMixin:
 
     @named_node("Rot90Backward0")
     def rot90(self, k: builtins.int = 1, dims: Any = (0, 1)) -> Any:
+        """``input`` rotated by 90 degrees ``k`` times in the plane of ``dims``, from the first axis
+        toward the second.
+
+        Args:
+            k (int): the number of quarter turns.
+            dims (tuple of two int): the plane of rotation.
+
+        Example::
+
+            >>> latte.rot90(latte.tensor([[1, 2], [3, 4]]))
+            tensor([[2, 4],
+                    [1, 3]])
+        """
         a, b = dims
         k %= 4
         out = self

@@ -90,6 +90,14 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None,
 
 
 def scalar_tensor(value: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+    """A 0-d tensor holding ``value``, float32 (the default float dtype) unless ``dtype`` is
+    given.
+
+    Example::
+
+        >>> latte.scalar_tensor(3)
+        tensor(3.)
+    """
     return tensor(float(value) if dtype is None else value, dtype=dtype, device=device)
 
 
@@ -196,28 +204,43 @@ def _like_device(t: Tensor, device: Any) -> Any:
     return t.device if device is None else device
 
 
-def zeros_like(t: Tensor, *, dtype: Any = None, device: Any = None,
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
-    return zeros(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad,
-                 device=_like_device(t, device))
+    """A tensor of zeros with the shape of ``input`` and, unless given, its dtype and device.
+
+    Example::
+
+        >>> latte.zeros_like(latte.tensor([[1, 2, 3]]))
+        tensor([[0, 0, 0]])
+    """
+    return zeros(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad,
+                 device=_like_device(input, device))
 
 
-def ones_like(t: Tensor, *, dtype: Any = None, device: Any = None,
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
               requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
-    return ones(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad,
-                device=_like_device(t, device))
+    """A tensor of ones with the shape of ``input`` and, unless given, its dtype and device.
+    """
+    return ones(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad,
+                device=_like_device(input, device))
 
 
-def empty_like(t: Tensor, *, dtype: Any = None, device: Any = None,
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
-    return empty(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad,
-                 device=_like_device(t, device))
+    """An uninitialised tensor with the shape of ``input`` and, unless given, its dtype and
+    device.
+    """
+    return empty(input.shape, dtype=_like(input, dtype), requires_grad=requires_grad,
+                 device=_like_device(input, device))
 
 
-def full_like(t: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: builtins.bool = False, memory_format: Any = None) -> Tensor:
-    return full(t.shape, fill_value, dtype=_like(t, dtype), requires_grad=requires_grad,
-                device=_like_device(t, device))
+    """A tensor filled with ``fill_value``, with the shape of ``input`` and, unless given, its
+    dtype and device.
+    """
+    return full(input.shape, fill_value, dtype=_like(input, dtype), requires_grad=requires_grad,
+                device=_like_device(input, device))
 
 
 def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
@@ -256,6 +279,14 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
              device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+    """``steps`` values ``base ** e`` for exponents ``e`` evenly spaced from ``start`` to
+    ``end``.
+
+    Example::
+
+        >>> latte.logspace(0, 2, 3)
+        tensor([  1.,  10., 100.])
+    """
     exponents = linspace(start, end, steps, dtype=dtypes.float64, device="cpu")._data
     out = _placed(function.Tensor((base ** exponents).astype(
         dtypes.to_numpy_dtype(dtype) if dtype is not None
@@ -362,22 +393,31 @@ def multinomial(input: Tensor, num_samples: int, replacement: builtins.bool = Fa
     return _placed(function.Tensor(out if input.ndim == 2 else out[0]), input.device)
 
 
-def rand_like(t: Tensor, *, dtype: Any = None, generator: Any = None, device: Any = None,
+def rand_like(input: Tensor, *, dtype: Any = None, generator: Any = None, device: Any = None,
               requires_grad: builtins.bool = False) -> Tensor:
-    return rand(t.shape, dtype=_like(t, dtype), generator=generator, requires_grad=requires_grad,
-                device=_like_device(t, device))
+    """Uniform ``[0, 1)`` samples with the shape of ``input`` and, unless given, its dtype and
+    device.
+    """
+    return rand(input.shape, dtype=_like(input, dtype), generator=generator,
+                requires_grad=requires_grad, device=_like_device(input, device))
 
 
-def randn_like(t: Tensor, *, dtype: Any = None, generator: Any = None, device: Any = None,
+def randn_like(input: Tensor, *, dtype: Any = None, generator: Any = None, device: Any = None,
                requires_grad: builtins.bool = False) -> Tensor:
-    return randn(t.shape, dtype=_like(t, dtype), generator=generator, requires_grad=requires_grad,
-                 device=_like_device(t, device))
+    """Standard normal samples with the shape of ``input`` and, unless given, its dtype and
+    device.
+    """
+    return randn(input.shape, dtype=_like(input, dtype), generator=generator,
+                 requires_grad=requires_grad, device=_like_device(input, device))
 
 
-def randint_like(t: Tensor, low: int, high: Any = None, *, dtype: Any = None,
+def randint_like(input: Tensor, low: int, high: Any = None, *, dtype: Any = None,
                  generator: Any = None, device: Any = None) -> Tensor:
-    return randint(low, high, tuple(t.shape), dtype=_like(t, dtype), generator=generator,
-                   device=_like_device(t, device))
+    """Integers drawn uniformly from ``[low, high)`` with the shape of ``input`` (one bound
+    given: ``[0, low)``).
+    """
+    return randint(low, high, tuple(input.shape), dtype=_like(input, dtype), generator=generator,
+                   device=_like_device(input, device))
 
 
 # the factories take PyTorch's out= (the result's dtype and device then default to out's)

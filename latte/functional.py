@@ -1,12 +1,14 @@
 """The ``latte.xxx`` function forms of Tensor methods, and the functions of several tensors.
 
 ``latte.exp(x)`` is ``x.exp()``: most functions below are generated from the method of the same
-name (keeping its docstring and signature), so there is one implementation of each op. Every
-function that returns a new tensor takes PyTorch's ``out=`` (see ``_out_argument.py``).
+name, keeping its docstring and its signature with ``self`` named ``input`` as in PyTorch, so there
+is one implementation of each op. Every function that returns a new tensor takes PyTorch's
+``out=`` (see ``_out_argument.py``).
 """
 from __future__ import annotations
 
 import builtins
+import inspect
 from typing import Any
 
 from latte import _functional
@@ -42,20 +44,33 @@ _NO_OUT = {"reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "permute",
            "allclose", "clone"}
 
 
+# written out below: PyTorch's functions take these as one argument (``reshape(x, shape)``)
+# where the methods take them spread out as well (``x.reshape(2, 3)``)
+_WRITTEN = {"pow", "reshape", "permute", "flip", "tile"}
+
+
 def _function_from_method(name: str) -> Any:
     method = getattr(Tensor, name)
 
     def function(input: Tensor, *args: Any, **kwargs: Any) -> Any:
         return getattr(input, name)(*args, **kwargs)
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = method.__doc__ or f"``latte.{name}(x, ...)`` is ``x.{name}(...)``."
+    function.__doc__ = method.__doc__
+    function.__signature__ = _input_signature(method)  # type: ignore[attr-defined]
     if name in _NO_OUT:
         return function
     return with_out(function, name, signature_of=method)
 
 
+def _input_signature(method: Any) -> inspect.Signature:
+    """The method's signature with ``self`` named ``input``, as PyTorch's functions name it."""
+    signature = inspect.signature(method)
+    params = list(signature.parameters.values())
+    return signature.replace(parameters=[params[0].replace(name="input"), *params[1:]])
+
+
 for _name in _METHODS:
-    if _name != "pow":
+    if _name not in _WRITTEN:
         globals()[_name] = _function_from_method(_name)
 
 # the compositions of several tensors (cat, addmm, cummax, ...), with out=
@@ -70,34 +85,167 @@ __all__ = list(_METHODS) + list(_functional.__all__) + [
 
 @with_out
 def pow(input: Any, exponent: Any) -> Any:
-    """``input ** exponent``; either may be a Python number: ``latte.pow(2.0, x)``."""
+    """``input ** exponent`` elementwise; either may be a Python number.
+
+    Args:
+        input (Tensor or Number): the base.
+        exponent (Tensor or Number): the exponent, broadcast against ``input``.
+
+    Example::
+
+        >>> latte.pow(latte.tensor([1.0, 2.0, 3.0]), 2)
+        tensor([1., 4., 9.])
+        >>> latte.pow(2.0, latte.tensor([0.0, 1.0, 3.0]))
+        tensor([1., 2., 8.])
+    """
     if isinstance(input, Tensor):
         return input ** exponent
     return exponent.__rpow__(input)
 
 
+def reshape(input: Tensor, shape: Any) -> Tensor:
+    """The elements of ``input`` in a new ``shape``: a view where the memory allows, else a copy.
+
+    Args:
+        input (Tensor): the tensor to reshape.
+        shape (tuple of int): the new shape; one entry may be ``-1``, inferred from the others.
+
+    Example::
+
+        >>> latte.reshape(latte.arange(6), (2, -1))
+        tensor([[0, 1, 2],
+                [3, 4, 5]])
+    """
+    return input.reshape(shape)
+
+
+def permute(input: Tensor, dims: Any) -> Tensor:
+    """A view of ``input`` with its dimensions reordered: dim ``i`` of the result is ``dims[i]``.
+
+    Args:
+        input (Tensor): the tensor.
+        dims (tuple of int): the new order of the dimensions.
+
+    Example::
+
+        >>> latte.permute(latte.zeros(2, 3, 4), (2, 0, 1)).shape
+        latte.Size([4, 2, 3])
+    """
+    return input.permute(dims)
+
+
+@with_out
+def flip(input: Tensor, dims: Any) -> Tensor:
+    """A copy of ``input`` with the order of elements reversed along ``dims``.
+
+    Args:
+        input (Tensor): the tensor.
+        dims (int or tuple of int): the dimensions to reverse.
+
+    Example::
+
+        >>> latte.flip(latte.tensor([[1, 2], [3, 4]]), (0,))
+        tensor([[3, 4],
+                [1, 2]])
+    """
+    return input.flip(dims)
+
+
+@with_out
+def tile(input: Tensor, dims: Any) -> Tensor:
+    """``input`` repeated ``dims[i]`` times along dim ``i`` (missing leading entries are 1).
+
+    Args:
+        input (Tensor): the tensor to repeat.
+        dims (tuple of int): the number of repetitions per dimension.
+
+    Example::
+
+        >>> latte.tile(latte.tensor([1, 2]), (2,))
+        tensor([1, 2, 1, 2])
+    """
+    return input.tile(dims)
+
+
 @with_out
 def max(input: Tensor, dim: Any = None, keepdim: builtins.bool = False) -> Any:
-    """``max(x)``, ``max(x, dim)`` giving ``(values, indices)``, or ``max(x, y)`` elementwise."""
+    """The largest element; along ``dim``, the ``(values, indices)`` of the largest; or, given a
+    tensor ``other`` in place of ``dim``, the elementwise maximum (as ``latte.maximum``).
+
+    Args:
+        input (Tensor): the tensor.
+        dim (int or Tensor, optional): the dimension to reduce, or the tensor to compare with.
+        keepdim (bool): keep the reduced dimension with size 1.
+
+    Example::
+
+        >>> x = latte.tensor([[1.0, 5.0], [4.0, 2.0]])
+        >>> latte.max(x)
+        tensor(5.)
+        >>> values, indices = latte.max(x, 1)
+        >>> values, indices
+        (tensor([5., 4.]), tensor([1, 0]))
+    """
     return input.max(dim, keepdim)
 
 
 @with_out
 def min(input: Tensor, dim: Any = None, keepdim: builtins.bool = False) -> Any:
-    """``min(x)``, ``min(x, dim)`` giving ``(values, indices)``, or ``min(x, y)`` elementwise."""
+    """The smallest element; along ``dim``, the ``(values, indices)`` of the smallest; or, given
+    a tensor ``other`` in place of ``dim``, the elementwise minimum (as ``latte.minimum``).
+
+    Args:
+        input (Tensor): the tensor.
+        dim (int or Tensor, optional): the dimension to reduce, or the tensor to compare with.
+        keepdim (bool): keep the reduced dimension with size 1.
+
+    Example::
+
+        >>> latte.min(latte.tensor([[1.0, 5.0], [4.0, 2.0]]), 0).values
+        tensor([1., 2.])
+    """
     return input.min(dim, keepdim)
 
 
 def is_tensor(obj: Any) -> builtins.bool:
+    """Whether ``obj`` is a Latte ``Tensor`` (a ``Parameter`` is one too).
+
+    Example::
+
+        >>> latte.is_tensor(latte.zeros(2)), latte.is_tensor([0.0, 0.0])
+        (True, False)
+    """
     return isinstance(obj, Tensor)
 
 
-def is_floating_point(t: Tensor) -> builtins.bool:
-    return t.is_floating_point()
+def is_floating_point(input: Tensor) -> builtins.bool:
+    """Whether ``input``'s dtype is a floating-point type (float16, float32 or float64).
+
+    Example::
+
+        >>> latte.is_floating_point(latte.tensor([1.0])), latte.is_floating_point(latte.tensor([1]))
+        (True, False)
+    """
+    return input.is_floating_point()
 
 
 @named_node("CdistBackward0")
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
-    """Pairwise distances between the rows of ``x1`` and ``x2``."""
+    """The ``p``-norm distance between each row of ``x1`` and each row of ``x2``.
+
+    Args:
+        x1 (Tensor): ``(B, P, M)`` or ``(P, M)``.
+        x2 (Tensor): ``(B, R, M)`` or ``(R, M)``.
+        p (float): the norm's order.
+
+    Shape:
+        The result is ``(B, P, R)`` (or ``(P, R)``).
+
+    Example::
+
+        >>> latte.cdist(latte.tensor([[0.0, 0.0], [3.0, 4.0]]), latte.tensor([[0.0, 0.0]]))
+        tensor([[0.],
+                [5.]])
+    """
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return diff.norm(p, dim=-1)

@@ -86,10 +86,12 @@ def manual_seed(seed: int) -> Generator:
 
 
 def seed() -> int:
+    """Seed the default generator from the OS's entropy; returns the seed used."""
     return default_generator.seed()
 
 
 def initial_seed() -> int:
+    """The seed the default generator was last seeded with (by ``manual_seed`` or ``seed``)."""
     return default_generator.initial_seed()
 
 

@@ -19,6 +19,7 @@ from latte._storage import TypedStorage, UntypedStorage
 from latte._tensor_index import IndexMixin
 from latte._tensor_inplace import InplaceMixin
 from latte._tensor_math import MathMixin
+from latte._tensor_method_factories import complete_signatures
 from latte._tensor_reduce import ReduceMixin
 from latte._tensor_shape import ShapeMixin
 from latte._tensor_str import tensor_repr
@@ -77,6 +78,13 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         return self._data.ndim
 
     def numel(self) -> int:
+        """The number of elements of ``input`` (a Python int).
+
+        Example::
+
+            >>> latte.numel(latte.zeros(2, 3))
+            6
+        """
         return int(self._data.size)
 
     nelement = numel
@@ -186,6 +194,14 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         return self.transpose(-2, -1)
 
     def adjoint(self) -> Tensor:
+        """The conjugate transpose of the last two dimensions (a view; for real tensors
+        ``input.transpose(-2, -1)``).
+
+        Example::
+
+            >>> latte.adjoint(latte.zeros(5, 2, 3)).shape
+            latte.Size([5, 3, 2])
+        """
         return self.mH
 
     @property
@@ -560,3 +576,4 @@ def _rebuild(array: Any, requires_grad: bool) -> Tensor:
 
 
 function.Tensor = Tensor
+complete_signatures(Tensor)

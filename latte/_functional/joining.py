@@ -76,11 +76,26 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Any = None) -> Tensor
 
 
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate column-wise: along dim 1, or dim 0 for 1-D tensors.
+
+    Example::
+
+        >>> latte.hstack([latte.tensor([1, 2]), latte.tensor([3])])
+        tensor([1, 2, 3])
+    """
     tensors = list(tensors)
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate row-wise along dim 0, 1-D tensors taken as rows ``(1, n)``.
+
+    Example::
+
+        >>> latte.vstack([latte.tensor([1, 2]), latte.tensor([3, 4])])
+        tensor([[1, 2],
+                [3, 4]])
+    """
     return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
 
 
@@ -124,15 +139,40 @@ def pad_constant(input: Tensor, pad: Sequence[int], value: float = 0.0) -> Tenso
 
 
 def broadcast_tensors(*tensors: Tensor) -> tuple:
+    """Views of ``tensors`` expanded to their common broadcast shape.
+
+    Example::
+
+        >>> a, b = latte.broadcast_tensors(latte.zeros(2, 1), latte.zeros(3))
+        >>> a.shape, b.shape
+        (latte.Size([2, 3]), latte.Size([2, 3]))
+    """
     target = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
     return tuple(t.expand(target) for t in tensors)
 
 
 def broadcast_shapes(*shapes: Any) -> tuple:
+    """The shape that tensors of ``shapes`` broadcast to, without making any tensor.
+
+    Example::
+
+        >>> latte.broadcast_shapes((2, 1), (3,))
+        latte.Size([2, 3])
+    """
     return Size(np.broadcast_shapes(*shapes))
 
 
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple:
+    """Coordinate grids from 1-D tensors: result ``i`` repeats ``tensors[i]`` along every
+    other dimension. ``indexing="xy"`` swaps the first two dimensions (NumPy's default).
+
+    Example::
+
+        >>> ys, xs = latte.meshgrid(latte.tensor([0, 1]), latte.tensor([5, 6, 7]))
+        >>> xs
+        tensor([[5, 6, 7],
+                [5, 6, 7]])
+    """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     n = len(tensors)

@@ -81,6 +81,7 @@ def _train_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``latte`` argument parser: one subparser per subcommand, each with its options."""
     parser = argparse.ArgumentParser(
         prog="latte", description="Train, evaluate, compare and plot latte models.",
         epilog="Run 'latte COMMAND --help' for a command's options.")
@@ -136,6 +137,8 @@ def _train_cli_values(args: argparse.Namespace) -> dict:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    """``latte train``: train a model from the command line and ``--config`` (or continue one
+    with ``--resume``), on ``--nproc`` MPI processes when asked; returns the exit status."""
     from latte.cli import parallel
     from latte.cli.config import merge
     from latte.cli.runner import run_train
@@ -168,6 +171,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    """``latte eval CHECKPOINT``: test accuracy and loss of a saved run (``--json`` for a
+    machine-readable line)."""
     from latte.cli.runner import evaluate_checkpoint
     log = (lambda s: print(s, file=sys.stderr)) if args.json else print
     r = evaluate_checkpoint(args.checkpoint, args.data_dir, args.batch_size, args.limit_batches,
@@ -183,6 +188,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    """``latte sweep --grid k=v1,v2 ...``: one training run per point of the grid, under one
+    folder."""
     from latte.cli.config import merge
     from latte.cli.sweep import parse_grid, run_sweep
     grid = parse_grid(args.grid)
@@ -192,6 +199,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
+    """``latte plot RUN_DIR``: draw a run's curves (and, with its data, its predictions) into
+    ``RUN_DIR/plots``."""
     from latte.cli.runner import make_plots, model_from_checkpoint
     run_dir = Path(args.run_dir)
     if not run_dir.is_dir():
@@ -212,6 +221,8 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    """``latte run SCRIPT.py``: run an unchanged PyTorch script on Latte (``--check`` lists what
+    it uses that Latte lacks)."""
     from latte.compat.runner import main as run_script
     options = ["--check"] if args.check else []
     options += ["--nproc", str(args.nproc)] if args.nproc is not None else []
@@ -219,6 +230,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    """``latte export CHECKPOINT --onnx FILE``: write a saved model as an ONNX file."""
     from latte.cli.runner import export_checkpoint
     export_checkpoint(args.checkpoint, args.onnx, args.opset)
     return 0

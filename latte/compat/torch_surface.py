@@ -35,8 +35,8 @@ def compile(model: Callable | None = None, **options: Any) -> Any:
 
     Example::
 
-        >>> model = torch.compile(model)            # same object
-        >>> @torch.compile(mode="reduce-overhead")  # as a decorator too
+        >>> model = torch.compile(model)            # same object  # doctest: +SKIP
+        >>> @torch.compile(mode="reduce-overhead")  # as a decorator too  # doctest: +SKIP
         ... def f(x): return x * 2
     """
     if model is None:
@@ -405,7 +405,8 @@ def hub_load(repo_or_dir: str, model: str, *args: Any, source: str = "github",
 
     Example::
 
-        >>> model = torch.hub.load("path/to/repo", "resnet18", source="local", weights=None)
+        >>> model = torch.hub.load("path/to/repo", "resnet18",
+        ...                        source="local", weights=None)  # doctest: +SKIP
     """
     return _hub_entry(_hubconf(repo_or_dir, source), model)(*args, **kwargs)
 

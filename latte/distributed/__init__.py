@@ -11,7 +11,8 @@ Example::
     >>> dist.init_process_group("mpi")
     >>> t = latte.full((3,), float(dist.get_rank()))
     >>> dist.all_reduce(t)                     # sum over ranks, in place
-    >>> t                                      # with 2 processes: tensor([1., 1., 1.])
+    >>> # with 2 processes: tensor([1., 1., 1.])
+    >>> t  # doctest: +SKIP
 
 A process that dies with an uncaught exception aborts the whole job (``MPI_Abort`` from an
 ``excepthook``), and a collective that does not complete within ``timeout`` raises, so a failed
@@ -120,8 +121,9 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
 
     Example::
 
-        >>> dist.init_process_group("gloo", init_method="env://")
-        >>> dist.get_rank(), dist.get_world_size()      # under latte run --nproc 2: (r, 2)
+        >>> dist.init_process_group("gloo", init_method="env://")  # doctest: +SKIP
+        >>> # under latte run --nproc 2: (r, 2)
+        >>> dist.get_rank(), dist.get_world_size()  # doctest: +SKIP
     """
     global _world, _previous_excepthook, _backend_name
     name = _backend(backend)
@@ -285,8 +287,9 @@ def all_reduce(tensor: Tensor, op: str = ReduceOp.SUM, group: Any = None,
 
     Example::
 
-        >>> t = latte.tensor([1.0, 2.0]) * (dist.get_rank() + 1)
-        >>> dist.all_reduce(t, op=dist.ReduceOp.MAX)   # 2 processes: tensor([2., 4.])
+        >>> t = latte.tensor([1.0, 2.0]) * (dist.get_rank() + 1)  # doctest: +SKIP
+        >>> # 2 processes: tensor([2., 4.])
+        >>> dist.all_reduce(t, op=dist.ReduceOp.MAX)  # doctest: +SKIP
     """
     world = _group(group)
     array = _array(tensor, "all_reduce")
@@ -310,7 +313,8 @@ def broadcast(tensor: Tensor, src: int, group: Any = None, async_op: bool = Fals
 
     Example::
 
-        >>> dist.broadcast(model_weight, src=0)   # every rank now holds rank 0's values
+        >>> # every rank now holds rank 0's values
+        >>> dist.broadcast(model_weight, src=0)  # doctest: +SKIP
     """
     world = _group(group)
     array = _array(tensor, "broadcast")
@@ -328,8 +332,8 @@ def all_gather(tensor_list: list[Tensor], tensor: Tensor, group: Any = None,
 
     Example::
 
-        >>> out = [latte.empty(3) for _ in range(dist.get_world_size())]
-        >>> dist.all_gather(out, latte.full((3,), float(dist.get_rank())))
+        >>> out = [latte.empty(3) for _ in range(dist.get_world_size())]  # doctest: +SKIP
+        >>> dist.all_gather(out, latte.full((3,), float(dist.get_rank())))  # doctest: +SKIP
     """
     world = _group(group)
     array = _array(tensor, "all_gather")
@@ -377,7 +381,7 @@ def reduce_scatter(output: Tensor, input_list: Sequence[Tensor], op: str = Reduc
     Example::
 
         >>> # 2 processes, each with inputs [a, b]: rank 0 gets sum of a's, rank 1 of b's
-        >>> dist.reduce_scatter(out, [a, b])
+        >>> dist.reduce_scatter(out, [a, b])  # doctest: +SKIP
     """
     world = _group(group)
     out = _array(output, "reduce_scatter")

@@ -42,7 +42,8 @@ def run(nproc: int, argv: Sequence[str], *, timeout: float | None = None) -> int
     Example::
 
         >>> from latte.distributed import launch
-        >>> launch.run(2, ["train.py", "--epochs", "3"])   # mpiexec -n 2 python train.py ...
+        >>> # mpiexec -n 2 python train.py ...
+        >>> launch.run(2, ["train.py", "--epochs", "3"])  # doctest: +SKIP
         0
     """
     return _mpiexec(nproc, argv, {}, timeout)
@@ -81,7 +82,7 @@ def run_torch_script(nproc: int, script: str, args: Sequence[str] = (), *,
 
     Example::
 
-        >>> run_torch_script(2, "train_ddp.py", ["--epochs", "1"])
+        >>> run_torch_script(2, "train_ddp.py", ["--epochs", "1"])  # doctest: +SKIP
         0
     """
     port = master_port if master_port is not None else free_port()

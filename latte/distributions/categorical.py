@@ -27,9 +27,9 @@ class Categorical(Distribution):
 
     Example (the policy-gradient recipe)::
 
-        >>> m = latte.distributions.Categorical(probs)
-        >>> action = m.sample()
-        >>> loss = -m.log_prob(action) * reward
+        >>> m = latte.distributions.Categorical(probs)  # doctest: +SKIP
+        >>> action = m.sample()  # doctest: +SKIP
+        >>> loss = -m.log_prob(action) * reward  # doctest: +SKIP
     """
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}

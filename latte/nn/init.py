@@ -6,7 +6,7 @@ tensor it filled.
 Example::
 
     >>> w = latte.empty(256, 128)
-    >>> nn.init.kaiming_uniform_(w, a=math.sqrt(5))   # what nn.Linear does
+    >>> _ = nn.init.kaiming_uniform_(w, a=math.sqrt(5))   # what nn.Linear does
 """
 from __future__ import annotations
 
@@ -80,7 +80,14 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
-    """Fill with U(a, b)."""
+    """Fill ``tensor`` in place with values drawn uniformly from ``[a, b)``; returns it.
+
+    Example::
+
+        >>> w = nn.init.uniform_(latte.empty(2, 3), -0.1, 0.1)
+        >>> bool((w.abs() <= 0.1).all())
+        True
+    """
     return _fill(tensor, random._uniform(tensor._data.shape, a, b, generator, tensor._data.dtype))
 
 
@@ -109,15 +116,23 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Fill with ``val``."""
+    """Fill ``tensor`` in place with ``val``; returns it.
+
+    Example::
+
+        >>> nn.init.constant_(latte.empty(2), 0.5)
+        tensor([0.5000, 0.5000])
+    """
     return _fill(tensor, val)
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` in place with ones; returns it."""
     return _fill(tensor, 1)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` in place with zeros; returns it."""
     return _fill(tensor, 0)
 
 

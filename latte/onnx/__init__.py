@@ -7,7 +7,7 @@ state_dict names. The file is built and checked with the ``onnx`` package, an op
 
 Example::
 
-    >>> latte.onnx.export(model, latte.randn(1, 1, 28, 28), "lenet.onnx",
+    >>> latte.onnx.export(model, latte.randn(1, 1, 28, 28), "lenet.onnx",  # doctest: +SKIP
     ...                   input_names=["image"], output_names=["logits"],
     ...                   dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
 """

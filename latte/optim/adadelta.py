@@ -26,6 +26,8 @@ class Adadelta(Optimizer):
 
     Example::
 
+        >>> model = latte.nn.Linear(4, 2)
+        >>> loss = model(latte.randn(8, 4)).pow(2).mean()
         >>> opt = latte.optim.Adadelta(model.parameters(), lr=1.0, rho=0.9)
     """
 

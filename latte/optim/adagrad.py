@@ -25,6 +25,8 @@ class Adagrad(Optimizer):
 
     Example::
 
+        >>> model = latte.nn.Linear(4, 2)
+        >>> loss = model(latte.randn(8, 4)).pow(2).mean()
         >>> opt = latte.optim.Adagrad(model.parameters(), lr=1e-2, lr_decay=1e-4)
     """
 

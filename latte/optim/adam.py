@@ -44,6 +44,8 @@ class Adam(Optimizer):
 
     Example::
 
+        >>> model = latte.nn.Linear(4, 2)
+        >>> loss = model(latte.randn(8, 4)).pow(2).mean()
         >>> opt = latte.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
         >>> opt.zero_grad(); loss.backward(); opt.step()
     """

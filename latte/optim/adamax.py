@@ -26,6 +26,8 @@ class Adamax(Optimizer):
 
     Example::
 
+        >>> model = latte.nn.Linear(4, 2)
+        >>> loss = model(latte.randn(8, 4)).pow(2).mean()
         >>> opt = latte.optim.Adamax(model.parameters(), lr=2e-3)
     """
 

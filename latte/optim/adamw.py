@@ -20,6 +20,8 @@ class AdamW(Adam):
 
     Example::
 
+        >>> model = latte.nn.Linear(4, 2)
+        >>> loss = model(latte.randn(8, 4)).pow(2).mean()
         >>> opt = latte.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.05)
     """
 

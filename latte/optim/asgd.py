@@ -28,6 +28,8 @@ class ASGD(Optimizer):
 
     Example::
 
+        >>> model = latte.nn.Linear(4, 2)
+        >>> loss = model(latte.randn(8, 4)).pow(2).mean()
         >>> opt = latte.optim.ASGD(model.parameters(), lr=0.01, t0=1000)
     """
 

@@ -133,13 +133,16 @@ class LBFGS(Optimizer):
 
     Example::
 
+        >>> model, x = latte.nn.Linear(4, 2), latte.randn(8, 4)
         >>> opt = latte.optim.LBFGS(model.parameters(), lr=0.8)
         >>> def closure():
         ...     opt.zero_grad()
-        ...     loss = criterion(model(x), y)
+        ...     loss = model(x).pow(2).mean()
         ...     loss.backward()
         ...     return loss
-        >>> opt.step(closure)
+        >>> first = opt.step(closure)
+        >>> bool(closure() < first)
+        True
     """
 
     def __init__(self, params: ParamsT, lr: float = 1, max_iter: int = 20,

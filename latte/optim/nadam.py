@@ -31,6 +31,8 @@ class NAdam(Optimizer):
 
     Example::
 
+        >>> model = latte.nn.Linear(4, 2)
+        >>> loss = model(latte.randn(8, 4)).pow(2).mean()
         >>> opt = latte.optim.NAdam(model.parameters(), lr=2e-3, momentum_decay=4e-3)
     """
 

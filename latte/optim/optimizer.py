@@ -87,10 +87,10 @@ class Optimizer:
 
     Example::
 
-        >>> opt = latte.optim.SGD([{'params': model.weight},
+        >>> opt = latte.optim.SGD([{'params': model.weight},  # doctest: +SKIP
         ...                        {'params': model.bias, 'weight_decay': 0}],
         ...                       lr=0.1, weight_decay=1e-4)
-        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()  # doctest: +SKIP
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

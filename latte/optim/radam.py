@@ -33,6 +33,8 @@ class RAdam(Optimizer):
 
     Example::
 
+        >>> model = latte.nn.Linear(4, 2)
+        >>> loss = model(latte.randn(8, 4)).pow(2).mean()
         >>> opt = latte.optim.RAdam(model.parameters(), lr=1e-3)
     """
 

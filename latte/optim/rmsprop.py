@@ -29,6 +29,8 @@ class RMSprop(Optimizer):
 
     Example::
 
+        >>> model = latte.nn.Linear(4, 2)
+        >>> loss = model(latte.randn(8, 4)).pow(2).mean()
         >>> opt = latte.optim.RMSprop(model.parameters(), lr=1e-2, alpha=0.99, momentum=0.9)
     """
 

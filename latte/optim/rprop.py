@@ -25,6 +25,8 @@ class Rprop(Optimizer):
 
     Example::
 
+        >>> model = latte.nn.Linear(4, 2)
+        >>> loss = model(latte.randn(8, 4)).pow(2).mean()
         >>> opt = latte.optim.Rprop(model.parameters(), lr=0.01, etas=(0.5, 1.2))
     """
 

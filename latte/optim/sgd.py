@@ -26,6 +26,8 @@ class SGD(Optimizer):
 
     Example::
 
+        >>> model = latte.nn.Linear(4, 2)
+        >>> loss = model(latte.randn(8, 4)).pow(2).mean()
         >>> opt = latte.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
         >>> opt.zero_grad(); loss.backward(); opt.step()
     """

@@ -95,7 +95,7 @@ def save(obj: Any, f: FileLike) -> None:
 
     Example::
 
-        >>> latte.save(model.state_dict(), "model.pt")
+        >>> latte.save(model.state_dict(), "model.pt")  # doctest: +SKIP
     """
     buf = io.BytesIO()
     pickler = _Pickler(buf)

@@ -4,8 +4,8 @@ Example::
 
     >>> from latte.train import fit, seed_everything, EarlyStopping
     >>> seed_everything(0)
-    >>> result = fit(model, train_loader, nn.CrossEntropyLoss(), optimizer, epochs=5,
-    ...              val_loader=val_loader, run_dir="runs/mlp",
+    >>> result = fit(model, train_loader, nn.CrossEntropyLoss(), optimizer,  # doctest: +SKIP
+    ...              epochs=5, val_loader=val_loader, run_dir="runs/mlp",
     ...              early_stopping=EarlyStopping("val_loss", patience=2))
 
 ``latte.train.plots`` needs matplotlib and is imported on its own.

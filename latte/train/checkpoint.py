@@ -29,7 +29,8 @@ def save_atomic(obj: Any, path: str | os.PathLike) -> Path:
 
     Example::
 
-        >>> save_atomic({"model": model.state_dict(), "epoch": 3}, "runs/mlp/last.pt")
+        >>> save_atomic({"model": model.state_dict(), "epoch": 3},
+        ...             "runs/mlp/last.pt")  # doctest: +SKIP
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,11 +19,11 @@ class EarlyStopping:
     Example::
 
         >>> stopper = EarlyStopping("val_loss", patience=3)
-        >>> for epoch in range(100):
+        >>> for epoch in range(100):  # doctest: +SKIP
         ...     row = run_epoch(...)
         ...     if stopper.step(row["val_loss"], model):
         ...         break
-        >>> stopper.restore(model)
+        >>> stopper.restore(model)  # doctest: +SKIP
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, mode: str | None = None,

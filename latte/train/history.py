@@ -36,7 +36,8 @@ class History:
         >>> h.append({"epoch": 1, "train_loss": 0.3, "val_acc": 0.95})
         >>> h.column("val_acc")
         [0.95]
-        >>> h.save("runs/mlp")          # runs/mlp/history.csv and runs/mlp/history.json
+        >>> # runs/mlp/history.csv and runs/mlp/history.json
+        >>> h.save("runs/mlp")  # doctest: +SKIP
     """
 
     def __init__(self, rows: list[dict[str, Any]] | None = None) -> None:

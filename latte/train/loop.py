@@ -129,8 +129,8 @@ def train_one_epoch(model: Any, loader: Iterable, loss_fn: Callable, optimizer: 
 
     Example::
 
-        >>> row = train_one_epoch(model, loader, nn.CrossEntropyLoss(), optimizer)
-        >>> row["train_loss"], row["train_acc"]
+        >>> row = train_one_epoch(model, loader, nn.CrossEntropyLoss(), optimizer)  # doctest: +SKIP
+        >>> row["train_loss"], row["train_acc"]  # doctest: +SKIP
     """
     model.train()
     device = model_device(model)
@@ -163,8 +163,9 @@ def evaluate(model: Any, loader: Iterable, loss_fn: Callable, *, num_classes: in
 
     Example::
 
-        >>> meter = evaluate(model, test_loader, nn.CrossEntropyLoss(), num_classes=10)
-        >>> meter.accuracy, meter.confusion          # float, (10, 10) int64 array
+        >>> meter = evaluate(model, test_loader, nn.CrossEntropyLoss(),
+        ...                  num_classes=10)  # doctest: +SKIP
+        >>> meter.accuracy, meter.confusion          # float, (10, 10) int64 array  # doctest: +SKIP
     """
     model.eval()
     device = model_device(model)
@@ -247,12 +248,12 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
 
     Example::
 
-        >>> seed_everything(0)
-        >>> model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
-        >>> result = fit(model, train_loader, nn.CrossEntropyLoss(),
+        >>> seed_everything(0)  # doctest: +SKIP
+        >>> model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))  # doctest: +SKIP
+        >>> result = fit(model, train_loader, nn.CrossEntropyLoss(),  # doctest: +SKIP
         ...              optim.Adam(model.parameters()), epochs=3, val_loader=val_loader,
         ...              run_dir="runs/linear")
-        >>> result.history[-1]["val_acc"]
+        >>> result.history[-1]["val_acc"]  # doctest: +SKIP
     """
     run_dir = Path(run_dir) if run_dir is not None else None
     replicas = replicas or _ONE

@@ -69,8 +69,8 @@ class MetricMeter:
     Example::
 
         >>> meter = MetricMeter(num_classes=10)
-        >>> meter.update(loss.item(), logits, y)       # once per batch
-        >>> meter.loss, meter.accuracy, meter.topk[5]  # running values
+        >>> meter.update(loss.item(), logits, y)       # once per batch  # doctest: +SKIP
+        >>> meter.loss, meter.accuracy, meter.topk[5]  # running values  # doctest: +SKIP
     """
 
     def __init__(self, num_classes: int | None = None, topk: Sequence[int] = (5,)) -> None:

@@ -18,8 +18,8 @@ def progress(iterable: Iterable, total: int | None = None, desc: str = "",
 
     Example::
 
-        >>> bar = progress(loader, desc="epoch 1")
-        >>> for x, y in bar:
+        >>> bar = progress(loader, desc="epoch 1")  # doctest: +SKIP
+        >>> for x, y in bar:  # doctest: +SKIP
         ...     bar.set_postfix(loss=f"{loss:.3f}")
     """
     if not enabled:

@@ -34,11 +34,18 @@ def _inplace(input: Tensor, fn: Callable[[Tensor], Tensor], inplace: bool) -> Te
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """``max(x, 0)``."""
+    """``max(input, 0)`` elementwise; ``inplace=True`` writes into ``input``.
+
+    Example::
+
+        >>> F.relu(latte.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
     return input.relu_() if inplace else input.relu()
 
 
 def relu_(input: Tensor) -> Tensor:
+    """In-place ``relu``: ``max(input, 0)`` written into ``input``."""
     return input.relu_()
 
 
@@ -55,6 +62,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place ``leaky_relu``, written into ``input``."""
     return leaky_relu(input, negative_slope, True)
 
 
@@ -78,6 +86,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``elu``, written into ``input``."""
     return elu(input, alpha, True)
 
 
@@ -128,10 +137,12 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def sigmoid(input: Tensor) -> Tensor:
+    """The logistic sigmoid ``1 / (1 + exp(-input))`` elementwise."""
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
+    """The hyperbolic tangent of each element, in ``(-1, 1)``."""
     return input.tanh()
 
 
@@ -144,12 +155,12 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 def softsign(input: Tensor) -> Tensor:
-    """``x / (1 + |x|)``."""
+    """``input / (1 + |input|)`` elementwise."""
     return input / (input.abs() + 1.0)
 
 
 def tanhshrink(input: Tensor) -> Tensor:
-    """``x - tanh(x)``."""
+    """``input - tanh(input)`` elementwise."""
     return input - input.tanh()
 
 
@@ -163,6 +174,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place ``hardtanh``, written into ``input``."""
     return hardtanh(input, min_val, max_val, True)
 
 
@@ -207,7 +219,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype: Any = None) -> Tensor:
-    """``softmax(-x)``."""
+    """``softmax(-input)`` along ``dim``: the smallest inputs get the largest weights."""
     return softmax(-input, dim, dtype=dtype)
 
 

@@ -293,7 +293,7 @@ def sigmoid_focal_loss(inputs: Tensor, targets: Tensor, alpha: float = 0.25, gam
 
     Example::
 
-        >>> loss = F.sigmoid_focal_loss(logits, targets.float(), reduction="mean")
+        >>> loss = F.sigmoid_focal_loss(logits, targets.float(), reduction="mean")  # doctest: +SKIP
     """
     _check_same_shape("sigmoid_focal_loss", inputs, targets)
     p = inputs.sigmoid()

@@ -30,7 +30,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
     Example::
 
-        >>> y = F.batch_norm(x, rm, rv, training=True)   # x: (N, C, H, W); rm, rv: (C,)
+        >>> # x: (N, C, H, W); rm, rv: (C,)
+        >>> y = F.batch_norm(x, rm, rv, training=True)  # doctest: +SKIP
     """
     if input.dim() < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got shape "

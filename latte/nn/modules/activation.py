@@ -94,16 +94,23 @@ ReLU = _activation("ReLU", F.relu, """``max(x, 0)`` elementwise; any shape.
     """, _INPLACE)
 SELU = _activation("SELU", F.selu, "``scale * elu(x, alpha)``, alpha ~ 1.6733, scale ~ 1.0507.",
                    _INPLACE)
-SiLU = _activation("SiLU", F.silu, "``x * sigmoid(x)``.", _INPLACE)
+SiLU = _activation("SiLU", F.silu, "SiLU (swish), ``x * sigmoid(x)`` elementwise; any shape.",
+                   _INPLACE)
 Mish = _activation("Mish", F.mish, "``x * tanh(softplus(x))``.", _INPLACE)
 Hardswish = _activation("Hardswish", F.hardswish, "``x * relu6(x + 3) / 6``.", _INPLACE,
                         shown="")
 Hardsigmoid = _activation("Hardsigmoid", F.hardsigmoid, "``relu6(x + 3) / 6``.", _INPLACE,
                           shown="")
 Sigmoid = _activation("Sigmoid", F.sigmoid, "``1 / (1 + exp(-x))``.")
-Tanh = _activation("Tanh", F.tanh, None)
-Softsign = _activation("Softsign", F.softsign, "``x / (1 + |x|)``.")
-Tanhshrink = _activation("Tanhshrink", F.tanhshrink, "``x - tanh(x)``.")
+Tanh = _activation("Tanh", F.tanh, """The hyperbolic tangent elementwise; any shape.
+
+    Example::
+
+        >>> nn.Tanh()(latte.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.7616])
+    """)
+Softsign = _activation("Softsign", F.softsign, "``x / (1 + |x|)`` elementwise; any shape.")
+Tanhshrink = _activation("Tanhshrink", F.tanhshrink, "``x - tanh(x)`` elementwise; any shape.")
 LogSigmoid = _activation("LogSigmoid", F.logsigmoid, "``log(sigmoid(x))``, stable.")
 LeakyReLU = _activation("LeakyReLU", F.leaky_relu,
                         "``x`` for ``x > 0``, ``negative_slope * x`` otherwise.",
@@ -122,15 +129,19 @@ Softmax = _activation("Softmax", F.softmax,
                       _DIM)
 LogSoftmax = _activation("LogSoftmax", F.log_softmax, "``log(softmax(x))`` along ``dim``, stable.",
                          _DIM)
-Softmin = _activation("Softmin", F.softmin, None, _DIM)
+Softmin = _activation("Softmin", F.softmin, "``softmax(-x)`` along ``dim``: the smallest "
+                      "inputs get the largest weights, summing to 1 along ``dim``.", _DIM)
 GLU = _activation("GLU", F.glu, "Gated linear unit over ``dim`` (default -1).",
                   ("dim", "int", -1))
 Threshold = _activation("Threshold", F.threshold, "``x`` where ``x > threshold``, else ``value``.",
                         ("threshold", "float", _REQUIRED), ("value", "float", _REQUIRED),
                         _INPLACE)
-Hardshrink = _activation("Hardshrink", F.hardshrink, None, ("lambd", "float", 0.5),
+Hardshrink = _activation("Hardshrink", F.hardshrink,
+                         "``x`` where ``|x| > lambd``, else 0; any shape.", ("lambd", "float", 0.5),
                          shown="{lambd}")
-Softshrink = _activation("Softshrink", F.softshrink, None, base=Hardshrink)
+Softshrink = _activation("Softshrink", F.softshrink,
+                         "``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, "
+                         "else 0; any shape.", base=Hardshrink)
 
 
 class Hardtanh(_Activation):

@@ -70,11 +70,13 @@ class DistributedDataParallel(Module):
 
     Example::
 
-        >>> dist.init_process_group("mpi")
-        >>> model = nn.parallel.DistributedDataParallel(Net())
-        >>> loss_fn(model(x_local), y_local).backward()   # grads now averaged over processes
-        >>> opt.step()
-        >>> with model.no_sync():                          # accumulate without communicating
+        >>> dist.init_process_group("mpi")  # doctest: +SKIP
+        >>> model = nn.parallel.DistributedDataParallel(Net())  # doctest: +SKIP
+        >>> # grads now averaged over processes
+        >>> loss_fn(model(x_local), y_local).backward()  # doctest: +SKIP
+        >>> opt.step()  # doctest: +SKIP
+        >>> # accumulate without communicating
+        >>> with model.no_sync():  # doctest: +SKIP
         ...     loss_fn(model(x2), y2).backward()
     """
 

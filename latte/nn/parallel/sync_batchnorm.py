@@ -41,8 +41,9 @@ class SyncBatchNorm(_BatchNorm):
 
     Example::
 
-        >>> model = nn.SyncBatchNorm.convert_sync_batchnorm(model)   # every BatchNorm*d
-        >>> model = nn.parallel.DistributedDataParallel(model)
+        >>> # every BatchNorm*d
+        >>> model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # doctest: +SKIP
+        >>> model = nn.parallel.DistributedDataParallel(model)  # doctest: +SKIP
     """
 
     _ranks = (2, 3, 4, 5)

@@ -27,8 +27,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
 
     Example::
 
-        >>> loss.backward()
-        >>> total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+        >>> loss.backward()  # doctest: +SKIP
+        >>> total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)  # doctest: +SKIP
     """
     grads = _grads(parameters)
     norm_type = float(norm_type)

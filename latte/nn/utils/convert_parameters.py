@@ -17,7 +17,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
     Example::
 
-        >>> vec = nn.utils.parameters_to_vector(model.parameters())
+        >>> vec = nn.utils.parameters_to_vector(model.parameters())  # doctest: +SKIP
     """
     return cat([p.reshape(-1) for p in parameters])
 

@@ -13,9 +13,9 @@ functions), ``decay`` (step, milestone, exponential, polynomial, constant and li
 
 Example::
 
-    >>> opt = latte.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    >>> sched = latte.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)
-    >>> for epoch in range(100):
+    >>> opt = latte.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)  # doctest: +SKIP
+    >>> sched = latte.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)  # doctest: +SKIP
+    >>> for epoch in range(100):  # doctest: +SKIP
     ...     train_one_epoch(model, opt)     # calls opt.step()
     ...     sched.step()
 """

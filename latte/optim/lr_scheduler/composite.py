@@ -50,9 +50,9 @@ class SequentialLR(_NestedState, LRScheduler):
 
     Example::
 
-        >>> warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
-        >>> decay = CosineAnnealingLR(opt, T_max=95)
-        >>> sched = SequentialLR(opt, schedulers=[warmup, decay], milestones=[5])
+        >>> warmup = LinearLR(opt, start_factor=0.1, total_iters=5)  # doctest: +SKIP
+        >>> decay = CosineAnnealingLR(opt, T_max=95)  # doctest: +SKIP
+        >>> sched = SequentialLR(opt, schedulers=[warmup, decay], milestones=[5])  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler],
@@ -101,7 +101,7 @@ class ChainedScheduler(_NestedState, LRScheduler):
 
     Example::
 
-        >>> sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2),
+        >>> sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2),  # doctest: +SKIP
         ...                           ExponentialLR(opt, gamma=0.9)])
     """
 

@@ -16,7 +16,7 @@ class CosineAnnealingLR(LRScheduler):
 
     Example::
 
-        >>> sched = CosineAnnealingLR(opt, T_max=100, eta_min=1e-5)
+        >>> sched = CosineAnnealingLR(opt, T_max=100, eta_min=1e-5)  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
@@ -54,8 +54,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     Example::
 
-        >>> sched = CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=2)
-        >>> for epoch in range(20):
+        >>> sched = CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=2)  # doctest: +SKIP
+        >>> for epoch in range(20):  # doctest: +SKIP
         ...     for i, batch in enumerate(loader):
         ...         train_step(batch); sched.step(epoch + i / len(loader))
     """

@@ -62,7 +62,7 @@ class OneCycleLR(LRScheduler):
 
     Example::
 
-        >>> sched = OneCycleLR(opt, max_lr=0.1, total_steps=len(loader) * epochs)
+        >>> sched = OneCycleLR(opt, max_lr=0.1, total_steps=len(loader) * epochs)  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer, max_lr: float | list[float],
@@ -163,7 +163,7 @@ class CyclicLR(LRScheduler):
 
     Example::
 
-        >>> sched = CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=2000)
+        >>> sched = CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=2000)  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer, base_lr: float | list[float],

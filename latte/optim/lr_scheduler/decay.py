@@ -18,7 +18,8 @@ class StepLR(LRScheduler):
 
     Example::
 
-        >>> sched = StepLR(opt, step_size=30, gamma=0.1)  # 0.05 until 30, 0.005 until 60, ...
+        >>> # 0.05 until 30, 0.005 until 60, ...
+        >>> sched = StepLR(opt, step_size=30, gamma=0.1)  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
@@ -43,7 +44,7 @@ class MultiStepLR(LRScheduler):
 
     Example::
 
-        >>> sched = MultiStepLR(opt, milestones=[30, 80], gamma=0.1)
+        >>> sched = MultiStepLR(opt, milestones=[30, 80], gamma=0.1)  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
@@ -70,7 +71,7 @@ class ConstantLR(LRScheduler):
 
     Example::
 
-        >>> sched = ConstantLR(opt, factor=0.5, total_iters=4)
+        >>> sched = ConstantLR(opt, factor=0.5, total_iters=4)  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
@@ -100,7 +101,7 @@ class LinearLR(LRScheduler):
 
     Example::
 
-        >>> sched = LinearLR(opt, start_factor=0.1, total_iters=5)
+        >>> sched = LinearLR(opt, start_factor=0.1, total_iters=5)  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
@@ -137,7 +138,7 @@ class ExponentialLR(LRScheduler):
 
     Example::
 
-        >>> sched = ExponentialLR(opt, gamma=0.9)
+        >>> sched = ExponentialLR(opt, gamma=0.9)  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
@@ -159,7 +160,7 @@ class PolynomialLR(LRScheduler):
 
     Example::
 
-        >>> sched = PolynomialLR(opt, total_iters=100, power=2.0)
+        >>> sched = PolynomialLR(opt, total_iters=100, power=2.0)  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,

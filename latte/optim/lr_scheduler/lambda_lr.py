@@ -46,7 +46,7 @@ class LambdaLR(_LambdaState, LRScheduler):
 
     Example::
 
-        >>> sched = LambdaLR(opt, lr_lambda=lambda epoch: 0.95 ** epoch)
+        >>> sched = LambdaLR(opt, lr_lambda=lambda epoch: 0.95 ** epoch)  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer,
@@ -67,7 +67,7 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
 
     Example::
 
-        >>> sched = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.95)
+        >>> sched = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.95)  # doctest: +SKIP
     """
 
     def __init__(self, optimizer: Optimizer,

@@ -32,8 +32,8 @@ class ReduceLROnPlateau(LRScheduler):
 
     Example::
 
-        >>> sched = ReduceLROnPlateau(opt, mode='min', factor=0.5, patience=3)
-        >>> for epoch in range(100):
+        >>> sched = ReduceLROnPlateau(opt, mode='min', factor=0.5, patience=3)  # doctest: +SKIP
+        >>> for epoch in range(100):  # doctest: +SKIP
         ...     train(...); sched.step(validate(...))
     """
 

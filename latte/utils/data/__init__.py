@@ -5,7 +5,7 @@ Example::
     >>> from latte.utils.data import DataLoader, TensorDataset, random_split
     >>> ds = TensorDataset(latte.randn(1000, 784), latte.randint(0, 10, (1000,)))
     >>> train, val = random_split(ds, [0.9, 0.1])
-    >>> for x, y in DataLoader(train, batch_size=64, shuffle=True, num_workers=2):
+    >>> for x, y in DataLoader(train, batch_size=64, shuffle=True, num_workers=2):  # doctest: +SKIP
     ...     ...
 """
 from latte.utils.data._worker import WorkerInfo, get_worker_info

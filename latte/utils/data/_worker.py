@@ -63,7 +63,8 @@ def get_worker_info() -> WorkerInfo | None:
     Example::
 
         >>> info = get_worker_info()
-        >>> mine = range(info.id, total, info.num_workers) if info else range(total)
+        >>> mine = (range(info.id, total, info.num_workers) if info
+        ...         else range(total))  # doctest: +SKIP
     """
     return _worker_info
 

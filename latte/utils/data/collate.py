@@ -37,7 +37,7 @@ def default_collate(batch: Any) -> Any:
 
     Example::
 
-        >>> default_collate([(latte.zeros(3), 0), (latte.ones(3), 1)])
+        >>> default_collate([(latte.zeros(3), 0), (latte.ones(3), 1)])  # doctest: +SKIP
         [tensor of shape (2, 3), tensor([0, 1])]
     """
     if isinstance(batch, GatheredSamples):
@@ -94,7 +94,7 @@ def default_convert(data: Any) -> Any:
 
     Example::
 
-        >>> default_convert({"x": np.zeros(3)})
+        >>> default_convert({"x": np.zeros(3)})  # doctest: +SKIP
         {'x': tensor([0., 0., 0.])}
     """
     elem_type = type(data)

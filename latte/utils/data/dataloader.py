@@ -39,8 +39,9 @@ class DataLoader:
 
     Example::
 
-        >>> ds = TensorDataset(latte.randn(1000, 784), latte.randint(0, 10, (1000,)))
-        >>> for x, y in DataLoader(ds, batch_size=128, shuffle=True):
+        >>> ds = TensorDataset(latte.randn(1000, 784),
+        ...                    latte.randint(0, 10, (1000,)))  # doctest: +SKIP
+        >>> for x, y in DataLoader(ds, batch_size=128, shuffle=True):  # doctest: +SKIP
         ...     loss = model(x, y)                          # x: (128, 784), y: (128,)
 
     ``pin_memory`` is accepted and has no effect: batches stay in ordinary host memory, and

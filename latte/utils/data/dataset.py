@@ -30,7 +30,7 @@ class Dataset:
         >>> class Squares(Dataset):
         ...     def __len__(self): return 10
         ...     def __getitem__(self, i): return latte.tensor(float(i * i))
-        >>> DataLoader(Squares(), batch_size=4)
+        >>> DataLoader(Squares(), batch_size=4)  # doctest: +SKIP
     """
 
     def __getitem__(self, index: Any) -> Any:
@@ -103,8 +103,8 @@ class ConcatDataset(Dataset):
 
     Example::
 
-        >>> ds = ConcatDataset([train, extra])   # or train + extra
-        >>> len(ds) == len(train) + len(extra)
+        >>> ds = ConcatDataset([train, extra])   # or train + extra  # doctest: +SKIP
+        >>> len(ds) == len(train) + len(extra)  # doctest: +SKIP
     """
 
     @staticmethod
@@ -163,7 +163,7 @@ class Subset(Dataset):
 
     Example::
 
-        >>> evens = Subset(ds, range(0, len(ds), 2))
+        >>> evens = Subset(ds, range(0, len(ds), 2))  # doctest: +SKIP
     """
 
     def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
@@ -194,7 +194,8 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
 
     Example::
 
-        >>> train, val = random_split(ds, [0.8, 0.2], generator=latte.Generator().manual_seed(0))
+        >>> g = latte.Generator().manual_seed(0)  # doctest: +SKIP
+        >>> train, val = random_split(ds, [0.8, 0.2], generator=g)  # doctest: +SKIP
     """
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:

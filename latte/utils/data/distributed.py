@@ -24,9 +24,10 @@ class DistributedSampler(Sampler):
 
     Example::
 
-        >>> sampler = DistributedSampler(train_set)          # after init_process_group()
-        >>> loader = DataLoader(train_set, batch_size=64, sampler=sampler)
-        >>> for epoch in range(10):
+        >>> # after init_process_group()
+        >>> sampler = DistributedSampler(train_set)  # doctest: +SKIP
+        >>> loader = DataLoader(train_set, batch_size=64, sampler=sampler)  # doctest: +SKIP
+        >>> for epoch in range(10):  # doctest: +SKIP
         ...     sampler.set_epoch(epoch)
         ...     for x, y in loader: ...
     """

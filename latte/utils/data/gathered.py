@@ -47,9 +47,12 @@ class GatheredSamples(Sequence):
 
     Example::
 
-        >>> batch = GatheredSamples((images[idx], labels[idx]))   # images: (N, 1, 28, 28)
-        >>> image, label = batch[0]                                # one sample, as dataset[i]
-        >>> default_collate(batch)                                 # [images[idx], labels[idx]]
+        >>> # images: (N, 1, 28, 28)
+        >>> batch = GatheredSamples((images[idx], labels[idx]))  # doctest: +SKIP
+        >>> # one sample, as dataset[i]
+        >>> image, label = batch[0]  # doctest: +SKIP
+        >>> # [images[idx], labels[idx]]
+        >>> default_collate(batch)  # doctest: +SKIP
     """
 
     __slots__ = ("columns", "_n")

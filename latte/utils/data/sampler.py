@@ -121,7 +121,7 @@ class WeightedRandomSampler(Sampler):
     Example::
 
         >>> # oversample a rare class: weight each sample by 1 / its class frequency
-        >>> sampler = WeightedRandomSampler(weights, num_samples=len(weights))
+        >>> sampler = WeightedRandomSampler(weights, num_samples=len(weights))  # doctest: +SKIP
     """
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,

@@ -93,7 +93,7 @@ class DatasetFolder(Dataset):
 
     Example::
 
-        >>> ds = DatasetFolder("root", loader=np.load, extensions=(".npy",))
+        >>> ds = DatasetFolder("root", loader=np.load, extensions=(".npy",))  # doctest: +SKIP
     """
 
     def __init__(self, root: str | os.PathLike, loader: Callable[[str], Any],
@@ -148,8 +148,8 @@ class ImageFolder(DatasetFolder):
 
     Example::
 
-        >>> ds = ImageFolder("flowers/train", transform=transforms.ToTensor())
-        >>> ds.classes, ds[0][0].shape        # (['daisy', 'rose'], (3, H, W))
+        >>> ds = ImageFolder("flowers/train", transform=transforms.ToTensor())  # doctest: +SKIP
+        >>> ds.classes, ds[0][0].shape        # (['daisy', 'rose'], (3, H, W))  # doctest: +SKIP
     """
 
     def __init__(self, root: str | os.PathLike, transform: Callable | None = None,

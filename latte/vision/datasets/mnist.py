@@ -46,9 +46,9 @@ class MNIST(VisionDataset):
     Example::
 
         >>> from latte.vision import datasets, transforms
-        >>> ds = datasets.MNIST("data", train=True, download=True,
+        >>> ds = datasets.MNIST("data", train=True, download=True,  # doctest: +SKIP
         ...                     transform=transforms.ToTensor())
-        >>> image, label = ds[0]            # (1, 28, 28) float32 in [0, 1], 5
+        >>> image, label = ds[0]            # (1, 28, 28) float32 in [0, 1], 5  # doctest: +SKIP
     """
 
     mirrors = ["https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -231,8 +231,9 @@ class MNISTSample(MNIST):
 
     Example::
 
-        >>> ds = MNISTSample(transform=transforms.ToTensor())   # no root, no download
-        >>> len(ds), len(MNISTSample(train=False))
+        >>> # no root, no download
+        >>> ds = MNISTSample(transform=transforms.ToTensor())  # doctest: +SKIP
+        >>> len(ds), len(MNISTSample(train=False))  # doctest: +SKIP
         (4000, 1000)
     """
 

@@ -46,7 +46,7 @@ def get_model(name: str, **kwargs: Any) -> nn.Module:
 
     Example::
 
-        >>> get_model("mlp", hidden_sizes=(128,), dropout=0.1)
+        >>> get_model("mlp", hidden_sizes=(128,), dropout=0.1)  # doctest: +SKIP
     """
     builder = _REGISTRY.get(name.lower())
     if builder is None:

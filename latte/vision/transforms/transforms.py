@@ -127,7 +127,7 @@ class Normalize:
 
     Example::
 
-        >>> Normalize((0.1307,), (0.3081,))(ToTensor()(img))
+        >>> Normalize((0.1307,), (0.3081,))(ToTensor()(img))  # doctest: +SKIP
     """
 
     def __init__(self, mean: Sequence[float], std: Sequence[float], inplace: bool = False) -> None:
@@ -215,7 +215,8 @@ class RandomCrop:
 
     ``pad_if_needed`` pads images smaller than ``size`` instead of raising. Example::
 
-        >>> RandomCrop(32, padding=4, padding_mode="reflect")   # the CIFAR augmentation
+        >>> # the CIFAR augmentation
+        >>> RandomCrop(32, padding=4, padding_mode="reflect")  # doctest: +SKIP
     """
 
     def __init__(self, size: Any, padding: Any = None, pad_if_needed: bool = False,
