@@ -11,12 +11,13 @@ import ast
 import inspect
 import sys
 from pathlib import Path
-from typing import Any
-
-from sphinx.application import Sphinx
+from typing import TYPE_CHECKING, Any
 
 import latte
 from latte.compat import finder, torch_surface
+
+if TYPE_CHECKING:  # the page writers run without Sphinx too (tests/test_docs_pages.py)
+    from sphinx.application import Sphinx
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "tests" / "compat" / "scripts"
@@ -74,9 +75,8 @@ def surface_table() -> str:
     rows = []
     for name in sorted(torch_surface.SURFACES):
         for attr, obj in sorted(torch_surface.surface(name).items()):
-            what = _first_line(obj) or f"``{_cell(repr(obj))[:60]}``"
-            if what.startswith("<function <lambda>"):
-                what = ""
+            # a callable without a docstring is a stub whose name says it all; a value is shown
+            what = _first_line(obj) or ("" if callable(obj) else f"``{_cell(repr(obj))[:60]}``")
             rows.append(f"| ``{name}.{attr}`` | {_cell(what)} |")
     return ("PyTorch names that have no place in Latte's core but that scripts touch: each is "
             "accepted, and here is what it does under Latte.\n\n"

@@ -11,9 +11,10 @@ import importlib
 import inspect
 import types
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sphinx.application import Sphinx
+if TYPE_CHECKING:  # the page writers run without Sphinx too (tests/test_docs_pages.py)
+    from sphinx.application import Sphinx
 
 # the namespaces of the reference, in the order of its table of contents
 NAMESPACES = [
