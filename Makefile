@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench lint compat accuracy parity
+.PHONY: demo test bench lint compat accuracy parity docs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,15 @@ lint: $(VENV)/.lint
 	$(VENV)/bin/lint-imports
 	$(PY) tools/import_graph.py
 	$(PY) -m mypy
+
+$(VENV)/.docs: $(VENV)/.core
+	# Sphinx, its theme and extensions, and what the executed tutorials draw and read with
+	$(PY) -m pip install -q -e '.[docs]'
+	touch $@
+
+# the documentation site into docs/_build/html, its tutorials executed; a warning is an error
+docs: $(VENV)/.docs
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 compat: $(VENV)/.test
 	$(PY) tools/compat_report.py

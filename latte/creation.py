@@ -345,7 +345,7 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Any = No
 
 def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
              requires_grad: builtins.bool = False) -> Tensor:
-    """A random permutation of ``0 .. n-1``."""
+    """A random permutation of the integers ``0`` to ``n - 1``."""
     np_dtype = dtypes.to_numpy_dtype(dtype) if dtype is not None else np.int64
     order = random._rng(generator).permutation(int(n)).astype(np_dtype)
     return _placed(function.Tensor(order), device)

@@ -185,7 +185,10 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: Any = None) -> tup
 
 
 def matrix_power(A: Tensor, n: int) -> Tensor:
-    """``A @ A @ ... @ A`` (``n`` times; the identity for 0, powers of the inverse for < 0)."""
+    """The product of ``n`` copies of the square matrix ``A``.
+
+    The identity for ``n = 0``, powers of the inverse for ``n < 0``.
+    """
     A = _square("matrix_power", A)
     if n < 0:
         A, n = inv(A), -n

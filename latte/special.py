@@ -84,14 +84,14 @@ def polygamma_method(self: Tensor, n: int) -> Tensor:
 
 @named_node("SpecialI0EBackward0")
 def i0e(input: Tensor) -> Tensor:
-    """``exp(-|x|) * i0(x)`` (computed as written: finite for |x| below about 700)."""
+    """``exp(-|x|) * i0(x)`` (computed as written: finite for ``|x|`` below about 700)."""
     x = input._floating()
     return i0(x) * (-x.abs()).exp()
 
 
 @named_node("SpecialI1EBackward0")
 def i1e(input: Tensor) -> Tensor:
-    """``exp(-|x|) * i1(x)`` (computed as written: finite for |x| below about 700)."""
+    """``exp(-|x|) * i1(x)`` (computed as written: finite for ``|x|`` below about 700)."""
     x = input._floating()
     return i1(x) * (-x.abs()).exp()
 
