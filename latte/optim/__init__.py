@@ -1,5 +1,6 @@
-"""Optimizers (``latte.optim.SGD``, ``Adam``, ...) and learning-rate schedulers
-(``latte.optim.lr_scheduler``), with PyTorch's update rules and state_dict layout."""
+"""Optimizers (``latte.optim.SGD``, ``Adam``, ...), learning-rate schedulers
+(``latte.optim.lr_scheduler``) and weight averaging (``latte.optim.swa_utils``: SWA and EMA),
+with PyTorch's update rules and state_dict layout."""
 from latte.optim.adadelta import Adadelta
 from latte.optim.adagrad import Adagrad
 from latte.optim.adam import Adam
@@ -15,12 +16,12 @@ from latte.optim.rprop import Rprop
 from latte.optim.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "lr_scheduler"]
+           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "lr_scheduler", "swa_utils"]
 
 
 def __getattr__(name: str):
-    # latte.optim.lr_scheduler loads on first use, to keep `import latte` fast
-    if name == "lr_scheduler":
+    # the submodules load on first use, to keep `import latte` fast
+    if name in ("lr_scheduler", "swa_utils"):
         import importlib
-        return importlib.import_module("latte.optim.lr_scheduler")
+        return importlib.import_module(f"latte.optim.{name}")
     raise AttributeError(f"module 'latte.optim' has no attribute {name!r}")

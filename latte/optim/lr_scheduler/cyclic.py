@@ -7,21 +7,10 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from latte.optim.lr_scheduler.base import LRScheduler, _check_optimizer
+from latte.optim.lr_scheduler.base import LRScheduler, _check_optimizer, _format_param
 from latte.optim.optimizer import Optimizer
 
 __all__ = ["OneCycleLR", "CyclicLR"]
-
-
-def _format_param(name: str, optimizer: Optimizer, param: Any) -> list[Any]:
-    """One value per param group: a list/tuple of the right length, or a scalar repeated."""
-    if isinstance(param, (list, tuple)):
-        if len(param) != len(optimizer.param_groups):
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
-                             f"{name} has {len(param)} values, param_groups has "
-                             f"{len(optimizer.param_groups)}.")
-        return list(param)
-    return [param] * len(optimizer.param_groups)
 
 
 def _set_momentum(group: dict[str, Any], momentum: float, use_beta1: bool) -> None:
