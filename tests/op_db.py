@@ -923,7 +923,9 @@ OPS += [
 
 
 OPS += [
+    OpInfo("erf", lambda lib, x: lib.erf(x), r(), gradgrad=True),
     OpInfo("erfc", lambda lib, x: lib.erfc(x), r()),
+    OpInfo("gelu", lambda lib, x: lib.nn.functional.gelu(x), r(), gradgrad=True),
     OpInfo("erfinv", lambda lib, x: lib.erfinv(x), r("unit"), rtol32=1e-4, atol32=1e-5),
     OpInfo("lgamma", lambda lib, x: lib.lgamma(x), r("pos"), rtol32=1e-4, atol32=1e-5),
     OpInfo("lgamma_negative", lambda lib, x: x.lgamma(), lambda rng: [

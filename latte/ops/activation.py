@@ -1,62 +1,19 @@
-"""Activation primitives that NumPy lacks a ufunc for: the error function (exact GELU)."""
+"""Activation primitives that NumPy lacks a ufunc for: the error function and exact GELU.
+
+The arrays are computed in ``erf_arrays.py`` (exact for float64, fast for float32/float16).
+"""
 from __future__ import annotations
 
 import math
-from typing import Any
 
+from latte.autograd import function
 from latte.autograd.function import Op
-from latte.backend import get_array_module, is_device_array
+from latte.autograd.grad_mode import _state
+from latte.backend import get_array_module
+from latte.ops.erf_arrays import erf_array, gelu_array, gelu_grad_array
+from latte.ops.special import Erfc
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-
-
-def erf_array(x: Any) -> Any:
-    """``erf`` to about 1e-15 in float64: a series for |x| < 2.5, a continued fraction beyond.
-
-    The series ``erf(x) = 2/sqrt(pi) exp(-x^2) sum_n (2x^2)^n x / (1*3*...*(2n+1))`` has positive
-    terms only (no cancellation); the continued fraction for ``erfc`` converges fast for large x.
-    """
-    xp = get_array_module(x)
-    a = xp.abs(x.astype(xp.float64))
-    if is_device_array(a):
-        return (xp.sign(x) * _erf_branch_free(xp, a)).astype(x.dtype, copy=False)
-    out = xp.empty_like(a)
-    small = a < 2.5
-    s = a[small]
-    if s.size:
-        term = s.copy()
-        total = s.copy()
-        s2 = 2.0 * s * s
-        for n in range(1, 80):  # ratio 2x^2/(2n+1) < 12.5/(2n+1): 80 terms reach 1e-17
-            term *= s2 / (2 * n + 1)
-            total += term
-        out[small] = _TWO_OVER_SQRT_PI * xp.exp(-s * s) * total
-    big = ~small
-    b = xp.minimum(a[big], 6.5)  # erfc(6.5) < 1e-19: beyond, erf is 1 in float64
-    if b.size:
-        # erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...)))))
-        frac = b.copy()
-        for k in range(60, 0, -1):
-            frac = b + (k / 2.0) / frac
-        out[big] = 1.0 - xp.exp(-b * b) / math.sqrt(math.pi) / frac
-    return (xp.sign(x) * out).astype(x.dtype, copy=False)
-
-
-def _erf_branch_free(xp: Any, a: Any) -> Any:
-    """``erf(a)`` for ``a >= 0`` by both formulas on every element, picked with ``where``: a GPU
-    then needs no boolean selection (whose size would be read back to the host)."""
-    s = xp.minimum(a, 2.5)
-    term, total, s2 = s.copy(), s.copy(), 2.0 * s * s
-    for n in range(1, 80):
-        term *= s2 / (2 * n + 1)
-        total += term
-    series = _TWO_OVER_SQRT_PI * xp.exp(-s * s) * total
-    b = xp.clip(a, 2.5, 6.5)
-    frac = b.copy()
-    for k in range(60, 0, -1):
-        frac = b + (k / 2.0) / frac
-    tail = 1.0 - xp.exp(-b * b) / math.sqrt(math.pi) / frac
-    return xp.where(a < 2.5, series, tail)
 
 
 class Erf(Op):
@@ -69,3 +26,22 @@ class Erf(Op):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         return grad * (-(a * a)).exp() * _TWO_OVER_SQRT_PI
+
+
+class Gelu(Op):
+    """Exact GELU ``x Phi(x)``, ``Phi`` the standard normal CDF; gradient
+    ``Phi(x) + x phi(x)``: one fused pass each way instead of five recorded nodes."""
+
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return gelu_array(a)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        if _state.enabled:  # create_graph=True: the same derivative from differentiable ops
+            cdf = Erfc.apply(a * (-1.0 / math.sqrt(2.0))) * 0.5
+            density = (a * a * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
+            return grad * (cdf + a * density)
+        xp = get_array_module(a._data)
+        out = xp.asarray(gelu_grad_array(a._data))  # 0-d arithmetic would give a NumPy scalar
+        return function.Tensor(xp.multiply(out, grad._data, out=out))

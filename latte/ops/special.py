@@ -1,4 +1,5 @@
-"""Special functions NumPy has no ufunc for: erfc, erfinv, lgamma, digamma, trigamma, i0, i1.
+"""Special functions NumPy has no ufunc for: erfc, erfinv (arrays in ``erf_arrays.py``), lgamma,
+digamma, trigamma, i0, i1.
 
 Each array function is branch-free (every formula on every element, picked with ``where``) so a
 GPU needs no boolean selection, and reaches float64 precision (checked against PyTorch):
@@ -15,7 +16,7 @@ import numpy as np
 from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module
-from latte.ops.activation import erf_array
+from latte.ops.erf_arrays import erfc_array, erfinv_array
 
 _SQRT_PI = math.sqrt(math.pi)
 _LANCZOS_G = 7.0
@@ -37,80 +38,6 @@ def _quiet(fn: Any) -> Any:
 def _f64(x: Any) -> tuple:
     xp = get_array_module(x)
     return xp, xp.asarray(x).astype(np.float64)
-
-
-@_quiet
-def erfc_array(x: Any) -> Any:
-    """``1 - erf(x)`` keeping relative precision for large ``x`` (a continued fraction there,
-    where ``1 - erf`` would cancel to nothing)."""
-    xp, a = _f64(x)
-    if type(a) is np.ndarray:  # on the CPU each formula runs on its own elements only
-        out = np.empty_like(a)
-        near = np.abs(a) < 2.5
-        out[near] = 1.0 - erf_array(a[near])
-        out[~near] = _erfc_tail(np, a[~near])
-        return out.astype(x.dtype, copy=False)
-    out = xp.where(xp.abs(a) < 2.5, 1.0 - erf_array(a), _erfc_tail(xp, a))
-    return out.astype(x.dtype, copy=False)
-
-
-def _erfc_tail(xp: Any, a: Any) -> Any:
-    """``erfc(a)`` for ``|a| >= 2.5`` (smaller values are clipped) by its continued fraction."""
-    b = xp.maximum(xp.abs(a), 2.5)
-    frac = b.copy()
-    for k in range(60, 0, -1):
-        frac = b + (k / 2.0) / frac
-    tail = xp.exp(-b * b) / _SQRT_PI / frac  # erfc(|x|)
-    return xp.where(a < 0, 2.0 - tail, tail)
-
-
-@_quiet
-def erfinv_array(y: Any) -> Any:
-    """The inverse of ``erf`` on ``[-1, 1]`` (+-inf at +-1, NaN outside): Giles' single-precision
-    polynomial, then Newton steps on ``erf(x) = |y|`` (on ``erfc`` in the tails, where ``1 - |y|``
-    is exact and ``erf`` would lose the digits)."""
-    xp, v = _f64(y)
-    a = xp.minimum(xp.abs(v), 1.0)
-    w = -xp.log(xp.maximum((1.0 - a) * (1.0 + a), 1e-300))
-    c = w - 2.5
-    central = 2.81022636e-08
-    for k in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-              -0.00417768164, 0.246640727, 1.50140941):
-        central = k + central * c
-    t = xp.sqrt(w) - 3.0
-    tail = -0.000200214257
-    for k in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-              0.00943887047, 1.00167406, 2.83297682):
-        tail = k + tail * t
-    x = xp.where(w < 5.0, central, tail) * a
-    upper = a > 0.5
-    if type(a) is np.ndarray:  # on the CPU each refinement runs on its own elements only
-        x[~upper] = _refine_central(np, x[~upper], a[~upper])
-        x[upper] = _refine_tail(np, x[upper], a[upper])
-    else:
-        x = xp.where(upper, _refine_tail(xp, x, a), _refine_central(xp, x, a))
-    x = xp.where(a == 1.0, np.inf, x)
-    out = xp.where(xp.abs(v) > 1.0, np.nan, xp.where(v < 0, -x, x))
-    return out.astype(y.dtype, copy=False)
-
-
-def _refine_central(xp: Any, x: Any, a: Any) -> Any:
-    """Two Halley steps on ``erf(x) = a`` (``erf'' / erf' = -2x``): cubic convergence from the
-    polynomial's ~1e-7 reaches float64 precision in one, the second is a margin."""
-    for _ in range(2):
-        step = (erf_array(x) - a) / (2.0 / _SQRT_PI * xp.exp(-x * x))
-        x = x - step / (1.0 + x * step)
-    return x
-
-
-def _refine_tail(xp: Any, x: Any, a: Any) -> Any:
-    """Newton steps on ``log(erfc(x)) = log(1 - a)``: nearly linear in the tail, so it converges
-    from the rough start where the polynomial (fitted for float32) is out of its range."""
-    target = xp.log(xp.maximum(1.0 - a, 1e-300))
-    for _ in range(4):  # a = 1 divides by a zero slope: its inf is put in by the caller
-        tail = xp.maximum(erfc_array(x), 1e-300)
-        x = x - (target - xp.log(tail)) * tail / (2.0 / _SQRT_PI * xp.exp(-x * x))
-    return x
 
 
 @_quiet

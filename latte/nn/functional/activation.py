@@ -11,7 +11,7 @@ from typing import Any
 
 from latte.autograd.function import named_node
 from latte.autograd.grad_mode import is_grad_enabled
-from latte.ops.activation import Erf
+from latte.ops.activation import Erf, Gelu
 from latte.tensor import Tensor
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "elu", "elu_", "selu",
@@ -99,16 +99,20 @@ def erf(input: Tensor) -> Tensor:
     return Erf.apply(input)
 
 
-@named_node("GeluBackward0")
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """``x * Phi(x)`` (Gaussian CDF); ``approximate='tanh'`` uses the tanh formula."""
     if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
-        return input * (inner.tanh() + 1.0) * 0.5
+        return _gelu_tanh(input)
     if approximate != "none":
         raise RuntimeError(f"approximate argument must be either none or tanh, got "
                            f"{approximate!r}")
-    return input * (Erf.apply(input * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+    return Gelu.apply(input)
+
+
+@named_node("GeluBackward0")
+def _gelu_tanh(input: Tensor) -> Tensor:
+    inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
+    return input * (inner.tanh() + 1.0) * 0.5
 
 
 @named_node("SiluBackward0")
