@@ -3,9 +3,12 @@
 Each case runs the same code in both frameworks (``import latte as torch`` style): forward, or
 forward + backward of ``(out * g).sum()`` with a fixed upstream ``g``. Every figure is the
 median of ``--rounds`` interleaved rounds (latte then torch), so load slows both alike; read
-the ratios. The machine's load average is printed first.
+the ratios. The machine's load average is printed first. On a loaded machine wall time says
+little; ``--cpu`` times each call by the process's CPU time with PyTorch on one thread: the
+work each framework does, fairly compared whatever the load.
 
     python benchmarks/bench_special.py             # every case
+    python benchmarks/bench_special.py --cpu       # CPU time, both on one thread
     python benchmarks/bench_special.py --only gelu --rounds 7
     python benchmarks/bench_special.py --quick     # small sizes, a smoke run
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -77,17 +81,30 @@ def cases(quick: bool) -> dict:
     return out
 
 
+def cpu_time_call(fn: Callable[[], Any], repeat: int) -> float:
+    start = time.process_time()
+    for _ in range(repeat):
+        fn()
+    return (time.process_time() - start) / repeat
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3, help="calls per timed sample")
     parser.add_argument("--only", default="", help="run the cases whose name contains this")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--cpu", action="store_true",
+                        help="process CPU time, PyTorch on one thread (for a loaded machine)")
     args = parser.parse_args()
     libs = {name: core.import_framework(name) for name in ("latte", "torch")}
+    if args.cpu and not isinstance(libs["torch"], str):
+        libs["torch"].set_num_threads(1)
     core.print_header(libs)
     print(f"  load average (1, 5, 15 min): {os.getloadavg()}")
     names = [n for n, m in libs.items() if not isinstance(m, str)]
+    timer = cpu_time_call if args.cpu else core.time_call
+    print(f"  clock: {'process CPU time, torch on 1 thread' if args.cpu else 'wall'}")
     print(f"\n{'case':52s} {'latte ms':>10s} {'torch ms':>10s} {'ratio':>7s}")
     for name, (fn, arrays, backward) in cases(args.quick).items():
         if args.only not in name:
@@ -96,7 +113,7 @@ def main() -> None:
         for run in runs.values():
             run()  # warm-up: lazy set-up, caches
         times = core.measure(names, args.rounds,
-                             lambda lib, runs=runs: core.time_call(runs[lib], args.repeat))
+                             lambda lib, runs=runs: timer(runs[lib], args.repeat))
         lt, tt = times.get("latte", float("nan")), times.get("torch", float("nan"))
         print(f"{name:52s} {lt * 1e3:10.2f} {tt * 1e3:10.2f} {lt / tt:7.2f}", flush=True)
     print(f"  load average after: {os.getloadavg()}")

@@ -10,7 +10,10 @@ The backward is the closed form
 
     dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),   dxhat = dy * weight
 
-a few passes over the data instead of the dozen nodes the composition would record. The
+a few passes over the data instead of the dozen nodes the composition would record. In
+``"row"`` mode both directions run block by block of rows, so that each array is read from
+memory once and ``x - mean`` lives in cache only; the backward recomputes ``x-hat`` from the
+saved per-row statistics (PyTorch's layer norm saves the same: input, mean, 1/std). The
 statistics are two-pass (the mean, then the variance of the centred values) and every reduction
 adds float32 partial sums of a few dozen elements in float64 (``row_sums``/``column_sums`` of
 ``ops/reduce.py``): a float32 sum over the ``N * H * W`` elements of a channel, taken in order,
@@ -27,7 +30,7 @@ from typing import Any
 from latte.autograd import function
 from latte.autograd.function import Op
 from latte.autograd.grad_mode import _state
-from latte.backend import get_array_module
+from latte.backend import get_array_module, is_device_array
 from latte.ops.reduce import column_sums, row_sums
 
 
@@ -36,6 +39,8 @@ def _view_shape(shape: tuple, mode: str, k: int) -> tuple:
         return (shape[0], shape[1], -1)
     return (-1, k)
 
+
+_ROW_BLOCK = 1 << 17  # elements of x per block of rows: a block's temporaries stay in cache
 
 class _Layout:
     """Reductions (float64 results, float32 data read once) and broadcasts of one mode, over
@@ -81,9 +86,17 @@ class Normalize(Op):
 
     def forward(ctx, x, weight, bias, mode, k, eps):
         xp = get_array_module(x)
-        lay = _Layout(xp, mode)
         xv = x.reshape(_view_shape(x.shape, mode, k))
-        count = xv.size // (xv.shape[1] if mode == "channel" else xv.shape[0]) if xv.size else 1
+        ctx.mode, ctx.k, ctx.eps = mode, k, eps
+        ctx.bias_shape = None if bias is None else bias.shape
+        if mode == "row":
+            y, mean, var, invstd = _row_forward(xp, xv, weight, bias, eps)
+            ctx.count = max(xv.shape[1], 1)
+            # as PyTorch's native_layer_norm: the input and per-row statistics, not x-hat
+            ctx.save_for_backward(x, weight, mean, invstd)
+            return y.reshape(x.shape), mean.astype(x.dtype), var.astype(x.dtype)
+        lay = _Layout(xp, mode)
+        count = xv.size // xv.shape[1] if xv.size else 1
         mean = lay.stat_sum(xv) / count
         xhat = xv - lay.stat_view(mean, x.dtype)
         var = lay.stat_sum(xhat, xhat) / count
@@ -97,8 +110,7 @@ class Normalize(Op):
             y = xhat + lay.param_view(bias)
         else:
             y = xhat.copy()
-        ctx.mode, ctx.k, ctx.eps, ctx.count = mode, k, eps, count
-        ctx.bias_shape = None if bias is None else bias.shape
+        ctx.count = count
         # the normalised input and 1/std go through the one door too: freed after backward
         ctx.save_for_backward(x, weight, xhat, invstd)
         return y.reshape(x.shape), mean.astype(x.dtype), var.astype(x.dtype)
@@ -108,6 +120,9 @@ class Normalize(Op):
         if _state.enabled:
             return _normalize_backward_composed(ctx, x, weight, grad)
         xp = get_array_module(x._data)
+        if ctx.mode == "row":  # xhat holds the per-row means there
+            return _row_backward(ctx, xp, x._data, weight, xhat._data, invstd._data,
+                                 grad._data)
         lay = _Layout(xp, ctx.mode)
         xhat, invstd, dtype = xhat._data, invstd._data, x._data.dtype
         g = grad._data.reshape(xhat.shape)
@@ -140,6 +155,84 @@ class Normalize(Op):
             out *= lay.stat_view(scale, dtype)
             grad_x = function.Tensor(out.reshape(x.shape))
         return grad_x, grad_w, grad_b, None, None, None
+
+
+def _row_blocks(xv: Any) -> Any:
+    """Slices of the rows of the ``(M, K)`` view, about ``_ROW_BLOCK`` elements each on the CPU
+    (all rows at once on a GPU)."""
+    m, k = xv.shape
+    if is_device_array(xv):
+        yield slice(None)
+        return
+    step = max(1, _ROW_BLOCK // max(k, 1))
+    for lo in range(0, m, step):
+        yield slice(lo, lo + step)
+
+
+def _row_forward(xp: Any, xv: Any, weight: Any, bias: Any, eps: float) -> tuple:
+    """``y`` and float64 per-row ``mean``, ``var``, ``invstd`` of the ``(M, K)`` view: block by
+    block of rows, each read once from memory and its ``x - mean`` kept in cache."""
+    m, k = xv.shape
+    dtype, count = xv.dtype, max(k, 1)
+    y = xp.empty((m, k), dtype=dtype)
+    mean, var = xp.empty(m, dtype=xp.float64), xp.empty(m, dtype=xp.float64)
+    w = None if weight is None else weight.reshape(1, -1)
+    b = None if bias is None else bias.reshape(1, -1)
+    for rows in _row_blocks(xv):
+        xs = xv[rows]
+        mu = row_sums(xp, xs) / count
+        xc = xs - mu.astype(dtype)[:, None]
+        mean[rows], var[rows] = mu, row_sums(xp, xc, xc) / count
+        xc *= (1.0 / xp.sqrt(var[rows] + eps)).astype(dtype)[:, None]
+        out = y[rows]
+        if w is not None:
+            xp.multiply(xc, w, out=out)
+            if b is not None:
+                out += b
+        elif b is not None:
+            xp.add(xc, b, out=out)
+        else:
+            out[...] = xc
+    return y, mean, var, 1.0 / xp.sqrt(var + eps)
+
+
+def _row_backward(ctx: Any, xp: Any, x: Any, weight: Any, mean: Any, invstd: Any,
+                  grad: Any) -> tuple:
+    """The closed-form gradients in ``"row"`` mode, block by block of rows: ``x-hat`` is
+    recomputed in cache from the saved statistics, and each array is read once."""
+    xv = x.reshape(-1, ctx.k)
+    g = grad.reshape(xv.shape)
+    m, k = xv.shape
+    dtype = x.dtype
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    w = None if weight is None else weight._data.reshape(1, -1)
+    sum_gx = xp.zeros(k, dtype=xp.float64) if need_w else None
+    sum_g = xp.zeros(k, dtype=xp.float64) if need_b else None
+    dx = xp.empty((m, k), dtype=dtype) if need_x else None
+    for rows in _row_blocks(xv):
+        scale = invstd[rows].astype(dtype)[:, None]
+        xhat = xv[rows] - mean[rows].astype(dtype)[:, None]
+        xhat *= scale
+        gs = g[rows]
+        if need_w:
+            sum_gx += column_sums(xp, gs, xhat)
+        if need_b:
+            sum_g += column_sums(xp, gs)
+        if need_x:
+            # dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), per row
+            dxhat = gs if w is None else gs * w
+            mean_d = row_sums(xp, dxhat) / ctx.count
+            mean_dx = row_sums(xp, dxhat, xhat) / ctx.count
+            out = dx[rows]
+            xp.multiply(xhat, mean_dx.astype(dtype)[:, None], out=out)
+            xp.subtract(dxhat, out, out=out)
+            out -= mean_d.astype(dtype)[:, None]
+            out *= scale
+    wrap = function.Tensor
+    grad_w = None if not need_w else wrap(sum_gx.reshape(weight.shape).astype(dtype))
+    grad_b = None if not need_b else wrap(sum_g.reshape(ctx.bias_shape).astype(dtype))
+    grad_x = None if not need_x else wrap(dx.reshape(x.shape))
+    return grad_x, grad_w, grad_b, None, None, None
 
 
 def _normalize_backward_composed(ctx: Any, x: Any, weight: Any, grad: Any) -> tuple:

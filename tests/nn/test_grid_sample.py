@@ -11,7 +11,7 @@ from _nn_helpers import close, load_from_torch
 import latte
 import latte.nn as lnn
 import latte.nn.functional as F
-from latte.autograd import gradcheck
+from latte.autograd import gradcheck, gradgradcheck
 
 TF = torch.nn.functional
 RNG = np.random.default_rng(0)
@@ -155,3 +155,22 @@ def test_spatial_transformer_network_matches_torch():
     for name, p in lnet.named_parameters():
         assert p.grad is not None, name
         close(p.grad, tparams[name].grad, 1e-3, 1e-4, name)
+
+
+@pytest.mark.parametrize("padding_mode,align_corners",
+                         [("zeros", False), ("border", True), ("reflection", False)])
+def test_gradgradcheck_bilinear(padding_mode, align_corners):
+    # the fused op's create_graph backward, written with differentiable ops
+    x = latte.tensor(RNG.standard_normal((2, 1, 3, 3)), requires_grad=True)
+    grid = latte.tensor(RNG.uniform(-1.3, 1.3, (2, 1, 2, 2)), requires_grad=True)
+    assert gradgradcheck(lambda a, g: F.grid_sample(a, g, padding_mode=padding_mode,
+                                                    align_corners=align_corners), [x, grid])
+
+
+def test_bilinear_node_name_and_layout_match_torch():
+    x, tx = _pair(RNG.standard_normal((2, 3, 5, 4)), requires_grad=True)
+    grid, tgrid = _pair(RNG.uniform(-1.2, 1.2, (2, 6, 7, 2)))
+    out, tout = F.grid_sample(x, grid, align_corners=False), TF.grid_sample(tx, tgrid,
+                                                                            align_corners=False)
+    assert out.grad_fn.name() == tout.grad_fn.name()
+    assert out.is_contiguous() and out.view(2, -1).shape == tout.view(2, -1).shape

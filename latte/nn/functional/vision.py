@@ -1,17 +1,15 @@
 """Spatial transformers: ``affine_grid`` and ``grid_sample`` for 4-D (N, C, H, W) inputs.
 
-``grid_sample`` is composed from Tensor ops, so it is differentiable in ``input`` and ``grid``
-(and any number of times): source coordinates, corner indices and in-bounds masks are computed
-on raw arrays; the one differentiable path from ``grid`` is ``(g - g.detach()) * slope + coord``,
-which has exactly the raw coordinate as value and the padding rule's local slope (unnormalising
-scale, 0 where clipped, -1 where reflected) as derivative, as PyTorch's kernels use.
+Bilinear ``grid_sample`` is the primitive ``GridSample`` (``ops/grid_sample.py``); nearest is
+a gather of the rounded source pixels, differentiable in ``input``. Both share the source
+coordinate rules of the padding modes.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from latte.functional import stack
 from latte.nn.functional._device import on_input_device
+from latte.ops.grid_sample import GridSample, source
 from latte.ops.index import Gather
 from latte.tensor import Tensor
 
@@ -70,48 +68,6 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
     return grid.reshape(n, h, w, 2)
 
 
-def _reflect(xp: Any, x: Any, twice_low: int, twice_high: int) -> tuple:
-    """Reflect ``x`` into [low, high] (bounds given doubled); returns (value, slope ±1)."""
-    if twice_low == twice_high:
-        return xp.zeros_like(x), xp.zeros_like(x)
-    low = x.dtype.type(twice_low / 2)
-    span = x.dtype.type((twice_high - twice_low) / 2)
-    shifted = x - low
-    dist = xp.abs(shifted)
-    slope = xp.where(shifted < 0, x.dtype.type(-1), x.dtype.type(1))
-    extra = xp.fmod(dist, span)
-    flips = xp.floor(dist / span)
-    odd = xp.fmod(flips, 2) != 0
-    value = xp.where(odd, span - extra + low, extra + low)
-    return value, xp.where(odd, -slope, slope)
-
-
-def _clip(xp: Any, x: Any, size: int) -> tuple:
-    """Clamp to [0, size - 1]; the slope is 0 at and beyond the borders (as PyTorch's grad)."""
-    inside = (x > 0) & (x < size - 1)
-    return xp.clip(x, 0, size - 1), inside.astype(x.dtype)
-
-
-def _source(xp: Any, g: Any, size: int, padding: str, align: bool) -> tuple:
-    """Pixel coordinate of normalised ``g`` along an axis of ``size``, and its slope d/dg."""
-    if align:
-        scale = g.dtype.type((size - 1) / 2)
-        x = (g + 1) * scale
-    else:
-        scale = g.dtype.type(size / 2)
-        x = ((g + 1) * size - 1) / 2
-    slope = xp.full_like(g, scale)
-    if padding == "border":
-        x, s = _clip(xp, x, size)
-        slope = slope * s
-    elif padding == "reflection":
-        x, s = _reflect(xp, x, 0, 2 * (size - 1)) if align else _reflect(xp, x, -1, 2 * size - 1)
-        slope = slope * s
-        x, s = _clip(xp, x, size)
-        slope = slope * s
-    return x, slope
-
-
 def _check(input: Any, grid: Any, mode: str, padding_mode: str) -> None:
     if mode not in _MODES:
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear' or "
@@ -154,41 +110,21 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         latte.Size([1, 3, 8, 8])
     """
     _check(input, grid, mode, padding_mode)
+    align = bool(align_corners)
+    if mode == "bilinear":
+        return GridSample.apply(input, grid, padding_mode, align)
     n, c, h, w = input.shape
     ho, wo = grid.shape[1], grid.shape[2]
     xp = input._xp()
-    align = bool(align_corners)
     g = grid._data
-    ix, sx = _source(xp, g[..., 0], w, padding_mode, align)
-    iy, sy = _source(xp, g[..., 1], h, padding_mode, align)
-    flat = input.reshape(n, c, h * w)
-    if mode == "nearest":
-        xs, ys = xp.rint(ix), xp.rint(iy)  # nearbyint: halves go to even, as PyTorch
-        corners_x, corners_y, weights = [xs], [ys], None
-    else:
-        x0, y0 = xp.floor(ix), xp.floor(iy)
-        corners_x, corners_y = [x0, x0 + 1, x0, x0 + 1], [y0, y0, y0 + 1, y0 + 1]
-        # the differentiable coordinates: value ix, derivative sx (see the module docstring)
-        gx, gy = grid[..., 0], grid[..., 1]
-        tx = (gx - gx.detach()) * Tensor(sx) + Tensor(ix)
-        ty = (gy - gy.detach()) * Tensor(sy) + Tensor(iy)
-        fx, fy = tx - Tensor(x0), ty - Tensor(y0)  # offsets from the north-west corner
-        weights = [(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy]
-    index, masks = [], []
-    for cx, cy in zip(corners_x, corners_y):
-        inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-        pos = xp.clip(cy, 0, h - 1).astype(xp.int64) * w + xp.clip(cx, 0, w - 1).astype(xp.int64)
-        index.append(pos.reshape(n, ho * wo))
-        masks.append(inside.reshape(n, 1, ho * wo).astype(g.dtype))
-    k = len(index)
-    idx = xp.broadcast_to(xp.concatenate(index, axis=1)[:, None, :], (n, c, k * ho * wo))
-    picked = Gather.apply(flat, 2, xp.ascontiguousarray(idx)).reshape(n, c, k, ho * wo)
-    mask = Tensor(xp.stack(masks, axis=2))  # (N, 1, k, P): zero for corners off the image
-    if weights is None:
-        out = picked * mask
-        if grid.requires_grad:  # PyTorch gives grid a zero gradient in nearest mode
-            out = out + grid.sum() * 0
-    else:
-        wts = stack([t.reshape(n, 1, ho * wo) for t in weights], dim=2)
-        out = picked * (wts * mask)
-    return out.sum(2).reshape(n, c, ho, wo)
+    ix, _ = source(xp, g[..., 0], w, padding_mode, align)
+    iy, _ = source(xp, g[..., 1], h, padding_mode, align)
+    xs, ys = xp.rint(ix), xp.rint(iy)  # nearbyint: halves go to even, as PyTorch
+    inside = (xs >= 0) & (xs <= w - 1) & (ys >= 0) & (ys <= h - 1)
+    pos = xp.clip(ys, 0, h - 1).astype(xp.int64) * w + xp.clip(xs, 0, w - 1).astype(xp.int64)
+    idx = xp.broadcast_to(pos.reshape(n, 1, ho * wo), (n, c, ho * wo))
+    picked = Gather.apply(input.reshape(n, c, h * w), 2, xp.ascontiguousarray(idx))
+    out = picked * Tensor(inside.reshape(n, 1, ho * wo).astype(g.dtype))
+    if grid.requires_grad:  # PyTorch gives grid a zero gradient in nearest mode
+        out = out + grid.sum() * 0
+    return out.reshape(n, c, ho, wo)
