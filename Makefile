@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench lint compat accuracy parity
+.PHONY: demo test bench lint compat accuracy parity soak
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ lint: $(VENV)/.lint
 	$(PY) -m ruff check latte tests benchmarks examples tools experiments
 	$(VENV)/bin/lint-imports
 	$(PY) tools/import_graph.py
+
+# reliability, long (CI runs the bounded versions): resume after SIGKILL at every kill point,
+# dying workers and ranks, 10,000-step memory soaks of each model family and 100 DataLoader
+# epochs; prints the memory slopes per 1,000 steps
+soak: $(VENV)/.test
+	LATTE_SOAK=1 $(PY) -m pytest tests/reliability -s -q --timeout 3600
 
 compat: $(VENV)/.test
 	$(PY) tools/compat_report.py
