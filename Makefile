@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench lint compat accuracy parity docs
+.PHONY: demo test bench lint compat accuracy parity docs soak fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,12 @@ $(VENV)/.docs: $(VENV)/.core
 # the documentation site into docs/_build/html, its tutorials executed; a warning is an error
 docs: $(VENV)/.docs
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+# reliability, long (CI runs the bounded versions): resume after SIGKILL at every kill point,
+# dying workers and ranks, 10,000-step memory soaks of each model family and 100 DataLoader
+# epochs; prints the memory slopes per 1,000 steps
+soak: $(VENV)/.test
+	LATTE_SOAK=1 $(PY) -m pytest tests/reliability -s -q --timeout 3600
 
 compat: $(VENV)/.test
 	$(PY) tools/compat_report.py

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from latte.distributed import _mpi
+from latte.distributed import _mpi, _rank_watch
 from latte.distributed._mpi import is_available
 from latte.tensor import Tensor
 
@@ -146,6 +146,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
         print(f"latte.distributed: backend {name!r} runs on MPI, Latte's only backend",
               file=sys.stderr)
     _world, _backend_name = world, name if name != Backend.UNDEFINED else Backend.MPI
+    _rank_watch.register(world.rank)  # so latte's launcher can name this rank if it dies
     _previous_excepthook = sys.excepthook
     sys.excepthook = _abort_on_uncaught
 

@@ -12,8 +12,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 
+from latte.distributed import _rank_watch
 from latte.distributed._mpi import INSTALL_HINT
 
 __all__ = ["find_mpiexec", "run", "run_torch_script", "torchrun_environment"]
@@ -58,7 +60,28 @@ def _mpiexec(nproc: int, argv: Sequence[str], extra_env: dict[str, str],
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(name, threads)
     command = [find_mpiexec(), "-n", str(nproc), sys.executable, *argv]
-    return subprocess.run(command, env=env, timeout=timeout).returncode
+    with tempfile.TemporaryDirectory(prefix="latte-ranks-") as folder:
+        env[_rank_watch.ENV] = folder
+        watcher = _rank_watch.Watcher(folder)
+        try:
+            code = subprocess.run(command, env=env, timeout=timeout).returncode
+        finally:
+            watcher.stop()
+        if code != 0:
+            _report_dead_ranks(watcher.first_unclean(), nproc)
+    return code
+
+
+def _report_dead_ranks(dead: list[tuple[int, int]], nproc: int) -> None:
+    """Name the ranks that ended first without a clean exit: mpiexec's own report gives a
+    process id, often of a rank it stopped itself."""
+    if not dead:
+        return
+    names = ", ".join(f"rank {rank} (pid {pid})" for rank, pid in dead)
+    others = nproc - len(dead)
+    print(f"latte.distributed.launch: {names} ended without a clean exit (killed by a signal, "
+          f"e.g. by the out-of-memory killer, or crashed); mpiexec then stopped the other "
+          f"{others} process{'es' if others != 1 else ''}", file=sys.stderr, flush=True)
 
 
 DEFAULT_MASTER_PORT = 29500  # torchrun's

@@ -6,8 +6,9 @@ A checkpoint is a dict saved with ``latte.save`` (PyTorch's file format)::
      "rng": {"latte": uint8 tensor, "numpy": str, "python": str}, "config": {...}, ...}
 
 ``save_atomic`` writes to a temporary file in the same folder and renames it over the target
-with ``os.replace``, which is atomic on POSIX and Windows: a crash or Ctrl-C mid-write leaves the
-previous checkpoint intact and never a truncated one.
+with ``os.replace``, which is atomic on POSIX and Windows: a crash, a Ctrl-C or a SIGKILL
+mid-write leaves the previous checkpoint intact and never a truncated one (the next save removes
+the temporary files of writers that died).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 import latte
+from latte.train import _atomic
 
 __all__ = ["save_atomic", "load_checkpoint", "get_rng_states", "set_rng_states", "seed_everything"]
 
@@ -34,13 +36,14 @@ def save_atomic(obj: Any, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    _atomic.remove_stale_temps(path)
+    tmp = _atomic.temp_path(path)
     try:
         with open(tmp, "wb") as f:
             latte.save(obj, f)
             f.flush()
             os.fsync(f.fileno())  # the data must be on disk before the rename makes it visible
-        os.replace(tmp, path)
+        _atomic.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path

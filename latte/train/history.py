@@ -13,16 +13,19 @@ import os
 from pathlib import Path
 from typing import Any
 
+from latte.train import _atomic
+
 __all__ = ["History", "write_text_atomic"]
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    _atomic.remove_stale_temps(path)
+    tmp = _atomic.temp_path(path)
     try:
         tmp.write_text(text)
-        os.replace(tmp, path)
+        _atomic.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 

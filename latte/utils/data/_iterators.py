@@ -8,6 +8,8 @@ import itertools
 import multiprocessing
 import pickle
 import queue
+import signal
+import time
 import warnings
 from typing import Any
 
@@ -32,6 +34,28 @@ def _set_python_exiting() -> None:
 
 
 atexit.register(_set_python_exiting)
+
+
+def _dead_workers_message(workers: list, dead: list[int]) -> str:
+    """PyTorch's "DataLoader worker (pid(s) ...) exited unexpectedly", with each worker's id and
+    how it ended (a signal, e.g. SIGKILL from the out-of-memory killer, or an exit code)."""
+    how = []
+    for i in dead:
+        code = workers[i].exitcode
+        if code is not None and code < 0:
+            try:
+                ending = f"killed by signal {signal.Signals(-code).name}"
+            except ValueError:
+                ending = f"killed by signal {-code}"
+        else:
+            ending = f"exit code {code}"
+        how.append(f"worker {i} (pid {workers[i].pid}) {ending}")
+    pids = ", ".join(str(workers[i].pid) for i in dead)
+    codes = ", ".join(str(workers[i].exitcode) for i in dead)
+    return (f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code(s) {codes}): "
+            f"{'; '.join(how)}. "
+            "A fresh iterator starts new workers; if this repeats, the machine may be short "
+            "of memory (the out-of-memory killer sends SIGKILL)")
 
 
 class _BaseIter:
@@ -153,26 +177,25 @@ class _MultiProcessIter(_BaseIter):
         try:
             return True, pickle.loads(self._data_queue.get(timeout=timeout))
         except Exception as e:
-            dead = [w for i, w in enumerate(self._workers)
+            dead = [i for i, w in enumerate(self._workers)
                     if self._workers_status[i] and not w.is_alive()]
             if dead:
                 self._shutdown_workers()
-                pids = ", ".join(str(w.pid) for w in dead)
-                codes = ", ".join(str(w.exitcode) for w in dead)
-                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly "
-                                   f"(exit code(s) {codes})") from e
+                raise RuntimeError(_dead_workers_message(self._workers, dead)) from e
             if isinstance(e, queue.Empty):
                 return False, None
             raise
 
     def _get_data(self) -> tuple:
-        if self._timeout > 0:
-            ok, data = self._try_get_data(self._timeout)
-            if not ok:
-                raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
-            return data
+        # wait in short slices so that a dead worker is reported at once, not at the deadline
+        deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
-            ok, data = self._try_get_data(_STATUS_CHECK_INTERVAL)
+            wait = _STATUS_CHECK_INTERVAL
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
+            ok, data = self._try_get_data(wait)
             if ok:
                 return data
 

@@ -124,6 +124,7 @@ def _worker_loop(is_iterable: bool, dataset: Any, index_queue: Any, data_queue: 
     (pickled here, so that an unpicklable batch becomes an error rather than a lost message) on
     ``data_queue``. ``None`` on the index queue means: stop."""
     global _worker_info
+    parent = os.getppid()
     try:
         seed = _seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
@@ -139,7 +140,6 @@ def _worker_loop(is_iterable: bool, dataset: Any, index_queue: Any, data_queue: 
             init_exception = ExceptionWrapper(where=where)
 
         iteration_end = False
-        parent = os.getppid()
         while os.getppid() == parent:  # the parent died: nobody will read what we make
             try:
                 message = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
@@ -176,8 +176,10 @@ def _worker_loop(is_iterable: bool, dataset: Any, index_queue: Any, data_queue: 
             del data, index, message
     except KeyboardInterrupt:
         pass  # the main process handles Ctrl-C
-    if done_event.is_set():
-        # the main process stopped reading: exit without flushing results nobody wants
+    if done_event.is_set() or os.getppid() != parent:
+        # the main process stopped reading, or died (killed): exit without flushing results
+        # nobody wants. Flushing would block for ever once the pipe is full, since the other
+        # workers hold its read end open: orphans that keep the dead job's pipes and memory
         data_queue.cancel_join_thread()
         data_queue.close()
 

@@ -182,7 +182,8 @@ class DataLoader:
     def __iter__(self) -> Any:
         """A fresh iterator (an epoch); with ``persistent_workers`` the workers are reused."""
         if self.persistent_workers and self.num_workers > 0:
-            if self._iterator is None:
+            if self._iterator is None or self._iterator._shutdown:
+                # first epoch, or the workers were shut down (one died): start new ones
                 self._iterator = self._get_iterator()
             else:
                 self._iterator._reset(self)
