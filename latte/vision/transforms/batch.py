@@ -236,14 +236,17 @@ def batch_random_crop(images: Any, size: Any, padding: Any = None, fill: Any = 0
     """``RandomCrop(size, padding)`` on every image of the batch, each at its own offset.
 
     The offsets are uniform over every position, as ``RandomCrop.get_params``: all the tops
-    are drawn first, then all the lefts. See ``batch_crop`` for the arguments.
+    are drawn first, then all the lefts. ``size=None`` keeps the images' size; see
+    ``batch_crop`` for the other arguments.
 
     Example::
 
         >>> batch_random_crop(x, 32, padding=4, padding_mode="reflect")   # CIFAR's crop
     """
     arr, _ = _unwrap(images, "batch_random_crop")
-    size_hw, pads = _size_pair(size), _padding4(0 if padding is None else padding)
+    h_axis, w_axis = _hw_axes(channels_last)
+    size_hw = _size_pair(size) if size is not None else (arr.shape[h_axis], arr.shape[w_axis])
+    pads = _padding4(0 if padding is None else padding)
     rows, cols = _crop_space(arr, size_hw, pads, channels_last)
     rng = _rng(generator)
     top = rng.integers(0, rows, size=arr.shape[0])
@@ -310,7 +313,7 @@ class _BatchTransform:
 
 class BatchRandomCrop(_BatchTransform):
     """``RandomCrop`` for a whole batch ``(N, C, H, W)``: a random crop of each image, after
-    padding (see ``batch_random_crop``).
+    padding (see ``batch_random_crop``); ``size=None`` keeps the images' size.
 
     Example::
 
@@ -325,7 +328,7 @@ class BatchRandomCrop(_BatchTransform):
         if padding_mode not in _PAD_MODES:
             raise ValueError(f"padding_mode must be constant, edge, reflect or symmetric, "
                              f"got {padding_mode!r}")
-        self.size = _size_pair(size)
+        self.size = _size_pair(size) if size is not None else None
         self.padding = _padding4(0 if padding is None else padding)
         self.fill, self.padding_mode = fill, padding_mode
 
