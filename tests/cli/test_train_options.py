@@ -210,3 +210,9 @@ def test_eval_with_tta(tmp_path, capsys):
     assert tta["test_loss"] != plain["test_loss"] and tta["examples"] == plain["examples"]
     assert main(["eval", str(tmp_path / "e"), "--tta", "flip"]) == 0
     assert "(tta flip;" in capsys.readouterr().out
+
+
+def test_sweep_grid_over_augment_modes():
+    from latte.cli.sweep import parse_grid
+    assert parse_grid(["augment=crop-flip,false,none", "warmup-epochs=0,0.5"]) == {
+        "augment": ["crop-flip", False, "none"], "warmup_epochs": [0.0, 0.5]}
