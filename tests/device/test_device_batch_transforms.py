@@ -26,3 +26,11 @@ def test_batch_transforms_run_on_the_device(gpu):
     expected = T.batch_crop(images, [0] * 8, [1] * 8, 4, padding=1, fill=(1, 2, 3)).numpy()
     np.testing.assert_array_equal(crop.cpu().numpy(), expected)
     assert expected[0, 2, 0, 0] == 3  # the top row is the per-channel fill
+    # offsets and masks may live on the device too
+    on_device = latte.tensor([True, False] * 4).to("cuda")
+    np.testing.assert_array_equal(
+        T.batch_hflip(images.to("cuda"), on_device).cpu().numpy(),
+        T.batch_hflip(images, np.array([True, False] * 4)).numpy())
+    shift = latte.tensor([1, -1] * 4).to("cuda")
+    np.testing.assert_array_equal(T.batch_translate(images.to("cuda"), shift, shift).cpu().numpy(),
+                                  T.batch_translate(images, [1, -1] * 4, [1, -1] * 4).numpy())

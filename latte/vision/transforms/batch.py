@@ -57,11 +57,17 @@ def _hw_axes(channels_last: bool) -> tuple[int, int]:
     return (1, 2) if channels_last else (2, 3)
 
 
-def _host_ints(values: Any, n: int, name: str) -> np.ndarray:
-    """``values`` as a host int array of shape ``(n,)`` (an int means the same for all)."""
+def _on_host(values: Any) -> np.ndarray:
+    """A Tensor, array or sequence as a host NumPy array."""
+    values = getattr(values, "_data", values)
     if backend.is_device_array(values):
         values = backend.to_device(values, backend.cpu)
-    out = np.asarray(getattr(values, "_data", values))
+    return np.asarray(values)
+
+
+def _host_ints(values: Any, n: int, name: str) -> np.ndarray:
+    """``values`` as a host int array of shape ``(n,)`` (an int means the same for all)."""
+    out = _on_host(values)
     if out.dtype.kind not in "iub":
         raise TypeError(f"{name} must hold integers, got dtype {out.dtype}")
     out = np.broadcast_to(out.astype(np.intp), (n,)) if out.ndim == 0 else out.astype(np.intp)
@@ -184,8 +190,7 @@ def batch_hflip(images: Any, flip: Any, *, channels_last: bool = False) -> Any:
         >>> batch_hflip(x, flip=np.array([True, False]))   # the first image mirrored
     """
     arr, is_tensor = _unwrap(images, "batch_hflip")
-    mask = np.asarray(getattr(flip, "_data", flip) if not backend.is_device_array(flip)
-                      else backend.to_device(flip, backend.cpu))
+    mask = _on_host(flip)
     if mask.dtype != np.bool_ or mask.shape != (arr.shape[0],):
         raise ValueError(f"flip must be a bool mask of shape ({arr.shape[0]},), got "
                          f"{mask.dtype} of shape {mask.shape}")
