@@ -23,8 +23,15 @@ __all__ = ["TrainConfig", "load_toml", "merge"]
 MODELS_HELP = "mlp, lenet, mnist_resnet, c5l3, vgg11/13/16[_bn], resnet18/34/50"
 DATASETS = ("mnist", "mnist-sample", "fashion-mnist", "kmnist", "cifar10", "circle")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
-SCHEDULERS = ("none", "step", "multistep", "cosine", "exponential", "plateau")
+SCHEDULERS = ("none", "step", "multistep", "cosine", "exponential", "plateau", "onecycle",
+              "linear")
+# stepped after every batch (the others once per epoch)
+BATCH_SCHEDULERS = ("onecycle", "linear", "cosine")
 LOSSES = ("cross_entropy", "mse")
+# per-image: the data set's PIL pipeline; the others are batch transforms on uint8 batches
+AUGMENTS = ("none", "per-image", "flip", "crop", "crop-flip")
+PAD_MODES = ("zeros", "reflect")
+TTAS = ("none", "flip", "flip-translate")
 
 
 @dataclass
@@ -42,7 +49,13 @@ class TrainConfig:
     scheduler: str = "none"
     milestones: str = ""
     gamma: float = 0.1
-    augment: bool = False
+    warmup_epochs: float = 0.0
+    label_smoothing: float = 0.0
+    augment: bool | str = False
+    crop_padding: int = 4
+    translate: int = 0
+    pad_mode: str = "zeros"
+    tta: str = "none"
     dropout: float | None = None
     hidden: str = "256,128"
     bias: bool = True
@@ -74,6 +87,19 @@ class TrainConfig:
             (0 <= self.val_split < 1, "--val-split must be in [0, 1)"),
             (self.dropout is None or 0 <= self.dropout < 1, "--dropout must be in [0, 1)"),
             (self.patience >= 0, "--patience must be 0 (off) or more"),
+            (self.warmup_epochs >= 0, "--warmup-epochs must be 0 or more"),
+            (self.warmup_epochs == 0 or self.scheduler in BATCH_SCHEDULERS,
+             f"--warmup-epochs needs --scheduler {', '.join(BATCH_SCHEDULERS)}"),
+            (self.warmup_epochs < self.epochs, "--warmup-epochs must be less than --epochs"),
+            (0 <= self.label_smoothing < 1, "--label-smoothing must be in [0, 1)"),
+            (self.label_smoothing == 0 or self.loss == "cross_entropy",
+             "--label-smoothing needs --loss cross_entropy"),
+            (isinstance(self.augment, bool) or self.augment in AUGMENTS,
+             f"--augment must be one of {', '.join(AUGMENTS)}"),
+            (self.crop_padding >= 0, "--crop-padding must be 0 or more"),
+            (self.translate >= 0, "--translate must be 0 or more"),
+            (self.pad_mode in PAD_MODES, f"--pad-mode must be one of {', '.join(PAD_MODES)}"),
+            (self.tta in TTAS, f"--tta must be one of {', '.join(TTAS)}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -90,6 +116,19 @@ class TrainConfig:
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
+
+    @property
+    def augment_mode(self) -> str:
+        """``--augment`` as one of ``AUGMENTS``: a bare ``--augment`` (True) is the data set's
+        usual augmentation, crop-flip for CIFAR-10 and the per-image pipeline otherwise."""
+        if self.augment is True:
+            return "crop-flip" if self.dataset == "cifar10" else "per-image"
+        return "none" if self.augment is False else str(self.augment)
+
+    @property
+    def batch_augment(self) -> bool:
+        """True when the training batches go through the batch transforms."""
+        return self.augment_mode in ("flip", "crop", "crop-flip") or self.translate > 0
 
     @property
     def hidden_sizes(self) -> list[int]:
@@ -139,6 +178,8 @@ def merge(cli: dict[str, Any], config_file: str | None = None) -> TrainConfig:
         # TOML gives ints where floats are expected (lr = 1): coerce, and reject wrong types
         if "float" in str(types[key]) and isinstance(value, int) and not isinstance(value, bool):
             values[key] = float(value)
+        elif key == "augment" and isinstance(value, str) and value in ("true", "false"):
+            values[key] = value == "true"
         elif str(types[key]) == "str" and not isinstance(value, str):
             values[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     return TrainConfig(**values).validate()

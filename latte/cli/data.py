@@ -1,13 +1,16 @@
 """The data sets ``latte train`` knows, loaded as train/test pairs with their shapes.
 
 Without augmentation the images are preloaded once as normalised float32 tensors, so batches
-are single gathers; with ``--augment`` the training set goes through PIL transforms per image.
+are single gathers. With batch augmentation (``--augment flip|crop|crop-flip``, ``--translate``)
+the training images stay uint8 and each batch is augmented and normalised at once
+(``BatchTransformLoader``); with ``--augment per-image`` the training set goes through PIL
+transforms image by image.
 """
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +19,10 @@ import numpy as np
 import latte
 from latte.tensor import Tensor
 from latte.utils.data import Dataset, Subset, TensorDataset
+from latte.vision import transforms as T
 
-__all__ = ["DataBundle", "load_data", "split_train_val", "DatasetMissing"]
+__all__ = ["DataBundle", "load_data", "split_train_val", "DatasetMissing",
+           "BatchTransformLoader"]
 
 # (dataset class name, mean, std) per channel, the usual published statistics
 _IMAGE_SETS = {
@@ -44,6 +49,37 @@ class DataBundle:
     classes: list[str]
     description: str
     plain_train: Dataset | None = None  # the training images without augmentation
+    # with batch augmentation, train holds uint8 images: these make batches of it model inputs
+    train_batch_transform: Callable | None = None  # augment, then normalise
+    batch_normalize: Callable | None = None  # normalise only (validation batches)
+
+
+class BatchTransformLoader:
+    """``loader``'s batches ``(x, y)`` with ``transform`` applied to each whole ``x``.
+
+    Keeps the loader's ``len`` and ``sampler`` (so ``fit`` can call ``set_epoch``); the
+    transform runs in this process, on the batch as the loader made it.
+
+    Example::
+
+        >>> loader = BatchTransformLoader(DataLoader(uint8_set, 512, shuffle=True),
+        ...                               T.Compose([T.BatchRandomCrop(32, padding=4),
+        ...                                          T.BatchNormalize(mean, std)]))
+    """
+
+    def __init__(self, loader: Iterable, transform: Callable) -> None:
+        self.loader, self.transform = loader, transform
+
+    @property
+    def sampler(self) -> Any:
+        return getattr(self.loader, "sampler", None)
+
+    def __len__(self) -> int:
+        return len(self.loader)  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator:
+        for x, y in self.loader:
+            yield self.transform(x), y
 
 
 @contextlib.contextmanager
@@ -63,18 +99,24 @@ def _data_dir(path: str | None) -> Iterator[None]:
             os.environ["LATTE_DATA"] = old
 
 
+def _uint8_images(ds: Any) -> np.ndarray:
+    """The data set's images as one ``(N, C, H, W)`` uint8 array (CIFAR is stored HWC)."""
+    data = np.asarray(getattr(ds.data, "_data", ds.data))
+    return np.ascontiguousarray(data[:, None] if data.ndim == 3 else data.transpose(0, 3, 1, 2))
+
+
+def _labels(ds: Any) -> Tensor:
+    return Tensor(np.asarray(getattr(ds.targets, "_data", ds.targets), dtype=np.int64))
+
+
 def _preload(ds: Any, mean: tuple, std: tuple) -> TensorDataset:
     """``(N, C, H, W)`` float32 normalised images and int64 labels, computed once."""
-    data = np.asarray(getattr(ds.data, "_data", ds.data))
-    x = data.astype(np.float32) / 255.0
-    x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)  # CIFAR is stored HWC
+    x = _uint8_images(ds).astype(np.float32) / 255.0
     x = (x - np.array(mean, np.float32)[:, None, None]) / np.array(std, np.float32)[:, None, None]
-    y = np.asarray(getattr(ds.targets, "_data", ds.targets), dtype=np.int64)
-    return TensorDataset(Tensor(np.ascontiguousarray(x, dtype=np.float32)), Tensor(y))
+    return TensorDataset(Tensor(np.ascontiguousarray(x, dtype=np.float32)), _labels(ds))
 
 
 def _augmentation(name: str, mean: tuple, std: tuple) -> Any:
-    from latte.vision import transforms as T
     if name == "cifar10":
         ops = [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()]
     else:  # the reference MNIST recipe: rotation and brightness/contrast, half of the time
@@ -93,8 +135,16 @@ def _missing_message(name: str, error: Exception, data_dir: str | None) -> str:
 
 
 def load_data(name: str, data_dir: str | None = None, augment: bool = False, seed: int = 0,
-              log: Any = print) -> DataBundle:
-    """Load data set ``name``; ``mnist`` falls back to the shipped sample (and says so)."""
+              log: Any = print, batch_augment: Sequence[Callable] | None = None) -> DataBundle:
+    """Load data set ``name``; ``mnist`` falls back to the shipped sample (and says so).
+
+    ``augment`` puts the training set through the data set's per-image PIL pipeline;
+    ``batch_augment`` (a list of batch transforms, possibly empty) keeps the training images
+    uint8 instead and sets ``train_batch_transform`` to those transforms then normalisation.
+    """
+    if batch_augment is not None and name == "circle":
+        raise ValueError("--augment flip/crop/crop-flip and --translate need an image data set, "
+                         "not circle")
     if name == "circle":
         x, y = _circle(seed)
         return DataBundle(TensorDataset(x[:1000], y[:1000]), TensorDataset(x[1000:], y[1000:]),
@@ -123,9 +173,14 @@ def load_data(name: str, data_dir: str | None = None, augment: bool = False, see
             name, cls = "mnist-sample", datasets.MNISTSample
             train_raw, test_raw = cls(train=True), cls(train=False)
         where = "the shipped sample" if name == "mnist-sample" else _where(train_raw)
-    train = _preload(train_raw, mean, std)
-    plain_train = None
-    if augment:
+    plain_train, batch_tf, normalize = None, None, None
+    if batch_augment is not None:
+        train = TensorDataset(Tensor(_uint8_images(train_raw)), _labels(train_raw))
+        normalize = T.BatchNormalize(mean, std)
+        batch_tf = T.Compose([*batch_augment, normalize])
+    else:
+        train = _preload(train_raw, mean, std)
+    if augment and batch_augment is None:
         plain_train = train
         with _data_dir(data_dir):  # the augmented copy searches the same folders as train_raw
             train = cls(root, train=True, transform=_augmentation(name, mean, std), **partial) \
@@ -136,7 +191,7 @@ def load_data(name: str, data_dir: str | None = None, augment: bool = False, see
     description = (f"{name}: {len(train_raw):,} train / {len(test_raw):,} test images "
                    f"{'x'.join(map(str, shape))} from {where}")
     return DataBundle(train, _preload(test_raw, mean, std), len(train_raw.classes), shape,
-                      list(train_raw.classes), description, plain_train)
+                      list(train_raw.classes), description, plain_train, batch_tf, normalize)
 
 
 def _where(ds: Any) -> str:

@@ -7,7 +7,11 @@ Examples::
     latte train --config run.toml --lr 0.01       # the command line overrides the file
     latte train --resume runs/mlp-mnist           # continue an interrupted run
     latte train --nproc 2                         # data-parallel on 2 processes (MPI)
+    latte train --dataset cifar10 --model vgg11_bn --optimizer sgd --momentum 0.9 \
+        --scheduler onecycle --warmup-epochs 0.5 --label-smoothing 0.2 --augment crop-flip \
+        --tta flip                                # per-batch lr schedule, batch augmentation
     latte eval runs/mlp-mnist/best.pt
+    latte eval runs/vgg11_bn-cifar10 --tta flip-translate
     latte sweep --grid lr=0.1,0.01 --grid momentum=0,0.9 --optimizer sgd --out runs/sweep
     latte plot runs/mlp-mnist
 """
@@ -21,7 +25,17 @@ from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
-from latte.cli.config import DATASETS, LOSSES, MODELS_HELP, OPTIMIZERS, SCHEDULERS, TrainConfig
+from latte.cli.config import (
+    AUGMENTS,
+    DATASETS,
+    LOSSES,
+    MODELS_HELP,
+    OPTIMIZERS,
+    PAD_MODES,
+    SCHEDULERS,
+    TTAS,
+    TrainConfig,
+)
 from latte.cli.data import DatasetMissing
 
 __all__ = ["main", "build_parser"]
@@ -43,8 +57,22 @@ def _train_options(p: argparse.ArgumentParser) -> None:
                    help="dropout probability (default: the model's own; 0 for mlp)")
     g.add_argument("--bias", action=argparse.BooleanOptionalAction,
                    help="MLP layers with bias (default on)")
-    g.add_argument("--augment", action=argparse.BooleanOptionalAction,
-                   help="random rotation/brightness/contrast (MNIST) or crop/flip (CIFAR)")
+    g.add_argument("--augment", nargs="?", const=True, metavar="MODE",
+                   help=f"training augmentation, one of {', '.join(AUGMENTS)}: flip, crop (by "
+                        f"--crop-padding pixels) and crop-flip act on whole uint8 batches; "
+                        f"per-image is the data set's PIL pipeline (random rotation/brightness/"
+                        f"contrast for MNIST); bare --augment: crop-flip for CIFAR-10, per-image "
+                        f"otherwise")
+    g.add_argument("--no-augment", dest="augment", action="store_const", const=False,
+                   help="no augmentation (the default)")
+    g.add_argument("--crop-padding", type=int,
+                   help=f"padding of the random crop, so its largest shift (default "
+                        f"{d.crop_padding})")
+    g.add_argument("--translate", type=int, metavar="K",
+                   help="also shift each training image by up to K pixels each way (batched; "
+                        "default 0)")
+    g.add_argument("--pad-mode", choices=PAD_MODES,
+                   help=f"what crop and translate fill the border with (default {d.pad_mode})")
     g.add_argument("--val-split", type=float,
                    help=f"fraction of the training set held out (default {d.val_split})")
     g = p.add_argument_group("optimisation")
@@ -56,14 +84,24 @@ def _train_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--lr", type=float, help=f"learning rate (default {d.lr})")
     g.add_argument("--momentum", type=float, help=f"SGD/RMSprop momentum (default {d.momentum})")
     g.add_argument("--weight-decay", type=float, help=f"L2 penalty (default {d.weight_decay})")
-    g.add_argument("--scheduler", choices=SCHEDULERS, help=f"(default {d.scheduler})")
+    g.add_argument("--scheduler", choices=SCHEDULERS,
+                   help=f"onecycle, linear (to 0) and cosine are stepped every batch, the "
+                        f"others every epoch (default {d.scheduler})")
+    g.add_argument("--warmup-epochs", type=float,
+                   help="epochs of linear lr warm-up before onecycle/linear/cosine decay; "
+                        "fractions allowed (default 0; onecycle then rises for 30%% of the run)")
     g.add_argument("--milestones", help="MultiStepLR epochs, comma separated")
     g.add_argument("--gamma", type=float, help=f"scheduler decay factor (default {d.gamma})")
     g.add_argument("--loss", choices=LOSSES, help=f"(default {d.loss})")
+    g.add_argument("--label-smoothing", type=float,
+                   help="cross-entropy label smoothing, as nn.CrossEntropyLoss (default 0)")
     g.add_argument("--patience", type=int,
                    help="early stopping patience in epochs; 0 turns it off (default 0)")
     g.add_argument("--monitor", help=f"metric early stopping watches (default {d.monitor})")
     g = p.add_argument_group("run")
+    g.add_argument("--tta", choices=TTAS,
+                   help="test-time augmentation of the final test: average the logits over "
+                        "the flipped (and shifted by 1 pixel) views (default none)")
     g.add_argument("--seed", type=int, help=f"(default {d.seed})")
     g.add_argument("--out", help=f"folder for runs (default {d.out})")
     g.add_argument("--name", help="run folder name (default <model>-<dataset>)")
@@ -102,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--data-dir", help="folder holding the data sets (default: as trained)")
     ev.add_argument("--batch-size", type=int, default=256)
     ev.add_argument("--limit-batches", type=int, help="evaluate only N batches")
+    ev.add_argument("--tta", choices=TTAS, default="none",
+                    help="test-time augmentation: average the logits over the image and its "
+                         "mirror (flip), and its 1-pixel shifts and their mirrors (flip-translate)")
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
     sw = sub.add_parser("sweep", help="train over a grid of options (resumable)",
                         description="Train every combination of the --grid values around the "
@@ -176,13 +217,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from latte.cli.runner import evaluate_checkpoint
     log = (lambda s: print(s, file=sys.stderr)) if args.json else print
     r = evaluate_checkpoint(args.checkpoint, args.data_dir, args.batch_size, args.limit_batches,
-                            log=log)
+                            log=log, tta=args.tta)
     if args.json:
         print(json.dumps(r))
         return 0
     print(f"{r['checkpoint']} (epoch {r['epoch']}, {r['model']})\n  data: {r['dataset']}\n"
           f"  test accuracy {r['test_acc']:.2%}  loss {r['test_loss']:.4f}"
           + (f"  top-5 {r['test_top5']:.2%}" if "test_top5" in r else "")
+          + (f"  (tta {r['tta']}; {r['test_acc_no_tta']:.2%} without)" if "tta" in r else "")
           + f"  ({r['examples']:,} examples)")
     return 0
 

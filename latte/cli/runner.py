@@ -9,12 +9,27 @@ from typing import Any
 import numpy as np
 
 import latte
-from latte.cli.build import build_loss, build_model, build_optimizer, build_scheduler
+from latte.cli.build import (
+    build_batch_augment,
+    build_loss,
+    build_model,
+    build_optimizer,
+    build_scheduler,
+    scheduler_interval,
+)
 from latte.cli.config import TrainConfig
-from latte.cli.data import DataBundle, load_data, split_train_val
+from latte.cli.data import BatchTransformLoader, DataBundle, load_data, split_train_val
 from latte.cli.parallel import OneProcess
 from latte.onnx import export as onnx_export
-from latte.train import EarlyStopping, History, evaluate, fit, load_checkpoint, seed_everything
+from latte.train import (
+    EarlyStopping,
+    History,
+    TestTimeAugmentation,
+    evaluate,
+    fit,
+    load_checkpoint,
+    seed_everything,
+)
 from latte.train.tensorboard import TensorBoardLogger
 from latte.utils.data import DataLoader
 
@@ -41,6 +56,34 @@ def _quiet(message: str) -> None:
     pass
 
 
+def _with_transform(loader: Any, transform: Any) -> Any:
+    return loader if transform is None else BatchTransformLoader(loader, transform)
+
+
+def _load_data(cfg: TrainConfig, log: Any) -> DataBundle:
+    """The data of ``cfg``, with its per-image or batch augmentation."""
+    batch = build_batch_augment(cfg) if cfg.batch_augment else None
+    return load_data(cfg.dataset, cfg.data_dir, cfg.augment_mode == "per-image", cfg.seed, log,
+                     batch_augment=batch)
+
+
+def _steps_per_epoch(loader: Any, limit_batches: int | None) -> int:
+    return len(loader) if limit_batches is None else min(len(loader), limit_batches)
+
+
+def _test(model: Any, loader: Any, loss_fn: Any, cfg: TrainConfig, num_classes: int,
+          limit_batches: int | None, replicas: Any = None) -> tuple[Any, Any]:
+    """The test meter, with ``cfg.tta`` when set, and the meter without it (None when no
+    test-time augmentation was asked for)."""
+    plain = evaluate(model, loader, loss_fn, num_classes=num_classes,
+                     limit_batches=limit_batches, replicas=replicas)
+    if cfg.tta == "none":
+        return plain, None
+    tta = evaluate(TestTimeAugmentation(model, cfg.tta), loader, loss_fn,
+                   num_classes=num_classes, limit_batches=limit_batches, replicas=replicas)
+    return tta, plain
+
+
 def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = False,
               log: Any = print, processes: OneProcess | None = None) -> dict[str, Any]:
     """Train as ``cfg`` says, test the result, write plots; returns the results summary.
@@ -55,13 +98,17 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
     run_dir = Path(run_dir) if run_dir is not None else new_run_dir(cfg)
     start = time.perf_counter()
     seed_everything(cfg.seed)  # the same seed everywhere: replicas start, and draw, alike
-    bundle = load_data(cfg.dataset, cfg.data_dir, cfg.augment, cfg.seed, log)
+    bundle = _load_data(cfg, log)
     log(f"Data: {bundle.description}")
     train_ds, val_ds = split_train_val(bundle, cfg.val_split, cfg.seed)
     model = build_model(cfg, bundle.input_shape, bundle.num_classes)
     model.to(training_device(cfg.device, procs.world_size))
     optimizer = build_optimizer(cfg, model)
-    scheduler = build_scheduler(cfg, optimizer)
+    train_loader = _with_transform(_loader(train_ds, cfg, True, procs.sampler(train_ds, cfg.seed)),
+                                   bundle.train_batch_transform)
+    val_loader = _with_transform(_loader(procs.shard(val_ds), cfg, False),
+                                 bundle.batch_normalize) if val_ds else None
+    scheduler = build_scheduler(cfg, optimizer, _steps_per_epoch(train_loader, cfg.limit_batches))
     stopper = EarlyStopping(cfg.monitor, cfg.patience) if cfg.patience else None
     n_params = sum(p.numel() for p in model.parameters())
     log(f"Model: {cfg.model} ({n_params:,} parameters); {cfg.optimizer} lr {cfg.lr}; "
@@ -70,8 +117,6 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
     if procs.world_size > 1:
         log(f"Data-parallel on {procs.world_size} processes: {cfg.batch_size} examples per "
             f"process per step, {cfg.batch_size * procs.world_size} in all")
-    train_loader = _loader(train_ds, cfg, True, procs.sampler(train_ds, cfg.seed))
-    val_loader = _loader(procs.shard(val_ds), cfg, False) if val_ds else None
     board = _tensorboard(cfg, run_dir, model, train_ds) if main else None
     try:
         result = fit(procs.wrap(model), train_loader, build_loss(cfg), optimizer,
@@ -79,7 +124,8 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
                      scheduler=scheduler, early_stopping=stopper, run_dir=run_dir,
                      resume=resume, config=cfg.to_dict(), num_classes=bundle.num_classes,
                      limit_batches=cfg.limit_batches, show_progress=cfg.progress, log=log,
-                     replicas=procs, on_epoch_end=board)
+                     replicas=procs, on_epoch_end=board,
+                     scheduler_interval=scheduler_interval(cfg))
     finally:
         if board is not None:
             board.close()
@@ -90,9 +136,8 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
         log(f"Stopped after epoch {result.epochs_done}; continue with: latte train --resume "
             f"{run_dir}")
         return summary
-    test = evaluate(model, _loader(procs.shard(bundle.test), cfg, False), build_loss(cfg),
-                    num_classes=bundle.num_classes, limit_batches=cfg.limit_batches,
-                    replicas=procs)
+    test, plain = _test(model, _loader(procs.shard(bundle.test), cfg, False), build_loss(cfg),
+                        cfg, bundle.num_classes, cfg.limit_batches, procs)
     history = result.history
     summary.update(test_loss=test.loss, test_acc=test.accuracy,
                    best_val_acc=max(history.column("val_acc"), default=None)
@@ -102,6 +147,8 @@ def run_train(cfg: TrainConfig, run_dir: Path | None = None, resume: bool = Fals
                    if len(history) else None,
                    wall_time_s=round(time.perf_counter() - start, 2))
     summary.update({f"test_{k}": v for k, v in (("top5", test.topk.get(5)),) if v is not None})
+    if plain is not None:
+        summary.update(tta=cfg.tta, test_acc_no_tta=plain.accuracy)
     if procs.world_size > 1:
         summary["processes"] = procs.world_size
     if not main:
@@ -151,7 +198,9 @@ def _summary_text(s: dict[str, Any]) -> str:
     early = "  (stopped early)" if s["stopped_early"] else ""
     lines = ["", "Results", f"  data:           {s['data']}",
              f"  epochs:         {s['epochs']}{early}",
-             f"  test accuracy:  {s['test_acc']:.2%}   test loss {s['test_loss']:.4f}"]
+             f"  test accuracy:  {s['test_acc']:.2%}   test loss {s['test_loss']:.4f}"
+             + (f"   (tta {s['tta']}; {s['test_acc_no_tta']:.2%} without)" if "tta" in s
+                else "")]
     if s.get("test_top5") is not None:
         lines.append(f"  test top-5:     {s['test_top5']:.2%}")
     lines.append(f"  time:           {s['wall_time_s']:.1f} s "
@@ -172,7 +221,7 @@ def model_from_checkpoint(path: str | Path, data_dir: str | None = None,
     cfg = TrainConfig.from_dict(ckpt["config"])
     if data_dir is not None:
         cfg.data_dir = data_dir
-    bundle = load_data(cfg.dataset, cfg.data_dir, False, cfg.seed, log)
+    bundle = load_data(cfg.dataset, cfg.data_dir, False, cfg.seed, log)  # tested unaugmented
     model = build_model(cfg, bundle.input_shape, bundle.num_classes)
     try:
         model.load_state_dict(ckpt["model"])
@@ -195,15 +244,23 @@ def export_checkpoint(path: str | Path, onnx_file: str | Path, opset: int | None
 
 
 def evaluate_checkpoint(path: str | Path, data_dir: str | None = None, batch_size: int = 256,
-                        limit_batches: int | None = None, log: Any = print) -> dict[str, Any]:
-    """``latte eval``: test-set loss, accuracy and top-5 of a saved model."""
+                        limit_batches: int | None = None, log: Any = print,
+                        tta: str = "none") -> dict[str, Any]:
+    """``latte eval``: test-set loss, accuracy and top-5 of a saved model.
+
+    ``tta`` ``"flip"`` or ``"flip-translate"`` averages the logits over augmented views
+    (``TestTimeAugmentation``); ``test_acc_no_tta`` then holds the plain accuracy.
+    """
     model, cfg, bundle, ckpt = model_from_checkpoint(path, data_dir, log)
-    cfg.batch_size = batch_size
-    meter = evaluate(model, _loader(bundle.test, cfg, False), build_loss(cfg),
-                     num_classes=bundle.num_classes, limit_batches=limit_batches)
+    cfg.batch_size, cfg.tta = batch_size, tta
+    cfg.validate()
+    meter, plain = _test(model, _loader(bundle.test, cfg, False), build_loss(cfg), cfg,
+                         bundle.num_classes, limit_batches)
     out = {"checkpoint": str(path), "epoch": ckpt.get("epoch"), "model": cfg.model,
            "dataset": bundle.description, "test_loss": meter.loss, "test_acc": meter.accuracy,
            "examples": meter.count}
+    if plain is not None:
+        out.update(tta=tta, test_acc_no_tta=plain.accuracy)
     if 5 in meter.topk:
         out["test_top5"] = meter.topk[5]
     return out

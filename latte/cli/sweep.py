@@ -38,6 +38,8 @@ def parse_grid(items: list[str]) -> dict[str, list[Any]]:
 def _convert(kind: str, value: str, key: str) -> Any:
     try:
         if "bool" in kind:
+            if "str" in kind and value.lower() not in ("true", "false"):
+                return value  # --augment: true/false or a mode
             if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
                 raise ValueError
             return value.lower() in ("true", "1", "yes")

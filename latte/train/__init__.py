@@ -1,4 +1,5 @@
-"""Training tools: a readable loop, metrics, history files, early stopping, checkpoints, plots.
+"""Training tools: a readable loop, metrics, history files, early stopping, checkpoints, plots,
+test-time augmentation.
 
 Example::
 
@@ -22,8 +23,9 @@ from latte.train.history import History
 from latte.train.loop import FitResult, StopFlag, evaluate, fit, train_one_epoch
 from latte.train.metrics import MetricMeter, accuracy, confusion_matrix, topk_correct
 from latte.train.progress import progress
+from latte.train.tta import TestTimeAugmentation
 
 __all__ = ["fit", "train_one_epoch", "evaluate", "FitResult", "StopFlag", "History",
            "EarlyStopping", "MetricMeter", "accuracy", "topk_correct", "confusion_matrix",
            "save_atomic", "load_checkpoint", "seed_everything", "get_rng_states",
-           "set_rng_states", "progress"]
+           "set_rng_states", "progress", "TestTimeAugmentation"]

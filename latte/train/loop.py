@@ -121,11 +121,14 @@ def _batches(loader: Iterable, limit: int | None) -> Iterator:
 def train_one_epoch(model: Any, loader: Iterable, loss_fn: Callable, optimizer: Any, *,
                     limit_batches: int | None = None, desc: str = "train",
                     show_progress: bool = True, stop: StopFlag | None = None,
-                    replicas: Replicas | None = None) -> dict[str, float]:
+                    replicas: Replicas | None = None,
+                    scheduler: Any = None) -> dict[str, float]:
     """One pass over ``loader``: forward, loss, backward, step. Returns ``train_loss/acc``.
 
-    With ``replicas``, the returned metrics cover every process's share and a ``stop`` request
-    is agreed on after each batch, so all processes leave the loop at the same batch.
+    A ``scheduler`` given here is stepped after every optimizer step (warm-up, ``OneCycleLR``
+    and other per-batch schedules). With ``replicas``, the returned metrics cover every
+    process's share and a ``stop`` request is agreed on after each batch, so all processes
+    leave the loop at the same batch.
 
     Example::
 
@@ -145,6 +148,8 @@ def train_one_epoch(model: Any, loader: Iterable, loss_fn: Callable, optimizer: 
         loss = loss_fn(output, y)
         loss.backward()
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         meter.update(loss.item(), output.detach(), y)
         if i % 10 == 0:
             bar.set_postfix(loss=f"{meter.loss:.4f}", acc=f"{meter.accuracy:.4f}")
@@ -229,7 +234,8 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
         limit_batches: int | None = None, show_progress: bool = True,
         log: Callable[[str], Any] = print, stop: StopFlag | None = None,
         replicas: Replicas | None = None,
-        on_epoch_end: Callable[[dict], Any] | None = None) -> FitResult:
+        on_epoch_end: Callable[[dict], Any] | None = None,
+        scheduler_interval: str = "epoch") -> FitResult:
     """Train for ``epochs`` epochs, validating after each, and return a ``FitResult``.
 
     With ``run_dir``, writes ``history.csv``/``history.json`` and the checkpoints there after
@@ -237,6 +243,10 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
     not stopped (weights, optimizer and scheduler state, history, early stopping and every
     random generator are restored). Seed the run (``seed_everything``) before building the
     model so that runs repeat.
+
+    ``scheduler_interval="batch"`` steps ``scheduler`` after every batch instead of after every
+    epoch (build it for ``epochs * batches per epoch`` steps); its state is saved with each
+    epoch's checkpoint either way.
 
     ``on_epoch_end(row)`` runs on the main process after each epoch with its history row
     (``latte train --tensorboard`` logs through it).
@@ -255,6 +265,10 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
         ...              run_dir="runs/linear")
         >>> result.history[-1]["val_acc"]  # doctest: +SKIP
     """
+    if scheduler_interval not in ("epoch", "batch"):
+        raise ValueError(f"scheduler_interval must be 'epoch' or 'batch', got "
+                         f"{scheduler_interval!r}")
+    per_batch = scheduler if scheduler_interval == "batch" else None
     run_dir = Path(run_dir) if run_dir is not None else None
     replicas = replicas or _ONE
     main = replicas.is_main
@@ -286,7 +300,7 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
                                        limit_batches=limit_batches,
                                        desc=f"epoch {epoch}/{epochs}",
                                        show_progress=show_progress, stop=stop,
-                                       replicas=replicas))
+                                       replicas=replicas, scheduler=per_batch))
             if replicas.agree(stop.is_set):
                 result.interrupted = True
                 if run_dir is not None and main:
@@ -298,7 +312,7 @@ def fit(model: Any, train_loader: Iterable, loss_fn: Callable, optimizer: Any, *
                 row.update(evaluate(bare, val_loader, loss_fn, num_classes=num_classes,
                                     limit_batches=limit_batches,
                                     replicas=replicas).summary("val_"))
-            if scheduler is not None:
+            if scheduler is not None and per_batch is None:
                 if isinstance(scheduler, latte.optim.lr_scheduler.ReduceLROnPlateau):
                     scheduler.step(row.get("val_loss", row["train_loss"]))
                 else:

@@ -153,3 +153,16 @@ def test_evaluate_counts():
     np.testing.assert_array_equal(meter.confusion, [[1, 1], [1, 1]])
     expected = float(nn.functional.cross_entropy(model(x), y))
     assert meter.loss == pytest.approx(expected, rel=1e-6)
+
+
+def test_scheduler_stepped_every_batch(tmp_path):
+    model, loader, val, opt, _ = _setup()
+    sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    result = fit(model, loader, nn.CrossEntropyLoss(), opt, epochs=2, scheduler=sched,
+                 scheduler_interval="batch", run_dir=tmp_path, limit_batches=3,
+                 show_progress=False, log=lambda s: None)
+    assert [r["lr"] for r in result.history] == pytest.approx([0.1, 0.1 * 0.5 ** 3])
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5 ** 6)
+    assert load_checkpoint(tmp_path)["scheduler"]["last_epoch"] == 6
+    with pytest.raises(ValueError, match="scheduler_interval must be 'epoch' or 'batch'"):
+        fit(model, loader, nn.CrossEntropyLoss(), opt, epochs=1, scheduler_interval="step")
