@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cholesky",
            "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_rank", "lstsq", "cross",
            "matmul", "diagonal", "inv_ex", "cholesky_ex", "matrix_power", "multi_dot", "vecdot",
-           "solve_triangular", "solve_ex", "cond", "vander", "matrix_exp"]
+           "solve_triangular", "solve_ex", "cond", "vander", "matrix_exp", "LinAlgError"]
+
+LinAlgError = L.LinAlgError
 
 _INF = builtins.float("inf")
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
@@ -40,19 +42,30 @@ InvExResult = namedtuple("inv_ex", ["inverse", "info"])
 CholeskyExResult = namedtuple("cholesky_ex", ["L", "info"])
 
 
+def _floating(name: str, A: Tensor) -> Tensor:
+    """``A`` itself: PyTorch's decompositions take only float32/float64 tensors (LAPACK has no
+    integer or half-precision routines)."""
+    if not A.is_floating_point():
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
+                           f"input. Got {A.dtype}")
+    if A._data.dtype.itemsize < 4:
+        raise RuntimeError(f"linalg.{name}: Low precision dtypes not supported. Got {A.dtype}")
+    return A
+
+
 def _square(name: str, A: Tensor) -> Tensor:
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
                            f"{' by '.join(str(s) for s in A.shape[-2:])} matrices (shape "
                            f"{tuple(A.shape)})")
-    return A._floating()
+    return _floating(name, A)
 
 
 def _matrix(name: str, A: Tensor) -> Tensor:
     if A.ndim < 2:
         raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions "
                            f"(shape {tuple(A.shape)})")
-    return A._floating()
+    return _floating(name, A)
 
 
 # --- norms -------------------------------------------------------------------------------------
@@ -61,7 +74,7 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
                 dtype: Any = None) -> Tensor:
     """``(sum |x|^ord) ** (1/ord)`` over ``dim`` (all dims when None); ``ord`` may be ``inf``,
     ``-inf`` or 0 (the count of nonzeros)."""
-    x = x._floating() if dtype is None else x.to(dtype)
+    x = _floating("vector_norm", x) if dtype is None else x.to(dtype)
     if ord == -_INF:
         return x.abs().amin(() if dim is None else dim, keepdim)
     return x.norm(ord, dim, keepdim)
@@ -186,7 +199,8 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: Any = None) -> tup
 
 def matrix_power(A: Tensor, n: int) -> Tensor:
     """``A @ A @ ... @ A`` (``n`` times; the identity for 0, powers of the inverse for < 0)."""
-    A = _square("matrix_power", A)
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        _square("matrix_power", A)  # raises PyTorch's error; integer powers need no LAPACK
     if n < 0:
         A, n = inv(A), -n
     result = None

@@ -105,7 +105,7 @@ def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,
     """Reduce ``src`` into ``input`` at ``index`` along ``dim`` with ``reduce`` in ``'sum'``,
     ``'prod'``, ``'mean'``, ``'amax'``, ``'amin'``; ``include_self=False`` leaves the old
     values out of the reduction where something is scattered."""
-    input._check_index(dim, index, "scatter_reduce")
+    input._check_index(dim, index, "scatter_reduce", src)
     if index.ndim == 0 or input.ndim == 0:
         vector, d, indices, src = as_vectors(input, index, src, dim=dim)
         return scatter_reduce(vector, d, indices, src, reduce,
