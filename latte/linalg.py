@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cholesky",
            "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_rank", "lstsq", "cross",
            "matmul", "diagonal", "inv_ex", "cholesky_ex", "matrix_power", "multi_dot", "vecdot",
-           "solve_triangular", "solve_ex", "cond", "vander", "matrix_exp", "LinAlgError"]
+           "solve_triangular", "solve_ex", "cond", "vander", "matrix_exp"]
 
-LinAlgError = L.LinAlgError
+LinAlgError = L.LinAlgError  # a RuntimeError, as torch.linalg.LinAlgError
 
 _INF = builtins.float("inf")
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])

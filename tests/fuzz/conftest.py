@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))  # op_db
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
-settings.register_profile("fuzz-ci", max_examples=8, deadline=None, derandomize=True,
+settings.register_profile("fuzz-ci", max_examples=5, deadline=None, derandomize=True,
                           suppress_health_check=_QUIET, print_blob=True)
 settings.register_profile("fuzz-long", max_examples=300, deadline=None,
                           suppress_health_check=_QUIET, print_blob=True)

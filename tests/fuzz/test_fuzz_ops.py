@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from _allowlist import ALLOWLIST
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from op_db import OPS, OPS_BY_NAME, OpInfo, _leaf_array, as_list, view_of
@@ -42,8 +43,6 @@ VALUES_UNCOMPARED = {name for name in OPS_BY_NAME
                      if name.startswith(("linalg_", "cholesky")) or name in {
                          "logdet_det_inverse", "cdist", "cdist_same_point"}}
 
-# Mismatch classes not fixed yet: op name -> (mutation, reason). Reported in the closing note.
-ALLOWLIST: dict[str, tuple[str, str]] = {}
 
 
 @dataclass(frozen=True)
@@ -224,8 +223,7 @@ def test_fuzz_op(op):
     @PROFILE
     @given(case=cases(op))
     def run(case):
-        allowed = ALLOWLIST.get(op.name)
-        if allowed and allowed[0] in (case.mutation, "*"):
+        if case.mutation in ALLOWLIST.get(op.name, {}):
             try:
                 check(op, case)
             except AssertionError:
@@ -236,7 +234,32 @@ def test_fuzz_op(op):
 
 
 # Every mismatch the fuzzer found, kept as a regression: (op name, the case that showed it).
-REGRESSIONS: list[tuple[str, Case]] = []
+REGRESSIONS: list[tuple[str, Case]] = [
+    ("neg", Case(dtype="bool", mutation="dtype")),  # NumPy's TypeError; PyTorch's RuntimeError
+    ("sub", Case(dtype="bool", mutation="dtype")),
+    ("rsub_scalar", Case(dtype="bool", mutation="dtype")),
+    ("sinh", Case(dtype="bool", mutation="dtype")),  # computed -x on bool before promoting
+    ("cosh", Case(dtype="int32", mutation="dtype")),
+    ("add_alpha", Case(dtype="int64", mutation="dtype")),  # a float alpha on ints: refused
+    ("sub_alpha", Case(dtype="int32", mutation="dtype")),
+    ("gather", Case(mutation="index", seed=0)),  # index 100: NumPy's IndexError
+    ("gather", Case(mutation="index", seed=1)),  # index -100: NumPy wrapped negative indices
+    ("scatter_add", Case(mutation="index", seed=0)),
+    ("scatter_value", Case(mutation="index", seed=1)),
+    ("scatter_reduce", Case(mutation="index", seed=0)),
+    ("linalg_inv", Case(dtype="int64", mutation="dtype")),  # ints were promoted silently
+    ("linalg_inv", Case(dtype="float16", mutation="dtype")),  # NumPy's TypeError
+    ("linalg_vector_norm", Case(dtype="int32", mutation="dtype")),
+    ("linalg_matrix_power", Case(dtype="int64", mutation="dtype")),  # ints are fine here
+]
+
+
+def test_linalg_error_is_a_runtime_error():
+    """PyTorch's LinAlgError is a RuntimeError; Latte's is one too, and still NumPy's."""
+    for fn in (latte.linalg.inv, latte.linalg.cholesky):
+        with pytest.raises(RuntimeError, match="linalg") as info:
+            fn(latte.zeros(2, 2, dtype=latte.float64))
+        assert isinstance(info.value, (latte.linalg.LinAlgError, np.linalg.LinAlgError))
 
 
 @pytest.mark.parametrize("name,case", REGRESSIONS,
