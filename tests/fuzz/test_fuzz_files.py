@@ -31,6 +31,9 @@ from latte.vision.datasets.cifar import load_pickle
 
 PROFILE = settings.get_profile("fuzz-long" if os.environ.get("LATTE_FUZZ") == "long"
                                else "fuzz-ci")
+# a reader stuck on a forged length fails its test instead of stalling CI
+pytestmark = pytest.mark.timeout(600 if os.environ.get("LATTE_FUZZ") == "long" else 60,
+                                 method="thread")
 CLEAR = (RuntimeError, ValueError, pickle.UnpicklingError)
 SLACK = 4 << 20  # bytes any load may allocate beside a few times the file (imports, caches)
 
