@@ -75,3 +75,8 @@ accuracy: $(VENV)/.test
 parity: $(VENV)/.test
 	# one MNIST epoch per model in Latte and PyTorch from the same weights (needs ../shared/data/mnist)
 	$(PY) benchmarks/training_parity.py
+
+# the long fuzz profile: many hypothesis examples per op against PyTorch, and mutated checkpoint,
+# safetensors and dataset files (CI runs the same tests with a few derandomized examples each)
+fuzz: $(VENV)/.test
+	LATTE_FUZZ=long $(PY) -m pytest tests/fuzz -p no:cacheprovider

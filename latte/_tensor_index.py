@@ -114,7 +114,7 @@ class IndexMixin:
     def scatter(self, dim: builtins.int, index: Any, src: Any = None, *, value: Any = None,
                 reduce: str | None = None) -> Any:
         """A copy with ``src`` (a tensor, or the number ``value``) written at ``index``."""
-        self._check_index(dim, index, "scatter")
+        self._check_index(dim, index, "scatter", src)
         if src is None:
             src = value
         if reduce == "add":
@@ -129,18 +129,38 @@ class IndexMixin:
 
     def scatter_add(self, dim: builtins.int, index: Any, src: Any) -> Any:
         """A copy with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
-        self._check_index(dim, index, "scatter_add")
+        self._check_index(dim, index, "scatter_add", src)
         if index.ndim == 0 or self.ndim == 0:
             return I.ScatterAdd.apply(*as_vectors(self, index, src, dim=dim)).reshape(self.shape)
         return I.ScatterAdd.apply(self, self._dim(dim), index, src)
 
-    def _check_index(self, dim: builtins.int, index: Any, name: str) -> None:
+    def _check_index(self, dim: builtins.int, index: Any, name: str, src: Any = None) -> None:
+        """PyTorch's checks of a gather/scatter index: integer, same rank, no larger than
+        ``self`` (and ``src``) in the other dims, every value within ``dim``'s size."""
+        d = self._dim(dim)  # PyTorch checks the dim first: an IndexError before the rest
         if index._data.dtype.kind not in "iu":
             raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
         if index.ndim != self.ndim and not (index.ndim <= 1 and self.ndim <= 1):
             raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
                                f"tensor ({name}: index shape {tuple(index.shape)}, input shape "
                                f"{tuple(self.shape)})")
+        larger = self.ndim and index.ndim and any(
+            i > s for k, (i, s) in enumerate(zip(index.shape, self.shape)) if k != d)
+        if larger or (self.ndim and index.ndim and src is not None and hasattr(src, "shape")
+                      and src.ndim == index.ndim
+                      and any(i > s for i, s in zip(index.shape, src.shape))):
+            raise RuntimeError(f"{name}(): Expected index {list(index.shape)} to be no larger "
+                               f"than self {list(self.shape)} apart from dimension {d}"
+                               + (f" and to be no larger size than src {list(src.shape)}"
+                                  if hasattr(src, "shape") else ""))
+        # NumPy would wrap a negative index and raise IndexError past the end; PyTorch's CPU
+        # kernels reject both with a RuntimeError. Only host arrays: a device read would sync
+        size = self.shape[d] if self.ndim else 1  # a 0-d input reads as one element
+        if type(index._data) is np.ndarray and index.numel():
+            bad = index._data[(index._data < 0) | (index._data >= size)]
+            if bad.size:
+                raise RuntimeError(f"{name}(): index {int(bad.flat[0])} is out of bounds for "
+                                   f"dimension {d} with size {size}")
 
     @named_node("IndexSelectBackward0")
     def index_select(self, dim: builtins.int, index: Any) -> Any:

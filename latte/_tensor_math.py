@@ -78,6 +78,32 @@ def _broadcast_error(sa: tuple, sb: tuple) -> RuntimeError | None:
     return None
 
 
+def _is_bool(x: Any) -> bool:
+    return isinstance(x, function.Tensor) and x._data.dtype == np.bool_
+
+
+def _check_sub(a: Any, b: Any) -> None:
+    """PyTorch refuses ``-`` on bool tensors, where NumPy raises a TypeError."""
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def _check_alpha(a: Any, b: Any, alpha: Any) -> None:
+    """PyTorch refuses a float ``alpha`` when both operands are integral (or bool)."""
+    def integral(x: Any) -> bool:
+        if isinstance(x, function.Tensor):
+            return x._data.dtype.kind in "biu"
+        return isinstance(x, builtins.int)
+    if isinstance(alpha, builtins.float) and integral(a) and integral(b):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+
+
 def _binary(op: Any, a: Any, b: Any) -> Any:
     """``op.apply(a, b)`` for a binary primitive, with PyTorch's error for bad shapes."""
     return _broadcasting(op.apply, a, b)
@@ -144,11 +170,13 @@ class MathMixin:
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> Any:
+        _check_sub(self, other)
         a, b = _operands(self, other)
         return NotImplemented if b is NotImplemented else _binary(E.Sub, a, b)
 
     @named_node("RsubBackward1")
     def __rsub__(self, other: Any) -> Any:
+        _check_sub(self, other)
         a, b = _reverse(self, other)
         return NotImplemented if b is NotImplemented else _binary(E.Sub, b, a)
 
@@ -185,6 +213,10 @@ class MathMixin:
         return _computed(a._data, np.mod, a._data, getattr(b, "_data", b))
 
     def __neg__(self) -> Any:
+        if _is_bool(self):
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
         return E.Neg.apply(self)
 
     def __pos__(self) -> Any:
@@ -222,12 +254,15 @@ class MathMixin:
         """``self + alpha * other`` (also the deprecated ``add(alpha, other)``)."""
         if args:
             other, alpha = _legacy_alpha("add", other, args, alpha)
+        _check_alpha(self, other, alpha)
         return self + (other * alpha if alpha != 1 else other)
 
     def sub(self, other: Any, *args: Any, alpha: Any = 1) -> Any:
         """``self - alpha * other`` (also the deprecated ``sub(alpha, other)``)."""
         if args:
             other, alpha = _legacy_alpha("sub", other, args, alpha)
+        _check_alpha(self, other, alpha)
+        _check_sub(self, other)
         return self - (other * alpha if alpha != 1 else other)
 
     subtract = sub
@@ -520,7 +555,8 @@ class MathMixin:
             >>> latte.sinh(latte.tensor([0.0, 1.0]))
             tensor([0.0000, 1.1752])
         """
-        return (self.exp() - (-self).exp()) * 0.5
+        x = self._floating()
+        return (x.exp() - (-x).exp()) * 0.5
 
     @named_node("CoshBackward0")
     def cosh(self) -> Any:
@@ -531,7 +567,8 @@ class MathMixin:
             >>> latte.cosh(latte.tensor([0.0, 1.0]))
             tensor([1.0000, 1.5431])
         """
-        return (self.exp() + (-self).exp()) * 0.5
+        x = self._floating()
+        return (x.exp() + (-x).exp()) * 0.5
 
     def clamp(self, min: Any = None, max: Any = None) -> Any:
         """Limit values to ``[min, max]``; tensor bounds broadcast like ``maximum``/``minimum``."""

@@ -21,6 +21,21 @@ def _dims_arg(dim: Any) -> Any:
     return dim if dim is None or isinstance(dim, (builtins.int, tuple, list)) else builtins.int(dim)
 
 
+def _check_nonempty(x: Any, name: str, dim: Any) -> None:
+    """PyTorch's extrema refuse an empty reduction, where NumPy raises a ValueError: with no
+    ``dim`` a RuntimeError, over a size-0 dim an IndexError."""
+    if x._data.size:
+        return
+    all_dims = dim is None or not isinstance(dim, builtins.int) and len(dim) == 0
+    if all_dims:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                           f"input.numel() == 0. Specify the reduction dim with the 'dim' "
+                           f"argument.")
+    for d in R.normalize_dims(dim, x.ndim):
+        if x._data.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
 class ReduceMixin:
     """Reduction methods of ``Tensor``."""
 
@@ -99,9 +114,8 @@ class ReduceMixin:
         return E.NormRoot.apply(self.var(dim, unbiased, keepdim, correction=correction), 0.5)
 
     def _extreme(self, dim: Any, keepdim: builtins.bool, largest: builtins.bool) -> Any:
-        if self._data.size == 0 and dim is None:
-            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() "
-                               "== 0. Specify the reduction dim with the 'dim' argument.")
+        if dim is None or isinstance(dim, builtins.int):
+            _check_nonempty(self, "max" if largest else "min", dim)
         if dim is None:
             return R.Amax.apply(self, R.normalize_dims(None, self.ndim), False, largest)
         if not isinstance(dim, builtins.int):  # max(other_tensor): the elementwise maximum
@@ -136,6 +150,7 @@ class ReduceMixin:
             >>> latte.amax(latte.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=0)
             tensor([4., 5.])
         """
+        _check_nonempty(self, "amax", _dims_arg(dim))
         return R.Amax.apply(self, R.normalize_dims(_dims_arg(dim), self.ndim), keepdim, True)
 
     def amin(self, dim: Any = (), keepdim: builtins.bool = False) -> Any:
@@ -151,6 +166,7 @@ class ReduceMixin:
             >>> latte.amin(latte.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=1)
             tensor([1., 2.])
         """
+        _check_nonempty(self, "amin", _dims_arg(dim))
         return R.Amax.apply(self, R.normalize_dims(_dims_arg(dim), self.ndim), keepdim, False)
 
     def argmax(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
@@ -185,6 +201,7 @@ class ReduceMixin:
         return self._arg_extreme(dim, keepdim, np.argmin)
 
     def _arg_extreme(self, dim: Any, keepdim: builtins.bool, fn: Any) -> Any:
+        _check_nonempty(self, fn.__name__, dim)
         data, xp = self._data, self._xp()
         if dim is None:
             out = backend.run_on(data, lambda: xp.asarray(fn(data.reshape(-1)), dtype=np.int64))
@@ -199,11 +216,15 @@ class ReduceMixin:
     @named_node("LogsumexpBackward0")
     def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Any:
         """``log(sum(exp(x)))`` computed stably by factoring out the max."""
-        dims = R.normalize_dims(_dims_arg(dim), self.ndim)
-        m = self.detach().amax(dims, keepdim=True)
-        m = m.where(m.isfinite(), 0.0)
-        out = (self - m).exp().sum(dims, keepdim=True).log() + m
-        return out if keepdim else out.squeeze(dims) if self.ndim else out
+        x = self._floating()  # as PyTorch: ints and bools compute in the default float dtype
+        dims = R.normalize_dims(_dims_arg(dim), x.ndim)
+        if x._data.size:
+            m = x.detach().amax(dims, keepdim=True)
+            m = m.where(m.isfinite(), 0.0)
+        else:  # nothing to factor out (zeros of the reduced shape): the result is log(0)
+            m = x.detach().sum(dims, keepdim=True)
+        out = (x - m).exp().sum(dims, keepdim=True).log() + m
+        return out if keepdim else out.squeeze(dims) if x.ndim else out
 
     def softmax(self, dim: Any = None, dtype: Any = None) -> Any:
         """``exp(x) / sum(exp(x))`` along ``dim``, stable for large inputs."""
@@ -280,7 +301,10 @@ class ReduceMixin:
 
         At a zero norm the gradient is 0, as in PyTorch. Example: ``x.norm(dim=1)``.
         """
-        x = self._floating() if dtype is None else self.to(dtype)
+        if dtype is None and not self.is_floating_point():
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                               f"as input. Got {self.dtype.name.capitalize()}")
+        x = self if dtype is None else self.to(dtype)
         if p in ("fro", 2, 2.0):
             return E.NormRoot.apply((x * x).sum(dim, keepdim), 0.5)
         if p in (builtins.float("inf"), "inf"):

@@ -234,6 +234,9 @@ class ShapeMixin:
                                f"greater or equal to the number of dimensions in the tensor "
                                f"({self.ndim})")
         shape = self._data.shape
+        if -1 in sizes[:lead]:
+            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                               f"leading, non-existing dimension {list(sizes).index(-1)}")
         target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
         for i, s in enumerate(shape):
             if s != 1 and s != target[lead + i]:
@@ -457,6 +460,9 @@ class ShapeMixin:
 
     def flip(self, *dims: Any) -> Any:
         dims = tuple(self._dim(d) for d in _shape_args(dims))
+        repeated = [d for i, d in enumerate(dims) if d in dims[:i]]
+        if repeated:  # NumPy would flip that dim twice
+            raise RuntimeError(f"dim {repeated[0]} appears multiple times in the list of dims")
         # a 0-d tensor has nothing to reverse: its dim 0 (or -1) names the tensor itself
         return S.Flip.apply(self, dims if self.ndim else ())
 

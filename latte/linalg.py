@@ -30,6 +30,8 @@ __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve
            "matmul", "diagonal", "inv_ex", "cholesky_ex", "matrix_power", "multi_dot", "vecdot",
            "solve_triangular", "solve_ex", "cond", "vander", "matrix_exp"]
 
+LinAlgError = L.LinAlgError  # a RuntimeError, as torch.linalg.LinAlgError
+
 _INF = builtins.float("inf")
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
 EighResult = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
@@ -40,19 +42,30 @@ InvExResult = namedtuple("inv_ex", ["inverse", "info"])
 CholeskyExResult = namedtuple("cholesky_ex", ["L", "info"])
 
 
-def _square(name: str, A: Tensor) -> Tensor:
+def _floating(name: str, A: Tensor, half: bool = False) -> Tensor:
+    """``A`` itself: PyTorch's decompositions take only float32/float64 tensors (LAPACK has no
+    integer or half-precision routines); norms and ``matrix_exp`` (``half``) take float16 too."""
+    if not A.is_floating_point():
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
+                           f"input. Got {A.dtype}")
+    if A._data.dtype.itemsize < 4 and not half:
+        raise RuntimeError(f"linalg.{name}: Low precision dtypes not supported. Got {A.dtype}")
+    return A
+
+
+def _square(name: str, A: Tensor, half: bool = False) -> Tensor:
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
                            f"{' by '.join(str(s) for s in A.shape[-2:])} matrices (shape "
                            f"{tuple(A.shape)})")
-    return A._floating()
+    return _floating(name, A, half)
 
 
 def _matrix(name: str, A: Tensor) -> Tensor:
     if A.ndim < 2:
         raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions "
                            f"(shape {tuple(A.shape)})")
-    return A._floating()
+    return _floating(name, A)
 
 
 # --- norms -------------------------------------------------------------------------------------
@@ -61,7 +74,7 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
                 dtype: Any = None) -> Tensor:
     """``(sum |x|^ord) ** (1/ord)`` over ``dim`` (all dims when None); ``ord`` may be ``inf``,
     ``-inf`` or 0 (the count of nonzeros)."""
-    x = x._floating() if dtype is None else x.to(dtype)
+    x = _floating("vector_norm", x, half=True) if dtype is None else x.to(dtype)
     if ord == -_INF:
         return x.abs().amin(() if dim is None else dim, keepdim)
     return x.norm(ord, dim, keepdim)
@@ -71,8 +84,11 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: boo
                 dtype: Any = None) -> Tensor:
     """Matrix norm over the two dims ``dim``: ``'fro'``, ``'nuc'``, ``inf``, ``-inf``, 1, -1,
     2 (largest singular value) or -2 (smallest)."""
-    A = _matrix("matrix_norm", A if dtype is None else A.to(dtype))
-    d0, d1 = (A._dim(d) for d in dim)
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 "
+                           f"dimensions (shape {tuple(A.shape)})")
+    d0, d1 = (A._dim(d) for d in dim)  # PyTorch checks the dims before the dtype
+    A = _floating("matrix_norm", A if dtype is None else A.to(dtype), half=True)
     if ord == "fro":
         return A.norm(2, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2):
@@ -189,7 +205,8 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
 
     The identity for ``n = 0``, powers of the inverse for ``n < 0``.
     """
-    A = _square("matrix_power", A)
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        _square("matrix_power", A)  # raises PyTorch's error; integer powers need no LAPACK
     if n < 0:
         A, n = inv(A), -n
     result = None
@@ -379,11 +396,18 @@ def vander(x: Tensor, *, N: Any = None) -> Tensor:
 def matrix_exp(A: Tensor) -> Tensor:
     """``exp(A) = sum A^k / k!`` by scaling and squaring: an 18-term Taylor series of
     ``A / 2^s`` (1-norm <= 1/2), squared ``s`` times; differentiable through its products."""
-    A = _square("matrix_exp", A)
-    # per matrix: s squarings, with ||A / 2^s||_1 <= 1/2
+    A = _square("matrix_exp", A, half=True)
+    if A._data.dtype == np.float16:  # PyTorch takes float16 too: compute in float32
+        return matrix_exp(A.float()).half()
+    if A._data.size == 0:
+        return A.clone()
+    # per matrix: s squarings, with ||A / 2^s||_1 <= 1/2; a matrix with NaN or inf gives NaN
+    # (as PyTorch), with no squarings: log2(inf) rounds would never end
     norm = A.detach().abs().sum(-2).amax(-1)
-    steps = (norm / 0.5).log2().ceil().clamp(min=0.0)
-    scaled = A / (2.0 ** steps).unsqueeze(-1).unsqueeze(-1)
+    finite = norm.isfinite()
+    steps = (norm / 0.5).log2().ceil().clamp(min=0.0).where(finite, 0.0)
+    finite_mat = finite.unsqueeze(-1).unsqueeze(-1)
+    scaled = A.where(finite_mat, 0.0) / (2.0 ** steps).unsqueeze(-1).unsqueeze(-1)
     eye = L._eye_like(A, A.shape[-1])
     result, term = eye + scaled, scaled
     for k in range(2, 19):
@@ -395,7 +419,7 @@ def matrix_exp(A: Tensor) -> Tensor:
     for k in range(rounds):
         squared = result.matmul(result)
         result = squared.where((steps > k).unsqueeze(-1).unsqueeze(-1), result)
-    return result
+    return result.where(finite_mat, float("nan"))
 
 
 # --- more older spellings ----------------------------------------------------------------------

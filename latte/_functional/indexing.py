@@ -94,6 +94,11 @@ def index_fill(input: Any, dim: int, index: Any, value: Any) -> Any:
     d = input._dim(dim) if input.ndim else 0
     _check_index_1d("index_fill", input, d, index)
     if input.ndim == 0:
+        # NumPy has no axis to check the index against: PyTorch reads the 0-d input as size 1
+        bad = index._data[(index._data < -1) | (index._data > 0)]
+        if bad.size:
+            raise IndexError(f"index {int(bad.flat[0])} is out of bounds for dimension 0 with "
+                             f"size 1")
         return tensor_like(value, input).to(input.dtype).expand(()).clone()
     value = tensor_like(value, input).to(input.dtype)
     return IndexPut.apply(input, _along(input, d, index), value)
@@ -105,7 +110,7 @@ def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,
     """Reduce ``src`` into ``input`` at ``index`` along ``dim`` with ``reduce`` in ``'sum'``,
     ``'prod'``, ``'mean'``, ``'amax'``, ``'amin'``; ``include_self=False`` leaves the old
     values out of the reduction where something is scattered."""
-    input._check_index(dim, index, "scatter_reduce")
+    input._check_index(dim, index, "scatter_reduce", src)
     if index.ndim == 0 or input.ndim == 0:
         vector, d, indices, src = as_vectors(input, index, src, dim=dim)
         return scatter_reduce(vector, d, indices, src, reduce,

@@ -5,11 +5,35 @@ dims); backwards are the textbook matrix-calculus adjoints, written with Tensor 
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import array_on, get_array_module
+
+
+class LinAlgError(np.linalg.LinAlgError, RuntimeError):
+    """A singular or non-positive-definite matrix, or a factorization that did not converge.
+
+    A ``RuntimeError`` as PyTorch's ``torch.linalg.LinAlgError`` is, and still NumPy's
+    ``LinAlgError``, so code written against either catches it."""
+
+
+def _lapack(forward):
+    """Re-raise NumPy's ``LinAlgError`` from ``forward`` as Latte's, naming the op."""
+    name = forward.__qualname__.split(".")[0].lower()
+
+    @functools.wraps(forward)
+    def wrapper(ctx, *args):
+        try:
+            return forward(ctx, *args)
+        except np.linalg.LinAlgError as exc:
+            if isinstance(exc, LinAlgError):
+                raise
+            raise LinAlgError(f"linalg.{name}: {exc}") from exc
+    return wrapper
 
 
 def _eye_like(t, n: int):
@@ -21,6 +45,7 @@ class Inv(Op):
     """``A^{-1}``; ``dA = -A^{-T} dX A^{-T}``."""
     node_name = "LinalgInvExBackward0"  # PyTorch's name of the node
 
+    @_lapack
     def forward(ctx, a):
         out = get_array_module(a).linalg.inv(a)
         ctx.save_for_backward(out)
@@ -35,6 +60,7 @@ class Det(Op):
     """``det(A)``; ``dA = g * det(A) * A^{-T}`` (undefined for singular ``A``)."""
     node_name = "LinalgDetBackward0"  # PyTorch's name of the node
 
+    @_lapack
     def forward(ctx, a):
         out = get_array_module(a).linalg.det(a)
         out = get_array_module(a).asarray(out)
@@ -52,6 +78,7 @@ class Slogdet(Op):
 
     non_differentiable_outputs = (0,)
 
+    @_lapack
     def forward(ctx, a):
         xp = get_array_module(a)
         sign, logabs = xp.linalg.slogdet(a)
@@ -67,6 +94,7 @@ class Solve(Op):
     """``X = A^{-1} B`` for matrices ``B``; ``dB = A^{-T} G``, ``dA = -dB X^T``."""
     node_name = "LinalgSolveExBackward0"  # PyTorch's name of the node
 
+    @_lapack
     def forward(ctx, a, b):
         out = get_array_module(a).linalg.solve(a, b)
         ctx.save_for_backward(a, out)
@@ -85,6 +113,7 @@ class Cholesky(Op):
     diagonal halved."""
     node_name = "LinalgCholeskyExBackward0"  # PyTorch's name of the node
 
+    @_lapack
     def forward(ctx, a):
         out = get_array_module(a).linalg.cholesky(a)
         ctx.save_for_backward(out)
@@ -107,6 +136,7 @@ class Eigh(Op):
     """
     node_name = "LinalgEighBackward0"  # PyTorch's name of the node
 
+    @_lapack
     def forward(ctx, a, upper):
         xp = get_array_module(a)
         values, vectors = xp.linalg.eigh(a, UPLO="U" if upper else "L")
@@ -131,6 +161,7 @@ class Svdvals(Op):
     """Singular values (descending); ``dA = U diag(g) V^T`` over the reduced factors."""
     node_name = "LinalgSvdBackward0"  # PyTorch's name of the node
 
+    @_lapack
     def forward(ctx, a):
         xp = get_array_module(a)
         u, s, vh = xp.linalg.svd(a, full_matrices=False)
@@ -147,6 +178,7 @@ class Pinv(Op):
     ``dA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)``."""
     node_name = "LinalgPinvBackward0"  # PyTorch's name of the node
 
+    @_lapack
     def forward(ctx, a, rtol, hermitian):
         xp = get_array_module(a)
         if rtol is None:  # PyTorch's default: eps * max(m, n), relative to the largest value
@@ -175,6 +207,7 @@ class Svd(Op):
     + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T)``."""
     node_name = "LinalgSvdBackward0"  # PyTorch's name of the node
 
+    @_lapack
     def forward(ctx, a, full_matrices):
         xp = get_array_module(a)
         u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
@@ -219,6 +252,7 @@ class Qr(Op):
     lower triangle of ``M`` onto the upper one."""
     node_name = "LinalgQrBackward0"  # PyTorch's name of the node
 
+    @_lapack
     def forward(ctx, a, mode):
         q, r = get_array_module(a).linalg.qr(a, mode=mode)
         ctx.save_for_backward(q, r)

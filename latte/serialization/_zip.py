@@ -31,6 +31,10 @@ def _load_zip(f: IO[bytes], name: str, map_location: MapLocation, weights_only: 
     if not records or "/" not in records[0]:
         raise RuntimeError(f"{name} is a zip archive but not a PyTorch checkpoint (no archive "
                            "folder holding data.pkl)")
+    twice = sorted({r for r in records if records.count(r) > 1})
+    if twice:  # zipfile would silently read the last copy: which one was meant is unknown
+        raise RuntimeError(f"{name} is corrupt: the zip archive holds duplicate records "
+                           f"{twice[:3]}")
     prefix = records[0].split("/", 1)[0] + "/"  # as torch: the first record's folder
     if prefix + "constants.pkl" in records:
         raise RuntimeError(f"{name} is a TorchScript archive (torch.jit.save); Latte loads "
@@ -79,11 +83,19 @@ def _read_record(archive: zipfile.ZipFile, record: str, dtype: np.dtype, numel: 
         info = archive.getinfo(record)
     except KeyError:
         raise _LoadError(f"storage record {record} is missing") from None
+    nbytes = numel * dtype.itemsize
+    if info.file_size != nbytes:
+        raise _LoadError(f"storage record {record} holds {info.file_size} bytes, expected "
+                         f"{nbytes}")
+    # sizes are checked against the archive before allocating: a forged size in a small file
+    # must not reserve gigabytes (stored records hold exactly their bytes before the directory)
+    stored = info.compress_type == zipfile.ZIP_STORED
+    if (stored and info.compress_size != nbytes) or \
+            info.header_offset + info.compress_size > archive.start_dir:
+        raise _LoadError(f"storage record {record} declares {nbytes} bytes, more than the "
+                         f"archive holds")
     array = np.empty(numel, dtype=dtype)
     out = array.view(np.uint8)
-    if info.file_size != out.size:
-        raise _LoadError(f"storage record {record} holds {info.file_size} bytes, expected "
-                         f"{out.size}")
     try:
         with archive.open(info) as src:
             pos = 0
