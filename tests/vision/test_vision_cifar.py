@@ -6,9 +6,9 @@ import pickle
 
 import numpy as np
 import pytest
-from conftest import SHARED_DATA, cifar_batch
 
 import latte
+from conftest import SHARED_DATA, cifar_batch
 from latte.utils.data import DataLoader
 from latte.vision.datasets import CIFAR10, CIFAR100
 from latte.vision.datasets.cifar import load_pickle

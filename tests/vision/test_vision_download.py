@@ -7,8 +7,8 @@ import tarfile
 
 import numpy as np
 import pytest
-from conftest import cifar_batch, idx_gz, make_mnist_arrays, md5
 
+from conftest import cifar_batch, idx_gz, make_mnist_arrays, md5
 from latte.vision.datasets import CIFAR10, MNIST
 from latte.vision.datasets import utils as dutils
 

@@ -5,9 +5,9 @@ import gzip
 
 import numpy as np
 import pytest
-from conftest import SHARED_DATA, make_mnist_arrays, write_mnist_split
 
 import latte
+from conftest import SHARED_DATA, make_mnist_arrays, write_mnist_split
 from latte.utils.data import DataLoader
 from latte.vision import transforms
 from latte.vision.datasets import KMNIST, MNIST, FashionMNIST, MNISTSample
