@@ -36,7 +36,7 @@ class TestTimeAugmentation(nn.Module):
     ``cross_entropy`` and ``argmax`` of the result score the averaged prediction.
 
     Shape:
-        Input ``(N, C, H, W)``; output what ``model`` returns, ``(N, classes)``.
+        Input: ``(N, C, H, W)``; output: what ``model`` returns, ``(N, classes)``.
 
     Example::
 

@@ -164,7 +164,7 @@ def batch_crop(images: Any, top: Any, left: Any, size: Any = None, padding: Any 
         padding_mode: ``constant``, ``edge``, ``reflect`` or ``symmetric`` (as ``Pad``).
 
     Shape:
-        Input ``(N, C, H, W)``; output ``(N, C, height, width)``.
+        Input: ``(N, C, H, W)``; output ``(N, C, height, width)``.
 
     Example::
 
