@@ -34,11 +34,14 @@ collect_ignore += ["latte/cli/data.py", "latte/optim/swa_utils.py", "latte/train
 
 @pytest.fixture(autouse=True)
 def _latte_namespace(request: pytest.FixtureRequest) -> None:
-    """``latte`` (also as ``torch``) in every doctest's namespace, with a fixed seed."""
+    """``latte`` (also as ``torch``) in every doctest's namespace, with a fixed seed, run in a
+    temporary folder."""
     if not isinstance(request.node, pytest.DoctestItem):
         return
     import latte
     latte.manual_seed(0)
+    # examples that write files (latte.save) write them in a fresh folder, not the repository
+    request.getfixturevalue("monkeypatch").chdir(request.getfixturevalue("tmp_path"))
     namespace = request.getfixturevalue("doctest_namespace")
     namespace.update(latte=latte, torch=latte, nn=latte.nn, F=latte.nn.functional)
 
