@@ -5,6 +5,7 @@
 from latte import autograd, backend, cuda, dtypes
 from latte.autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from latte.autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
+from latte._threads import get_num_threads, set_num_threads
 from latte.backend import device, get_default_device, set_default_device
 from latte.tensor import Size, Tensor
 from latte.creation import *  # tensor, zeros, rand, ...

@@ -135,19 +135,8 @@ class GradScaler:
 
 
 # --- threads, determinism, matmul precision -----------------------------------------------
-_settings: dict[str, Any] = {"threads": os.cpu_count() or 1, "interop": os.cpu_count() or 1,
-                             "deterministic": False, "matmul": "highest"}
-
-
-def set_num_threads(n: int) -> None:
-    """Recorded for ``get_num_threads``; NumPy's BLAS keeps the thread count it started with."""
-    if not isinstance(n, int) or n < 1:
-        raise RuntimeError(f"set_num_threads expects a positive integer, got {n!r}")
-    _settings["threads"] = n
-
-
-def get_num_threads() -> int:
-    return _settings["threads"]
+_settings: dict[str, Any] = {"interop": os.cpu_count() or 1, "deterministic": False,
+                             "matmul": "highest"}
 
 
 def set_num_interop_threads(n: int) -> None:
@@ -287,7 +276,8 @@ class _Flags(types.SimpleNamespace):
 def _torch() -> dict[str, Any]:
     return {
         "__version__": __version__, "compile": compile, "autocast": autocast, "save": save,
-        "load": load, "set_num_threads": set_num_threads, "get_num_threads": get_num_threads,
+        "load": load, "set_num_threads": latte.set_num_threads,
+        "get_num_threads": latte.get_num_threads,
         "set_num_interop_threads": set_num_interop_threads,
         "get_num_interop_threads": get_num_interop_threads,
         "use_deterministic_algorithms": use_deterministic_algorithms,

@@ -3,7 +3,8 @@
 Two paths. Float64 data take the exact one (series, continued fraction, Newton steps: about
 1e-15). Float32 and float16 data take a fast one, evaluated in float64 over cache-sized chunks
 (the arithmetic in float64 costs little more than in float32 while the chunk stays in cache, and
-it leaves only the final rounding to float32):
+it leaves only the final rounding to float32), the chunks of a large array split over the threads
+of ``latte._threads``:
 
 * ``erfc(a) = exp(-a^2) P(u) / (a + K)`` for ``a = |x|``, ``u = (a - K) / (a + K)``: one
   polynomial of degree 11 over the whole range (``P`` is smooth in ``u``; relative error about
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from latte._threads import run_spans
 from latte.backend import get_array_module, is_device_array
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -71,8 +73,14 @@ def _chunked(kernel: Callable[[Any, Any], Any], x: Any) -> Any:
             return kernel(xp, x.astype(xp.float64)).astype(x.dtype)
         flat = np.ascontiguousarray(x).reshape(-1)
         out = np.empty(flat.shape, dtype=x.dtype)
-        for lo in range(0, flat.size, _CHUNK):
-            out[lo:lo + _CHUNK] = kernel(np, flat[lo:lo + _CHUNK].astype(np.float64))
+
+        def span(start: int, stop: int) -> None:
+            with np.errstate(all="ignore"):  # the error state is per thread
+                for lo in range(start, stop, _CHUNK):
+                    hi = min(lo + _CHUNK, stop)
+                    out[lo:hi] = kernel(np, flat[lo:hi].astype(np.float64))
+
+        run_spans(span, flat.size, min_span=4 * _CHUNK)
         return out.reshape(x.shape)
 
 

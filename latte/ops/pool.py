@@ -16,12 +16,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from latte._threads import run_spans
 from latte.autograd.function import Op
 from latte.backend import get_array_module, is_device_array
 from latte.ops.conv import nhwc_padded, tap_slices
 
 __all__ = ["MaxPool2d", "MaxPoolRoute", "MaxPoolPick", "AvgPool2d", "AvgPoolSpread",
            "AdaptiveMaxPool2d", "IndexScatter", "adaptive_ranges", "avg_divisor"]
+
+_SPAN_WORK = 1 << 18  # tap visits below which a thread's span costs more than it saves
 
 
 def _window_extra(size: int, kernel: int, stride: int, pad: int, dilation: int, out: int) -> int:
@@ -133,25 +136,34 @@ def _max_argmax(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: 
     """The padded channels-last input, its (N, Ho, Wo, C) window maxima and their taps.
 
     On the CPU one sweep: where tap ``t`` beats the running maximum, ``t`` is larger than any
-    index so far, so ``arg = maximum(arg, t * beats)``. A NaN beats nothing: windows holding
-    one (rare; their maximum is NaN) take the careful path that finds the first NaN.
+    index so far, so ``arg = maximum(arg, t * beats)``; spans of the batch sweep on the threads
+    of ``latte._threads``. A NaN beats nothing: windows holding one (rare; their maximum is
+    NaN) take the careful path that finds the first NaN.
     """
     if is_device_array(x):  # no host sync for "any NaN?": the masks' one sweep handles NaN
         a, out = _window_max(x, kernel, stride, padding, dilation, out_hw)
         return a, out, _argmax_taps(a, out, kernel, stride, dilation, out_hw)
     xp = get_array_module(x)
     a = _padded(x, kernel, stride, padding, dilation, out_hw, _lowest(xp, x.dtype))
-    out = a[tap_slices(0, 0, stride, dilation, out_hw)].copy(order="K")
+    first = a[tap_slices(0, 0, stride, dilation, out_hw)]
+    out = xp.empty_like(first, order="K")  # the input's layout, as a copy of it would have
     dtype = xp.uint8 if kernel[0] * kernel[1] <= 256 else xp.int32
     arg = xp.zeros(out.shape, dtype)
-    beats = xp.empty(out.shape, bool)
-    term = xp.empty_like(arg)
-    for t in range(1, kernel[0] * kernel[1]):
-        v = a[tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)]
-        xp.greater(v, out, out=beats)  # strictly: the first of equal maxima stays
-        xp.maximum(out, v, out=out)  # maximum() propagates NaN
-        xp.multiply(beats, dtype(t), out=term)
-        xp.maximum(arg, term, out=arg)
+
+    def sweep(lo: int, hi: int) -> None:
+        span, best, taps = a[lo:hi], out[lo:hi], arg[lo:hi]
+        xp.copyto(best, first[lo:hi])
+        beats = xp.empty(best.shape, bool)
+        term = xp.empty_like(taps)
+        for t in range(1, kernel[0] * kernel[1]):
+            v = span[tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)]
+            xp.greater(v, best, out=beats)  # strictly: the first of equal maxima stays
+            xp.maximum(best, v, out=best)  # maximum() propagates NaN
+            xp.multiply(beats, dtype(t), out=term)
+            xp.maximum(taps, term, out=taps)
+
+    work_per_image = max(1, out[:1].size * kernel[0] * kernel[1])
+    run_spans(sweep, out.shape[0], min_span=-(-_SPAN_WORK // work_per_image))
     if out.dtype.kind == "f" and xp.isnan(out).any():
         arg = _argmax_taps(a, out, kernel, stride, dilation, out_hw)
     return a, out, arg

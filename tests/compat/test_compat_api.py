@@ -80,8 +80,10 @@ def test_surface_flags_and_inert_amp(torch_on_latte):
     assert torch.accelerator.is_available() is False
     torch.backends.cudnn.benchmark = True
     assert torch.backends.cudnn.benchmark is True
+    previous = torch.get_num_threads()
     torch.set_num_threads(3)
     assert torch.get_num_threads() == 3
+    torch.set_num_threads(previous)
     x = torch.ones(2, 3)
     scaler = torch.amp.GradScaler("cuda")
     with torch.autocast("cpu", dtype=torch.float16):

@@ -251,3 +251,25 @@ def test_max_pool_saves_one_byte_tap_indices_not_its_input():
     for fn in (y.grad_fn, z.grad_fn):
         with pytest.raises(RuntimeError):
             _ = fn.saved_tensors
+
+
+@pytest.mark.parametrize("kernel,stride,padding", [(2, 2, 0), (3, 2, 1), (3, 3, 0)])
+def test_max_pool_threaded_sweep_gives_the_serial_result(kernel, stride, padding):
+    """Batch spans on two threads: the same maxima, first-maximum taps (ties, NaN) and
+    gradient as one thread."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 4, (64, 16, 31, 31)).astype(np.float32)  # many ties
+    x[3, 2, 5, 5] = np.nan
+    results = []
+    previous = latte.get_num_threads()
+    try:
+        for threads in (1, 2):
+            latte.set_num_threads(threads)
+            t = latte.tensor(x, requires_grad=True)
+            y, idx = F.max_pool2d(t, kernel, stride, padding, return_indices=True)
+            y.backward(latte.ones_like(y))
+            results.append((y.detach().numpy(), idx.numpy(), t.grad.numpy(), y.stride()))
+    finally:
+        latte.set_num_threads(previous)
+    for serial, threaded in zip(*results):
+        np.testing.assert_array_equal(serial, threaded)

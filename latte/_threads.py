@@ -1,0 +1,87 @@
+"""A small persistent thread pool that runs one large elementwise pass over several cores.
+
+NumPy's ufuncs release the GIL while they loop, so the chunks of one array can be computed by
+several threads at once. BLAS already spreads the matrix products over the cores; this pool does
+the same for the passes that NumPy runs on one core (the float32 ``erf``/GELU kernels, for
+example), splitting a flat array into one contiguous span per thread.
+
+The thread count follows PyTorch's rule: ``latte.set_num_threads(n)``, else ``$LATTE_NUM_THREADS``,
+else ``$OMP_NUM_THREADS`` (which the data-parallel launcher sets to each process's share of the
+cores), else the cores this process may run on.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+__all__ = ["get_num_threads", "set_num_threads", "run_spans"]
+
+
+def _default_threads() -> int:
+    for name in ("LATTE_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) >= 1:
+            return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on macOS and Windows
+        return os.cpu_count() or 1
+
+
+_state: dict = {"threads": _default_threads(), "pool": None, "pid": None}
+_lock = threading.Lock()
+_inside = threading.local()  # set in the pool's threads: a nested call runs serially there
+
+
+def get_num_threads() -> int:
+    """How many threads a large elementwise pass is split over."""
+    return int(_state["threads"])
+
+
+def set_num_threads(n: int) -> None:
+    """Split large elementwise passes over ``n`` threads (1: run them on the calling thread)."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n!r}")
+    with _lock:
+        _state["threads"] = n
+        if _state["pool"] is not None:
+            _state["pool"].shutdown(wait=False)
+        _state["pool"] = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    with _lock:
+        # a forked child inherits the pool object but not its threads: start a fresh one
+        if _state["pool"] is None or _state["pid"] != os.getpid():
+            _state["pool"] = ThreadPoolExecutor(_state["threads"] - 1,
+                                                thread_name_prefix="latte-elementwise",
+                                                initializer=_mark_inside)
+            _state["pid"] = os.getpid()
+        return _state["pool"]
+
+
+def _mark_inside() -> None:
+    _inside.active = True
+
+
+def run_spans(body: Callable[[int, int], None], size: int, min_span: int) -> None:
+    """Call ``body(lo, hi)`` over ``[0, size)`` cut into one contiguous span per thread, each at
+    least ``min_span`` long; the calling thread takes the first span. Small arrays, one thread,
+    or a call from inside the pool run ``body(0, size)`` directly. The first exception of any
+    span is raised once every span has ended."""
+    spans = min(get_num_threads(), size // max(min_span, 1))
+    if spans <= 1 or getattr(_inside, "active", False):
+        body(0, size)
+        return
+    bounds = [size * i // spans for i in range(spans + 1)]
+    futures: list[Future] = [_pool().submit(body, lo, hi)
+                             for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    try:
+        body(bounds[0], bounds[1])
+    finally:
+        errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error

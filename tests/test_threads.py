@@ -1,0 +1,94 @@
+"""The elementwise thread pool: every element once, errors raised, same numbers at any count."""
+import threading
+
+import numpy as np
+import pytest
+
+import latte
+from latte import _threads
+from latte.ops import erf_arrays
+
+
+@pytest.fixture
+def threads():
+    previous = latte.get_num_threads()
+    yield latte.set_num_threads
+    latte.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+@pytest.mark.parametrize("size", [0, 5, 1000, 1001])
+def test_spans_cover_every_element_once(threads, count, size):
+    threads(count)
+    hits = np.zeros(size, dtype=np.int64)
+    spans = []
+
+    def body(lo, hi):
+        hits[lo:hi] += 1
+        spans.append(hi - lo)
+
+    _threads.run_spans(body, size, min_span=100)
+    assert (hits == 1).all()
+    assert len(spans) == max(1, min(count, size // 100))
+
+
+def test_spans_run_on_several_threads(threads):
+    threads(2)
+    names = set()
+    barrier = threading.Barrier(2, timeout=10)
+
+    def body(lo, hi):
+        names.add(threading.current_thread().name)
+        barrier.wait()  # both spans at once, or this times out
+
+    _threads.run_spans(body, 10, min_span=1)
+    assert len(names) == 2
+
+
+def test_nested_call_runs_serially_inside_the_pool(threads):
+    threads(2)
+    inner_spans = []
+
+    def inner(lo, hi):
+        inner_spans.append((lo, hi))
+
+    def outer(lo, hi):
+        if lo > 0:  # the pool's span
+            _threads.run_spans(inner, 100, min_span=1)
+
+    _threads.run_spans(outer, 10, min_span=1)
+    assert inner_spans == [(0, 100)]
+
+
+def test_error_of_a_span_is_raised_after_all_spans(threads):
+    threads(3)
+    done = []
+
+    def body(lo, hi):
+        if lo > 0 and not done:
+            done.append(lo)
+            raise ValueError(f"span at {lo}")
+        done.append(lo)
+
+    with pytest.raises(ValueError, match="span at"):
+        _threads.run_spans(body, 30, min_span=1)
+    assert len(done) == 3
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_set_num_threads_refuses_non_positive_integers(threads, bad):
+    with pytest.raises(RuntimeError, match="positive integer"):
+        latte.set_num_threads(bad)
+
+
+@pytest.mark.parametrize("fn", [erf_arrays.erf_array, erf_arrays.erfc_array,
+                                erf_arrays.gelu_array, erf_arrays.gelu_grad_array,
+                                erf_arrays.erfinv_array])
+def test_threaded_kernels_give_the_serial_numbers(threads, fn):
+    x = np.random.default_rng(0).standard_normal(300_001).astype(np.float32)
+    if fn is erf_arrays.erfinv_array:
+        x = np.tanh(x)
+    threads(1)
+    serial = fn(x)
+    threads(2)
+    np.testing.assert_array_equal(fn(x), serial)
