@@ -6,7 +6,7 @@ GELU -> conv 3x3 -> BatchNorm -> GELU``, a 3x3 max-pool and a linear layer scale
 residuals. Training: Nesterov SGD on the summed label-smoothed loss, batch 1024, a triangular
 learning-rate schedule stepped every batch, a look-ahead average of the weights every five steps,
 alternating flips and 2-pixel translations; testing averages six views (mirror and 1-pixel
-translations). MNIST's recipe is the same with widths 32, 64, 128, no flips and eight epochs
+translations). MNIST's recipe is the same with widths 32, 64, 128, no flips and six epochs
 (``fast_recipes.py`` holds both). The PyTorch twin, ``benchmarks/fast_training_torch.py``, runs
 this very script on PyTorch, with the same batches, schedule and initial whitening.
 
@@ -213,7 +213,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--recipe", choices=sorted(fast_recipes.RECIPES), default="cifar10")
     p.add_argument("--data-dir", help="folder holding cifar-10-batches-py or mnist/ "
                                       "(default $LATTE_DATA)")
-    p.add_argument("--epochs", type=float, help="default: the recipe's (10 CIFAR-10, 8 MNIST)")
+    p.add_argument("--epochs", type=float, help="default: the recipe's (10 CIFAR-10, 6 MNIST)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit-batches", type=int, help="stop each epoch after this many batches")
     p.add_argument("--quick", action="store_true", help="512 images, one epoch: a check")
