@@ -56,6 +56,14 @@ def _expm1(g: Any, out: Any, a: Any) -> list:
     return g.add("Sub", g.add("Exp", [g.value(a)]) + [g.value(1.0, a)])
 
 
+def _gelu(g: Any, out: Any, a: Any) -> list:
+    """``x (1 + erf(x / sqrt 2)) / 2``: ONNX's own Gelu arrives only in opset 20."""
+    x = g.value(a)
+    erf = g.add("Erf", g.add("Mul", [x, g.value(1.0 / math.sqrt(2.0), a)]))
+    half_cdf = g.add("Mul", g.add("Add", erf + [g.value(1.0, a)]) + [g.value(0.5, a)])
+    return g.add("Mul", [x] + half_cdf)
+
+
 def _clamp(g: Any, out: Any, a: Any, low: Any, high: Any) -> list:
     bound = lambda v: "" if v is None else g.value(v, a)  # noqa: E731 ("" skips an input)
     return g.add("Clip", [g.value(a), bound(low), bound(high)])
@@ -213,6 +221,7 @@ RULES: dict[type, Any] = {
     E.Neg: _unary("Neg"), E.Exp: _unary("Exp"), E.Log: _unary("Log"), E.Sqrt: _unary("Sqrt"),
     E.Abs: _unary("Abs"), E.Sin: _unary("Sin"), E.Cos: _unary("Cos"), E.Tanh: _unary("Tanh"),
     E.Sigmoid: _unary("Sigmoid"), E.Relu: _unary("Relu"), activation.Erf: _unary("Erf"),
+    activation.Gelu: _gelu,
     E.PowScalar: _pow_scalar, E.Log1p: _log1p, E.Expm1: _expm1, E.Clamp: _clamp,
     E.Where: _where, E.Cast: _cast,
     linear.Linear: _linear,

@@ -84,7 +84,7 @@ class _Layers(nn.Module):
         self.drop = nn.Dropout(0.5)
 
     def forward(self, x):
-        y = self.conv_t(x).tanh()
+        y = nn.functional.gelu(self.conv_t(x)).tanh()
         y = self.grouped(y)
         y = nn.functional.avg_pool2d(y, 3, stride=2, padding=1, ceil_mode=True)
         y = nn.functional.max_pool2d(y, 2, ceil_mode=True)
