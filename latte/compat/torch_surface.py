@@ -276,9 +276,7 @@ class _Flags(types.SimpleNamespace):
 def _torch() -> dict[str, Any]:
     return {
         "__version__": __version__, "compile": compile, "autocast": autocast, "save": save,
-        "load": load, "set_num_threads": latte.set_num_threads,
-        "get_num_threads": latte.get_num_threads,
-        "set_num_interop_threads": set_num_interop_threads,
+        "load": load, "set_num_interop_threads": set_num_interop_threads,
         "get_num_interop_threads": get_num_interop_threads,
         "use_deterministic_algorithms": use_deterministic_algorithms,
         "are_deterministic_algorithms_enabled": are_deterministic_algorithms_enabled,
