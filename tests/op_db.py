@@ -949,21 +949,6 @@ OPS += [
         S(rng.uniform(0.05, 0.95, (2, 3)))], rtol32=1e-4, atol32=1e-5),
 ]
 
-# --- PyTorch's long tail: elementwise math (inverse trigonometry, division, integer ops) ------
-OPS += [
-]
-
-
-# --- PyTorch's long tail: compositions (differences, statistics, splitting, scatters) ---------
-OPS += [
-]
-
-
-# --- PyTorch's long tail: torch.nn functions at the top level and new layers -------------------
-OPS += [
-]
-
-
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
 
