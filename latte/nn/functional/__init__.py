@@ -16,3 +16,5 @@ from latte.nn.functional.margin_loss import *  # noqa: F401,F403
 from latte.nn.functional.norm_extra import *  # noqa: F401,F403
 from latte.nn.functional.shuffle import *  # noqa: F401,F403
 from latte.nn.functional.vision import *  # noqa: F401,F403
+from latte.nn.functional.lp_pool import *  # noqa: F401,F403
+from latte.nn.functional.unpool import *  # noqa: F401,F403

@@ -1,14 +1,17 @@
-"""Pooling layers: max, average and adaptive pooling in 1-D and 2-D (see ``F.max_pool2d``)."""
+"""Pooling layers: max, average, power-average and adaptive pooling in 1-D and 2-D (see
+``F.max_pool2d``), and max unpooling, their partial inverse."""
 from __future__ import annotations
 
 from typing import Any
 
+from latte.nn.functional import lp_pool, unpool
 from latte.nn.functional import pooling as F
 from latte.nn.modules.module import Module
 from latte.tensor import Tensor
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
-           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
+           "MaxUnpool2d", "LPPool1d", "LPPool2d"]
 
 
 def _check_rank(module: Module, input: Any, rank: int) -> None:
@@ -161,3 +164,107 @@ class AdaptiveMaxPool1d(_AdaptivePoolNd):
     def forward(self, input: Tensor) -> Any:
         _check_rank(self, input, 3)
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class _MaxUnpoolNd(Module):
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool2d``: each pooled value goes back to the position its index
+    names, zeros elsewhere (see :func:`latte.nn.functional.max_unpool2d`).
+
+    Args:
+        kernel_size, stride, padding: those of the ``MaxPool2d`` being undone (stride defaults
+            to kernel_size); kept as pairs.
+
+    Shape:
+        ``(N, C, H, W)`` -> ``(N, C, Ho, Wo)`` with ``Ho = (H - 1) * stride - 2 * padding +
+        kernel_size``, or ``output_size`` given to ``forward``.
+
+    Example::
+
+        >>> pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
+        >>> unpool(*pool(latte.randn(1, 1, 5, 5)), output_size=(5, 5)).shape
+        latte.Size([1, 1, 5, 5])
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride if stride is not None else kernel_size)
+        self.padding = _pair(padding)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        return unpool.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
+                                   output_size)
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool1d``: (N, C, L) values and indices -> (N, C, Lo), zeros
+    where no index points; ``Lo = (L - 1) * stride - 2 * padding + kernel_size`` or
+    ``output_size``. Example: ``nn.MaxUnpool1d(2)(*nn.MaxPool1d(2, return_indices=True)(x))``.
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        return unpool.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding,
+                                   output_size)
+
+
+def _pair(value: Any) -> tuple:
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+class _LPPoolNd(Module):
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling ``(sum over the window of x^p)^(1/p)`` over (kh, kw) windows; p = 1
+    is sum pooling, p = inf max pooling (see :func:`latte.nn.functional.lp_pool2d`).
+
+    Args:
+        norm_type: the power ``p``.
+        kernel_size: the window, an int or ``(kh, kw)``.
+        stride: the step, defaults to ``kernel_size``.
+        ceil_mode: round the output size up.
+
+    Shape:
+        ``(N, C, H, W)`` -> ``(N, C, Ho, Wo)``, ``Ho = floor((H - kh) / stride) + 1``.
+
+    Example::
+
+        >>> nn.LPPool2d(2, 3, stride=2)(latte.randn(20, 16, 50, 32)).shape
+        latte.Size([20, 16, 24, 15])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return lp_pool.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
+                                 self.ceil_mode)
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling ``(sum over the window of x^p)^(1/p)`` over windows of length k:
+    (N, C, L) -> (N, C, Lo). Example: ``nn.LPPool1d(2, 3, stride=2)(latte.randn(20, 16, 50))``.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return lp_pool.lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride,
+                                 self.ceil_mode)
