@@ -9,8 +9,13 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from latte import random
+from latte._out_argument import _TORCH_NAMES
 from latte.autograd.function import named_node
 from latte.autograd.grad_mode import is_grad_enabled
+from latte.nn.functional._device import on_input_device
 from latte.ops.activation import Erf, Gelu
 from latte.tensor import Tensor
 
@@ -18,7 +23,7 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "elu"
            "celu", "gelu", "silu", "mish", "sigmoid", "tanh", "softplus", "softsign",
            "tanhshrink", "hardtanh", "hardtanh_", "hardsigmoid", "hardswish", "logsigmoid",
            "softmax", "log_softmax", "softmin", "threshold", "glu", "hardshrink",
-           "softshrink", "erf"]
+           "softshrink", "erf", "rrelu", "rrelu_"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -247,3 +252,48 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
     return input.where(input.abs() > lambd, 0.0) - input.sign() * lambd * (input.abs() > lambd)
+
+
+@named_node("RreluWithNoiseBackward0")
+@on_input_device
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: ``x`` where ``x > 0``, else ``a * x``.
+
+    In training each element at or below 0 gets its own slope ``a ~ U(lower, upper)`` from
+    Latte's RNG (``latte.manual_seed`` repeats them); in evaluation ``a = (lower + upper) / 2``.
+
+    Args:
+        input: any shape, floating point.
+        lower, upper: the range of the random slope.
+        training: draw slopes (True) or use their mean (False).
+        inplace: write the result into ``input``.
+
+    Shape:
+        ``(*)`` -> ``(*)``.
+
+    Example::
+
+        >>> F.rrelu(latte.tensor([-2.0, 3.0]), 0.1, 0.3)
+        tensor([-0.4000,  3.0000])
+    """
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    dtype = input._data.dtype
+    if dtype.kind != "f":
+        raise NotImplementedError(f"\"rrelu\" not implemented for "
+                                  f"'{_TORCH_NAMES.get(dtype.name, dtype.name)}'")
+    if not training:
+        return _inplace(input, lambda x: x.where(x > 0, x * ((lower + upper) / 2)), inplace)
+    draws = random._uniform_on(input._data, tuple(input.shape),
+                               np.float32 if dtype == np.float32 else np.float64)
+    draws = (draws * (upper - lower) + lower).astype(dtype)
+    # the slope is a constant of the graph: the gradient is 1 above 0 and the slope below
+    noise = Tensor(input._xp().where(input._data <= 0, draws, dtype.type(1)))
+    return _inplace(input, lambda x: x * noise, inplace)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    """In-place ``rrelu``, written into ``input``."""
+    return rrelu(input, lower, upper, training, True)

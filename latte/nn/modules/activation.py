@@ -2,7 +2,8 @@
 
 Most are one functional call on the input and the options the layer stores; the table below
 builds those classes (``_activation``), each with its own ``__init__`` signature, docstring and
-repr. Hardtanh (which checks its range), ReLU6 and PReLU (which has a weight) are written out.
+repr. Hardtanh (which checks its range), ReLU6, PReLU (which has a weight) and RReLU (which reads
+the training flag) are written out.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from latte.tensor import Tensor
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
            "Sigmoid", "Tanh", "Softplus", "Softsign", "Tanhshrink", "Hardtanh", "Hardsigmoid",
            "Hardswish", "LogSigmoid", "Softmax", "LogSoftmax", "Softmin", "Threshold", "GLU",
-           "Hardshrink", "Softshrink"]
+           "Hardshrink", "Softshrink", "RReLU"]
 
 _REQUIRED = inspect.Parameter.empty  # an option without a default
 Option = tuple[str, str, Any]  # (name, annotation, default) of one constructor argument
@@ -189,3 +190,37 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: ``x`` above 0, ``a * x`` below, with a fresh slope
+    ``a ~ U(lower, upper)`` per element in training and ``a = (lower + upper) / 2`` after
+    ``eval()`` (see :func:`latte.nn.functional.rrelu`).
+
+    Args:
+        lower: the smallest slope (default 1/8).
+        upper: the largest slope (default 1/3).
+        inplace: write the result into the input.
+
+    Shape:
+        ``(*)`` -> ``(*)``.
+
+    Example::
+
+        >>> nn.RReLU(0.1, 0.3).eval()(latte.tensor([-2.0, 3.0]))
+        tensor([-0.4000,  3.0000])
+    """
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                            else "")
