@@ -8,10 +8,12 @@ import warnings
 import numpy as np
 
 from latte import random
+from latte._out_argument import cast_error
 from latte.nn.functional._device import on_input_device
 from latte.tensor import Tensor
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+           "feature_alpha_dropout"]
 
 
 def _check_p(p: float) -> None:
@@ -86,7 +88,26 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
     return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
 
 
+_ALPHA = 1.7580993408473766  # -SELU's scale * alpha: where a dropped SELU output saturates
+
+
 @on_input_device
+def _alpha_mask(input: Tensor, mask_shape: tuple, p: float, inplace: bool) -> Tensor:
+    """``input * a + b`` with a mask of ``mask_shape`` broadcast over ``input``: kept values
+    are scaled, dropped ones go to ``-alpha``, then one affine map keeps mean 0, variance 1."""
+    if p == 1.0:  # PyTorch drops everything to 0 here (the affine map is undefined)
+        return input.mul_(0.0) if inplace else input * 0.0
+    dtype = input._data.dtype
+    if dtype.kind != "f":
+        raise cast_error(np.float32, dtype)
+    keep = random._uniform_on(input._data, mask_shape, np.float64) >= p
+    a = 1.0 / ((_ALPHA ** 2 * p + 1.0) * (1.0 - p)) ** 0.5
+    mask = Tensor((keep * a).astype(dtype))
+    shift = Tensor(((~keep) * (-_ALPHA * a) + _ALPHA * a * p).astype(dtype))
+    out = input * mask + shift
+    return input.copy_(out) if inplace else out
+
+
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
                   inplace: bool = False) -> Tensor:
     """Dropout for SELU networks: dropped values go to SELU's negative saturation and an affine
@@ -94,12 +115,34 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     _check_p(p)
     if not training or p == 0.0:
         return input
-    alpha = -1.7580993408473766
-    keep = random._uniform_on(input._data, tuple(input.shape), np.float64) >= p
-    a = (1.0 / ((1.0 - p) * (1.0 + p * alpha ** 2))) ** 0.5
-    b = -a * alpha * p
-    dtype = input._data.dtype
-    mask = Tensor((keep * a).astype(dtype))
-    shift = Tensor(((~keep) * (alpha * a) + b).astype(dtype))
-    out = input * mask + shift
-    return input.copy_(out) if inplace else out
+    return _alpha_mask(input, tuple(input.shape), p, inplace)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels: each ``(n, c)`` plane is kept (scaled) or set to SELU's
+    saturation as one, then the affine map of ``alpha_dropout`` restores mean and variance.
+
+    Args:
+        input: ``(N, C, *)``; dims 0 and 1 are always read as batch and channel.
+        p: the probability of dropping a channel.
+        training: drop (True) or return ``input`` unchanged (False, the default).
+        inplace: write the result into ``input``.
+
+    Shape:
+        ``(N, C, *)`` -> ``(N, C, *)``.
+
+    Example::
+
+        >>> x = latte.randn(8, 16, 4, 4)
+        >>> F.feature_alpha_dropout(x, 0.2) is x  # identity unless training
+        True
+        >>> F.feature_alpha_dropout(x, 0.2, training=True).shape
+        latte.Size([8, 16, 4, 4])
+    """
+    _check_p(p)
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if p != 1.0 and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _alpha_mask(input, tuple(input.shape[:2]) + (1,) * (input.dim() - 2), p, inplace)

@@ -1,11 +1,19 @@
 """Dropout layers: active in training mode, identity after ``eval()``."""
 from __future__ import annotations
 
-from latte.nn.functional.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
+from latte.nn.functional.dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from latte.nn.modules.module import Module
 from latte.tensor import Tensor
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+           "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -59,3 +67,25 @@ class AlphaDropout(_DropoutNd):
     """Dropout that keeps SELU's self-normalising mean and variance."""
 
     _fn = staticmethod(alpha_dropout)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels (each ``(n, c)`` plane kept or dropped as one) that keeps
+    SELU's mean and variance; identity after ``eval()``. As PyTorch, ``inplace`` is stored but
+    not used (see :func:`latte.nn.functional.feature_alpha_dropout`).
+
+    Args:
+        p: the probability of dropping a channel.
+        inplace: kept for PyTorch's signature.
+
+    Shape:
+        ``(N, C, *)`` -> ``(N, C, *)``.
+
+    Example::
+
+        >>> nn.FeatureAlphaDropout(0.2)(latte.randn(20, 16, 4, 32, 32)).shape
+        latte.Size([20, 16, 4, 32, 32])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return feature_alpha_dropout(input, self.p, self.training)
