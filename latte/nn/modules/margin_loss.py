@@ -1,14 +1,17 @@
-"""Margin loss layers: ``TripletMarginLoss``, ``MultiLabelSoftMarginLoss``,
-``MultiMarginLoss``, ``HingeEmbeddingLoss`` (wrappers over
-``latte.nn.functional.margin_loss``)."""
+"""Margin loss layers: ``TripletMarginLoss``, ``TripletMarginWithDistanceLoss``,
+``MultiLabelSoftMarginLoss``, ``MultiLabelMarginLoss``, ``MultiMarginLoss``,
+``HingeEmbeddingLoss`` (wrappers over ``latte.nn.functional.margin_loss``)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from latte.nn.functional import margin_loss as F
+from latte.nn.modules.distance import PairwiseDistance
 from latte.nn.modules.loss import _Loss, _WeightedLoss
 from latte.tensor import Tensor
 
-__all__ = ["TripletMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
-           "HingeEmbeddingLoss"]
+__all__ = ["TripletMarginLoss", "TripletMarginWithDistanceLoss", "MultiLabelSoftMarginLoss",
+           "MultiLabelMarginLoss", "MultiMarginLoss", "HingeEmbeddingLoss"]
 
 
 class TripletMarginLoss(_Loss):
@@ -67,3 +70,62 @@ class HingeEmbeddingLoss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.hinge_embedding_loss(input, target, margin=self.margin,
                                       reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """``max(d(a, p) - d(a, n) + margin, 0)`` for any distance ``d``; see
+    :func:`latte.nn.functional.triplet_margin_with_distance_loss`.
+
+    Args:
+        distance_function: ``d(x, y)``, a function or a layer; a ``PairwiseDistance()``
+            submodule if None.
+        margin: the gap wanted between the two distances, greater than 0.
+        swap: also try the positive as anchor for the negative distance.
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+
+    Shape:
+        ``(N, D)`` anchor, positive, negative -> ``()``, or ``(N,)`` with ``'none'``.
+
+    Example::
+
+        >>> loss_fn = nn.TripletMarginWithDistanceLoss(distance_function=nn.PairwiseDistance())
+        >>> loss_fn(latte.randn(8, 4), latte.randn(8, 4), latte.randn(8, 4)).shape
+        latte.Size([])
+    """
+
+    def __init__(self, *, distance_function: Callable | None = None, margin: float = 1.0,
+                 swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
+                             f"than 0, got {margin} instead")
+        self.distance_function = distance_function if distance_function is not None \
+            else PairwiseDistance()
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return F.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss of scores ``(N, C)`` against class indices padded with -1; see
+    :func:`latte.nn.functional.multilabel_margin_loss`.
+
+    Args:
+        reduction: ``'mean'`` (over N), ``'sum'`` or ``'none'``.
+
+    Shape:
+        input ``(N, C)`` or ``(C,)``, target the same (int64) -> ``()``, or ``(N,)`` with
+        ``'none'``.
+
+    Example::
+
+        >>> loss_fn = nn.MultiLabelMarginLoss()
+        >>> loss_fn(latte.tensor([[0.1, 0.2, 0.4, 0.8]]), latte.tensor([[3, 0, -1, 1]]))
+        tensor(0.8500)
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
