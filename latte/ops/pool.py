@@ -286,11 +286,13 @@ class AvgPool2d(Op):
             out += a[tap_slices(t // kw, t % kw, stride, (1, 1), out_hw)]
         out /= divisor
         ctx.geometry = (kernel, stride, padding, out_hw, a.shape, x.shape)
-        ctx.divisor, ctx.channels_first = divisor, not a.flags.c_contiguous
+        ctx.channels_first = not a.flags.c_contiguous
+        ctx.save_for_backward(divisor)  # so the engine frees it after backward
         return out.transpose(0, 3, 1, 2)
 
     def backward(ctx, grad):
-        return (AvgPoolSpread.apply(grad, ctx.geometry, ctx.divisor, ctx.channels_first),
+        (divisor,) = ctx.saved_tensors
+        return (AvgPoolSpread.apply(grad, ctx.geometry, divisor, ctx.channels_first),
                 None, None, None, None, None)
 
 
@@ -300,7 +302,8 @@ class AvgPoolSpread(Op):
 
     def forward(ctx, g, geometry, divisor, channels_first):
         kernel, stride, padding, out_hw, padded_shape, shape = geometry
-        ctx.geometry, ctx.divisor = geometry, divisor
+        ctx.geometry = geometry
+        ctx.save_for_backward(divisor)
         g = g.transpose(0, 2, 3, 1) / divisor
         xp = get_array_module(g)
         dx = _zeros(xp, padded_shape, g.dtype, channels_first)
@@ -316,7 +319,8 @@ class AvgPoolSpread(Op):
 
     def backward(ctx, grad):
         kernel, stride, padding, out_hw = ctx.geometry[:4]
-        return AvgPool2d.apply(grad, kernel, stride, padding, out_hw, ctx.divisor), None, None, None
+        (divisor,) = ctx.saved_tensors
+        return AvgPool2d.apply(grad, kernel, stride, padding, out_hw, divisor), None, None, None
 
 
 def adaptive_ranges(xp: Any, size: int, out: int) -> tuple:
