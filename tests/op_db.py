@@ -949,6 +949,83 @@ OPS += [
         S(rng.uniform(0.05, 0.95, (2, 3)))], rtol32=1e-4, atol32=1e-5),
 ]
 
+# --- PyTorch's long tail: torch.nn functions at the top level and new layers -------------------
+def _max_unpool2d(lib: Any, x: Any, kernel: Any, stride: Any = None, padding: Any = 0,
+                  output_size: Any = None) -> Any:
+    """Unpool the max pooling of ``x`` (indices computed here): the gradient reaches ``x``."""
+    F = lib.nn.functional
+    values, indices = F.max_pool2d(x, kernel, stride, padding, return_indices=True)
+    return F.max_unpool2d(values, indices, kernel, stride, padding, output_size)
+
+
+def _multilabel_targets(rng: np.random.Generator, n: int, c: int) -> np.ndarray:
+    """Rows of distinct class indices, each padded with -1 after a random count (0 to c)."""
+    out = np.full((n, c), -1, dtype=np.int64)
+    for row in out:
+        k = int(rng.integers(0, c + 1))
+        row[:k] = rng.permutation(c)[:k]
+    return out
+
+
+def _multilabel_margin_samples(rng: np.random.Generator) -> list:
+    t = _multilabel_targets(rng, 3, 4)
+    return [S(make(rng, (3, 4)), target=t), S(make(rng, (3, 4)), target=t, reduction="sum"),
+            S(make(rng, (3, 4)), target=t, reduction="none"),
+            S(make(rng, (4,)), target=_multilabel_targets(rng, 1, 4)[0], desc="unbatched"),
+            S(make(rng, (3, 4)), target=t, layouts=("T",)),
+            S(make(rng, (2, 4)), target=np.array([[1, 1, -1, 0], [2, 0, 3, -1]]),
+              reduction="none", desc="repeated")]
+
+
+def _triplet_distance(lib: Any, a: Any, p: Any, n: Any, distance: str | None = None,
+                      **kw: Any) -> Any:
+    F = lib.nn.functional
+    fn = {None: None, "cosine": lambda x, y: 1.0 - F.cosine_similarity(x, y),
+          "l1": lambda x, y: (x - y).abs().sum(-1)}[distance]
+    return F.triplet_margin_with_distance_loss(a, p, n, distance_function=fn, **kw)
+
+
+OPS += [
+    OpInfo("max_unpool2d", _max_unpool2d, lambda rng: [
+        S(make(rng, (2, 3, 4, 6), "distinct"), kernel=2),
+        # windows never overlap: a maximum shared by two windows gets both their gradients
+        # (PyTorch too), which finite differences cannot see
+        S(make(rng, (2, 5, 7), "distinct"), kernel=3, stride=3, padding=1, output_size=(5, 7),
+          desc="unbatched"),
+        S(make(rng, (1, 2, 5, 5), "distinct"), kernel=2, output_size=(5, 5), desc="output_size"),
+        S(make(rng, (1, 2, 5, 6), "distinct"), kernel=(2, 3), stride=(2, 3),
+          output_size=(1, 2, 5, 6), desc="rectangular"),
+        S(make(rng, (1, 2, 4, 4), "distinct"), kernel=2, layouts=("T",))]),
+    OpInfo("lp_pool1d", lambda lib, x, **kw: lib.nn.functional.lp_pool1d(x, **kw), lambda rng: [
+        S(make(rng, (2, 3, 8), "nonzero"), norm_type=2, kernel_size=3),
+        S(make(rng, (3, 7), "pos"), norm_type=1.5, kernel_size=3, stride=2, ceil_mode=True),
+        S(make(rng, (2, 3, 6), "nonzero"), norm_type=1, kernel_size=2, stride=1, desc="p=1"),
+        S(make(rng, (2, 3, 6), "nonzero"), norm_type=3, kernel_size=2, layouts=("step",))]),
+    OpInfo("lp_pool2d", lambda lib, x, **kw: lib.nn.functional.lp_pool2d(x, **kw), lambda rng: [
+        S(make(rng, (2, 3, 6, 6), "nonzero"), norm_type=2, kernel_size=2),
+        S(make(rng, (3, 7, 6), "pos"), norm_type=3, kernel_size=3, stride=2, ceil_mode=True),
+        S(make(rng, (1, 2, 5, 6), "nonzero"), norm_type=2, kernel_size=(2, 3), stride=(1, 2)),
+        S(make(rng, (1, 2, 4, 6), "pos"), norm_type=1.5, kernel_size=2, layouts=("T",))]),
+    OpInfo("rrelu", lambda lib, x, **kw: lib.nn.functional.rrelu(x, training=False, **kw),
+           lambda rng: [S(make(rng, (2, 3), "nonzero")), S(make(rng, (4,), "nonzero"),
+                                                           lower=0.2, upper=0.5),
+                        S(make(rng, (), "nonzero")),
+                        S(make(rng, (2, 3), "nonzero"), layouts=("T",))]),
+    OpInfo("multilabel_margin_loss", lambda lib, x, target, **kw:
+           lib.nn.functional.multilabel_margin_loss(x, _t(lib, target), **kw),
+           _multilabel_margin_samples),
+    OpInfo("triplet_margin_with_distance_loss", _triplet_distance, lambda rng: [
+        S(make(rng, (4, 3)), make(rng, (4, 3)), make(rng, (4, 3))),
+        S(make(rng, (4, 3)), make(rng, (4, 3)), make(rng, (4, 3)), swap=True, margin=2.0,
+          reduction="sum"),
+        S(make(rng, (4, 3)), make(rng, (4, 3)), make(rng, (4, 3)), distance="cosine",
+          margin=1.5, reduction="none"),
+        S(make(rng, (3,)), make(rng, (3,)), make(rng, (3,)), distance="l1", swap=True,
+          desc="unbatched"),
+        S(make(rng, (4, 3)), make(rng, (4, 3)), make(rng, (4, 3)), layouts=("T",))]),
+]
+
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
 
