@@ -284,7 +284,12 @@ class AvgPool2d(Op):
         out = a[tap_slices(0, 0, stride, (1, 1), out_hw)].copy(order="K")
         for t in range(1, kh * kw):
             out += a[tap_slices(t // kw, t % kw, stride, (1, 1), out_hw)]
-        out /= divisor
+        if out.dtype.kind == "f":
+            out /= divisor
+        else:  # PyTorch's int64 pooling divides in integers, rounding toward zero
+            quotient = out // divisor
+            quotient += (quotient < 0) & (quotient * divisor != out)
+            out = quotient
         ctx.geometry = (kernel, stride, padding, out_hw, a.shape, x.shape)
         ctx.channels_first = not a.flags.c_contiguous
         ctx.save_for_backward(divisor)  # so the engine frees it after backward

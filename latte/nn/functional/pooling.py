@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from latte._out_argument import _TORCH_NAMES
 from latte.nn.functional._device import on_input_device
 from latte.nn.functional.conv import _batched, _pair, _single, _sizes
 from latte.ops import pool as P
@@ -25,6 +28,16 @@ def _pool_size(size: int, kernel: int, stride: int, pad: int, dilation: int,
     if ceil_mode and (out - 1) * stride >= size + pad:
         out -= 1  # the last window would start in the right padding
     return out
+
+
+def _pooled(input: Tensor, fn: str) -> tuple:
+    """``_batched`` for a 2-D pool, refusing empty channel or spatial dims as PyTorch does
+    (only the batch may be empty)."""
+    x, unbatched = _batched(input, fn, 4)
+    if 0 in x.shape[1:]:
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{_sizes(input.shape)}")
+    return x, unbatched
 
 
 def _pool_geometry(fn: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
@@ -62,7 +75,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         >>> F.max_pool2d(latte.randn(8, 16, 28, 28), 2).shape
         latte.Size([8, 16, 14, 14])
     """
-    x, unbatched = _batched(input, "max_pool2d", 4)
+    x, unbatched = _pooled(input, "max_pool2d")
     geometry = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
     out = P.MaxPool2d.apply(x, *geometry, return_indices)
     if unbatched:
@@ -117,7 +130,10 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     The divisor is the window size including padding (``count_include_pad``) but never the
     ceil-mode overhang, or ``divisor_override``. Example: ``F.avg_pool2d(x, 2)`` halves H, W.
     """
-    x, unbatched = _batched(input, "avg_pool2d", 4)
+    x, unbatched = _pooled(input, "avg_pool2d")
+    if x._data.dtype.kind != "f" and x._data.dtype != np.int64:
+        name = _TORCH_NAMES.get(x._data.dtype.name, x._data.dtype.name)
+        raise NotImplementedError(f"\"avg_pool2d\" not implemented for '{name}'")
     kernel, stride, padding, _, out_hw = _pool_geometry("avg_pool2d", x, kernel_size, stride,
                                                          padding, 1, ceil_mode)
     xp = x._xp()
