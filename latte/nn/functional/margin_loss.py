@@ -155,7 +155,10 @@ def _check_multilabel(input: Tensor, target: Tensor) -> int:
     if not fits:
         raise RuntimeError(f"inconsistent target size: {_sizes(target.shape)} for input of "
                            f"size: {_sizes(input.shape)}")
-    if target.numel() and (int(target._data.min()) < -1 or int(target._data.max()) >= classes):
+    # the range is checked on the CPU only: on a GPU it would read back to the host every call
+    on_cpu = type(target._data) is np.ndarray
+    if on_cpu and target.numel() and (int(target._data.min()) < -1 or
+                                      int(target._data.max()) >= classes):
         raise RuntimeError("argument #2 'target' is out of range")
     return classes
 

@@ -59,8 +59,10 @@ def _unpool(input: Tensor, indices: Tensor, size: tuple) -> Tensor:
     n, c = x.shape[:2]
     plane = size[0] * size[1]
     flat = indices.reshape(n, c, -1)
-    bad = (flat._data < 0) | (flat._data >= plane)
-    if bad.any():
+    # checked on the CPU only: on a GPU the check would read back to the host every call (the
+    # scatter below still refuses an index outside the plane)
+    bad = (flat._data < 0) | (flat._data >= plane) if type(flat._data) is np.ndarray else None
+    if bad is not None and bad.any():
         # PyTorch names the first index it meets that lies outside the output plane
         first = int(flat._data.reshape(-1)[int(bad.reshape(-1).argmax())])
         raise RuntimeError(f"Found an invalid max index: {first} (output volumes are of size "
