@@ -949,6 +949,7 @@ OPS += [
         S(rng.uniform(0.05, 0.95, (2, 3)))], rtol32=1e-4, atol32=1e-5),
 ]
 
+
 # --- PyTorch's long tail: torch.nn functions at the top level and new layers -------------------
 def _max_unpool2d(lib: Any, x: Any, kernel: Any, stride: Any = None, padding: Any = 0,
                   output_size: Any = None) -> Any:

@@ -270,7 +270,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         inplace: write the result into ``input``.
 
     Shape:
-        ``(*)`` -> ``(*)``.
+        Input: ``(*)``; output: ``(*)``.
 
     Example::
 

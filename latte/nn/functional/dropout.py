@@ -130,7 +130,7 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
         inplace: write the result into ``input``.
 
     Shape:
-        ``(N, C, *)`` -> ``(N, C, *)``.
+        Input: ``(N, C, *)``; output: ``(N, C, *)``.
 
     Example::
 

@@ -42,7 +42,8 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
         ceil_mode: round the output size up (a last partial window counts what it covers).
 
     Shape:
-        ``(N, C, H, W)`` -> ``(N, C, Ho, Wo)``, sizes as ``avg_pool2d`` without padding.
+        Input: ``(N, C, H, W)``; output: ``(N, C, Ho, Wo)``, sizes as ``avg_pool2d``
+            without padding.
 
     Example::
 
@@ -72,7 +73,7 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
         ceil_mode: round the output size up (a last partial window counts what it covers).
 
     Shape:
-        ``(N, C, L)`` -> ``(N, C, Lo)``, sizes as ``avg_pool1d`` without padding.
+        Input: ``(N, C, L)``; output: ``(N, C, Lo)``, sizes as ``avg_pool1d`` without padding.
 
     Example::
 

@@ -116,7 +116,7 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
         reduction: ``'mean'``, ``'sum'`` or ``'none'``.
 
     Shape:
-        ``(N, D)`` inputs -> ``()``, or ``(N,)`` with ``reduction='none'``.
+        Input: ``(N, D)`` each; output: ``()``, or ``(N,)`` with ``reduction='none'``.
 
     Example::
 
@@ -179,7 +179,8 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: bool | N
         reduction: ``'mean'`` (over N), ``'sum'`` or ``'none'``.
 
     Shape:
-        ``(N, C)`` -> ``()``, or ``(N,)`` with ``reduction='none'``; ``(C,)`` -> ``()``.
+        Input: ``(N, C)``; output: ``()``, or ``(N,)`` with ``reduction='none'``;
+            ``(C,)`` -> ``()``.
 
     Example::
 

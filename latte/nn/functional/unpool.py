@@ -90,7 +90,7 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any =
         output_size: the size to restore, ``(Ho, Wo)`` or ``(N, C, Ho, Wo)``.
 
     Shape:
-        ``(N, C, H, W)`` -> ``(N, C, Ho, Wo)``; ``(C, H, W)`` -> ``(C, Ho, Wo)``.
+        Input: ``(N, C, H, W)``; output: ``(N, C, Ho, Wo)``; ``(C, H, W)`` -> ``(C, Ho, Wo)``.
 
     Example::
 
@@ -120,7 +120,7 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any =
         output_size: the size to restore, ``(Lo,)`` or ``(N, C, Lo)``.
 
     Shape:
-        ``(N, C, L)`` -> ``(N, C, Lo)``; ``(C, L)`` -> ``(C, Lo)``.
+        Input: ``(N, C, L)``; output: ``(N, C, Lo)``; ``(C, L)`` -> ``(C, Lo)``.
 
     Example::
 

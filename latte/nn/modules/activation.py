@@ -203,7 +203,7 @@ class RReLU(Module):
         inplace: write the result into the input.
 
     Shape:
-        ``(*)`` -> ``(*)``.
+        Input: ``(*)``; output: ``(*)``.
 
     Example::
 

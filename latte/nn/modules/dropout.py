@@ -79,7 +79,7 @@ class FeatureAlphaDropout(_DropoutNd):
         inplace: kept for PyTorch's signature.
 
     Shape:
-        ``(N, C, *)`` -> ``(N, C, *)``.
+        Input: ``(N, C, *)``; output: ``(N, C, *)``.
 
     Example::
 

@@ -84,7 +84,8 @@ class TripletMarginWithDistanceLoss(_Loss):
         reduction: ``'mean'``, ``'sum'`` or ``'none'``.
 
     Shape:
-        ``(N, D)`` anchor, positive, negative -> ``()``, or ``(N,)`` with ``'none'``.
+        Input: ``(N, D)`` for anchor, positive, negative; output: ``()``, or ``(N,)``
+            with ``'none'``.
 
     Example::
 
@@ -117,8 +118,8 @@ class MultiLabelMarginLoss(_Loss):
         reduction: ``'mean'`` (over N), ``'sum'`` or ``'none'``.
 
     Shape:
-        input ``(N, C)`` or ``(C,)``, target the same (int64) -> ``()``, or ``(N,)`` with
-        ``'none'``.
+        Input: ``(N, C)`` or ``(C,)``, target the same (int64); output: ``()``, or ``(N,)``
+            with ``'none'``.
 
     Example::
 

@@ -180,8 +180,9 @@ class MaxUnpool2d(_MaxUnpoolNd):
             to kernel_size); kept as pairs.
 
     Shape:
-        ``(N, C, H, W)`` -> ``(N, C, Ho, Wo)`` with ``Ho = (H - 1) * stride - 2 * padding +
-        kernel_size``, or ``output_size`` given to ``forward``.
+        Input: ``(N, C, H, W)``; output: ``(N, C, Ho, Wo)`` with
+            ``Ho = (H - 1) * stride - 2 * padding + kernel_size``, or ``output_size``
+            given to ``forward``.
 
     Example::
 
@@ -247,7 +248,7 @@ class LPPool2d(_LPPoolNd):
         ceil_mode: round the output size up.
 
     Shape:
-        ``(N, C, H, W)`` -> ``(N, C, Ho, Wo)``, ``Ho = floor((H - kh) / stride) + 1``.
+        Input: ``(N, C, H, W)``; output: ``(N, C, Ho, Wo)``, ``Ho = floor((H - kh) / stride) + 1``.
 
     Example::
 
