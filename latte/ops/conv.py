@@ -38,6 +38,7 @@ import numpy
 
 from latte.autograd.function import Op
 from latte.backend import get_array_module, is_device_array
+from latte.ops import winograd
 
 __all__ = ["Conv2d", "ConvTranspose2d", "ConvWeight", "Unfold", "Fold", "col2im",
            "nhwc_padded", "out_size", "tap_slices", "windows"]
@@ -222,14 +223,83 @@ def _weight_matrix(w: Any, groups: int) -> Any:
     return xp.ascontiguousarray(wm).reshape(groups, kh * kw * cg, o // groups)
 
 
+# --- Winograd F(2x2, 3x3) for 3x3 stride-1 kernels (ops/winograd.py) ---------------------------
+# Its transforms are memory passes that NumPy runs at a few GB/s, so it pays only where the
+# products dominate: wide layers on outputs of at least 8x8. Measured on the 2-core CPU
+# (forward + both gradients, Winograd / im2col time, batch 128): 512->512 at 8x8 0.73,
+# 256->512 at 8x8 0.78, 128->256 at 16x16 0.86, 256->256 at 8x8 0.98; 64->64 at 32x32 1.11,
+# 512->512 at 4x4 1.08, 32->32 at 14x14 1.72.
+winograd_min_products = 128 * 256  # input times output channels
+winograd_min_pixels = 64  # input height times width
+
+
+def _uses_winograd(x: Any, kernel: tuple, o: int, stride: tuple, dilation: tuple,
+                   groups: int) -> bool:
+    """3x3, stride 1, undilated, ungrouped, floating point and wide enough to pay."""
+    return (tuple(kernel) == (3, 3) and stride == (1, 1) and dilation == (1, 1) and groups == 1
+            and x.dtype.kind == "f" and x.size > 0 and o * x.shape[1] >= winograd_min_products
+            and x.shape[2] * x.shape[3] >= winograd_min_pixels)
+
+
+def _winograd_geometry(x: Any, pads: tuple) -> tuple:
+    """``(Ho, Wo)``, the tile counts, and pads that make the padded input exactly cover the
+    tiles (``2 * T + 2`` rows and columns: extra zeros past an odd output)."""
+    out_hw = _padded_geometry(x.shape[2:], pads, (3, 3), (1, 1), (1, 1))
+    tiles = winograd.tile_counts(out_hw)
+    top, bottom, left, right = pads
+    return out_hw, tiles, (top, bottom + 2 * tiles[0] - out_hw[0],
+                           left, right + 2 * tiles[1] - out_hw[1])
+
+
+def _winograd_chunks(x: Any, tiles: tuple, pads: tuple, o: int) -> Any:
+    """Yield ``(n0, n1, a, scratch)``: the padded channels-last chunks of ``x`` and a scratch
+    getter over the reused workspace."""
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    padded = (h + pads[0] + pads[1]) * (w + pads[2] + pads[3]) * c
+    per_image = (padded + winograd.scratch_items(tiles, c, o)) * x.itemsize
+    t = x.transpose(0, 2, 3, 1)
+
+    def scratch(shape: tuple, slot: str) -> Any:
+        return _workspace(xp, shape, x.dtype, slot)
+    for n0, n1 in _batch_chunks(n, per_image):
+        yield n0, n1, _padded_chunk(t, n0, n1, pads), scratch
+
+
+def _winograd_forward(x: Any, w: Any, b: Any, pads: tuple) -> Any:
+    xp = get_array_module(x, w)
+    o = w.shape[0]
+    out_hw, tiles, pads = _winograd_geometry(x, pads)
+    u = winograd.kernel_transform(w)
+    out = xp.empty((x.shape[0],) + out_hw + (o,), xp.result_type(x, w))
+    for n0, n1, a, scratch in _winograd_chunks(x, tiles, pads, o):
+        winograd.forward_chunk(a, u, out[n0:n1], scratch)
+        if b is not None:
+            out[n0:n1] += b
+    return out.transpose(0, 3, 1, 2)
+
+
+def _winograd_weight(x: Any, gy: Any, pads: tuple) -> Any:
+    xp = get_array_module(x, gy)
+    o = gy.shape[1]
+    _, tiles, pads = _winograd_geometry(x, pads)
+    du = xp.empty((16, x.shape[1], o), xp.result_type(x, gy))
+    g = gy.transpose(0, 2, 3, 1)
+    for n0, n1, a, scratch in _winograd_chunks(x, tiles, pads, o):
+        winograd.weight_chunk(a, g[n0:n1], du, n0 > 0, scratch)
+    return winograd.kernel_gradient(du)
+
+
 def conv_forward(x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation: tuple,
                  groups: int) -> Any:
     """``conv(x, w) + b`` as an NCHW view of NHWC memory: one GEMM per group and batch chunk,
-    written straight into the output."""
+    written straight into the output (3x3 stride-1 kernels: Winograd's 16 products)."""
     xp = get_array_module(x, w)
     o, _, kh, kw = w.shape
     if _depthwise(w, groups):
         return _depthwise_forward(x, w, b, stride, pads, dilation, groups)
+    if _uses_winograd(x, w.shape[2:], o, stride, dilation, groups):
+        return _winograd_forward(x, w, b, pads)
     out_hw = _padded_geometry(x.shape[2:], pads, (kh, kw), stride, dilation)
     out = xp.empty((x.shape[0],) + out_hw + (o,), xp.result_type(x, w))
     wm = _weight_matrix(w, groups)
@@ -401,6 +471,8 @@ def conv_weight(x: Any, gy: Any, kernel: tuple, stride: tuple, pads: tuple, dila
     xp = get_array_module(x, gy)
     if groups > 1 and x.shape[1] == groups:  # depthwise: one input channel per group
         return _depthwise_weight(x, gy, kernel, stride, pads, dilation, groups)
+    if _uses_winograd(x, kernel, gy.shape[1], stride, dilation, groups):
+        return _winograd_weight(x, gy, pads)
     o, hy, wy = gy.shape[1], gy.shape[2], gy.shape[3]
     cg = x.shape[1] // groups
     gw = xp.empty((groups, kernel[0] * kernel[1] * cg, o // groups), xp.result_type(x, gy))
