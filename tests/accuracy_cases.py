@@ -164,6 +164,9 @@ def _products() -> list:
         Case("conv2d 512->32 3x3 (K=4608)", conv, lambda r: [
             np.maximum(offset(r, (8, 512, 6, 6), 0.5, 1.0), 0.0),
             0.02 * r.standard_normal((32, 512, 3, 3)), offset(r, (32,), 0.0, 0.1)]),
+        Case("conv2d 256->256 3x3 Winograd (16,256,8,8)", conv, lambda r: [
+            np.maximum(offset(r, (16, 256, 8, 8), 0.5, 1.0), 0.0),
+            0.03 * r.standard_normal((256, 256, 3, 3)), offset(r, (256,), 0.0, 0.1)]),
         Case("conv2d 16->16 3x3 mnist (128,16,28,28)", conv, lambda r: [
             activations(r, (128, 16, 28, 28)), 0.1 * r.standard_normal((16, 16, 3, 3)),
             offset(r, (16,), 0.0, 0.1)], ci=False),

@@ -74,9 +74,9 @@ def test_several_batch_chunks_match_one(always_winograd, monkeypatch):
     whole = both()
     chunks = []
     real = conv_ops._batch_chunks
-    monkeypatch.setattr(conv_ops, "workspace_bytes", 1)  # one image per chunk
+    monkeypatch.setattr(conv_ops, "winograd_workspace_bytes", 1)  # one image per chunk
     monkeypatch.setattr(conv_ops, "_batch_chunks",
-                        lambda n, b: chunks.append(real(n, b)) or chunks[-1])
+                        lambda n, b, budget: chunks.append(real(n, b, budget)) or chunks[-1])
     for got, want in zip(both(), whole):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     assert [len(c) for c in chunks] == [9, 9]  # forward and weight gradient, image by image
