@@ -301,7 +301,7 @@ def _winograd_weight(x: Any, gy: Any, pads: tuple) -> Any:
 def conv_forward(x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation: tuple,
                  groups: int) -> Any:
     """``conv(x, w) + b`` as an NCHW view of NHWC memory: one GEMM per group and batch chunk,
-    written straight into the output (3x3 stride-1 kernels: Winograd's 16 products)."""
+    written straight into the output (wide 3x3 stride-1 layers: Winograd's 16 products)."""
     xp = get_array_module(x, w)
     o, _, kh, kw = w.shape
     if _depthwise(w, groups):
