@@ -46,6 +46,7 @@ import numpy
 from latte.autograd.function import Op
 from latte.backend import get_array_module, is_device_array
 from latte.ops import winograd
+from latte.ops.linalg import stacked_matmul
 
 __all__ = ["Conv2d", "ConvTranspose2d", "ConvWeight", "Unfold", "Fold", "col2im",
            "nhwc_padded", "out_size", "tap_slices", "windows"]
@@ -130,16 +131,16 @@ def _padded_geometry(hw: tuple, pads: tuple, kernel: tuple, stride: tuple,
             out_size(hw[1], kernel[1], stride[1], dilation[1], pads[2] + pads[3]))
 
 
-def _padded_chunk(t: Any, n0: int, n1: int, pads: tuple) -> Any:
+def _padded_chunk(t: Any, n0: int, n1: int, pads: tuple, slot: str = "padded") -> Any:
     """Images n0..n1 of the channels-last view ``t`` (N, H, W, C), as a C-contiguous array with
-    ``pads`` of zeros around: a view when no copy is needed, else in the workspace."""
+    ``pads`` of zeros around: a view when no copy is needed, else in the workspace's ``slot``."""
     top, bottom, left, right = pads
     chunk = t[n0:n1]
     if not (top or bottom or left or right) and chunk.flags.c_contiguous:
         return chunk
     nb, h, w, c = chunk.shape
     out = _workspace(get_array_module(t), (nb, h + top + bottom, w + left + right, c), t.dtype,
-                     "padded")
+                     slot)
     # zero the border only: the interior is overwritten at once
     out[:, :top] = 0
     out[:, top + h:] = 0
@@ -212,17 +213,6 @@ def _by_group(m: Any, groups: int) -> Any:
     return m.reshape(m.shape[0], groups, -1).transpose(1, 0, 2)
 
 
-def _stacked_matmul(a: Any, b: Any, out: Any) -> Any:
-    """``out[g] = a[g] @ b[g]`` for each group, one 2-D product each. Measured with a 2-thread
-    OpenBLAS: NumPy's stacked matmul of these strided stacks ran 5-100x slower than the same
-    2-D products (a 3-channel conv's (27, P) @ (P, 64) weight gradient: 2 s against 0.02 s);
-    on one thread the two are equal. Every 2-D operand here is a BLAS matrix as it is."""
-    xp = get_array_module(a, b)
-    for i in range(a.shape[0]):
-        xp.matmul(a[i], b[i], out=out[i])
-    return out
-
-
 def _weight_matrix(w: Any, groups: int) -> Any:
     """Kernel (O, C/G, kh, kw) as (G, kh*kw*C/G, O/G) matrices, rows in patch order."""
     xp = get_array_module(w)
@@ -290,11 +280,14 @@ def _winograd_forward(x: Any, w: Any, b: Any, pads: tuple) -> Any:
 def _winograd_weight(x: Any, gy: Any, pads: tuple) -> Any:
     xp = get_array_module(x, gy)
     o = gy.shape[1]
-    _, tiles, pads = _winograd_geometry(x, pads)
+    out_hw, tiles, pads = _winograd_geometry(x, pads)
     du = xp.empty((16, x.shape[1], o), xp.result_type(x, gy))
     g = gy.transpose(0, 2, 3, 1)
+    # zeros complete the last 2x2 blocks of an odd output
+    blocks = (0, 2 * tiles[0] - out_hw[0], 0, 2 * tiles[1] - out_hw[1])
     for n0, n1, a, scratch in _winograd_chunks(x, tiles, pads, o):
-        winograd.weight_chunk(a, g[n0:n1], du, n0 > 0, scratch)
+        gy_chunk = _padded_chunk(g, n0, n1, blocks, "winograd_gy")
+        winograd.weight_chunk(a, gy_chunk, du, n0 > 0, scratch)
     return winograd.kernel_gradient(du)
 
 
@@ -313,7 +306,7 @@ def conv_forward(x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation: t
     wm = _weight_matrix(w, groups)
     for n0, n1, cols in _patches(x, pads, (kh, kw), stride, dilation, groups, out_hw):
         res = out[n0:n1].reshape(-1, o)
-        _stacked_matmul(cols, wm, _by_group(res, groups))
+        stacked_matmul(cols, wm, _by_group(res, groups))
         if b is not None:
             res += b  # while the chunk is still in cache
     return out.transpose(0, 3, 1, 2)
@@ -354,8 +347,8 @@ def conv_transpose(gy: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation
     for n0, n1 in _batch_chunks(n, per_image):
         part = _rows(gy[n0:n1])  # a copy of this chunk only, if NCHW
         taps = _workspace(xp, (kh * kw, part.shape[0], groups, cg), gy.dtype)
-        for t in range(kh * kw):  # one 2-D product per tap and group (see _stacked_matmul)
-            _stacked_matmul(_by_group(part, groups), wk[t // kw, t % kw],
+        for t in range(kh * kw):  # one 2-D product per tap and group (see stacked_matmul)
+            stacked_matmul(_by_group(part, groups), wk[t // kw, t % kw],
                             taps[t].transpose(1, 0, 2))
         _col2im_add(acc[n0:n1], taps.reshape(kh, kw, n1 - n0, hy, wy, c).__getitem__, stride,
                     dilation, (kh, kw), (hy, wy))
@@ -488,9 +481,9 @@ def conv_weight(x: Any, gy: Any, kernel: tuple, stride: tuple, pads: tuple, dila
     for n0, n1, cols in _patches(x, pads, kernel, stride, dilation, groups, (hy, wy)):
         rhs = _by_group(_rows(gy[n0:n1]), groups)  # a copy of this chunk only, if NCHW
         if n0 == 0:
-            _stacked_matmul(cols.transpose(0, 2, 1), rhs, gw)
+            stacked_matmul(cols.transpose(0, 2, 1), rhs, gw)
         else:
-            part = _stacked_matmul(cols.transpose(0, 2, 1), rhs,
+            part = stacked_matmul(cols.transpose(0, 2, 1), rhs,
                                    xp.empty_like(gw) if part is None else part)
             gw += part
     gw = gw.reshape(groups, kernel[0], kernel[1], cg, o // groups).transpose(0, 4, 3, 1, 2)

@@ -33,6 +33,7 @@ from typing import Any
 
 from latte._threads import run_spans
 from latte.backend import get_array_module, is_device_array
+from latte.ops.linalg import stacked_matmul
 
 __all__ = ["kernel_transform", "kernel_gradient", "forward_chunk", "weight_chunk",
            "tile_counts", "scratch_items"]
@@ -48,8 +49,8 @@ def tile_counts(out_hw: tuple) -> tuple:
 
 def scratch_items(tiles: tuple, c: int, o: int) -> int:
     """Scratch elements one image needs in ``forward_chunk`` or ``weight_chunk``: the column
-    stage, the transformed inputs, the 16 products and the output's row stage (or, in the
-    weight gradient, the transformed output gradient)."""
+    stage, the transformed inputs, the 16 products (or the transformed output gradient), the
+    output's row stage, and a whole-blocks output (or output gradient) for odd sizes."""
     th, tw = tiles
     t = th * tw
     return 4 * (2 * th + 2) * tw * c + 16 * t * c + 16 * t * o + 8 * t * o + 4 * t * o
@@ -120,9 +121,7 @@ def forward_chunk(a: Any, u: Any, out: Any, scratch: Scratch) -> None:
     nb, ho, wo, o = out.shape
     th, tw = (a.shape[1] - 2) // 2, (a.shape[2] - 2) // 2
     v = _input_transform(a, (th, tw), scratch)
-    m = scratch((16, nb * th * tw, o), "winograd_m")
-    for p in range(16):  # one 2-D product each (see conv._stacked_matmul)
-        xp.matmul(v[p], u[p], out=m[p])
+    m = stacked_matmul(v, u, scratch((16, nb * th * tw, o), "winograd_m"))
     m = m.reshape(4, 4, nb, th, tw, o)
     # A^T over k: (2, 4, nb, Th, Tw, O), then over l straight into the 2x2 output blocks
     s = scratch((2, 4, nb, th, tw, o), "winograd_s")
@@ -149,18 +148,12 @@ def _collapse(xp: Any, m: Any, out: Any) -> None:
 
 def weight_chunk(a: Any, gy: Any, du: Any, accumulate: bool, scratch: Scratch) -> None:
     """Add (or, when ``accumulate`` is false, write) this chunk's ``dU`` (16, C, O): the padded
-    input chunk ``a`` (nb, 2*Th + 2, 2*Tw + 2, C) against the output gradient ``gy``
-    (nb, Ho, Wo, O), Ho <= 2*Th, Wo <= 2*Tw."""
+    input chunk ``a`` (nb, 2*Th + 2, 2*Tw + 2, C) against the C-contiguous output gradient
+    ``gy`` (nb, 2*Th, 2*Tw, O), zeros past an odd output."""
     xp = get_array_module(a, gy)
-    nb, ho, wo, o = gy.shape
+    nb, _, _, o = gy.shape
     th, tw = (a.shape[1] - 2) // 2, (a.shape[2] - 2) // 2
     v = _input_transform(a, (th, tw), scratch)
-    if (ho, wo) != (2 * th, 2 * tw):  # odd sizes: zeros complete the last blocks
-        full = scratch((nb, 2 * th, 2 * tw, o), "winograd_out")
-        full[:, ho:] = 0
-        full[:, :ho, wo:] = 0
-        full[:, :ho, :wo] = gy
-        gy = full
     blocks = gy.reshape(nb, th, 2, tw, 2, o)
     # A over q, then over p: (4, 4, nb, Th, Tw, O)
     rows = scratch((2, 4, nb, th, tw, o), "winograd_s")
@@ -173,8 +166,7 @@ def weight_chunk(a: Any, gy: Any, du: Any, accumulate: bool, scratch: Scratch) -
     _by_image(body, blocks)
     g = g.reshape(16, nb * th * tw, o)
     part = du if not accumulate else scratch((16,) + du.shape[1:], "winograd_du")
-    for p in range(16):
-        xp.matmul(v[p].T, g[p], out=part[p])
+    stacked_matmul(v.transpose(0, 2, 1), g, part)
     if accumulate:
         du += part
 
