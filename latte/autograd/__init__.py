@@ -1,6 +1,7 @@
-"""Automatic differentiation: ``Function``, the engine (``backward``, ``grad``), grad mode and
-``gradcheck``. See docs/autograd.md for a tour."""
-from latte.autograd import grad_mode, graph
+"""Automatic differentiation: ``Function``, the engine (``backward``, ``grad``), grad mode,
+``gradcheck`` and ``functional`` (jacobian, hessian, vjp, jvp...). See docs/autograd.md for a
+tour."""
+from latte.autograd import functional, grad_mode, graph
 from latte.autograd.engine import backward, grad
 from latte.autograd.function import Function, once_differentiable
 from latte.autograd.grad_mode import (
@@ -14,4 +15,4 @@ from latte.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = ["Function", "backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError",
            "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "once_differentiable", "grad_mode", "graph"]
+           "once_differentiable", "grad_mode", "graph", "functional"]
