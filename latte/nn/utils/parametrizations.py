@@ -93,8 +93,9 @@ class _Orthogonal(Module):
             A = X.tril(diagonal=-1)
             tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
             Q = _householder_product(A, tau)
-            # the diagonal of X (+-1 after right_inverse) flips columns
-            Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+            # the diagonal of X (+-1 after right_inverse) flips columns; an integer cast, so
+            # no gradient flows to it (as PyTorch's)
+            Q = Q * X.diagonal(dim1=-2, dim2=-1).detach().int().unsqueeze(-2)
         if "base" in self._buffers:
             Q = self.base @ Q
         if transposed:
