@@ -360,3 +360,51 @@ def test_torch_names_import_under_latte_run(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == ("True ['bias', 'parametrizations.weight.original0', "
                                   "'parametrizations.weight.original1']")
+
+
+# --- the legacy hook-based nn.utils.weight_norm / spectral_norm --------------------------------
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.parametrize("kind,dim", [("linear", 0), ("conv", 1), ("conv", None)])
+def test_legacy_weight_norm_matches_pytorch(kind, dim):
+    m, t, shape = _pair_of(kind)
+    latte.nn.utils.weight_norm(m, dim=dim)
+    torch.nn.utils.weight_norm(t, dim=dim)
+    assert list(m.state_dict()) == list(t.state_dict())
+    for key, value in t.state_dict().items():
+        _close(m.state_dict()[key], value)
+    state = {k: v + 0.1 * torch.randn_like(v) for k, v in t.state_dict().items()}
+    m.load_state_dict(state)
+    t.load_state_dict(state)
+    _forward_backward(m, t, shape)
+    latte.nn.utils.remove_weight_norm(m)
+    torch.nn.utils.remove_weight_norm(t)
+    assert list(m.state_dict()) == list(t.state_dict())
+    _close(m.weight, t.weight)
+    with pytest.raises(ValueError, match="weight_norm of 'weight' not found"):
+        latte.nn.utils.remove_weight_norm(m)
+
+
+def test_legacy_weight_norm_warns_as_deprecated():
+    with pytest.warns(FutureWarning, match="parametrizations.weight_norm"):
+        latte.nn.utils.weight_norm(latte.nn.Linear(2, 2))
+
+
+@pytest.mark.parametrize("kind", ["linear", "conv", "convT"])
+def test_legacy_spectral_norm_matches_pytorch(kind):
+    m, t, shape = _pair_of(kind)
+    latte.nn.utils.spectral_norm(m, n_power_iterations=2)
+    torch.nn.utils.spectral_norm(t, n_power_iterations=2)
+    assert list(m.state_dict()) == list(t.state_dict())
+    m.load_state_dict(t.state_dict())
+    for train in (True, True, False):
+        m.train(train)
+        t.train(train)
+        for p in (*m.parameters(), *t.parameters()):
+            p.grad = None
+        _forward_backward(m, t, shape)
+        for key, value in t.state_dict().items():
+            _close(m.state_dict()[key], value)
+    latte.nn.utils.remove_spectral_norm(m)
+    torch.nn.utils.remove_spectral_norm(t)
+    assert list(m.state_dict()) == list(t.state_dict())
+    _close(m.weight, t.weight)

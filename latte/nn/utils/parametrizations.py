@@ -268,6 +268,13 @@ class _SpectralNorm(Module):
         return value
 
 
+def _transposed_convolutions() -> tuple:
+    """The transposed convolution classes, whose weights hold output channels in dim 1."""
+    from latte import nn
+    return tuple(getattr(nn, c) for c in ("ConvTranspose1d", "ConvTranspose2d",
+                                           "ConvTranspose3d") if hasattr(nn, c))
+
+
 def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1,
                   eps: float = 1e-12, dim: int | None = None) -> Module:
     """Divide ``module.<name>`` by its spectral norm (largest singular value), estimated by
@@ -285,10 +292,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     if not isinstance(weight, Tensor):
         raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
     if dim is None:
-        transposed = tuple(getattr(latte.nn, c) for c in
-                           ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d")
-                           if hasattr(latte.nn, c))
-        dim = 1 if isinstance(module, transposed) else 0
+        dim = 1 if isinstance(module, _transposed_convolutions()) else 0
     parametrize.register_parametrization(
         module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
     return module
