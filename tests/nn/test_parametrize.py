@@ -231,6 +231,18 @@ def test_deepcopy_works_and_pickle_refuses_as_pytorch():
         pickle.dumps(m)
 
 
+def test_transfer_parametrizations_shares_the_originals_as_pytorch():
+    m, t = _linear_pair()
+    LPs.weight_norm(m)
+    TPs.weight_norm(t)
+    m2, t2 = latte.nn.Module(), torch.nn.Module()
+    LP.transfer_parametrizations_and_params(m, m2)
+    TP.transfer_parametrizations_and_params(t, t2)
+    assert list(m2.state_dict()) == list(t2.state_dict())
+    assert m2.parametrizations.weight.original1 is m.parametrizations.weight.original1
+    _close(m2.weight, t2.weight)
+
+
 def test_train_mode_follows_the_module():
     m = latte.nn.Linear(3, 3).eval()
     p = LAT["Skew"]()
