@@ -168,6 +168,7 @@ def test_legacy_tensor_types_variable_and_printoptions(torch_on_latte):
     finally:
         torch.set_printoptions(profile="default")
     assert repr(torch.tensor([1.23456])) == "tensor([1.2346])"
+    assert torch.set_printoptions is latte.set_printoptions  # the core's, not a copy in compat
 
 
 def test_hub_gives_a_progress_bar_even_without_tqdm():
