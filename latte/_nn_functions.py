@@ -4,8 +4,9 @@ own.
 
 Where PyTorch's top-level function is the ATen op, its parameters differ from ``F.*``:
 ``dropout(input, p, train)`` takes ``train`` and no defaults, ``embedding(weight, indices)``
-takes the table first, losses take ``reduction`` as an int (0 none, 1 mean, 2 sum) and the
-norms take an ignored ``cudnn_enabled`` flag. Those are written out here with the same
+takes the table first, losses take ``reduction`` as an int (0 none, 1 mean, 2 sum; omitted, it
+is 0 in PyTorch's Python binding: the loss per element) and the norms take an ignored
+``cudnn_enabled`` flag. Those are written out here with the same
 parameters as PyTorch's; the rest are the ``F`` functions themselves.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from latte.nn import functional as F
-from latte.nn.functional import dropout as _dropout
+from latte.nn.functional.dropout import _alpha_mask, _apply_mask, _check_p
 from latte.tensor import Tensor
 
 __all__ = [
@@ -37,7 +38,7 @@ bilinear, cosine_similarity, pairwise_distance = F.bilinear, F.cosine_similarity
     F.pairwise_distance
 pdist, pixel_shuffle, pixel_unshuffle = F.pdist, F.pixel_shuffle, F.pixel_unshuffle
 channel_shuffle = native_channel_shuffle = F.channel_shuffle
-prelu, hardshrink, relu_, rrelu_ = F.prelu, F.hardshrink, F.relu_, F.rrelu_
+prelu, hardshrink, relu_ = F.prelu, F.hardshrink, F.relu_
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -112,14 +113,14 @@ def _feature_mask(input: Tensor, p: float, train: bool, inplace: bool, name: str
                   alpha: bool) -> Tensor:
     """Drop whole ``(n, c)`` planes: the mask is ``(N, C, 1, ..., 1)``, as ATen's
     ``_feature_dropout`` makes it for every input of 2 or more dims."""
-    _dropout._check_p(p)
+    _check_p(p)
     if input.dim() < 2:
         raise RuntimeError(f"{name}: Feature dropout requires at least 2 dimensions in the "
                            f"input, got shape {tuple(input.shape)}")
     if not train or p == 0.0:
         return input
     shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
-    make = _dropout._alpha_mask if alpha else _dropout._apply_mask
+    make = _alpha_mask if alpha else _apply_mask
     return make(input, shape, p, inplace)
 
 
@@ -317,6 +318,21 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     return F.rrelu(input, lower, upper, training)
 
 
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False, generator: Any = None) -> Tensor:
+    """In-place ``rrelu``, written into ``input`` (``generator`` must be None).
+
+    Example::
+
+        >>> latte.rrelu_(latte.tensor([-2.0, 3.0]), 0.1, 0.3)
+        tensor([-0.4000,  3.0000])
+    """
+    if generator is not None:
+        raise NotImplementedError("latte.rrelu_: a generator is not supported; seed the global "
+                                  "RNG with latte.manual_seed")
+    return F.rrelu_(input, lower, upper, training)
+
+
 def selu(input: Tensor) -> Tensor:
     """``scale * elu(input, alpha)`` with SELU's self-normalising constants.
 
@@ -384,54 +400,57 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
 
 
 # --- losses: reduction as ATen's int ------------------------------------------------------------
-def kl_div(input: Tensor, target: Tensor, reduction: int = 1, *, log_target: bool = False
+def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *, log_target: bool = False
            ) -> Tensor:
-    """Kullback-Leibler divergence of ``target`` from the log-probabilities ``input``;
-    ``reduction`` 1 (the default) is the mean over all elements.
+    """Kullback-Leibler divergence of ``target`` from the log-probabilities ``input``, per
+    element (``reduction`` 0) or reduced: 1 the mean over all elements, 2 the sum.
 
     Example::
 
-        >>> latte.kl_div(latte.tensor([0.0, 0.0]).log_softmax(0), latte.tensor([0.5, 0.5]))
+        >>> latte.kl_div(latte.tensor([0.0, 0.0]).log_softmax(0), latte.tensor([0.5, 0.5]), 2)
         tensor(0.)
     """
     return F.kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                        reduction: int = 1) -> Tensor:
-    """``max(0, -target * (input1 - input2) + margin)``, reduced (1 mean, 2 sum, 0 none).
+                        reduction: int = 0) -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)``, per element (``reduction`` 0) or
+    reduced (1 mean, 2 sum).
 
     Example::
 
         >>> latte.margin_ranking_loss(latte.tensor([1.0]), latte.tensor([2.0]),
         ...                           latte.tensor([1.0]))
-        tensor(1.)
+        tensor([1.])
     """
     return F.margin_ranking_loss(input1, input2, target, margin,
                                  reduction=_reduction(reduction))
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
-                         reduction: int = 1) -> Tensor:
-    """``input`` where ``target`` is 1, ``max(0, margin - input)`` where it is -1, reduced.
+                         reduction: int = 0) -> Tensor:
+    """``input`` where ``target`` is 1, ``max(0, margin - input)`` where it is -1; per element
+    (``reduction`` 0) or reduced (1 mean, 2 sum).
 
     Example::
 
-        >>> latte.hinge_embedding_loss(latte.tensor([0.3, 2.0]), latte.tensor([-1.0, 1.0]))
+        >>> latte.hinge_embedding_loss(latte.tensor([0.3, 2.0]), latte.tensor([-1.0, 1.0]), 1.0, 1)
         tensor(1.3500)
     """
     return F.hinge_embedding_loss(input, target, margin, reduction=_reduction(reduction))
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                          reduction: int = 1) -> Tensor:
-    """``1 - cos(input1, input2)`` where ``target`` is 1, ``max(0, cos - margin)`` where -1.
+                          reduction: int = 0) -> Tensor:
+    """``1 - cos(input1, input2)`` where ``target`` is 1, ``max(0, cos - margin)`` where -1;
+    per pair (``reduction`` 0) or reduced (1 mean, 2 sum).
 
     Example::
 
         >>> latte.cosine_embedding_loss(latte.tensor([[1.0, 0.0]]), latte.tensor([[1.0, 0.0]]),
         ...                             latte.tensor([1.0]))
-        tensor(0.)
+        tensor([0.])
     """
     return F.cosine_embedding_loss(input1, input2, target, margin,
                                    reduction=_reduction(reduction))
@@ -439,15 +458,15 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
                         margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
-                        swap: bool = False, reduction: int = 1) -> Tensor:
+                        swap: bool = False, reduction: int = 0) -> Tensor:
     """``max(d(anchor, positive) - d(anchor, negative) + margin, 0)`` with the ``p``-norm
-    distance ``d``, reduced (1 mean, 2 sum, 0 none).
+    distance ``d``, per triplet (``reduction`` 0) or reduced (1 mean, 2 sum).
 
     Example::
 
         >>> a = latte.tensor([[0.0, 0.0]])
-        >>> latte.triplet_margin_loss(a, a, a + 3.0).item()
-        0.0
+        >>> latte.triplet_margin_loss(a, a, a + 3.0)
+        tensor([0.])
     """
     return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                  reduction=_reduction(reduction))
@@ -455,7 +474,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
 
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool, eps: float,
                      reduction: int) -> Tensor:
-    """Poisson negative log-likelihood (every argument required, as ATen's op).
+    """Poisson negative log-likelihood (every argument required, as ATen's op; ``reduction``
+    0 none, 1 mean, 2 sum).
 
     Example::
 
@@ -470,14 +490,14 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool,
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      weight: Tensor | None = None,
                                      pos_weight: Tensor | None = None,
-                                     reduction: int = 1) -> Tensor:
+                                     reduction: int = 0) -> Tensor:
     """Binary cross entropy of ``sigmoid(input)`` against ``target``, computed stably from the
-    logits, reduced (1 mean, 2 sum, 0 none).
+    logits, per element (``reduction`` 0) or reduced (1 mean, 2 sum).
 
     Example::
 
         >>> latte.binary_cross_entropy_with_logits(latte.tensor([0.0]), latte.tensor([1.0]))
-        tensor(0.6931)
+        tensor([0.6931])
     """
     return F.binary_cross_entropy_with_logits(input, target, weight,
                                               reduction=_reduction(reduction),

@@ -286,7 +286,7 @@ def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
                   "latte.arange, which produces values in [start, end).", UserWarning,
                   stacklevel=3)
     if end is None:
-        start, end = 0, start
+        raise TypeError('range() missing 1 required positional arguments: "end"')
     start, end, step = (getattr(v, "item", lambda v=v: v)() for v in (start, end, step))
     if step == 0:
         raise RuntimeError("step must be nonzero")

@@ -129,7 +129,9 @@ def _compare_tensors(actual: Any, expected: Any, rtol: float | None, atol: float
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         abs_diff = np.abs(a.reshape(-1) - b.reshape(-1))
         abs_diff[flat] = 0
-        rel_diff = abs_diff / np.abs(b.reshape(-1))
+        # an integer quotient is true division, in the default dtype as PyTorch's
+        quotient = dtypes.get_default_dtype().np if common.kind != "f" else common
+        rel_diff = abs_diff.astype(quotient) / np.abs(b.reshape(-1)).astype(quotient)
     rel_diff[flat] = 0
     ia, ir = builtins.int(np.argmax(abs_diff)), builtins.int(np.argmax(rel_diff))
     if common.kind == "f":  # PyTorch's max also stops at the first NaN
