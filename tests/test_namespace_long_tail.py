@@ -403,7 +403,8 @@ def test_window_errors_match_pytorch(name):
 
 
 # --- range and the memory-sharing constructors --------------------------------------------------
-@pytest.mark.parametrize("args,kwargs", [((1, 4), {}), ((0, 1, 0.25), {}), ((4, 1, -1), {}), ((1, 4), {"dtype": "int64"}),
+@pytest.mark.parametrize("args,kwargs", [((1, 4), {}), ((0, 1, 0.25), {}), ((4, 1, -1), {}),
+                                         ((1, 4), {"dtype": "int64"}),
                                          ((0.5, 2.2, 0.3), {"dtype": "float64"})])
 def test_range_is_inclusive_and_warns_as_pytorch(args, kwargs):
     with warnings.catch_warnings():

@@ -12,7 +12,6 @@ import latte
 import latte.testing
 
 torch = pytest.importorskip("torch")
-import torch.testing  # noqa: E402
 
 NAN = math.nan
 
