@@ -8,7 +8,7 @@ from latte.autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
 from latte._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
                             set_num_threads)
 from latte._flags import *  # use_deterministic_algorithms, set_float32_matmul_precision, ...
-from latte._tensor_str import get_printoptions, printoptions, set_printoptions
+from latte._tensor_str import set_printoptions
 from latte._type_info import *  # finfo, iinfo, promote_types, result_type, can_cast, ...
 from latte.backend import device, get_default_device, set_default_device
 from latte.tensor import Size, Tensor

@@ -76,7 +76,7 @@ def get_printoptions() -> dict[str, Any]:
 
     Example::
 
-        >>> latte.get_printoptions()["precision"]
+        >>> latte._tensor_str.get_printoptions()["precision"]
         4
     """
     return {"precision": _PRECISION, "threshold": _THRESHOLD, "edgeitems": _EDGEITEMS,
@@ -89,7 +89,7 @@ def printoptions(**kwargs: Any) -> Iterator[None]:
 
     Example::
 
-        >>> with latte.printoptions(precision=1):
+        >>> with latte._tensor_str.printoptions(precision=1):
         ...     print(latte.tensor([1.25]))
         tensor([1.2])
     """

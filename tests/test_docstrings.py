@@ -19,7 +19,7 @@ MODULES = [
     "latte", "latte.nn", "latte.nn.functional", "latte.nn.init", "latte.optim",
     "latte.optim.lr_scheduler", "latte.autograd", "latte.utils.data", "latte.vision.datasets",
     "latte.vision.transforms", "latte.vision.models", "latte.distributed", "latte.train",
-    "latte.cli.main",
+    "latte.cli.main", "latte.testing",
 ]
 # the CLI's subcommands are private functions of latte.cli.main, named _cmd_<subcommand>
 _CLI_PREFIX = "_cmd_"

@@ -139,11 +139,12 @@ def test_set_printoptions_prints_as_pytorch(options):
 
 
 def test_printoptions_context_and_get_printoptions():
-    before = latte.get_printoptions()
+    from latte import _tensor_str
+    before = _tensor_str.get_printoptions()
     assert before == torch._tensor_str.get_printoptions()
-    with latte.printoptions(precision=1, sci_mode=True):
+    with _tensor_str.printoptions(precision=1, sci_mode=True):
         assert repr(latte.tensor([1.25])) == "tensor([1.2e+00])"
-    assert latte.get_printoptions() == before
+    assert _tensor_str.get_printoptions() == before
     with pytest.raises(ValueError, match="profile"):
         latte.set_printoptions(profile="wide")
 

@@ -22,7 +22,7 @@ NAMESPACES = [
     "latte.optim.lr_scheduler", "latte.autograd", "latte.linalg", "latte.special",
     "latte.utils.data", "latte.vision.datasets", "latte.vision.transforms",
     "latte.vision.models", "latte.vision.utils", "latte.distributed", "latte.train",
-    "latte.compat",
+    "latte.compat", "latte.testing",
 ]
 
 
