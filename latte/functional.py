@@ -252,6 +252,8 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
 
 
 @with_out
+@named_node(lambda input, other, **kwargs: "RsubBackward0" if isinstance(other, Tensor)
+            else "RsubBackward1")
 def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """``other - alpha * input``: subtraction with the operands swapped (``other`` may be a
     number).
@@ -261,8 +263,7 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
         >>> latte.rsub(latte.tensor([1.0, 2.0]), 10.0, alpha=2)
         tensor([8., 6.])
     """
-    scaled = input if alpha == 1 else input * alpha
-    return scaled.__rsub__(other)
+    return other - (input if alpha == 1 else input * alpha)
 
 
 def zero_(input: Tensor) -> Tensor:
