@@ -5,7 +5,11 @@
 from latte import autograd, backend, cuda, dtypes
 from latte.autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from latte.autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
-from latte._threads import get_num_threads, set_num_threads
+from latte._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
+                            set_num_threads)
+from latte._flags import *  # use_deterministic_algorithms, set_float32_matmul_precision, ...
+from latte._tensor_str import set_printoptions
+from latte._type_info import *  # finfo, iinfo, promote_types, result_type, can_cast, ...
 from latte.backend import device, get_default_device, set_default_device
 from latte.tensor import Size, Tensor
 from latte.creation import *  # tensor, zeros, rand, ...
@@ -17,6 +21,8 @@ from latte.dtypes import (channels_last, channels_last_3d, contiguous_format, ja
                           sparse_csc, sparse_csr, strided)
 from latte.functional import *  # exp, cat, stack, where, einsum, addmm, cummax, ...
 from latte.functional import max, min
+from latte._creation_buffers import *  # asarray, frombuffer, empty_strided, empty_permuted
+from latte._windows import *  # hann_window, hamming_window, ...
 from latte.random import (Generator, default_generator, get_rng_state, initial_seed,
                           manual_seed, seed, set_rng_state)
 
@@ -24,10 +30,11 @@ from latte.random import (Generator, default_generator, get_rng_state, initial_s
 # latte.vision stays a separate import, as torchvision is
 from latte import nn, optim, utils
 import latte.utils.data
+from latte._nn_functions import *  # conv2d, dropout, layer_norm, ... as torch.* names
 
 # imported on first use, to keep `import latte` fast: latte.linalg, latte.distributions,
-# latte.onnx and latte.serialization, and the top-level names that come from them
-_LAZY_MODULES = ("distributions", "linalg", "onnx", "serialization", "special")
+# latte.onnx, latte.serialization and latte.testing, and the top-level names from them
+_LAZY_MODULES = ("distributions", "linalg", "onnx", "serialization", "special", "testing")
 _LAZY_NAMES = {
     **{n: ("special", n) for n in ("digamma", "erf", "erfc", "erfinv", "i0", "logit", "polygamma",
                                    "sinc")},

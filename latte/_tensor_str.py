@@ -7,7 +7,9 @@ width, tensors of more than 1000 elements show their first and last 3 entries pe
 """
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,85 @@ _PRECISION = 4
 _THRESHOLD = 1000
 _EDGEITEMS = 3
 _LINEWIDTH = 80
+_SCI_MODE: bool | None = None  # None: chosen from the values, as PyTorch's formatter does
+
+# set_printoptions(profile=...): (precision, threshold, edgeitems, linewidth), PyTorch's values
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+             "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision: int | None = None, threshold: float | None = None,
+                     edgeitems: int | None = None, linewidth: int | None = None,
+                     profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """Set how tensors print: digits, when to summarise, items per edge, line width, notation.
+
+    Args:
+        precision: digits after the point for floating values (default 4).
+        threshold: tensors of more elements print summarised with ``...`` (default 1000).
+        edgeitems: items shown at each end of a summarised dimension (default 3).
+        linewidth: characters per line before wrapping (default 80).
+        profile: ``'default'``, ``'short'`` (precision 2, edgeitems 2) or ``'full'`` (never
+            summarise) set the four options above first; the others then override them.
+        sci_mode: ``True`` forces scientific notation, ``False`` fixed notation; ``None``
+            (which every call without it restores, as in PyTorch) picks it from the values.
+
+    Example::
+
+        >>> latte.set_printoptions(precision=2)
+        >>> latte.tensor([1.12345])
+        tensor([1.12])
+        >>> latte.set_printoptions(threshold=5)
+        >>> latte.arange(10)
+        tensor([0, 1, 2,  ..., 7, 8, 9])
+        >>> latte.set_printoptions(profile="default")
+        >>> latte.tensor([1.12345])
+        tensor([1.1235])
+    """
+    global _PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH, _SCI_MODE
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: unknown profile {profile!r}; expected one of "
+                             f"{sorted(_PROFILES)}")
+        _PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = _PROFILES[profile]
+    if precision is not None:
+        _PRECISION = precision
+    if threshold is not None:
+        _THRESHOLD = threshold
+    if edgeitems is not None:
+        _EDGEITEMS = edgeitems
+    if linewidth is not None:
+        _LINEWIDTH = linewidth
+    _SCI_MODE = sci_mode
+
+
+def get_printoptions() -> dict[str, Any]:
+    """The current print options, as keywords that :func:`set_printoptions` accepts.
+
+    Example::
+
+        >>> latte._tensor_str.get_printoptions()["precision"]
+        4
+    """
+    return {"precision": _PRECISION, "threshold": _THRESHOLD, "edgeitems": _EDGEITEMS,
+            "linewidth": _LINEWIDTH, "sci_mode": _SCI_MODE}
+
+
+@contextlib.contextmanager
+def printoptions(**kwargs: Any) -> Iterator[None]:
+    """Set print options (the keywords of :func:`set_printoptions`) inside a ``with`` block.
+
+    Example::
+
+        >>> with latte._tensor_str.printoptions(precision=1):
+        ...     print(latte.tensor([1.25]))
+        tensor([1.2])
+    """
+    old = get_printoptions()
+    set_printoptions(**kwargs)
+    try:
+        yield
+    finally:
+        set_printoptions(**old)
 
 
 class _Formatter:
@@ -39,16 +120,14 @@ class _Formatter:
         magnitudes = np.abs(finite)
         lo, hi = float(magnitudes.min()), float(magnitudes.max())
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
-        if self.int_mode:
-            if hi / lo > 1000.0 or hi > 1.0e8:
-                self.sci_mode = True
-                strs = [f"{v:.{_PRECISION}e}" for v in finite.tolist()]
-            else:
-                strs = [f"{v:.0f}" + " " for v in finite.tolist()]  # room for the "."
+        self.sci_mode = (hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4) if _SCI_MODE is None \
+            else bool(_SCI_MODE)
+        if self.sci_mode:
+            strs = [f"{v:.{_PRECISION}e}" for v in finite.tolist()]
+        elif self.int_mode:
+            strs = [f"{v:.0f}" + " " for v in finite.tolist()]  # room for the "."
         else:
-            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
-            spec = "e" if self.sci_mode else "f"
-            strs = [f"{v:.{_PRECISION}{spec}}" for v in finite.tolist()]
+            strs = [f"{v:.{_PRECISION}f}" for v in finite.tolist()]
         self.max_width = max(self.max_width, max(len(s) for s in strs))
 
     def format(self, value: Any) -> str:

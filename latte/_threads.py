@@ -16,7 +16,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-__all__ = ["get_num_threads", "set_num_threads", "run_spans"]
+__all__ = ["get_num_threads", "set_num_threads", "get_num_interop_threads",
+           "set_num_interop_threads", "run_spans"]
 
 
 def _default_threads() -> int:
@@ -85,3 +86,21 @@ def run_spans(body: Callable[[int, int], None], size: int, min_span: int) -> Non
     for error in errors:
         if error is not None:
             raise error
+
+
+# PyTorch's second pool runs independent ops side by side; Latte runs ops one after another,
+# so the count is only recorded, for scripts that set and read it
+_interop = {"threads": _state["threads"]}
+
+
+def get_num_interop_threads() -> int:
+    """The number of inter-op threads (recorded only: Latte runs one op at a time)."""
+    return int(_interop["threads"])
+
+
+def set_num_interop_threads(n: int) -> None:
+    """Record ``n`` inter-op threads, as ``torch.set_num_interop_threads`` (Latte runs ops one
+    after another, so nothing else changes)."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise RuntimeError(f"set_num_interop_threads expects a positive integer, got {n!r}")
+    _interop["threads"] = n

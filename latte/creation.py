@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
            "ones_like", "full_like", "empty_like", "arange", "linspace", "logspace", "eye",
            "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
-           "rand_like", "randn_like", "randint_like", "scalar_tensor"]
+           "rand_like", "randn_like", "randint_like", "scalar_tensor", "range"]
 
 
 def _infer_numpy(data: Any, exact: builtins.bool = False) -> np.ndarray:
@@ -265,6 +266,36 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
     array = (start + np.arange(count, dtype=np.float64) * step) \
         if dtypes.to_numpy_dtype(dtype).kind == "f" else np.arange(start, end, step)
     out = _placed(function.Tensor(array.astype(dtypes.to_numpy_dtype(dtype))), device)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+@with_out
+def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
+          layout: Any = None, device: Any = None, requires_grad: builtins.bool = False
+          ) -> Tensor:
+    """Values from ``start`` to ``end`` *inclusive* by ``step``, in the default dtype unless
+    ``dtype`` is given. Deprecated, as in PyTorch: use ``arange`` (``end`` exclusive).
+
+    Example::
+
+        >>> latte.range(1, 4)  # doctest: +SKIP
+        tensor([1., 2., 3., 4.])
+    """
+    warnings.warn("latte.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "latte.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=3)
+    if end is None:
+        raise TypeError('range() missing 1 required positional arguments: "end"')
+    start, end, step = (getattr(v, "item", lambda v=v: v)() for v in (start, end, step))
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    d = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+    count = math.floor((end - start) / step) + 1
+    array = start + np.arange(count, dtype=np.float64) * step
+    out = _placed(function.Tensor(array.astype(d.np)), device)
     return out.requires_grad_(True) if requires_grad else out
 
 

@@ -249,3 +249,63 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
     """
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return diff.norm(p, dim=-1)
+
+
+@with_out
+@named_node(lambda input, other, **kwargs: "RsubBackward0" if isinstance(other, Tensor)
+            else "RsubBackward1")
+def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``other - alpha * input``: subtraction with the operands swapped (``other`` may be a
+    number).
+
+    Example::
+
+        >>> latte.rsub(latte.tensor([1.0, 2.0]), 10.0, alpha=2)
+        tensor([8., 6.])
+    """
+    return other - (input if alpha == 1 else input * alpha)
+
+
+def zero_(input: Tensor) -> Tensor:
+    """Set every element of ``input`` to 0, in place; returns ``input``.
+
+    Example::
+
+        >>> latte.zero_(latte.tensor([1.0, 2.0]))
+        tensor([0., 0.])
+    """
+    return input.zero_()
+
+
+def fill_(input: Tensor, value: Any) -> Tensor:
+    """Set every element of ``input`` to ``value`` (a number or a 0-d tensor), in place.
+
+    Example::
+
+        >>> latte.fill_(latte.zeros(2), 3.0)
+        tensor([3., 3.])
+    """
+    _check_fill_value(value)
+    return input.fill_(value)
+
+
+def fill(input: Tensor, value: Any) -> Tensor:
+    """A new tensor of ``input``'s shape and dtype with every element ``value`` (a number or a
+    0-d tensor); ``input`` is unchanged.
+
+    Example::
+
+        >>> latte.fill(latte.tensor([1, 2]), 7)
+        tensor([7, 7])
+    """
+    _check_fill_value(value)
+    return input.detach().clone().fill_(value)
+
+
+def _check_fill_value(value: Any) -> None:
+    if isinstance(value, Tensor) and value.dim() != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.dim()} dimensions.")
+
+
+__all__ += ["rsub", "zero_", "fill_", "fill"]

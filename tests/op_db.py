@@ -1027,6 +1027,26 @@ OPS += [
 ]
 
 
+# the torch.* forms of nn.functional ops (latte/_nn_functions.py): ATen's argument orders
+OPS += [
+    OpInfo("top_rsub", lambda lib, x, y: lib.rsub(x, y, alpha=2), binary(), ref=lambda x, y:
+           y - 2 * x, int_ok=True),
+    OpInfo("top_layer_norm", lambda lib, x, w, b: lib.layer_norm(x, (3,), w, b),
+           shaped(([(2, 3), (3,), (3,)], "real", {}), ([(2, 3), (3,), (3,)], "real", {},
+                                                       ("T",))), gradgrad=True),
+    OpInfo("top_batch_norm", lambda lib, x, w, b: lib.batch_norm(x, w, b, None, None, True,
+                                                                 0.1, 1e-5, False),
+           shaped(([(4, 3), (3,), (3,)], "real", {}))),
+    OpInfo("top_embedding", lambda lib, w: lib.embedding(w, lib.tensor([[0, 2], [1, 2]])),
+           shaped(([(3, 4)], "real", {}))),
+    OpInfo("top_constant_pad_nd", lambda lib, x: lib.constant_pad_nd(x, (1, 2, -1, 1), 0.5),
+           shaped(([(3, 4)], "real", {}))),
+    OpInfo("top_celu_threshold", lambda lib, x: lib.threshold(lib.celu(x, 0.7), 0.1, -1.0),
+           r("nonzero")),
+    OpInfo("top_kl_div", lambda lib, x, y: lib.kl_div(x, y, 1, log_target=True),
+           shaped(([(2, 3), (2, 3)], "real", {}))),
+]
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
 

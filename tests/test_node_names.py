@@ -41,6 +41,9 @@ EXCEPTIONS = {
     "sum": "a sum over every dim given by name shows as the full sum",
     "t": "t() of a 1-D tensor returns the tensor itself",
     "tensor_split": "built on split (PyTorch slices)",
+    "top_layer_norm": "F.layer_norm's fused node is NormalizeBackward0 (PyTorch: NativeLayerNorm)",
+    "top_batch_norm": "F.batch_norm's fused node is NormalizeBackward0 (PyTorch: NativeBatchNorm)",
+    "top_constant_pad_nd": "as pad: negative padding crops by slicing",
 }
 
 

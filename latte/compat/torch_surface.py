@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 import latte
-from latte import _tensor_str as ts
 from latte.utils.data import Dataset
 
 __all__ = ["SURFACES", "surface", "save", "load", "compile", "autocast", "GradScaler"]
@@ -134,40 +133,6 @@ class GradScaler:
         return None
 
 
-# --- threads, determinism, matmul precision -----------------------------------------------
-_settings: dict[str, Any] = {"interop": os.cpu_count() or 1, "deterministic": False,
-                             "matmul": "highest"}
-
-
-def set_num_interop_threads(n: int) -> None:
-    _settings["interop"] = n
-
-
-def get_num_interop_threads() -> int:
-    return _settings["interop"]
-
-
-def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
-    """Latte's CPU kernels are deterministic already; the flag is recorded."""
-    _settings["deterministic"] = bool(mode)
-
-
-def are_deterministic_algorithms_enabled() -> bool:
-    return _settings["deterministic"]
-
-
-def set_float32_matmul_precision(precision: str) -> None:
-    """Accepted (``'highest'``, ``'high'``, ``'medium'``); Latte always computes in float32."""
-    if precision not in ("highest", "high", "medium"):
-        raise RuntimeError(f"invalid precision {precision!r}: expected 'highest', 'high' or "
-                           "'medium'")
-    _settings["matmul"] = precision
-
-
-def get_float32_matmul_precision() -> str:
-    return _settings["matmul"]
-
-
 # --- save and load ----------------------------------------------------------------------
 def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: int = 2,
          _use_new_zipfile_serialization: bool = True) -> None:
@@ -183,7 +148,7 @@ def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
     return latte.load(f, map_location=map_location, weights_only=weights_only)
 
 
-# --- legacy names: torch.FloatTensor, torch.autograd.Variable, set_printoptions ------------
+# --- legacy names: torch.FloatTensor, torch.autograd.Variable ---------------------------
 class _LegacyType(type):
     """Metaclass of the legacy tensor types: ``isinstance`` asks the tensor, the call builds one."""
 
@@ -228,26 +193,6 @@ class Variable(metaclass=_VariableType):
     """``torch.autograd.Variable``: merged into Tensor; ``Variable(t)`` returns ``t``."""
 
 
-def set_printoptions(precision: int | None = None, threshold: float | None = None,
-                     edgeitems: int | None = None, linewidth: int | None = None,
-                     profile: str | None = None, sci_mode: bool | None = None) -> None:
-    """``torch.set_printoptions``: the digits, summarising threshold and line width of repr.
-
-    ``sci_mode`` is not supported: Latte picks fixed or scientific notation itself.
-    """
-    if sci_mode is not None:
-        raise NotImplementedError("torch.set_printoptions(sci_mode=...): Latte does not have "
-                                  "sci_mode yet; it picks the notation from the values")
-    presets = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
-               "full": (4, float("inf"), 3, 80)}
-    if profile is not None:
-        ts._PRECISION, ts._THRESHOLD, ts._EDGEITEMS, ts._LINEWIDTH = presets[profile]
-    for name, value in (("_PRECISION", precision), ("_THRESHOLD", threshold),
-                        ("_EDGEITEMS", edgeitems), ("_LINEWIDTH", linewidth)):
-        if value is not None:
-            setattr(ts, name, value)
-
-
 # --- devices: torch.cuda, torch.backends, torch.accelerator -------------------------------
 def _no_gpu(what: str) -> Callable:
     def refuse(*args: Any, **kwargs: Any) -> Any:
@@ -276,13 +221,7 @@ class _Flags(types.SimpleNamespace):
 def _torch() -> dict[str, Any]:
     return {
         "__version__": __version__, "compile": compile, "autocast": autocast, "save": save,
-        "load": load, "set_num_interop_threads": set_num_interop_threads,
-        "get_num_interop_threads": get_num_interop_threads,
-        "use_deterministic_algorithms": use_deterministic_algorithms,
-        "are_deterministic_algorithms_enabled": are_deterministic_algorithms_enabled,
-        "set_float32_matmul_precision": set_float32_matmul_precision,
-        "get_float32_matmul_precision": get_float32_matmul_precision,
-        "set_printoptions": set_printoptions, **_legacy_types(),
+        "load": load, **_legacy_types(),
     }
 
 

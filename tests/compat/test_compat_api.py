@@ -168,6 +168,7 @@ def test_legacy_tensor_types_variable_and_printoptions(torch_on_latte):
     finally:
         torch.set_printoptions(profile="default")
     assert repr(torch.tensor([1.23456])) == "tensor([1.2346])"
+    assert torch.set_printoptions is latte.set_printoptions  # the core's, not a copy in compat
 
 
 def test_hub_gives_a_progress_bar_even_without_tqdm():
@@ -176,3 +177,16 @@ def test_hub_gives_a_progress_bar_even_without_tqdm():
     bar = torch_surface._PlainProgress([1, 2, 3], desc="x")
     bar.set_postfix({"Loss": "1.0"})
     assert list(bar) == [1, 2, 3] and len(bar) == 3
+
+
+def test_torch_testing_and_the_long_tail_names_come_from_the_core(torch_on_latte):
+    torch = torch_on_latte
+    from torch.testing import assert_close, make_tensor
+    x = make_tensor(2, 3, dtype=torch.float32, device="cpu")
+    assert_close(x, x.clone())
+    with pytest.raises(AssertionError, match="Tensor-likes are not close"):
+        assert_close(torch.tensor([1.0]), torch.tensor([2.0]))
+    assert torch.testing.assert_close is latte.testing.assert_close
+    assert torch.use_deterministic_algorithms is latte.use_deterministic_algorithms
+    assert torch.get_float32_matmul_precision is latte.get_float32_matmul_precision
+    assert torch.finfo(torch.float32).eps == latte.finfo(latte.float32).eps
