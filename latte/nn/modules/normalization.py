@@ -1,4 +1,4 @@
-"""``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d/2d``."""
+"""``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d/2d/3d``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from latte.nn.modules.module import Module, place
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
 
-__all__ = ["LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 class LayerNorm(Module):
@@ -142,3 +142,9 @@ class InstanceNorm2d(_InstanceNorm):
     """Normalise each channel of each sample of ``(N, C, H, W)`` over H, W."""
 
     _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalise each channel of each sample of ``(N, C, D, H, W)`` over D, H, W."""
+
+    _spatial = 3
