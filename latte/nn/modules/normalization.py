@@ -7,7 +7,7 @@ from typing import Any
 from latte import creation
 from latte.nn import init
 from latte.nn.functional.normalization import group_norm, instance_norm, layer_norm
-from latte.nn.modules.batchnorm import init_norm_state
+from latte.nn.modules.batchnorm import NormBase, init_norm_state
 from latte.nn.modules.module import Module, place
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
@@ -105,7 +105,7 @@ class GroupNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(NormBase):
     _spatial = 0
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
