@@ -28,7 +28,7 @@ from latte.autograd.engine import backward as _backward
 from latte.autograd.function import named_node
 from latte.autograd.grad_mode import _state
 from latte.ops.device import ToDevice
-from latte.ops.elementwise import Cast
+from latte.ops.elementwise import Cast, ContiguousCopy
 
 __all__ = ["Tensor", "Size"]
 
@@ -323,11 +323,13 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         return Cast.apply(self, self._data.dtype) if self.requires_grad and _state.enabled \
             else Tensor(backend.run_on(self._data, self._data.copy))
 
-    @named_node("CloneBackward0")
     def contiguous(self, memory_format: Any = None) -> Tensor:
+        """This tensor if its memory is C-ordered, else a C-ordered copy (in the graph)."""
         if self._data.flags.c_contiguous:
             return self
-        return self.clone()
+        if self.requires_grad and _state.enabled:
+            return ContiguousCopy.apply(self)
+        return Tensor(backend.run_on(self._data, self._data.copy))
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)``: convert."""

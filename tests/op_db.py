@@ -1047,6 +1047,45 @@ OPS += [
            shaped(([(2, 3), (2, 3)], "real", {}))),
 ]
 
+
+def _functional(name: str) -> Callable:
+    """``lib.nn.functional.<name>(*tensors, **kwargs)`` for both libraries."""
+    return lambda lib, *xs, **kw: getattr(lib.nn.functional, name)(*xs, **kw)
+
+
+# 3-D convolution and pooling (composed from the 2-D kernels over depth)
+OPS += [
+    OpInfo("conv3d", _functional("conv3d"), lambda rng: [
+        S(make(rng, (2, 2, 4, 5, 4)), make(rng, (3, 2, 2, 3, 2)), make(rng, (3,))),
+        S(make(rng, (1, 4, 5, 4, 4)), make(rng, (4, 2, 3, 2, 2)), stride=(2, 1, 2),
+          padding=(1, 0, 1), dilation=(1, 2, 1), groups=2),
+        S(make(rng, (2, 4, 3, 4)), make(rng, (2, 2, 3, 3, 1)), padding="same",
+          desc="unbatched")]),
+    OpInfo("conv_transpose3d", _functional("conv_transpose3d"), lambda rng: [
+        S(make(rng, (2, 2, 2, 3, 2)), make(rng, (2, 3, 2, 2, 3)), make(rng, (3,))),
+        S(make(rng, (1, 4, 3, 2, 3)), make(rng, (4, 1, 3, 2, 2)), stride=(2, 1, 2),
+          padding=(1, 0, 1), output_padding=(1, 0, 0), groups=2)]),
+    OpInfo("max_pool3d", _functional("max_pool3d"), lambda rng: [
+        S(make(rng, (2, 2, 4, 4, 5), "distinct"), kernel_size=2),
+        S(make(rng, (1, 2, 5, 4, 5), "distinct"), kernel_size=3, stride=2, padding=1,
+          ceil_mode=True),
+        S(make(rng, (2, 5, 4, 6), "distinct"), kernel_size=(2, 2, 3), dilation=(2, 1, 1),
+          desc="unbatched")]),
+    OpInfo("avg_pool3d", _functional("avg_pool3d"), lambda rng: [
+        S(make(rng, (2, 2, 4, 4, 5)), kernel_size=2),
+        S(make(rng, (1, 2, 5, 4, 5)), kernel_size=3, stride=2, padding=1, ceil_mode=True,
+          count_include_pad=False),
+        S(make(rng, (2, 4, 4, 6)), kernel_size=(2, 2, 3), divisor_override=5,
+          desc="unbatched")]),
+    OpInfo("adaptive_avg_pool3d", _functional("adaptive_avg_pool3d"), lambda rng: [
+        S(make(rng, (2, 2, 5, 4, 6)), output_size=(2, 3, 4)),
+        S(make(rng, (2, 4, 4, 6)), output_size=(2, None, 3), desc="unbatched")]),
+    OpInfo("adaptive_max_pool3d", _functional("adaptive_max_pool3d"), lambda rng: [
+        S(make(rng, (2, 2, 5, 4, 6), "distinct"), output_size=(2, 3, 4)),
+        S(make(rng, (2, 4, 4, 6), "distinct"), output_size=(2, 2, 3), desc="unbatched")]),
+]
+
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
 

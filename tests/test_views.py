@@ -193,3 +193,12 @@ def test_view_of_an_op_result_in_an_internal_layout_works_as_in_pytorch():
     np.testing.assert_array_equal(y.view(2, -1).detach().numpy(),
                                   y.detach().numpy().reshape(2, -1))
     assert tuple(y[0].view(-1).shape) == (4 * 3 * 3,)
+
+
+def test_contiguous_of_a_permuted_tensor_in_the_graph_is_c_ordered():
+    x = latte.randn(2, 3, 4, 5, requires_grad=True)
+    y = x.permute(0, 3, 1, 2).contiguous()
+    assert y.is_contiguous() and y.stride() == (60, 12, 4, 1)
+    assert y.grad_fn.name() == "CloneBackward0"
+    y.view(2, -1).sum().backward()  # a view of it needs no copy
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3, 4, 5)))

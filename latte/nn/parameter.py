@@ -1,4 +1,6 @@
-"""``Parameter``: a tensor a ``Module`` registers as learnable; ``Buffer``: one kept as state.
+"""``Parameter``: a tensor a ``Module`` registers as learnable; ``Buffer``: one kept as state;
+``UninitializedParameter``/``UninitializedBuffer``: their placeholders in lazy layers, whose
+shape is known only at the first forward.
 
 Example::
 
@@ -13,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from latte import dtypes
+from latte import creation, dtypes
 from latte.tensor import Tensor
 
-__all__ = ["Parameter", "Buffer"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"]
 
 
 class Parameter(Tensor):
@@ -82,3 +84,66 @@ class Buffer(metaclass=_BufferMeta):
         out.__dict__["_is_buffer"] = True
         out.__dict__["persistent"] = persistent
         return out
+
+
+class _UninitializedTensor:
+    """A placeholder without a shape: an empty array of the right dtype and device until
+    ``materialize`` gives it its shape, in place, so optimizers built before it hold it."""
+
+    __slots__ = ()
+    cls_to_become: type = Tensor
+
+    def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
+        """Become a ``cls_to_become`` of ``shape`` (uninitialised values), on ``device`` and with
+        ``dtype`` (by default the placeholder's own, which ``Module.to`` converts)."""
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        made = creation.empty(shape, dtype=dtype if dtype is not None else self.dtype,
+                              device=device if device is not None else self.device)
+        self._data = made._data
+        self._vc[0] += 1
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    __str__ = __repr__
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        out = type(self)(requires_grad=self.requires_grad, device=self.device, dtype=self.dtype)
+        memo[id(self)] = out
+        return out
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        return (type(self), (self.requires_grad, self.device, self.dtype))
+
+
+class UninitializedParameter(_UninitializedTensor, Parameter):
+    """The parameter of a lazy layer before its first forward (``nn.LazyLinear``...): it has no
+    shape yet; the layer calls ``materialize(shape)``, and it becomes a ``Parameter``.
+
+    Example::
+
+        >>> fc = nn.LazyLinear(3)
+        >>> isinstance(fc.weight, nn.UninitializedParameter)
+        True
+        >>> fc(latte.randn(2, 5)).shape, fc.weight.shape
+        (latte.Size([2, 3]), latte.Size([3, 5]))
+    """
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__(creation.empty(0, dtype=dtype, device=device), requires_grad)
+
+
+class UninitializedBuffer(_UninitializedTensor, Tensor):
+    """The buffer of a lazy layer before its first forward (``running_mean`` of
+    ``nn.LazyBatchNorm2d``...); ``materialize(shape)`` makes it a plain tensor."""
+
+    __slots__ = ()
+
+    def __init__(self, requires_grad: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__(creation.empty(0, dtype=dtype, device=device)._data, requires_grad)

@@ -350,3 +350,13 @@ class Cast(Op):
     def backward(ctx, grad):
         return grad._cast(ctx.source), None
 
+
+class ContiguousCopy(Op):
+    """A C-ordered copy (``Tensor.contiguous``); the gradient passes through unchanged."""
+    node_name = "CloneBackward0"  # PyTorch's name of the node
+
+    def forward(ctx, a):
+        return get_array_module(a).ascontiguousarray(a)
+
+    def backward(ctx, grad):
+        return grad

@@ -264,15 +264,18 @@ def _flat_indices(xp: Any, arg: Any, kernel: tuple, stride: tuple, padding: tupl
 
 def avg_divisor(xp: Any, size: tuple, kernel: tuple, stride: tuple, padding: tuple,
                 out_hw: tuple, count_include_pad: bool, dtype: Any) -> Any:
-    """(Ho, Wo, 1) window sizes as PyTorch counts them (padding inside, ceil overhang not)."""
-    counts = []
-    for d in range(2):
+    """(*out, 1) window sizes as PyTorch counts them (padding inside, ceil overhang not), for
+    windows of any number of dims (``out_hw`` is (Ho, Wo) in 2-D)."""
+    total = xp.ones((1,) * len(kernel), dtype=xp.int64)
+    for d in range(len(kernel)):
         start = xp.arange(out_hw[d]) * stride[d] - padding[d]
         end = xp.minimum(start + kernel[d], size[d] + padding[d])
         if not count_include_pad:
             start, end = xp.maximum(start, 0), xp.minimum(end, size[d])
-        counts.append(end - start)
-    return (counts[0][:, None] * counts[1][None, :]).astype(dtype)[:, :, None]
+        shape = [1] * len(kernel)
+        shape[d] = -1
+        total = total * (end - start).reshape(shape)
+    return total.astype(dtype)[..., None]
 
 
 class AvgPool2d(Op):

@@ -48,25 +48,27 @@ def _batched(input: Any, fn: str, rank: int) -> tuple:
 
 
 def _conv_pads(padding: Any, weight: Tensor, stride: tuple, dilation: tuple) -> tuple:
-    """``(top, bottom, left, right)`` from an int, pair, ``'valid'`` or ``'same'``."""
+    """``(before, after)`` of each spatial dim, flat (``(top, bottom, left, right)`` in 2-D),
+    from an int, a tuple, ``'valid'`` or ``'same'``."""
+    n = len(stride)
     if isinstance(padding, str):
         if padding == "valid":
-            return (0, 0, 0, 0)
+            return (0,) * 2 * n
         if padding != "same":
             raise ValueError(f"Invalid padding string {padding!r}, should be one of "
                              f"{{'valid', 'same'}}")
-        if stride != (1, 1):
+        if any(s != 1 for s in stride):
             raise RuntimeError("padding='same' is not supported for strided convolutions")
-        pads = []
-        for d in range(2):
+        pads: list = []
+        for d in range(n):
             total = dilation[d] * (weight.shape[2 + d] - 1)
             # PyTorch puts the odd extra row/column of an even kernel at the bottom/right
             pads += [total // 2, total - total // 2]
         return tuple(pads)
-    ph, pw = _pair(padding, "padding")
-    if ph < 0 or pw < 0:
-        raise RuntimeError(f"negative padding is not supported, got {(ph, pw)}")
-    return (ph, ph, pw, pw)
+    sizes = _ints(padding, n, "padding")
+    if min(sizes) < 0:
+        raise RuntimeError(f"negative padding is not supported, got {sizes}")
+    return tuple(p for p in sizes for _ in range(2))
 
 
 def _check_geometry(stride: tuple, dilation: tuple, groups: int) -> None:
@@ -76,6 +78,35 @@ def _check_geometry(stride: tuple, dilation: tuple, groups: int) -> None:
         raise RuntimeError(f"dilation should be greater than zero, got {dilation}")
     if groups <= 0:
         raise RuntimeError(f"non-positive groups is not supported, got {groups}")
+
+
+def _check_channels(x: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> None:
+    """PyTorch's errors for an input, weight and bias of a convolution that do not agree."""
+    if x.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {_sizes(weight.shape)}, expected "
+            f"input{_sizes(x.shape)} to have {weight.shape[1] * groups} channels, but got "
+            f"{x.shape[1]} channels instead")
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {_sizes(weight.shape)} "
+                           f"instead")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"Given weight of size {_sizes(weight.shape)}, expected bias to be "
+                           f"1-dimensional with {weight.shape[0]} elements, but got bias of size "
+                           f"{_sizes(bias.shape)} instead")
+
+
+def _check_fits(x: Tensor, weight: Tensor, pads: tuple, dilation: tuple) -> None:
+    """PyTorch's error when the (dilated) kernel is larger than the padded input."""
+    n = len(dilation)
+    padded = [x.shape[2 + d] + pads[2 * d] + pads[2 * d + 1] for d in range(n)]
+    effective = [dilation[d] * (weight.shape[2 + d] - 1) + 1 for d in range(n)]
+    if any(p < e for p, e in zip(padded, effective)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, effective))}). Kernel size can't be greater "
+            f"than actual input size")
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
@@ -98,27 +129,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     if weight.ndim != 4:
         raise RuntimeError(f"conv2d: expected a 4D weight (out_channels, in_channels/groups, kH, "
                            f"kW), got weight of size {_sizes(weight.shape)}")
-    if x.shape[1] != weight.shape[1] * groups:
-        raise RuntimeError(
-            f"Given groups={groups}, weight of size {_sizes(weight.shape)}, expected "
-            f"input{_sizes(x.shape)} to have {weight.shape[1] * groups} channels, but got "
-            f"{x.shape[1]} channels instead")
-    if weight.shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size {_sizes(weight.shape)} "
-                           f"instead")
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise RuntimeError(f"Given weight of size {_sizes(weight.shape)}, expected bias to be "
-                           f"1-dimensional with {weight.shape[0]} elements, but got bias of size "
-                           f"{_sizes(bias.shape)} instead")
+    _check_channels(x, weight, bias, groups)
     pads = _conv_pads(padding, weight, stride, dilation)
-    padded = (x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3])
-    effective = tuple(dilation[d] * (weight.shape[2 + d] - 1) + 1 for d in range(2))
-    if padded[0] < effective[0] or padded[1] < effective[1]:
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel "
-            f"size: ({effective[0]} x {effective[1]}). Kernel size can't be greater than actual "
-            f"input size")
+    _check_fits(x, weight, pads, dilation)
     out = C.Conv2d.apply(x, weight, bias, stride, pads, dilation, groups)
     return out.squeeze(0) if unbatched else out
 
@@ -146,6 +159,24 @@ def _single(value: Any, name: str) -> int:
     return _ints(value, 1, name)[0]
 
 
+def _check_transposed(x: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple,
+                      dilation: tuple, output_padding: tuple, groups: int) -> None:
+    """PyTorch's errors for the operands and output padding of a transposed convolution."""
+    if x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {_sizes(weight.shape)}, expected "
+            f"input{_sizes(x.shape)} to have {weight.shape[0]} channels, but got {x.shape[1]} "
+            f"channels instead")
+    if any(op >= max(s, d) or op < 0 for op, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(
+            f"output padding must be smaller than either stride or dilation, but got "
+            f"output_padding={output_padding}, stride={stride}, dilation={dilation}")
+    if bias is not None and tuple(bias.shape) != (weight.shape[1] * groups,):
+        raise RuntimeError(f"Given transposed=1, weight of size {_sizes(weight.shape)}, "
+                           f"expected bias to be 1-dimensional with {weight.shape[1] * groups} "
+                           f"elements, but got bias of size {_sizes(bias.shape)} instead")
+
+
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1,
                      dilation: Any = 1) -> Tensor:
@@ -167,19 +198,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
         raise RuntimeError(f"conv_transpose2d: expected a 4D weight (in_channels, "
                            f"out_channels/groups, kH, kW), got weight of size "
                            f"{_sizes(weight.shape)}")
-    if x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
-        raise RuntimeError(
-            f"Given transposed=1, weight of size {_sizes(weight.shape)}, expected "
-            f"input{_sizes(x.shape)} to have {weight.shape[0]} channels, but got {x.shape[1]} "
-            f"channels instead")
-    if any(op >= max(s, d) or op < 0 for op, s, d in zip(output_padding, stride, dilation)):
-        raise RuntimeError(
-            f"output padding must be smaller than either stride or dilation, but got "
-            f"output_padding={output_padding}, stride={stride}, dilation={dilation}")
-    if bias is not None and tuple(bias.shape) != (weight.shape[1] * groups,):
-        raise RuntimeError(f"Given transposed=1, weight of size {_sizes(weight.shape)}, "
-                           f"expected bias to be 1-dimensional with {weight.shape[1] * groups} "
-                           f"elements, but got bias of size {_sizes(bias.shape)} instead")
+    _check_transposed(x, weight, bias, stride, dilation, output_padding, groups)
     out_hw = tuple((x.shape[2 + d] - 1) * stride[d] - 2 * padding[d]
                    + dilation[d] * (weight.shape[2 + d] - 1) + output_padding[d] + 1
                    for d in range(2))

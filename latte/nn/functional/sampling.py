@@ -11,13 +11,14 @@ from typing import Any
 from latte.nn.functional._device import on_input_device
 from latte.nn.functional.conv import _sizes
 from latte.nn.functional.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from latte.nn.functional.volumetric import adaptive_avg_pool3d
 from latte.ops.sampling import TakeSorted
 from latte.tensor import Tensor
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
-_LINEAR = {"linear": 3, "bilinear": 4}
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
+_LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
 
 
 def _output_sizes(x: Tensor, size: Any, scale_factor: Any, recompute: bool | None) -> tuple:
@@ -84,11 +85,12 @@ def _linear_weights(xp: Any, dtype: Any, size: int, out: int, scale: float | Non
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
-    """Resize (N, C, L) or (N, C, H, W) to ``size`` or by ``scale_factor``, as PyTorch.
+    """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) to ``size`` or by ``scale_factor``.
 
-    ``'nearest'`` takes ``floor(dst * in / out)``; ``'bilinear'``/``'linear'`` interpolate
-    between the two nearest source pixels, with pixel centres aligned (``align_corners=False``,
-    the default) or the corner pixels aligned (``True``); ``'area'`` is adaptive average pooling.
+    As PyTorch: ``'nearest'`` takes ``floor(dst * in / out)``; ``'linear'``, ``'bilinear'`` and
+    ``'trilinear'`` interpolate between the two nearest source pixels of each dim, with pixel
+    centres aligned (``align_corners=False``, the default) or the corner pixels aligned
+    (``True``); ``'area'`` is adaptive average pooling.
 
     Example::
 
@@ -101,9 +103,10 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     if mode not in _MODES:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported; Latte has "
                                   f"{', '.join(_MODES)}")
-    if input.ndim not in (3, 4):
-        raise NotImplementedError(f"interpolate: expected a 3D (N, C, L) or 4D (N, C, H, W) "
-                                  f"input, got input of size {_sizes(input.shape)}")
+    if input.ndim not in (3, 4, 5):
+        raise NotImplementedError(f"interpolate: expected a 3D (N, C, L), 4D (N, C, H, W) or 5D "
+                                  f"(N, C, D, H, W) input, got input of size "
+                                  f"{_sizes(input.shape)}")
     if mode in _LINEAR and input.ndim != _LINEAR[mode]:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs "
                                   f"{_LINEAR[mode]}D input")
@@ -116,7 +119,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     if min(sizes) <= 0:
         raise ValueError(f"interpolate: output size must be positive, got {sizes}")
     if mode == "area":
-        return (adaptive_avg_pool1d if input.ndim == 3 else adaptive_avg_pool2d)(input, sizes)
+        area = {3: adaptive_avg_pool1d, 4: adaptive_avg_pool2d, 5: adaptive_avg_pool3d}
+        return area[input.ndim](input, sizes)
     xp = input._xp()
     out = input
     for d, (n_out, scale) in enumerate(zip(sizes, scales)):

@@ -115,7 +115,7 @@ class _ModuleState:
                 errors.append(f'While copying the parameter named "{key}", whose type is '
                               f'{type(state_dict[key]).__name__}: {exc}')
                 continue
-            if value.shape != target._data.shape:
+            if value.shape != target._data.shape and not hasattr(target, "materialize"):
                 errors.append(f"size mismatch for {key}: copying a param with shape "
                               f"latte.Size({list(value.shape)}) from checkpoint, the shape in "
                               f"current model is latte.Size({list(target._data.shape)}).")
@@ -126,6 +126,8 @@ class _ModuleState:
                                + "\n\t".join(errors))
         with no_grad():
             for target, value in copies:
+                if hasattr(target, "materialize"):  # a lazy layer's placeholder takes the shape
+                    target.materialize(value.shape)
                 if assign:  # the given values, on their own device (as PyTorch)
                     target._data = backend.get_array_module(value).array(
                         value, dtype=target._data.dtype)

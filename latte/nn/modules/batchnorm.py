@@ -52,7 +52,27 @@ def _count_batch(count: Any) -> Any:
     return 1.0 / count
 
 
-class _BatchNorm(Module):
+class NormBase(Module):
+    """What batch and instance norm share (PyTorch's ``_NormBase``): the state made by
+    ``init_norm_state`` and its reset."""
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batch counted."""
+        if self.track_running_stats:
+            self.running_mean._data.fill(0)
+            self.running_var._data.fill(1)
+            self.num_batches_tracked._data.fill(0)
+
+    def reset_parameters(self) -> None:
+        """The running statistics reset, ``weight`` ones and ``bias`` zeros."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+
+class _BatchNorm(NormBase):
     """Shared logic; subclasses fix the accepted input ranks."""
 
     _ranks: tuple = ()
@@ -65,19 +85,6 @@ class _BatchNorm(Module):
         init_norm_state(self, num_features, eps, momentum, affine, track_running_stats, dtype,
                         bias)
         place(self, device)
-
-    def reset_running_stats(self) -> None:
-        if self.track_running_stats:
-            self.running_mean._data.fill(0)
-            self.running_var._data.fill(1)
-            self.num_batches_tracked._data.fill(0)
-
-    def reset_parameters(self) -> None:
-        self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
 
     def _check_input(self, input: Tensor) -> None:
         if input.dim() not in self._ranks:

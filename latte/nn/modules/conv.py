@@ -1,5 +1,5 @@
-"""Convolution layers (``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``) and
-the patch layers ``Unfold`` (im2col) and ``Fold`` (col2im)."""
+"""Convolution layers (``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d``) and the patch layers
+``Unfold`` (im2col) and ``Fold`` (col2im)."""
 from __future__ import annotations
 
 import math
@@ -9,12 +9,14 @@ from latte import creation
 from latte.backend import run_on
 from latte.nn import init
 from latte.nn.functional import conv as F
+from latte.nn.functional import volumetric
 from latte.nn.functional.conv import _ints
 from latte.nn.modules.module import Module, place
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "Unfold"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+           "Fold", "Unfold"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -189,6 +191,32 @@ class Conv1d(_ConvNd):
                         self.groups)
 
 
+class Conv3d(_ConvNd):
+    """3-D convolution layer: (N, C_in, D, H, W) -> (N, C_out, Do, Ho, Wo), see ``F.conv3d``;
+    ``weight`` is (C_out, C_in/groups, kd, kh, kw).
+
+    Example::
+
+        >>> nn.Conv3d(3, 8, 3, padding=1)(latte.randn(2, 3, 4, 16, 16)).shape
+        latte.Size([2, 8, 4, 16, 16])
+    """
+
+    _dims = 3
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, dtype=dtype)
+        place(self, device)
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input(input)
+        x, padding = self._pad_input(input)
+        return volumetric.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                                 self.groups)
+
+
 class _ConvTransposeNd(_ConvNd):
     _transposed = True
 
@@ -266,6 +294,33 @@ class ConvTranspose1d(_ConvTransposeNd):
         return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
                                   self._output_padding(input, output_size), self.groups,
                                   self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution: (N, C_in, D, H, W) -> (N, C_out, Do, Ho, Wo), see
+    ``F.conv_transpose3d``; ``weight`` is (C_in, C_out/groups, kd, kh, kw).
+
+    Example::
+
+        >>> nn.ConvTranspose3d(8, 4, 2, stride=2)(latte.randn(1, 8, 2, 4, 4)).shape
+        latte.Size([1, 4, 4, 8, 8])
+    """
+
+    _dims = 3
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding,
+                         output_padding, groups, bias, dilation, padding_mode, dtype)
+        place(self, device)
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        self._check_input(input)
+        return volumetric.conv_transpose3d(input, self.weight, self.bias, self.stride,
+                                           self.padding, self._output_padding(input, output_size),
+                                           self.groups, self.dilation)
 
 
 class Unfold(Module):

@@ -1,4 +1,4 @@
-"""``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d/2d``."""
+"""``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d/2d/3d``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,12 +7,12 @@ from typing import Any
 from latte import creation
 from latte.nn import init
 from latte.nn.functional.normalization import group_norm, instance_norm, layer_norm
-from latte.nn.modules.batchnorm import init_norm_state
+from latte.nn.modules.batchnorm import NormBase, init_norm_state
 from latte.nn.modules.module import Module, place
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
 
-__all__ = ["LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 class LayerNorm(Module):
@@ -105,7 +105,7 @@ class GroupNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(NormBase):
     _spatial = 0
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
@@ -142,3 +142,9 @@ class InstanceNorm2d(_InstanceNorm):
     """Normalise each channel of each sample of ``(N, C, H, W)`` over H, W."""
 
     _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalise each channel of each sample of ``(N, C, D, H, W)`` over D, H, W."""
+
+    _spatial = 3

@@ -1,17 +1,18 @@
-"""Pooling layers: max, average, power-average and adaptive pooling in 1-D and 2-D (see
+"""Pooling layers: max, average, power-average and adaptive pooling in 1-D, 2-D and 3-D (see
 ``F.max_pool2d``), and max unpooling, their partial inverse."""
 from __future__ import annotations
 
 from typing import Any
 
-from latte.nn.functional import lp_pool, unpool
+from latte.nn.functional import lp_pool, unpool, volumetric
 from latte.nn.functional import pooling as F
 from latte.nn.modules.module import Module
 from latte.tensor import Tensor
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
-           "MaxUnpool2d", "LPPool1d", "LPPool2d"]
+           "MaxUnpool2d", "LPPool1d", "LPPool2d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+           "AdaptiveMaxPool3d"]
 
 
 def _check_rank(module: Module, input: Any, rank: int) -> None:
@@ -43,7 +44,7 @@ class _MaxPoolNd(Module):
 
     def forward(self, input: Tensor) -> Any:
         _check_rank(self, input, self._rank)
-        fn = F.max_pool2d if self._rank == 4 else F.max_pool1d
+        fn = {3: F.max_pool1d, 4: F.max_pool2d, 5: volumetric.max_pool3d}[self._rank]
         return fn(input, self.kernel_size, self.stride, self.padding, self.dilation,
                   self.ceil_mode, self.return_indices)
 
@@ -64,11 +65,16 @@ class MaxPool1d(_MaxPoolNd):
     _rank = 3
 
 
-class AvgPool2d(Module):
-    """Mean over (kh, kw) windows: (N, C, H, W) -> (N, C, Ho, Wo), see ``F.avg_pool2d``.
+class MaxPool3d(_MaxPoolNd):
+    """Max over (kd, kh, kw) windows: (N, C, D, H, W) -> (N, C, Do, Ho, Wo), see
+    ``F.max_pool3d``. Example: ``nn.MaxPool3d(2)(latte.randn(1, 4, 8, 8, 8)).shape ==
+    (1, 4, 4, 4, 4)``."""
 
-    Example: ``nn.AvgPool2d(2)(latte.randn(1, 3, 8, 8)).shape == (1, 3, 4, 4)``.
-    """
+    _rank = 5
+
+
+class _AvgPoolNd(Module):
+    _rank = 4
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,
@@ -85,9 +91,25 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input: Tensor) -> Tensor:
-        _check_rank(self, input, 4)
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        _check_rank(self, input, self._rank)
+        fn = F.avg_pool2d if self._rank == 4 else volumetric.avg_pool3d
+        return fn(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                  self.count_include_pad, self.divisor_override)
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Mean over (kh, kw) windows: (N, C, H, W) -> (N, C, Ho, Wo), see ``F.avg_pool2d``.
+
+    Example: ``nn.AvgPool2d(2)(latte.randn(1, 3, 8, 8)).shape == (1, 3, 4, 4)``.
+    """
+
+
+class AvgPool3d(_AvgPoolNd):
+    """Mean over (kd, kh, kw) windows: (N, C, D, H, W) -> (N, C, Do, Ho, Wo), see
+    ``F.avg_pool3d``. Example: ``nn.AvgPool3d(2)(latte.randn(1, 2, 4, 4, 4)).shape ==
+    (1, 2, 2, 2, 2)``."""
+
+    _rank = 5
 
 
 def _single(value: Any) -> tuple:
@@ -142,28 +164,44 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
         return F.adaptive_avg_pool1d(input, self.output_size)
 
 
-class AdaptiveMaxPool2d(_AdaptivePoolNd):
-    """Max over adaptive windows to a fixed (oh, ow), optionally with indices."""
-
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__(output_size)
         self.return_indices = return_indices
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max over adaptive windows to a fixed (oh, ow), optionally with indices."""
 
     def forward(self, input: Tensor) -> Any:
         _check_rank(self, input, 4)
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
-class AdaptiveMaxPool1d(_AdaptivePoolNd):
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max over adaptive windows of (N, C, L) to (N, C, output_size), optionally with indices."""
-
-    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        super().__init__(output_size)
-        self.return_indices = return_indices
 
     def forward(self, input: Tensor) -> Any:
         _check_rank(self, input, 3)
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveAvgPool3d(_AdaptivePoolNd):
+    """Mean over adaptive windows of (N, C, D, H, W) to a fixed (od, oh, ow);
+    ``AdaptiveAvgPool3d(1)`` is global average pooling (see ``F.adaptive_avg_pool3d``)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        _check_rank(self, input, 5)
+        return volumetric.adaptive_avg_pool3d(input, self.output_size)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max over adaptive windows of (N, C, D, H, W) to a fixed (od, oh, ow), optionally with
+    indices (see ``F.adaptive_max_pool3d``)."""
+
+    def forward(self, input: Tensor) -> Any:
+        _check_rank(self, input, 5)
+        return volumetric.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class _MaxUnpoolNd(Module):
