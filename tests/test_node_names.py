@@ -41,6 +41,8 @@ EXCEPTIONS = {
     "sum": "a sum over every dim given by name shows as the full sum",
     "t": "t() of a 1-D tensor returns the tensor itself",
     "tensor_split": "built on split (PyTorch slices)",
+    "quantile": "sort, gather and lerp, then squeeze(-1) (PyTorch: another squeeze overload)",
+    "nanquantile": "as quantile",
 }
 
 
