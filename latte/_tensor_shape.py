@@ -638,9 +638,15 @@ class ShapeMixin:
         """Give this tensor the shape (and strides) of the view ``forward(self)``, as PyTorch's
         ``unsqueeze_``...: its history becomes that view's (named ``node``), its version is
         bumped, and the views tracked on it read through ``inverse`` from the new shape."""
-        if _state.enabled and self.requires_grad and self.grad_fn is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation.")
+        if _state.enabled and self.requires_grad:
+            history = self.grad_fn
+            if history is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+            if history.is_view and self._data.base is not None and history._edges and \
+                    history._edges[0][1] is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used "
+                                   "in an in-place operation.")
         out = forward(self)
         if out is not self:
             plain = self.__dict__.get("_view_of") is None and (

@@ -15,7 +15,8 @@ __all__ = ["unravel_index", "tril_indices", "triu_indices", "unique_consecutive"
 
 def unravel_index(indices: Any, shape: Any) -> tuple:
     """The coordinates in a tensor of ``shape`` of the flat ``indices`` (negative ones counted
-    from the end), one int64 tensor per dimension, each shaped as ``indices``.
+    from the end; others wrap around, as PyTorch), one int64 tensor per dimension, each shaped
+    as ``indices``.
 
     Example::
 
@@ -29,16 +30,13 @@ def unravel_index(indices: Any, shape: Any) -> tuple:
     shape = (shape,) if isinstance(shape, builtins.int) else tuple(builtins.int(s) for s in shape)
     if builtins.any(s < 0 for s in shape):
         raise ValueError(f"'shape' cannot have negative values, but got {shape}")
-    total = builtins.int(np.prod(shape, dtype=np.int64))
-    if type(indices._data) is np.ndarray and indices._data.size and (
-            indices._data.min() < -total or indices._data.max() >= total):
-        raise RuntimeError("'indices' must be in range [-prod(shape), prod(shape) - 1]")
+    # floor division and modulo, as PyTorch: a negative index counts from the end
     flat = indices.long()
-    flat = flat.where(flat >= 0, flat + total)
     out = []
     for size in reversed(shape):
-        out.append(flat.remainder(size))
-        flat = flat.div(size, rounding_mode="floor")
+        quotient = flat.div(size, rounding_mode="floor")
+        out.append(flat - quotient * size)
+        flat = quotient
     return tuple(reversed(out))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from typing import Any
 
 import numpy as np
@@ -200,7 +201,12 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
         norm = w_sum - correction * (w * aweights).sum() / w_sum
     else:
         norm = w_sum - correction
-    norm = norm.clamp_min(0) if isinstance(norm, function.Tensor) else builtins.max(norm, 0)
+    if isinstance(norm, function.Tensor):
+        norm = norm.clamp_min(0)  # a weighted count: read on no device, so no warning
+    elif norm <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the number of observations.", UserWarning, stacklevel=3)
+        norm = 0
     centred = x - avg.unsqueeze(1)
     c = centred.mm((centred if w is None else centred * w).t())
     return (c / norm).squeeze()
@@ -265,9 +271,9 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None, weight: Any = N
     if data.dtype.kind != "f":
         raise NotImplementedError(f'"histogramdd" not implemented for \'{input.dtype}\'')
     if weight is not None and tuple(weight.shape) != tuple(input.shape):
-        raise RuntimeError(f"torch.histogram(): if weight tensor is provided it should have the "
-                           f"same shape as the input tensor, got {list(weight.shape)} and "
-                           f"{list(input.shape)}")
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have the "
+                           f"same shape as the input tensor, but got input with shape "
+                           f"{list(input.shape)} and weight with shape {list(weight.shape)}")
     xp = input._xp()
     w = None if weight is None else weight._data
     given = isinstance(bins, function.Tensor)
