@@ -129,6 +129,7 @@ CASES = {
     "histogram_edges_density": lambda L, x: tuple(L.histogram(
         x(np.array([1.0, 2.0, 1.0, 3.0, -1.0])), x(np.array([0.0, 1.0, 2.5, 3.0])),
         density=True)),
+    "histogram_2d_weight": lambda L, x: tuple(L.histogram(x(F64), 3, weight=x(F64 ** 2))),
     "histogram_one_value": lambda L, x: tuple(x(np.array([1.0, 1.0])).histogram(2)),
     "histogram_float32": lambda L, x: tuple(L.histogram(x(F64.astype(np.float32)), 3,
                                                         density=True)),

@@ -308,7 +308,8 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None, weight: Any = N
             at = xp.floor((x - lo) * n / (hi - lo)).astype(np.int64)
             inside = (x >= lo) & (x <= hi)
         at = xp.clip(at, 0, builtins.max(n - 1, 0))
-        amount = inside.astype(x.dtype) if w is None else xp.where(inside, w, 0).astype(x.dtype)
+        amount = inside.astype(x.dtype) if w is None else \
+            xp.where(inside, w.reshape(-1), 0).astype(x.dtype)
         hist = xp.zeros(builtins.max(n, 0), dtype=x.dtype)
         if n > 0:
             xp.add.at(hist, at, amount)
