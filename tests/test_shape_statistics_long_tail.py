@@ -73,6 +73,9 @@ CASES = {
     "mode_dim0": lambda L, x: tuple(L.mode(x(INTS), 0)),
     "mode_keepdim": lambda L, x: tuple(L.mode(x(INTS), 1, True)),
     "mode_0d": lambda L, x: tuple(L.mode(x(np.array(3.0)))),
+    "mode_nan": lambda L, x: tuple(L.mode(x(np.array([1.0, np.nan, np.nan])))),
+    "corrcoef_constant_row": lambda L, x: L.corrcoef(x(np.array([[1.0, 1, 1], [1, 2, 3]]))),
+    "cov_0d": lambda L, x: L.cov(x(np.array(2.0))),
     "mode_bool": lambda L, x: tuple(L.mode(x(INTS > 3), 1)),
     "nanmedian_rows": lambda L, x: tuple(L.nanmedian(x(np.array(
         [[1.0, np.nan, 3.0, 2.0], [np.nan, 4.0, np.nan, 0.5]])), 1)),
@@ -145,6 +148,7 @@ CASES = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:cov\\(\\): degrees of freedom")  # both warn for cov_0d
 @pytest.mark.parametrize("name", list(CASES))
 def test_matches_pytorch(name):
     expected = CASES[name](torch, torch.tensor)
@@ -244,6 +248,13 @@ ERRORS = {
     "unravel_index_float": lambda L, x: L.unravel_index(x(np.array([1.0])), (2, 3)),
     "unravel_index_negative_shape": lambda L, x: L.unravel_index(x(np.array([1])), (2, -3)),
     "histogram_int": lambda L, x: L.histogram(x(np.array([1, 2])), 2),
+    "histogram_bins_dtype": lambda L, x: L.histogram(x(np.array([1.0, 2.0])),
+                                                     x(np.array([0, 1, 3]))),
+    "trapezoid_number_x": lambda L, x: L.trapezoid(x(np.array([1.0, 2.0])), 0.5),
+    "cumulative_trapezoid_number_x": lambda L, x: L.cumulative_trapezoid(
+        x(np.array([1.0, 2.0])), 0.5),
+    "dist_int": lambda L, x: L.dist(x(INTS[0]), x(INTS[1])),
+    "diff_number_prepend": lambda L, x: L.diff(x(np.array([1.0, 2.0])), prepend=1.0),
     "histogram_weight_shape": lambda L, x: L.histogram(x(F64), 2, weight=x(np.ones(3))),
     "slice_scatter_shape": lambda L, x: L.slice_scatter(x(np.zeros((3, 2))), x(np.ones((1, 2))),
                                                         0, 0, 3, 2),

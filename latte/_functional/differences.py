@@ -71,6 +71,12 @@ def _edges(y: Any, d: int) -> tuple:
     return y.narrow(d, 1, n - 1), y.narrow(d, 0, n - 1)
 
 
+def _check_points(name: str, x: Any) -> None:
+    if x is not None:  # the spacing is the keyword dx, never a positional number
+        raise TypeError(f"{name}() received an invalid combination of arguments: x must be a "
+                        f"Tensor, not {type(x).__name__} (an even spacing goes in dx=)")
+
+
 def _spacing(y: Any, x: Any, d: int) -> Any:
     """The widths ``x[i + 1] - x[i]`` shaped to broadcast against ``y``'s intervals."""
     if x.ndim == 1:
@@ -102,8 +108,7 @@ def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Any:
             return y.sum(d) * 0.0
         upper, lower = _edges(y, d)
         return (_spacing(y, x, d) * (upper + lower)).sum(d) / 2.0
-    if x is not None:  # a number given positionally is the spacing, as torch.trapezoid(y, 0.5)
-        dx = x
+    _check_points("trapezoid", x)
     dx = 1 if dx is None else dx
     if y.shape[d] == 0:
         return y.sum(d) * 0.0
@@ -131,7 +136,6 @@ def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1
     upper, lower = _edges(y, d)
     if isinstance(x, function.Tensor):
         return (_spacing(y, x, d) * (upper + lower)).cumsum(d) / 2.0
-    if x is not None:
-        dx = x
+    _check_points("cumulative_trapezoid", x)
     dx = 1 if dx is None else dx
     return ((upper + lower) * (dx / 2.0)).cumsum(d)

@@ -19,6 +19,9 @@ def dist(input: Any, other: Any, p: float = 2) -> Any:
         >>> latte.dist(latte.tensor([1.0, 2.0]), latte.tensor([4.0, 6.0]))
         tensor(5.)
     """
+    if input._data.dtype.kind != "f" or other._data.dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                           f"Got {input.dtype} and {other.dtype} instead.")
     difference = input - other
     if p == 0:  # a count: zero gradient, kept in the graph as PyTorch's
         return difference.norm(0.0) + (difference * 0).sum()

@@ -205,7 +205,7 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
         norm = norm.clamp_min(0)  # a weighted count: read on no device, so no warning
     elif norm <= 0:
         warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
-                      "than the number of observations.", UserWarning, stacklevel=3)
+                      "than the number of observations.", UserWarning, stacklevel=4)
         norm = 0
     centred = x - avg.unsqueeze(1)
     c = centred.mm((centred if w is None else centred * w).t())
@@ -280,6 +280,10 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None, weight: Any = N
     if given and (bins.ndim != 1 or bins.numel() < 1):
         raise RuntimeError("torch.histogram(): bins tensor should have one dimension and at "
                            "least 1 element")
+    if given and bins.dtype != input.dtype:
+        raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the "
+                           f"same dtype, but got input with dtype {input.dtype} and bins with "
+                           f"dtype {bins.dtype}")
     if not given and bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     if range is not None and builtins.float(range[0]) > builtins.float(range[1]):
@@ -288,7 +292,7 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None, weight: Any = N
     def compute() -> tuple:
         x = data.reshape(-1)
         if given:
-            edges = bins._data.astype(x.dtype)
+            edges = bins._data
             n = edges.shape[0] - 1
             # the bin of x: the last edge at or below it; the last edge closes the last bin
             at = xp.searchsorted(edges, x, side="right") - 1
