@@ -308,7 +308,9 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None, weight: Any = N
                 lo, hi = 0.0, 0.0
             same = lo == hi  # a single value: the bins span [value - 0.5, value + 0.5]
             lo, hi = xp.where(same, lo - 0.5, lo), xp.where(same, hi + 0.5, hi)
-            edges = xp.linspace(lo, hi, n + 1).astype(x.dtype)
+            # linspace by hand: CuPy's takes no device arrays as its ends
+            edges = (lo + (hi - lo) * (xp.arange(n + 1) / n)).astype(x.dtype)
+            edges[-1] = hi
             at = xp.floor((x - lo) * n / (hi - lo)).astype(np.int64)
             inside = (x >= lo) & (x <= hi)
         at = xp.clip(at, 0, builtins.max(n - 1, 0))
