@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -737,7 +738,10 @@ class ShapeMixin:
             >>> latte.arange(6).resize(2, 3).shape
             latte.Size([2, 3])
         """
-        shape = size_arg(sizes)
+        warnings.warn("non-inplace resize is deprecated", stacklevel=2)
+        return self._resized(size_arg(sizes))
+
+    def _resized(self, shape: tuple) -> Any:
         if math.prod(shape) != self.numel():
             raise RuntimeError(f"Requested resize to {list(shape)} ({math.prod(shape)} elements "
                                f"in total), but the given tensor has a size of "
@@ -754,7 +758,8 @@ class ShapeMixin:
             >>> latte.arange(6).resize_as(latte.zeros(3, 2)).shape
             latte.Size([3, 2])
         """
-        return self.resize(tuple(the_template.shape))
+        warnings.warn("non-inplace resize_as is deprecated", stacklevel=2)
+        return self._resized(tuple(the_template.shape))
 
     def resize_as_(self, the_template: Any, *, memory_format: Any = None) -> Any:
         """:meth:`resize_` to ``the_template``'s shape, in place.

@@ -271,12 +271,10 @@ ERRORS = {
 
 
 @pytest.mark.parametrize("name", list(ERRORS))
+@pytest.mark.filterwarnings("ignore:non-inplace resize")
 def test_errors_match_pytorch(name):
     with pytest.raises(Exception) as expected:
-        import warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ERRORS[name](torch, torch.tensor)
+        ERRORS[name](torch, torch.tensor)
     with pytest.raises(Exception) as got:
         ERRORS[name](latte, latte.tensor)
     assert got.type is expected.type, (got.value, expected.value)
@@ -387,6 +385,14 @@ def test_fill_diagonal_records_autograd():
         assert y.fill_diagonal_(0.0) is y
         y.sum().backward()
         assert leaf.grad.numpy().tolist() == (3.0 * (1 - np.eye(3))).tolist()
+
+
+def test_out_of_place_resize_warns_as_pytorch():
+    for lib in (latte, torch):
+        with pytest.warns(UserWarning, match="non-inplace resize is deprecated"):
+            lib.arange(4).resize(2, 2)
+        with pytest.warns(UserWarning, match="non-inplace resize_as is deprecated"):
+            lib.arange(4).resize_as(lib.zeros(2, 2))
 
 
 def test_resize_methods_match_pytorch():
