@@ -86,6 +86,7 @@ CASES = {
                                             0.5, dim=1),
     "nanquantile_all_nan_row": lambda L, x: L.nanquantile(
         x(np.array([[np.nan, np.nan], [1.0, 3.0]])), 0.25, dim=1),
+    "quantile_0d_input": lambda L, x: L.quantile(x(np.array(1.5)), 0.5, dim=0, keepdim=True),
     "quantile_0d_q": lambda L, x: L.quantile(x(F64), x(np.array(0.3)), dim=0),
     "quantile_keepdim_flat": lambda L, x: L.quantile(x(F64), x(np.array([0.2, 0.9])),
                                                      keepdim=True),
@@ -133,6 +134,7 @@ CASES = {
         x(np.array([1.0, 2.0, 1.0, 3.0, -1.0])), x(np.array([0.0, 1.0, 2.5, 3.0])),
         density=True)),
     "histogram_2d_weight": lambda L, x: tuple(L.histogram(x(F64), 3, weight=x(F64 ** 2))),
+    "histogram_empty": lambda L, x: tuple(L.histogram(x(np.zeros(0)), 2)),
     "histogram_one_value": lambda L, x: tuple(x(np.array([1.0, 1.0])).histogram(2)),
     "histogram_float32": lambda L, x: tuple(L.histogram(x(F64.astype(np.float32)), 3,
                                                         density=True)),

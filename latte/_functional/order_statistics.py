@@ -47,6 +47,8 @@ def _quantile(input: Any, q: Any, dim: Any, keepdim: bool, interpolation: str,
                            f"midpoint or nearest, but got {interpolation}")
     qs = _check_q(q, input, name)
     d = None if dim is None else input._dim(dim)
+    if input.ndim == 0:  # one value: reduced over its only "dimension", nothing to keep
+        d, keepdim = None, False
     x = input.reshape(-1) if d is None else input.movedim(d, -1)
     values = x.sort(-1).values  # NaNs last
     nan = x.isnan().any(-1, keepdim=True)

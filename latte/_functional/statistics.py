@@ -305,7 +305,7 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None, weight: Any = N
             elif x.size:
                 lo, hi = xp.min(x), xp.max(x)  # on the device: no host round trip
             else:
-                lo, hi = 0.0, 0.0
+                lo, hi = 0.0, 1.0  # no data: PyTorch's bins span [0, 1]
             same = lo == hi  # a single value: the bins span [value - 0.5, value + 0.5]
             lo, hi = xp.where(same, lo - 0.5, lo), xp.where(same, hi + 0.5, hi)
             # linspace by hand: CuPy's takes no device arrays as its ends
