@@ -348,4 +348,5 @@ class IndexMixin:
     scatter_reduce_, masked_scatter_ = inplace("scatter_reduce"), inplace("masked_scatter")
     index_put, put = X.index_put, X.put
     index_put_, put_ = inplace("index_put"), inplace("put")
+    unique_consecutive = X.unique_consecutive
 

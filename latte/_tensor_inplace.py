@@ -168,7 +168,8 @@ class InplaceMixin:
         base, which would keep a stale history and get silently wrong gradients.
         """
         node = self.grad_fn
-        if node is None or not node.is_view or self._data.base is None:
+        if node is None or not node.is_view or self._data.base is None or \
+                self.__dict__.get("_shape_in_place"):  # its own memory, reshaped by unsqueeze_...
             return
         if node._edges and node._edges[0][1] is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
@@ -412,6 +413,93 @@ class InplaceMixin:
     def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Any:
         u = random._uniform(self._data.shape, 0.0, 1.0, generator)
         return self._fill_array(-np.log1p(-u) / lambd)
+
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None) -> Any:
+        """Fill with draws from the Cauchy distribution ``median + sigma * tan(pi * (u - 1/2))``.
+
+        Example::
+
+            >>> latte.empty(3).cauchy_().shape
+            latte.Size([3])
+        """
+        u = random._uniform(self._data.shape, 0.0, 1.0, generator)
+        return self._fill_array(median + sigma * np.tan(np.pi * (u - 0.5)))
+
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator: Any = None) -> Any:
+        """Fill with ``exp`` of normal draws of ``mean`` and ``std`` (the log-normal
+        distribution's parameters are those of its logarithm).
+
+        Example::
+
+            >>> bool((latte.empty(3).log_normal_() > 0).all())
+            True
+        """
+        return self._fill_array(np.exp(random._normal(self._data.shape, mean, std, generator)))
+
+    def geometric_(self, p: float, *, generator: Any = None) -> Any:
+        """Fill with the number of Bernoulli(``p``) trials up to the first success (1, 2, ...).
+
+        Example::
+
+            >>> bool((latte.empty(3).geometric_(0.5) >= 1).all())
+            True
+        """
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+        u = random._uniform(self._data.shape, 0.0, 1.0, generator)
+        return self._fill_array(np.ceil(np.log1p(-u) / np.log1p(-p)).clip(1, None))
+
+    def bernoulli(self, p: Any = None, *, generator: Any = None) -> Any:
+        """0/1 draws with probabilities ``self`` (or the number ``p``), a new tensor of self's
+        dtype.
+
+        Example::
+
+            >>> latte.tensor([0.0, 1.0]).bernoulli()
+            tensor([0., 1.])
+        """
+        from latte.creation import bernoulli
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples: builtins.int, replacement: builtins.bool = False, *,
+                    generator: Any = None) -> Any:
+        """``num_samples`` indices drawn from each row of the non-negative weights ``self``
+        (as :func:`latte.multinomial`).
+
+        Example::
+
+            >>> latte.tensor([0.0, 1.0]).multinomial(2, replacement=True)
+            tensor([1, 1])
+        """
+        from latte.creation import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def fill_diagonal_(self, fill_value: Any, wrap: builtins.bool = False) -> Any:
+        """Write ``fill_value`` on the main diagonal (``i == j == ...``, every dim the same size
+        beyond 2-D); a tall matrix with ``wrap`` starts the diagonal again every ``cols + 1``
+        rows, as NumPy's ``fill_diagonal``.
+
+        Example::
+
+            >>> latte.zeros(2, 3).fill_diagonal_(5.0)
+            tensor([[5., 0., 0.],
+                    [0., 5., 0.]])
+        """
+        shape = tuple(self._data.shape)
+        if len(shape) < 2:
+            raise RuntimeError("dimensions must larger than 1")
+        if len(shape) > 2 and len(set(shape)) != 1:
+            raise RuntimeError("all dimensions of input must be of equal length")
+        if len(shape) == 2:
+            rows, cols = shape
+            step = cols + 1
+            end = rows * cols if wrap else builtins.min(rows, cols) * cols
+            flat = np.arange(0, end, step)
+            key = (flat // cols, flat % cols)
+        else:
+            key = (np.arange(shape[0]),) * len(shape)
+        self[key] = fill_value
+        return self
 
     def _fill_array(self, values: Any) -> Any:
         if self.requires_grad and _state.enabled:

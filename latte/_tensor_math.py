@@ -1096,6 +1096,8 @@ class MathMixin:
     i0_, sinc_, polygamma = inplace("i0"), inplace("sinc"), SP.polygamma_method
     diagflat, cholesky_inverse = X.diagflat, linalg_function("cholesky_inverse")
     cholesky_solve = linalg_function("cholesky_solve")
+    vdot, dist, renorm = X.vdot, X.dist, X.renorm
+    renorm_ = inplace("renorm")
 
 
 def _mat_str(t: Any) -> str:

@@ -366,6 +366,10 @@ class ReduceMixin:
     nanmean, cummax, cummin, logcumsumexp = X.nanmean, X.cummax, X.cummin, X.logcumsumexp
     histc, bincount = X.histc, X.bincount
 
+    # --- composed statistics (latte/_functional/) --------------------------------------------
+    quantile, nanquantile, nanmedian, mode = X.quantile, X.nanquantile, X.nanmedian, X.mode
+    msort, aminmax, histogram, cov, corrcoef = X.msort, X.aminmax, X.histogram, X.cov, X.corrcoef
+
 
 def _softmax_dim(x: Any, dim: Any) -> builtins.int:
     if dim is None:

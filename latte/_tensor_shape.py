@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
+from latte import _functional as X
 from latte import backend, dtypes
 from latte._size import size_arg
+from latte._tensor_method_factories import inplace
 from latte._tensor_views import track_view
 from latte.autograd import function
-from latte.autograd.function import named_node
+from latte.autograd.function import named_node, rename_node
+from latte.autograd.grad_mode import _state
 from latte.ops import shape as S
 
 
@@ -556,3 +560,217 @@ class ShapeMixin:
             raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
         return track_view(S.Diagonal.apply(self, offset, d1, d2), self,
                           lambda t: t.diagonal(offset, d1, d2))
+
+    # --- splitting into views along fixed dimensions ----------------------------------------
+    def _split_along(self, name: str, dim: builtins.int, sections: Any) -> tuple:
+        need = {"hsplit": 1, "vsplit": 2, "dsplit": 3}[name]
+        if self.ndim < need:
+            raise RuntimeError(f"torch.{name} requires a tensor with at least {need} dimension, "
+                               f"but got a tensor with {self.ndim} dimensions!")
+        if isinstance(sections, builtins.int):
+            size = self._data.shape[dim]
+            if sections <= 0 or size % sections:
+                raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but "
+                                   f"the size of the dimension {size} is not divisible by the "
+                                   f"split_size {sections}!")
+            sections = list(range(size // sections, size, size // sections))  # slices, as PyTorch
+        return self.tensor_split(sections, dim)
+
+    def hsplit(self, indices_or_sections: Any) -> tuple:
+        """Split column-wise into views: along dim 1 (dim 0 for 1-D tensors), into
+        ``indices_or_sections`` equal pieces or at the given indices (as ``tensor_split``).
+
+        Example::
+
+            >>> latte.hsplit(latte.arange(6).reshape(2, 3), [1])
+            (tensor([[0],
+                    [3]]), tensor([[1, 2],
+                    [4, 5]]))
+        """
+        return self._split_along("hsplit", 0 if self.ndim == 1 else 1, indices_or_sections)
+
+    def vsplit(self, indices_or_sections: Any) -> tuple:
+        """Split row-wise into views along dim 0 (at least 2-D), into equal pieces or at the
+        given indices.
+
+        Example::
+
+            >>> [p.shape for p in latte.vsplit(latte.zeros(4, 2), 2)]
+            [latte.Size([2, 2]), latte.Size([2, 2])]
+        """
+        return self._split_along("vsplit", 0, indices_or_sections)
+
+    def dsplit(self, indices_or_sections: Any) -> tuple:
+        """Split depth-wise into views along dim 2 (at least 3-D), into equal pieces or at the
+        given indices.
+
+        Example::
+
+            >>> [p.shape for p in latte.dsplit(latte.zeros(1, 2, 4), [1])]
+            [latte.Size([1, 2, 1]), latte.Size([1, 2, 3])]
+        """
+        return self._split_along("dsplit", 2, indices_or_sections)
+
+    @named_node("ViewBackward0")
+    def ravel(self) -> Any:
+        """The elements of ``input`` as a 1-D tensor in row-major order (a view when
+        contiguous, else a copy).
+
+        Example::
+
+            >>> latte.ravel(latte.tensor([[1, 2], [3, 4]]).t())
+            tensor([1, 3, 2, 4])
+        """
+        return self.contiguous().view(-1)
+
+    @named_node("NarrowCopyBackward0")
+    def narrow_copy(self, dim: builtins.int, start: builtins.int, length: builtins.int) -> Any:
+        """A copy (not a view) of ``length`` elements of dimension ``dim`` from ``start``.
+
+        Example::
+
+            >>> latte.narrow_copy(latte.arange(6), 0, 2, 3)
+            tensor([2, 3, 4])
+        """
+        return self.narrow(dim, start, length).clone()
+
+    # --- in-place shape changes: the tensor itself takes the new shape -----------------------
+    def _reshape_in_place(self, node: str, forward: Any, inverse: Any) -> Any:
+        """Give this tensor the shape (and strides) of the view ``forward(self)``, as PyTorch's
+        ``unsqueeze_``...: its history becomes that view's (named ``node``), its version is
+        bumped, and the views tracked on it read through ``inverse`` from the new shape."""
+        if _state.enabled and self.requires_grad:
+            history = self.grad_fn
+            if history is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+            if history.is_view and self._data.base is not None and history._edges and \
+                    history._edges[0][1] is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used "
+                                   "in an in-place operation.")
+        out = forward(self)
+        if out is not self:
+            plain = self.__dict__.get("_view_of") is None and (
+                self.grad_fn is None or self._data.base is None or not self.grad_fn.is_view or
+                self.__dict__.get("_shape_in_place", False))
+            self._data = out._data
+            if out.grad_fn is not None:
+                self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+                rename_node(self, node)
+                if plain:  # a view of its own old memory only: writes into it need no base
+                    self.__dict__["_shape_in_place"] = True
+            view_of = self.__dict__.get("_view_of")
+            if view_of is not None:
+                root, fn = view_of
+                self.__dict__["_view_of"] = (root, lambda t: forward(fn(t)))
+            for view in list(self.__dict__.get("_views", ())):
+                _, fn = view.__dict__["_view_of"]
+                view.__dict__["_view_of"] = (self, lambda t, fn=fn: fn(inverse(t)))
+        self._vc[0] += 1
+        return self
+
+    def unsqueeze_(self, dim: builtins.int) -> Any:
+        """In-place :meth:`unsqueeze`: this tensor gets a new dimension of size 1 at ``dim``.
+
+        Example::
+
+            >>> x = latte.zeros(2, 3)
+            >>> x.unsqueeze_(0).shape
+            latte.Size([1, 2, 3])
+        """
+        d = dim % (self.ndim + 1) if -self.ndim - 1 <= dim <= self.ndim else dim
+        return self._reshape_in_place("UnsqueezeBackward1", lambda t: t.unsqueeze(d),
+                                      lambda t: t.squeeze(d))
+
+    def squeeze_(self, dim: Any = None) -> Any:
+        """In-place :meth:`squeeze`: this tensor loses its dimensions of size 1 (all, or those
+        in ``dim``).
+
+        Example::
+
+            >>> x = latte.zeros(1, 2, 1)
+            >>> x.squeeze_(0).shape
+            latte.Size([2, 1])
+        """
+        shape = tuple(self._data.shape)
+        node = "SqueezeBackward3" if dim is None else (
+            "SqueezeBackward4" if isinstance(dim, builtins.int) else "SqueezeBackward5")
+        return self._reshape_in_place(node, lambda t: t.squeeze(dim),
+                                      lambda t: t.reshape(shape))
+
+    def transpose_(self, dim0: builtins.int, dim1: builtins.int) -> Any:
+        """In-place :meth:`transpose`: this tensor's dimensions ``dim0`` and ``dim1`` swap.
+
+        Example::
+
+            >>> x = latte.zeros(2, 3)
+            >>> x.transpose_(0, 1).shape
+            latte.Size([3, 2])
+        """
+        a, b = self._dim(dim0), self._dim(dim1)
+        swap = lambda t: t.transpose(a, b)  # noqa: E731
+        return self._reshape_in_place("TransposeBackward1", swap, swap)
+
+    swapaxes_ = swapdims_ = transpose_
+
+    def t_(self) -> Any:
+        """In-place :meth:`t`: a matrix becomes its transpose (0-d and 1-D stay as they are).
+
+        Example::
+
+            >>> x = latte.zeros(2, 3)
+            >>> x.t_().shape
+            latte.Size([3, 2])
+        """
+        if self.ndim > 2:
+            raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.ndim}D")
+        return self._reshape_in_place("TBackward1", lambda t: t.t(), lambda t: t.t())
+
+    tril_, triu_ = inplace("tril"), inplace("triu")
+
+    def resize(self, *sizes: Any) -> Any:
+        """This tensor's elements in the shape ``sizes`` (deprecated in PyTorch; as
+        :meth:`reshape`, and the number of elements must stay the same).
+
+        Example::
+
+            >>> latte.arange(6).resize(2, 3).shape
+            latte.Size([2, 3])
+        """
+        warnings.warn("non-inplace resize is deprecated", stacklevel=2)
+        return self._resized(size_arg(sizes))
+
+    def _resized(self, shape: tuple) -> Any:
+        if math.prod(shape) != self.numel():
+            raise RuntimeError(f"Requested resize to {list(shape)} ({math.prod(shape)} elements "
+                               f"in total), but the given tensor has a size of "
+                               f"{'x'.join(map(str, self.shape))} ({self.numel()} elements). "
+                               f"autograd's resize can only change the shape of a given tensor, "
+                               f"while preserving the number of elements.")
+        return self.reshape(shape)
+
+    def resize_as(self, the_template: Any) -> Any:
+        """:meth:`resize` to ``the_template``'s shape.
+
+        Example::
+
+            >>> latte.arange(6).resize_as(latte.zeros(3, 2)).shape
+            latte.Size([3, 2])
+        """
+        warnings.warn("non-inplace resize_as is deprecated", stacklevel=2)
+        return self._resized(tuple(the_template.shape))
+
+    def resize_as_(self, the_template: Any, *, memory_format: Any = None) -> Any:
+        """:meth:`resize_` to ``the_template``'s shape, in place.
+
+        Example::
+
+            >>> latte.zeros(4).resize_as_(latte.zeros(2, 2)).shape
+            latte.Size([2, 2])
+        """
+        return self.resize_(tuple(the_template.shape))
+
+    # --- composed extras (latte/_functional/) ------------------------------------------------
+    diff, slice_scatter, select_scatter = X.diff, X.slice_scatter, X.select_scatter
+    diagonal_scatter, as_strided_scatter = X.diagonal_scatter, X.as_strided_scatter

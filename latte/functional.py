@@ -34,6 +34,7 @@ _METHODS = [
     "equal", "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf",
     "isfinite", "allclose", "isclose", "matmul", "mm", "bmm", "mv", "dot", "inner", "outer",
     "ger", "numel", "repeat_interleave", "tile", "broadcast_to", "detach", "clone", "maximum",
+    "hsplit", "vsplit", "dsplit", "ravel", "narrow_copy",
 ]
 
 
@@ -41,7 +42,12 @@ _METHODS = [
 _NO_OUT = {"reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
            "swapaxes", "swapdims", "t", "movedim", "moveaxis", "narrow", "split", "tensor_split",
            "chunk", "unbind", "select", "diagonal", "broadcast_to", "detach", "numel", "equal",
-           "allclose", "clone"}
+           "allclose", "clone", "hsplit", "vsplit", "dsplit", "ravel"}
+
+
+# compositions that return views or index tuples: no ``out=`` in PyTorch either
+_NO_OUT_FUNCTIONS = ("atleast_1d", "atleast_2d", "atleast_3d", "unravel_index", "tril_indices",
+                     "triu_indices", "unique_consecutive")
 
 
 # written out below: PyTorch's functions take these as one argument (``reshape(x, shape)``)
@@ -77,7 +83,8 @@ for _name in _METHODS:
 for _name in _functional.__all__:
     _fn = getattr(_functional, _name)
     globals()[_name] = _fn if _name in ("broadcast_shapes", "broadcast_tensors", "einsum",
-                                        "meshgrid", "pad_constant") else with_out(_fn, _name)
+                                        "meshgrid", "pad_constant") + _NO_OUT_FUNCTIONS \
+        else with_out(_fn, _name)
 
 __all__ = list(_METHODS) + list(_functional.__all__) + [
     "max", "min", "is_tensor", "is_floating_point", "cdist"]

@@ -511,6 +511,44 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
             array = backend.to_device(np.array(data, dtype=np_dtype), target)
         return Tensor(array, requires_grad)
 
+    def new(self, *args: Any, device: Any = None) -> Tensor:
+        """The legacy constructor of a tensor of this dtype and device: ``new(2, 3)`` (or a
+        ``Size``) uninitialised, ``new(data)`` from a list, ``new()`` empty.
+
+        Example::
+
+            >>> latte.zeros(1, dtype=latte.float64).new([1, 2])
+            tensor([1., 2.], dtype=latte.float64)
+        """
+        if len(args) == 1 and not isinstance(args[0], (builtins.int, Size)):
+            data = args[0]
+            if isinstance(data, Tensor):
+                if data.dtype != self.dtype:
+                    raise TypeError(f"expected {self.dtype} (got {data.dtype})")
+                return Tensor(data._data)
+            return self.new_tensor(data, device=device)
+        return self._new(np.empty, args if args else (0,), None, False, device)
+
+    def new_empty_strided(self, size: Any, stride: Any, dtype: Any = None, device: Any = None,
+                          requires_grad: bool = False) -> Tensor:
+        """An uninitialised tensor of ``size`` with element strides ``stride``, of this dtype
+        and device unless given.
+
+        Example::
+
+            >>> latte.zeros(1).new_empty_strided((2, 3), (1, 2)).stride()
+            (1, 2)
+        """
+        size, stride = tuple(size), tuple(stride)
+        if len(size) != len(stride):
+            raise RuntimeError(f"mismatch in length of strides and shape: {size} and {stride}")
+        extent = 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)) if \
+            builtins.all(size) else 0
+        storage = self._new(np.empty, (extent,), dtype, False, device)
+        out = storage.as_strided(size, stride, 0).detach()
+        out.requires_grad = requires_grad
+        return out
+
     def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
         return self._new(np.zeros, size, dtype, requires_grad, device)

@@ -47,6 +47,8 @@ EXCEPTIONS = {
     "top_layer_norm": "F.layer_norm's fused node is NormalizeBackward0 (PyTorch: NativeLayerNorm)",
     "top_batch_norm": "F.batch_norm's fused node is NormalizeBackward0 (PyTorch: NativeBatchNorm)",
     "top_constant_pad_nd": "as pad: negative padding crops by slicing",
+    "quantile": "sort, gather and lerp, then squeeze(-1) (PyTorch: another squeeze overload)",
+    "nanquantile": "as quantile",
 }
 
 

@@ -28,6 +28,17 @@ TORCH_NAMES = {
     "argmax": ["input", "dim", "keepdim"], "addmm": ["input", "mat1", "mat2", "beta", "alpha"],
 }
 
+TORCH_NAMES.update({
+    "quantile": ["input", "q", "dim", "keepdim", "interpolation"],
+    "histogram": ["input", "bins", "range", "weight", "density"],
+    "cov": ["input", "correction", "fweights", "aweights"],
+    "diff": ["input", "n", "dim", "prepend", "append"], "renorm": ["input", "p", "dim", "maxnorm"],
+    "slice_scatter": ["input", "src", "dim", "start", "end", "step"],
+    "trapezoid": ["y", "x", "dx", "dim"], "aminmax": ["input", "dim", "keepdim"],
+    "tril_indices": ["row", "col", "offset", "dtype", "device", "layout"],
+    "unique_consecutive": ["input", "return_inverse", "return_counts", "dim"],
+})
+
 
 def _only_varargs(signature: inspect.Signature) -> bool:
     kinds = [p.kind for p in signature.parameters.values() if p.name not in ("input", "self")]

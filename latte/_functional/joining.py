@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from latte.tensor import Tensor
 
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "where", "einsum",
-           "pad_constant", "broadcast_tensors", "broadcast_shapes", "meshgrid"]
+           "pad_constant", "broadcast_tensors", "broadcast_shapes", "meshgrid", "atleast_1d",
+           "atleast_2d", "atleast_3d", "dstack", "column_stack", "row_stack"]
 
 
 def cat(tensors: Sequence[Any], dim: int = 0, *, out: Any = None, axis: Any = None) -> Any:
@@ -96,7 +97,7 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
         tensor([[1, 2],
                 [3, 4]])
     """
-    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+    return cat([_at_least_2d(t) for t in tensors], 0)
 
 
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
@@ -189,3 +190,101 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple:
         out.append(t.reshape(shape_).expand(sizes))
     return tuple(out)
 
+
+
+def _atleast(tensors: tuple, make: Any) -> Any:
+    """``make`` applied to one tensor (returned alone) or to several (a tuple), as PyTorch."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(make(t) for t in tensors[0])
+    if len(tensors) == 1:
+        return make(tensors[0])
+    return tuple(make(t) for t in tensors)
+
+
+def _at_least_1d(t: Tensor) -> Tensor:
+    return t.reshape(1) if t.ndim == 0 else t
+
+
+def _at_least_2d(t: Tensor) -> Tensor:
+    if t.ndim == 0:
+        return t.reshape(1, 1)
+    return t.unsqueeze(0) if t.ndim == 1 else t
+
+
+def _at_least_3d(t: Tensor) -> Tensor:
+    if t.ndim == 0:
+        return t.reshape(1, 1, 1)
+    if t.ndim == 1:
+        return t.unsqueeze(0).unsqueeze(-1)
+    return t.unsqueeze(-1) if t.ndim == 2 else t
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor with at least one dimension (a 0-d tensor becomes shape ``(1,)``); one
+    tensor in, one out, several in (or a list), a tuple out.
+
+    Example::
+
+        >>> latte.atleast_1d(latte.tensor(1.0))
+        tensor([1.])
+    """
+    return _atleast(tensors, _at_least_1d)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor with at least two dimensions: 0-d becomes ``(1, 1)``, 1-D ``(n,)`` becomes
+    ``(1, n)``.
+
+    Example::
+
+        >>> latte.atleast_2d(latte.tensor([1, 2])).shape
+        latte.Size([1, 2])
+    """
+    return _atleast(tensors, _at_least_2d)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor with at least three dimensions: 0-d becomes ``(1, 1, 1)``, ``(n,)`` becomes
+    ``(1, n, 1)`` and ``(m, n)`` becomes ``(m, n, 1)``, as NumPy.
+
+    Example::
+
+        >>> latte.atleast_3d(latte.zeros(2, 3)).shape
+        latte.Size([2, 3, 1])
+    """
+    return _atleast(tensors, _at_least_3d)
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate depth-wise: along dim 2, after making each tensor at least 3-D.
+
+    Example::
+
+        >>> latte.dstack([latte.tensor([1, 2]), latte.tensor([3, 4])])
+        tensor([[[1, 3],
+                 [2, 4]]])
+    """
+    return cat([_at_least_3d(t) for t in tensors], 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Stack as columns: 0-d and 1-D tensors become columns ``(n, 1)``, then ``hstack``.
+
+    Example::
+
+        >>> latte.column_stack([latte.tensor([1, 2]), latte.tensor([3, 4])])
+        tensor([[1, 3],
+                [2, 4]])
+    """
+    return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
+
+
+def row_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate row-wise: an alias of :func:`vstack`.
+
+    Example::
+
+        >>> latte.row_stack([latte.tensor([1, 2]), latte.tensor([3, 4])]).shape
+        latte.Size([2, 2])
+    """
+    return vstack(tensors)

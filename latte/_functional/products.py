@@ -11,7 +11,7 @@ from latte import backend
 from latte._functional.joining import broadcast_tensors
 from latte.autograd.function import named_node
 
-__all__ = ["addmm", "addbmm", "baddbmm", "addmv", "addr", "cross", "kron", "tensordot"]
+__all__ = ["addmm", "addbmm", "baddbmm", "addmv", "addr", "cross", "kron", "tensordot", "vdot"]
 
 
 def _scaled_sum(input: Any, beta: Any, product: Any, alpha: Any) -> Any:
@@ -121,3 +121,25 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Any:
     return left.matmul(right).reshape([a.shape[d] for d in free_a] +
                                       [b.shape[d] for d in free_b])
 
+
+
+@named_node("VdotBackward0")
+def vdot(input: Any, other: Any) -> Any:
+    """The dot product of two 1-D tensors, the first conjugated (for real tensors, ``dot``).
+
+    Example::
+
+        >>> latte.vdot(latte.tensor([1, 2]), latte.tensor([3, 4]))
+        tensor(11)
+    """
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D "
+                           f"tensors")
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and "
+                           f"src [{other.shape[0]}] to have the same number of elements, but got "
+                           f"{input.shape[0]} and {other.shape[0]} elements respectively")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"vdot : expected both vectors to have same dtype, but found "
+                           f"{input.dtype} and {other.dtype}")
+    return input.matmul(other)

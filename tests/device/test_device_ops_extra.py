@@ -38,6 +38,25 @@ CASES = {
         0, t(np.array([1])), t(VALUES[:1])),
 }
 
+# the shape and statistics long tail (tests/test_shape_statistics_long_tail.py on the CPU)
+RUNS = np.array([1, 1, 2, 2, 3, 1, 1])
+CASES.update({
+    "histogram": lambda t: tuple(latte.histogram(t(VALUES), 4)),
+    "histogram_edges": lambda t: tuple(t(VALUES).histogram(t(SORTED[0]), density=True)),
+    "histogram_range": lambda t: tuple(latte.histogram(t(VALUES), 3, range=(0.2, 0.8),
+                                                       weight=t(VALUES))),
+    "unique_consecutive": lambda t: latte.unique_consecutive(
+        t(RUNS), return_inverse=True, return_counts=True),
+    "unique_consecutive_dim": lambda t: latte.unique_consecutive(
+        t(RUNS.reshape(-1, 1).repeat(2, 1)), return_counts=True, dim=0),
+    "unravel_index": lambda t: latte.unravel_index(t(INTS), (2, 3)),
+    "mode_int": lambda t: tuple(latte.mode(t(RUNS))),
+    "aminmax_int": lambda t: tuple(latte.aminmax(t(INTS))),
+    "diff_bool": lambda t: latte.diff(t(RUNS > 1)),
+    "in_place_shapes": lambda t: t(VALUES.copy()).t_().unsqueeze_(0).squeeze_(0)
+    .transpose_(0, 1).tril_().fill_diagonal_(5.0),
+})
+
 
 @pytest.mark.parametrize("where", ["cuda:0", "cuda:1"])
 @pytest.mark.parametrize("name", list(CASES))
