@@ -196,31 +196,12 @@ class MathMixin:
             return b
         return b.__truediv__(a)
 
-    def __floordiv__(self, other: Any) -> Any:
-        a, b = _operands(self, other)
-        if b is NotImplemented:
-            return b
-        return _computed(a._data, np.floor_divide, a._data, getattr(b, "_data", b))
-
-    def __rfloordiv__(self, other: Any) -> Any:
-        a, b = _reverse(self, other)
-        return b.__floordiv__(a)
-
-    def __mod__(self, other: Any) -> Any:
-        a, b = _operands(self, other)
-        if b is NotImplemented:
-            return b
-        return _computed(a._data, np.mod, a._data, getattr(b, "_data", b))
-
     def __neg__(self) -> Any:
         if _is_bool(self):
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or "
                                "`logical_not()` operator instead.")
         return E.Neg.apply(self)
-
-    def __pos__(self) -> Any:
-        return self
 
     def __abs__(self) -> Any:
         return self.abs()
@@ -872,24 +853,6 @@ class MathMixin:
             tensor([ True, False, False])
         """
         return _computed(self._data, np.logical_not, self._data)
-
-    def __and__(self, other: Any) -> Any:
-        return self._logical(other, np.bitwise_and)
-
-    __rand__ = __and__
-
-    def __or__(self, other: Any) -> Any:
-        return self._logical(other, np.bitwise_or)
-
-    __ror__ = __or__
-
-    def __xor__(self, other: Any) -> Any:
-        return self._logical(other, np.bitwise_xor)
-
-    __rxor__ = __xor__
-
-    def __invert__(self) -> Any:
-        return _computed(self._data, np.invert, self._data)
 
     def isnan(self) -> Any:
         """Whether each element is NaN (a bool tensor).
