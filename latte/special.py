@@ -134,6 +134,7 @@ def expm1(input: Tensor) -> Tensor:
     return input.expm1()
 
 
+@named_node("Exp2Backward0")
 def exp2(input: Tensor) -> Tensor:
     """``2 ** x``."""
     return 2.0 ** input._floating()
