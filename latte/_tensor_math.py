@@ -630,7 +630,7 @@ class MathMixin:
             >>> latte.floor(latte.tensor([-1.5, 1.5]))
             tensor([-2.,  1.])
         """
-        return self._rounded(np.floor)
+        return self._rounded(np.floor, "FloorBackward0")
 
     def ceil(self) -> Any:
         """The smallest integer not less than each element (zero gradient).
@@ -640,7 +640,7 @@ class MathMixin:
             >>> latte.ceil(latte.tensor([-1.5, 1.5]))
             tensor([-1.,  2.])
         """
-        return self._rounded(np.ceil)
+        return self._rounded(np.ceil, "CeilBackward0")
 
     def round(self, decimals: int = 0) -> Any:
         """Each element rounded to ``decimals`` decimal places, halves to even (zero gradient).
@@ -655,7 +655,8 @@ class MathMixin:
             >>> latte.round(latte.tensor([1.234]), decimals=2)
             tensor([1.2300])
         """
-        return self._rounded(lambda x: np.round(x, decimals))
+        return self._rounded(lambda x: np.round(x, decimals),
+                             "RoundBackward1" if decimals else "RoundBackward0")
 
     def trunc(self) -> Any:
         """Each element rounded toward zero (zero gradient).
@@ -665,7 +666,7 @@ class MathMixin:
             >>> latte.trunc(latte.tensor([-1.7, 1.7]))
             tensor([-1.,  1.])
         """
-        return self._rounded(np.trunc)
+        return self._rounded(np.trunc, "TruncBackward0")
 
     @named_node("FracBackward0")
     def frac(self) -> Any:
@@ -678,12 +679,9 @@ class MathMixin:
         """
         return self - self.trunc()
 
-    def _rounded(self, fn: Any) -> Any:
-        """Piecewise-constant functions: zero gradient (through ``x - x.detach()`` tricks)."""
-        value = _computed(self._data, fn, self._data)
-        if self.requires_grad:
-            return value + (self - self.detach()) * 0.0
-        return value
+    def _rounded(self, fn: Any, name: str) -> Any:
+        """Piecewise-constant functions: zero gradient, the node named ``name``."""
+        return E.Rounded.apply(self, fn, name)
 
     # --- comparisons and logic (no gradient) ----------------------------------------------
     def _compare(self, other: Any, op: Any) -> Any:

@@ -11,6 +11,8 @@ import builtins
 import inspect
 from typing import Any
 
+import numpy as np
+
 from latte import _functional
 from latte._out_argument import with_out
 from latte._tensor_math import _reverse
@@ -44,8 +46,8 @@ _METHODS = [
 ]
 
 # PyTorch's functions of these also take a number as ``input`` (``torch.remainder(5, t)``)
-_NUMBER_FIRST = ["remainder", "floor_divide", "float_power", "bitwise_and", "bitwise_or",
-                 "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"]
+_NUMBER_FIRST = ["remainder", "floor_divide", "bitwise_and", "bitwise_or", "bitwise_xor",
+                 "bitwise_left_shift", "bitwise_right_shift"]
 
 # ``latte.sin_(x)`` is ``x.sin_()``, as PyTorch's in-place functions
 _IN_PLACE = [
@@ -135,7 +137,28 @@ for _name in _functional.__all__:
                                         "meshgrid", "pad_constant") else with_out(_fn, _name)
 
 __all__ = list(_METHODS) + _NUMBER_FIRST + _IN_PLACE + list(_functional.__all__) + [
-    "max", "min", "is_tensor", "is_floating_point", "cdist"]
+    "max", "min", "is_tensor", "is_floating_point", "cdist", "float_power"]
+
+
+@with_out
+def float_power(input: Any, exponent: Any) -> Any:
+    """``input ** exponent`` computed in double precision: the result is float64; either may be
+    a Python number.
+
+    Args:
+        input (Tensor or Number): the base.
+        exponent (Tensor or Number): the exponent, broadcast against ``input``.
+
+    Example::
+
+        >>> latte.float_power(latte.tensor([2, 3]), 2)
+        tensor([4., 9.], dtype=latte.float64)
+        >>> latte.float_power(2, latte.tensor([0.5]))
+        tensor([1.4142], dtype=latte.float64)
+    """
+    if isinstance(input, Tensor):
+        return input.float_power(exponent)
+    return exponent._cast(np.float64).__rpow__(builtins.float(input))
 
 
 @with_out

@@ -298,6 +298,21 @@ class Clamp(Op):
         return grad * inside, None, None
 
 
+class Rounded(Op):
+    """A piecewise-constant function ``fn`` of ``a`` (floor, ceil, round, trunc): gradient 0;
+    the node shows PyTorch's ``name`` of it."""
+
+    def forward(ctx, a, fn, name):
+        ctx.node = name
+        return _array(fn(a))
+
+    def backward(ctx, grad):
+        return grad * 0.0, None, None
+
+    def node_name_for(ctx):
+        return ctx.node
+
+
 class Maximum(Op):
     """Elementwise max; ties split the gradient equally, as PyTorch does."""
 
