@@ -209,7 +209,7 @@ def test_errors_match_pytorch(i):
             fn(lib)
 
 
-# --- gradients PyTorch has not, and nodes ----------------------------------------------------------
+# --- gradients PyTorch has not, and nodes ------------------------------------------------------
 @pytest.mark.parametrize("fn,aten", [
     (lambda L, x: L.floor_divide(x, 0.7), "floor_divide"),
     (lambda L, x: x // L.tensor([2.0, -1.0, 3.0]), "floor_divide"),
