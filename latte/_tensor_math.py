@@ -264,17 +264,16 @@ class MathMixin:
     multiply = mul
 
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Any:
-        """True division, or ``rounding_mode='floor'``/``'trunc'`` (not differentiable)."""
+        """True division, or ``rounding_mode='floor'`` (``floor_divide``) or ``'trunc'`` (towards
+        zero; integers stay integers); the rounded quotients are not differentiable."""
         if rounding_mode is None:
             return self / other
-        a, b = _operands(self, other)
-        x, y = a._data, getattr(b, "_data", b)
-
-        def rounded() -> Any:
-            q = np.true_divide(x, y)
-            q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
-            return q.astype(np.result_type(x.dtype, getattr(y, "dtype", y)))
-        return _computed(x, rounded)
+        if rounding_mode == "floor":
+            return self.floor_divide(other).detach()
+        if rounding_mode == "trunc":
+            return self._trunc_divide(other)
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                         f"found '{rounding_mode}'")
 
     divide = true_divide = div
 

@@ -243,6 +243,16 @@ class PointwiseMixin:
         a, b = _division_operands("div_floor", self, other)
         return b if b is NotImplemented else _binary(D.FloorDivide, a, b)
 
+    def _trunc_divide(self, other: Any) -> Any:
+        """``div(other, rounding_mode='trunc')``: exact for integers (no trip through floats)."""
+        a, b = _division_operands("div_trunc", self, other)
+        if b is NotImplemented:
+            raise TypeError(f"div(): expected a Tensor or a number, got {type(other).__name__}")
+        x, y, xp = a._data, getattr(b, "_data", b), a._xp()
+        if x.dtype.kind == "f":
+            return _computed(x, _broadcasting, lambda p, q: xp.trunc(xp.true_divide(p, q)), x, y)
+        return _computed(x, _broadcasting, lambda p, q: (p - xp.fmod(p, q)) // q, x, y)
+
     def __mod__(self, other: Any) -> Any:
         return self.remainder(other)
 

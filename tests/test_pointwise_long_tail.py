@@ -75,6 +75,13 @@ CASES = {
     "floor_divide_by_zero_float": lambda L: L.floor_divide(_t(L, [1.0, -1.0, 0.0]), 0.0),
     "floor_divide_number_first": lambda L: L.floor_divide(7, _t(L, _DIV)),
     "floordiv_operators": lambda L: (_t(L, _I) // 2, -7 // _t(L, _DIV), _t(L, _F) // -0.5),
+    # div's rounding modes: floor as floor_divide, trunc exact for integers
+    "div_floor": lambda L: L.div(_t(L, [1.0, -1.0, 7.5]), _t(L, [0.1, 0.1, 0.1]),
+                                 rounding_mode="floor"),
+    "div_trunc": lambda L: (L.div(_t(L, [2**62 + 1, -7]), 3, rounding_mode="trunc"),
+                            _t(L, [-7, 7]).div(_t(L, [[2], [-2]]), rounding_mode="trunc"),
+                            _t(L, [-7.5, 7.5]).divide(2, rounding_mode="trunc"),
+                            _t(L, _I, "int8").div(2.5, rounding_mode="trunc")),
     # signs and NaN-aware extremes
     "copysign_int": lambda L: L.copysign(_t(L, _I), _t(L, _DIV)),
     "copysign_bool": lambda L: L.copysign(_t(L, _B), _t(L, _B)),
@@ -188,6 +195,11 @@ ERRORS = [
     (lambda L: L.is_nonzero(_t(L, [1, 2])), RuntimeError,
      "Boolean value of Tensor with more than one value is ambiguous"),
     (lambda L: L.atan2(L.zeros(2), L.zeros(3)), RuntimeError, "must match the size"),
+    (lambda L: L.div(L.zeros(2), L.ones(3), rounding_mode="trunc"), RuntimeError,
+     "must match the size"),
+    (lambda L: L.div(_t(L, _I), 0, rounding_mode="trunc"), RuntimeError, "ZeroDivisionError"),
+    (lambda L: L.div(_t(L, _I), 2, rounding_mode="round"), RuntimeError,
+     "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found 'round'"),
     (lambda L: L.remainder(L.zeros(2, 3), L.ones(4)), RuntimeError, "must match the size"),
     (lambda L: _t(L, [2.0]).float_power_(2), RuntimeError,
      "the base given to float_power_ has dtype Float but the operation's result requires "
