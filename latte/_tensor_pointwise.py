@@ -67,7 +67,7 @@ def _division_operands(kernel: str, a: Any, other: Any) -> tuple:
     return a, b
 
 
-def _bitwise(kernel: str, ufunc: str, a: Any, other: Any, kinds: str = "biu") -> Any:
+def _integer_op(kernel: str, ufunc: str, a: Any, other: Any, kinds: str = "biu") -> Any:
     a, b = _operands(a, other)
     if b is NotImplemented:
         return b
@@ -75,9 +75,6 @@ def _bitwise(kernel: str, ufunc: str, a: Any, other: Any, kinds: str = "biu") ->
     xp = a._xp()
     return _computed(a._data, _broadcasting, getattr(xp, ufunc), a._data, getattr(b, "_data", b))
 
-
-def _is_number(x: Any) -> builtins.bool:
-    return not isinstance(x, function.Tensor)
 
 
 class PointwiseMixin:
@@ -159,7 +156,7 @@ class PointwiseMixin:
             tensor([0.7854, 2.3562])
         """
         a, b = _true_divide_operands(self, other)
-        if _is_number(b):
+        if not isinstance(b, function.Tensor):
             b = _full_like(b, a)
         return _binary(T.Atan2, a, b)
 
@@ -400,7 +397,7 @@ class PointwiseMixin:
             >>> latte.gcd(latte.tensor([4, 9, 0]), latte.tensor([6, 6, 5]))
             tensor([2, 3, 5])
         """
-        return _bitwise("gcd", "gcd", self, other, "iu")
+        return _integer_op("gcd", "gcd", self, other, "iu")
 
     def lcm(self, other: Any) -> Any:
         """The least common multiple of each pair of integers (nonnegative).
@@ -413,7 +410,7 @@ class PointwiseMixin:
             >>> latte.lcm(latte.tensor([4, 9, 0]), latte.tensor([6, 6, 5]))
             tensor([12, 18,  0])
         """
-        return _bitwise("lcm", "lcm", self, other, "iu")
+        return _integer_op("lcm", "lcm", self, other, "iu")
 
     def bitwise_and(self, other: Any) -> Any:
         """The bitwise AND of integer or bool tensors (logical AND for bool), as ``&``.
@@ -426,7 +423,7 @@ class PointwiseMixin:
             >>> latte.bitwise_and(latte.tensor([12, 10]), 6)
             tensor([4, 2])
         """
-        return _bitwise("bitwise_and", "bitwise_and", self, other)
+        return _integer_op("bitwise_and", "bitwise_and", self, other)
 
     def bitwise_or(self, other: Any) -> Any:
         """The bitwise OR of integer or bool tensors (logical OR for bool), as ``|``.
@@ -439,7 +436,7 @@ class PointwiseMixin:
             >>> latte.bitwise_or(latte.tensor([12, 10]), 6)
             tensor([14, 14])
         """
-        return _bitwise("bitwise_or", "bitwise_or", self, other)
+        return _integer_op("bitwise_or", "bitwise_or", self, other)
 
     def bitwise_xor(self, other: Any) -> Any:
         """The bitwise XOR of integer or bool tensors (logical XOR for bool), as ``^``.
@@ -452,7 +449,7 @@ class PointwiseMixin:
             >>> latte.bitwise_xor(latte.tensor([12, 10]), 6)
             tensor([10, 12])
         """
-        return _bitwise("bitwise_xor", "bitwise_xor", self, other)
+        return _integer_op("bitwise_xor", "bitwise_xor", self, other)
 
     def bitwise_left_shift(self, other: Any) -> Any:
         """``input << other`` for integers: shifts of the width or more (or negative) give 0.
@@ -465,7 +462,7 @@ class PointwiseMixin:
             >>> latte.bitwise_left_shift(latte.tensor([1, 3]), 2)
             tensor([ 4, 12])
         """
-        return _bitwise("lshift", "left_shift", self, other, "iu")
+        return _integer_op("lshift", "left_shift", self, other, "iu")
 
     def bitwise_right_shift(self, other: Any) -> Any:
         """``input >> other`` for integers, arithmetic (sign-filling) for signed ones.
@@ -478,7 +475,7 @@ class PointwiseMixin:
             >>> latte.bitwise_right_shift(latte.tensor([16, -16]), 2)
             tensor([ 4, -4])
         """
-        return _bitwise("rshift", "right_shift", self, other, "iu")
+        return _integer_op("rshift", "right_shift", self, other, "iu")
 
     def bitwise_not(self) -> Any:
         """The bitwise NOT of an integer tensor (logical NOT for bool), as ``~``.
