@@ -272,8 +272,8 @@ class MathMixin:
             return self.floor_divide(other).detach()
         if rounding_mode == "trunc":
             return self._trunc_divide(other)
-        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                         f"found '{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
 
     divide = true_divide = div
 

@@ -116,8 +116,8 @@ def _in_place_function(name: str) -> Any:
     def function(input: Tensor, *args: Any, **kwargs: Any) -> Any:
         return getattr(input, name)(*args, **kwargs)
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = (f"In-place ``latte.{name[:-1]}``: writes the result into ``input`` and "
-                        f"returns it, as ``input.{name}(...)``.")
+    function.__doc__ = (f"``latte.{name}(input, ...)`` is ``input.{name}(...)``: the in-place "
+                        f"op, which writes its result into ``input`` and returns it.")
     function.__signature__ = _input_signature(method)  # type: ignore[attr-defined]
     return function
 

@@ -366,7 +366,6 @@ class Cast(Op):
         return grad._cast(ctx.source), None
 
 
-
 class Copysign(Op):
     """``|a|`` with the sign of ``b``; the gradient for ``a`` is the sign flip (0 at ``a == 0``,
     as PyTorch), ``b`` gets a zero gradient."""
