@@ -18,17 +18,21 @@ import numpy as np
 from latte.autograd import function
 from latte.autograd.grad_mode import _state
 
-__all__ = ["with_out", "cast_error"]
+__all__ = ["with_out", "cast_error", "torch_dtype_name"]
 
 _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte",
                 "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
 
 
+def torch_dtype_name(d: Any) -> str:
+    """The name PyTorch's messages give a dtype: ``'Float'`` for float32, ``'Long'``..."""
+    return _TORCH_NAMES.get(np.dtype(d).name, np.dtype(d).name)
+
+
 def cast_error(result: Any, out: Any) -> RuntimeError:
     """PyTorch's error for a result that the written-into tensor's dtype cannot hold."""
-    name = lambda d: _TORCH_NAMES.get(np.dtype(d).name, np.dtype(d).name)  # noqa: E731
-    return RuntimeError(f"result type {name(result)} can't be cast to the desired output type "
-                        f"{name(out)}")
+    return RuntimeError(f"result type {torch_dtype_name(result)} can't be cast to the desired "
+                        f"output type {torch_dtype_name(out)}")
 
 
 def _requires_grad(values: Any) -> bool:

@@ -104,11 +104,7 @@ class InplaceMixin:
         old = function.Tensor(backend.run_on(self._data, self._data.copy), self.requires_grad)
         old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
         new = compute(old)
-        if tuple(new.shape) != tuple(self.shape):
-            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
-                               f"broadcast shape {list(new.shape)}")
-        if not np.can_cast(new._data.dtype, self._data.dtype, "same_kind"):
-            raise cast_error(new._data.dtype, self._data.dtype)
+        self._check_result(new)
         _check_writeable(self)
         _copyto(self._data, new._data)
         self._vc[0] += 1
@@ -116,6 +112,15 @@ class InplaceMixin:
         self.requires_grad = new.requires_grad
         self._refresh_views()
         return self
+
+    def _check_result(self, new: Any) -> None:
+        """Refuse to write a result of another shape, or of a kind this dtype cannot hold
+        (a float result into an integer tensor), as PyTorch."""
+        if tuple(new.shape) != tuple(self.shape):
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
+                               f"broadcast shape {list(new.shape)}")
+        if not np.can_cast(new._data.dtype, self._data.dtype, "same_kind"):
+            raise cast_error(new._data.dtype, self._data.dtype)
 
     def _refresh_views(self) -> None:
         """Give the live views of this tensor their history again, read from its new one."""
@@ -151,11 +156,7 @@ class InplaceMixin:
                                "in-place operation.")
         old = view_fn(base).clone()  # the current values and history, safe from the write
         new = compute(old)
-        if tuple(new.shape) != tuple(self.shape):
-            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
-                               f"broadcast shape {list(new.shape)}")
-        if not np.can_cast(new._data.dtype, self._data.dtype, "same_kind"):
-            raise cast_error(new._data.dtype, self._data.dtype)
+        self._check_result(new)
         new = new._cast(self._data.dtype)
         # the base's write also re-reads the history of its views, this one included
         base._write(lambda old_base: ViewPut.apply(old_base, new, view_fn))
@@ -219,13 +220,19 @@ class InplaceMixin:
             other = other * alpha
         return self._ufunc_(np.subtract, other, lambda a, b: a - b)
 
+    subtract_ = sub_
+
     def mul_(self, other: Any) -> Any:
         return self._ufunc_(np.multiply, other, lambda a, b: a * b)
+
+    multiply_ = mul_
 
     def div_(self, other: Any, *, rounding_mode: Any = None) -> Any:
         if rounding_mode is not None:
             return self.copy_(self.div(other, rounding_mode=rounding_mode))
         return self._ufunc_(np.true_divide, other, lambda a, b: a / b)
+
+    divide_ = true_divide_ = div_
 
     def pow_(self, exponent: Any) -> Any:
         return self._ufunc_(np.power, exponent, lambda a, b: a ** b)
@@ -270,6 +277,7 @@ class InplaceMixin:
             op = _IN_PLACE_OPS.get(name) if not args and not kwargs else None
             return self._write(lambda old: getattr(old, name)(*args, **kwargs), op=op)
         result = getattr(self, name)(*args, **kwargs)
+        self._check_result(result)
         _check_writeable(self)
         _copyto(self._data, result._data)
         self._vc[0] += 1
@@ -277,6 +285,8 @@ class InplaceMixin:
 
     def neg_(self) -> Any:
         return self._unary_("neg")
+
+    negative_ = neg_
 
     def exp_(self) -> Any:
         return self._unary_("exp")
@@ -289,6 +299,8 @@ class InplaceMixin:
 
     def abs_(self) -> Any:
         return self._unary_("abs")
+
+    absolute_ = abs_
 
     def tanh_(self) -> Any:
         return self._unary_("tanh")
@@ -312,6 +324,8 @@ class InplaceMixin:
 
     def sign_(self) -> Any:
         return self._unary_("sign")
+
+    sgn_ = sign_
 
     def masked_fill_(self, mask: Any, value: Any) -> Any:
         return self._unary_("masked_fill", mask, value)

@@ -196,31 +196,12 @@ class MathMixin:
             return b
         return b.__truediv__(a)
 
-    def __floordiv__(self, other: Any) -> Any:
-        a, b = _operands(self, other)
-        if b is NotImplemented:
-            return b
-        return _computed(a._data, np.floor_divide, a._data, getattr(b, "_data", b))
-
-    def __rfloordiv__(self, other: Any) -> Any:
-        a, b = _reverse(self, other)
-        return b.__floordiv__(a)
-
-    def __mod__(self, other: Any) -> Any:
-        a, b = _operands(self, other)
-        if b is NotImplemented:
-            return b
-        return _computed(a._data, np.mod, a._data, getattr(b, "_data", b))
-
     def __neg__(self) -> Any:
         if _is_bool(self):
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or "
                                "`logical_not()` operator instead.")
         return E.Neg.apply(self)
-
-    def __pos__(self) -> Any:
-        return self
 
     def __abs__(self) -> Any:
         return self.abs()
@@ -283,17 +264,16 @@ class MathMixin:
     multiply = mul
 
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Any:
-        """True division, or ``rounding_mode='floor'``/``'trunc'`` (not differentiable)."""
+        """True division, or ``rounding_mode='floor'`` (``floor_divide``) or ``'trunc'`` (towards
+        zero; integers stay integers); the rounded quotients are not differentiable."""
         if rounding_mode is None:
             return self / other
-        a, b = _operands(self, other)
-        x, y = a._data, getattr(b, "_data", b)
-
-        def rounded() -> Any:
-            q = np.true_divide(x, y)
-            q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
-            return q.astype(np.result_type(x.dtype, getattr(y, "dtype", y)))
-        return _computed(x, rounded)
+        if rounding_mode == "floor":
+            return self.floor_divide(other).detach()
+        if rounding_mode == "trunc":
+            return self._trunc_divide(other)
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
 
     divide = true_divide = div
 
@@ -649,7 +629,7 @@ class MathMixin:
             >>> latte.floor(latte.tensor([-1.5, 1.5]))
             tensor([-2.,  1.])
         """
-        return self._rounded(np.floor)
+        return self._rounded(np.floor, "FloorBackward0")
 
     def ceil(self) -> Any:
         """The smallest integer not less than each element (zero gradient).
@@ -659,7 +639,7 @@ class MathMixin:
             >>> latte.ceil(latte.tensor([-1.5, 1.5]))
             tensor([-1.,  2.])
         """
-        return self._rounded(np.ceil)
+        return self._rounded(np.ceil, "CeilBackward0")
 
     def round(self, decimals: int = 0) -> Any:
         """Each element rounded to ``decimals`` decimal places, halves to even (zero gradient).
@@ -674,7 +654,8 @@ class MathMixin:
             >>> latte.round(latte.tensor([1.234]), decimals=2)
             tensor([1.2300])
         """
-        return self._rounded(lambda x: np.round(x, decimals))
+        return self._rounded(lambda x: np.round(x, decimals),
+                             "RoundBackward1" if decimals else "RoundBackward0")
 
     def trunc(self) -> Any:
         """Each element rounded toward zero (zero gradient).
@@ -684,7 +665,7 @@ class MathMixin:
             >>> latte.trunc(latte.tensor([-1.7, 1.7]))
             tensor([-1.,  1.])
         """
-        return self._rounded(np.trunc)
+        return self._rounded(np.trunc, "TruncBackward0")
 
     @named_node("FracBackward0")
     def frac(self) -> Any:
@@ -697,12 +678,9 @@ class MathMixin:
         """
         return self - self.trunc()
 
-    def _rounded(self, fn: Any) -> Any:
-        """Piecewise-constant functions: zero gradient (through ``x - x.detach()`` tricks)."""
-        value = _computed(self._data, fn, self._data)
-        if self.requires_grad:
-            return value + (self - self.detach()) * 0.0
-        return value
+    def _rounded(self, fn: Any, name: str) -> Any:
+        """Piecewise-constant functions: zero gradient, the node named ``name``."""
+        return E.Rounded.apply(self, fn, name)
 
     # --- comparisons and logic (no gradient) ----------------------------------------------
     def _compare(self, other: Any, op: Any) -> Any:
@@ -872,24 +850,6 @@ class MathMixin:
             tensor([ True, False, False])
         """
         return _computed(self._data, np.logical_not, self._data)
-
-    def __and__(self, other: Any) -> Any:
-        return self._logical(other, np.bitwise_and)
-
-    __rand__ = __and__
-
-    def __or__(self, other: Any) -> Any:
-        return self._logical(other, np.bitwise_or)
-
-    __ror__ = __or__
-
-    def __xor__(self, other: Any) -> Any:
-        return self._logical(other, np.bitwise_xor)
-
-    __rxor__ = __xor__
-
-    def __invert__(self) -> Any:
-        return _computed(self._data, np.invert, self._data)
 
     def isnan(self) -> Any:
         """Whether each element is NaN (a bool tensor).

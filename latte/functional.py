@@ -11,8 +11,11 @@ import builtins
 import inspect
 from typing import Any
 
+import numpy as np
+
 from latte import _functional
 from latte._out_argument import with_out
+from latte._tensor_math import _reverse
 from latte.autograd.function import named_node
 from latte.tensor import Tensor
 
@@ -35,6 +38,27 @@ _METHODS = [
     "isfinite", "allclose", "isclose", "matmul", "mm", "bmm", "mv", "dot", "inner", "outer",
     "ger", "numel", "repeat_interleave", "tile", "broadcast_to", "detach", "clone", "maximum",
     "hsplit", "vsplit", "dsplit", "ravel", "narrow_copy",
+    # the pointwise long tail (latte/_tensor_pointwise.py)
+    "asin", "acos", "atan", "asinh", "acosh", "atanh", "atan2", "arcsin", "arccos", "arctan",
+    "arcsinh", "arccosh", "arctanh", "arctan2", "deg2rad", "rad2deg", "angle", "exp2", "fmod",
+    "copysign", "fmax", "fmin", "signbit", "heaviside", "nextafter", "gcd", "lcm", "bitwise_not",
+    "isposinf", "isneginf", "isreal", "fix", "positive", "conj", "conj_physical", "resolve_conj",
+    "resolve_neg", "is_conj", "is_neg", "is_complex", "is_signed", "is_nonzero", "is_same_size",
+]
+
+# PyTorch's functions of these also take a number as ``input`` (``torch.remainder(5, t)``)
+_NUMBER_FIRST = ["remainder", "floor_divide", "bitwise_and", "bitwise_or", "bitwise_xor",
+                 "bitwise_left_shift", "bitwise_right_shift"]
+
+# ``latte.sin_(x)`` is ``x.sin_()``, as PyTorch's in-place functions
+_IN_PLACE = [
+    "abs_", "acos_", "acosh_", "addmv_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_",
+    "arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_", "clamp_max_",
+    "clamp_min_", "clip_", "conj_physical_", "cos_", "cosh_", "deg2rad_", "detach_", "erf_",
+    "erfc_", "exp2_", "exp_", "expm1_", "fix_", "floor_", "frac_", "gcd_", "i0_", "lcm_",
+    "ldexp_", "log10_", "log1p_", "log2_", "log_", "logit_", "nan_to_num_", "neg_", "negative_",
+    "rad2deg_", "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinc_", "sinh_",
+    "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_",  # zero_, fill_: written below
 ]
 
 
@@ -42,7 +66,9 @@ _METHODS = [
 _NO_OUT = {"reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
            "swapaxes", "swapdims", "t", "movedim", "moveaxis", "narrow", "split", "tensor_split",
            "chunk", "unbind", "select", "diagonal", "broadcast_to", "detach", "numel", "equal",
-           "allclose", "clone", "hsplit", "vsplit", "dsplit", "ravel"}
+           "allclose", "clone", "hsplit", "vsplit", "dsplit", "ravel", "positive", "conj",
+           "resolve_conj", "resolve_neg", "is_conj", "is_neg", "is_complex", "is_signed",
+           "is_nonzero", "is_same_size", "isreal"}
 
 
 # compositions that return views or index tuples: no ``out=`` in PyTorch either
@@ -75,9 +101,41 @@ def _input_signature(method: Any) -> inspect.Signature:
     return signature.replace(parameters=[params[0].replace(name="input"), *params[1:]])
 
 
+def _number_first(name: str) -> Any:
+    """``latte.<name>(input, other)`` where ``input`` may also be a Python number, promoted as
+    one (``remainder(5, int8_tensor)`` is int8)."""
+    method = getattr(Tensor, name)
+
+    def function(input: Any, other: Any) -> Any:
+        if isinstance(input, Tensor):
+            return getattr(input, name)(other)
+        other, number = _reverse(other, input)
+        return getattr(number, name)(other)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = method.__doc__
+    function.__signature__ = _input_signature(method)  # type: ignore[attr-defined]
+    return with_out(function, name, signature_of=method)
+
+
+def _in_place_function(name: str) -> Any:
+    method = getattr(Tensor, name)
+
+    def function(input: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return getattr(input, name)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = (f"``latte.{name}(input, ...)`` is ``input.{name}(...)``: the in-place "
+                        f"op, which writes its result into ``input`` and returns it.")
+    function.__signature__ = _input_signature(method)  # type: ignore[attr-defined]
+    return function
+
+
 for _name in _METHODS:
     if _name not in _WRITTEN:
         globals()[_name] = _function_from_method(_name)
+for _name in _NUMBER_FIRST:
+    globals()[_name] = _number_first(_name)
+for _name in _IN_PLACE:
+    globals()[_name] = _in_place_function(_name)
 
 # the compositions of several tensors (cat, addmm, cummax, ...), with out=
 for _name in _functional.__all__:
@@ -86,8 +144,29 @@ for _name in _functional.__all__:
                                         "meshgrid", "pad_constant") + _NO_OUT_FUNCTIONS \
         else with_out(_fn, _name)
 
-__all__ = list(_METHODS) + list(_functional.__all__) + [
-    "max", "min", "is_tensor", "is_floating_point", "cdist"]
+__all__ = list(_METHODS) + _NUMBER_FIRST + _IN_PLACE + list(_functional.__all__) + [
+    "max", "min", "is_tensor", "is_floating_point", "cdist", "float_power"]
+
+
+@with_out
+def float_power(input: Any, exponent: Any) -> Any:
+    """``input ** exponent`` computed in double precision: the result is float64; either may be
+    a Python number.
+
+    Args:
+        input (Tensor or Number): the base.
+        exponent (Tensor or Number): the exponent, broadcast against ``input``.
+
+    Example::
+
+        >>> latte.float_power(latte.tensor([2, 3]), 2)
+        tensor([4., 9.], dtype=latte.float64)
+        >>> latte.float_power(2, latte.tensor([0.5]))
+        tensor([1.4142], dtype=latte.float64)
+    """
+    if isinstance(input, Tensor):
+        return input.float_power(exponent)
+    return exponent._cast(np.float64).__rpow__(builtins.float(input))
 
 
 @with_out

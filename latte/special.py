@@ -134,8 +134,15 @@ def expm1(input: Tensor) -> Tensor:
     return input.expm1()
 
 
+@named_node("Exp2Backward0")
 def exp2(input: Tensor) -> Tensor:
-    """``2 ** x``."""
+    """``2 ** input`` elementwise (integer inputs give floats).
+
+    Example::
+
+        >>> latte.exp2(latte.tensor([0, 1, 3]))
+        tensor([1., 2., 8.])
+    """
     return 2.0 ** input._floating()
 
 

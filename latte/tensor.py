@@ -20,6 +20,7 @@ from latte._tensor_index import IndexMixin
 from latte._tensor_inplace import InplaceMixin
 from latte._tensor_math import MathMixin
 from latte._tensor_method_factories import complete_signatures
+from latte._tensor_pointwise import PointwiseMixin
 from latte._tensor_reduce import ReduceMixin
 from latte._tensor_shape import ShapeMixin
 from latte._tensor_str import tensor_repr
@@ -33,7 +34,7 @@ from latte.ops.elementwise import Cast, ContiguousCopy
 __all__ = ["Tensor", "Size"]
 
 
-class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
+class Tensor(MathMixin, PointwiseMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
     """A multi-dimensional array that records the operations applied to it for autograd.
 
     ``Tensor(array)`` wraps a backend array without copying (Latte's internal use); create tensors
@@ -118,6 +119,13 @@ class Tensor(MathMixin, ReduceMixin, ShapeMixin, IndexMixin, InplaceMixin):
         return self._data.dtype.kind == "f"
 
     def is_complex(self) -> bool:
+        """Whether the dtype is complex: always False, Latte's dtypes being real.
+
+        Example::
+
+            >>> latte.is_complex(latte.ones(2))
+            False
+        """
         return False
 
     def element_size(self) -> int:

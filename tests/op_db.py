@@ -82,6 +82,8 @@ def make(rng: np.random.Generator, shape: tuple, domain: str = "real") -> np.nda
         return rng.uniform(0.5, 2.0, shape)
     if domain == "unit":
         return rng.uniform(-0.8, 0.8, shape)
+    if domain == "above1":  # acosh's domain, away from its pole at 1
+        return rng.uniform(1.2, 2.5, shape)
     if domain == "distinct":  # no two values within 0.3: no ties for max/sort/median
         n = int(np.prod(shape, dtype=np.int64))
         values = (rng.permutation(n) - n / 2.0) * 0.37 + rng.uniform(-0.05, 0.05, n)
@@ -1210,6 +1212,79 @@ OPS += [
         S(make(rng, (3, 3)), make(rng, (3,)), size=(3,), stride=(4,), torch_ok=False),
         S(make(rng, (2, 4)), make(rng, (2, 2)), size=(2, 2), stride=(1, 4), storage_offset=1,
           torch_ok=False)]),
+]
+
+
+# --- the pointwise long tail -------------------------------------------------------------------
+def _quotients(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    """Dividends ``n + f`` (``0.1 <= f <= 0.4``): their quotients by +-1 and +-2 stay 0.05 or
+    more from an integer, where remainder and fmod jump, out of finite differences' reach."""
+    return np.asarray(rng.integers(-3, 4, shape) + rng.uniform(0.1, 0.4, shape), dtype=float)
+
+
+def _division_samples(rng: np.random.Generator) -> list:
+    den = lambda *s: np.asarray(rng.choice([-2.0, -1.0, 1.0, 2.0], s), dtype=float)  # noqa: E731
+    pairs = [((2, 3), (2, 3), ()), ((3, 1), (4,), ()), ((), (2, 3), ()), ((2, 3), (), ()),
+             ((2, 3), (2, 3), ("T", "step"))]
+    return [S(_quotients(rng, *a), den(*b), layouts=lay) for a, b, lay in pairs]
+
+
+def _scalar_division_samples(rng: np.random.Generator) -> list:
+    return [S(1.5 * _quotients(rng, *s)) for s in ((), (4,), (2, 3))]
+
+
+def _fmax_nan_samples(rng: np.random.Generator) -> list:
+    a, b = make(rng, (2, 3)), make(rng, (2, 3))
+    a[0, 1] = b[1, 2] = a[1, 0] = b[1, 0] = np.nan
+    return [S(a, b, desc="nan")]
+
+
+OPS += [
+    OpInfo("asin", lambda lib, x: lib.asin(x), r("unit"), ref=lambda x: np.arcsin(x),
+           gradgrad=True),
+    OpInfo("acos", lambda lib, x: lib.acos(x), r("unit"), ref=lambda x: np.arccos(x)),
+    OpInfo("atan", lambda lib, x: x.atan(), r(), ref=lambda x: np.arctan(x), gradgrad=True),
+    OpInfo("asinh", lambda lib, x: lib.asinh(x), r(), ref=lambda x: np.arcsinh(x)),
+    OpInfo("acosh", lambda lib, x: lib.acosh(x), r("above1"), ref=lambda x: np.arccosh(x)),
+    OpInfo("atanh", lambda lib, x: lib.atanh(x), r("unit"), ref=lambda x: np.arctanh(x),
+           gradgrad=True),
+    OpInfo("arc_aliases", lambda lib, x: (lib.arcsin(x), x.arccos(), lib.arctan(x),
+                                          lib.arcsinh(x), x.arctanh()), r("unit")),
+    OpInfo("arccosh", lambda lib, x: x.arccosh(), r("above1")),
+    OpInfo("atan2", lambda lib, x, y: lib.atan2(x, y), binary("nonzero", "nonzero"),
+           ref=lambda x, y: np.arctan2(x, y), gradgrad=True, int_ok=True),
+    OpInfo("arctan2", lambda lib, x, y: x.arctan2(y), binary("nonzero", "nonzero")),
+    OpInfo("remainder", lambda lib, x, y: lib.remainder(x, y), _division_samples,
+           ref=lambda x, y: np.remainder(x, y), gradgrad=True, int_ok=True),
+    OpInfo("mod_operator", lambda lib, x: x % 1.5, _scalar_division_samples, int_ok=True),
+    OpInfo("fmod", lambda lib, x, y: x.fmod(y), _division_samples,
+           ref=lambda x, y: np.fmod(x, y), gradgrad=True, int_ok=True),
+    OpInfo("fmod_scalar", lambda lib, x: lib.fmod(x, -1.5), _scalar_division_samples),
+    OpInfo("copysign", lambda lib, x, y: lib.copysign(x, y), binary("nonzero", "nonzero"),
+           ref=lambda x, y: np.copysign(x, y), gradgrad=True, int_ok=True),
+    OpInfo("copysign_scalar", lambda lib, x: x.copysign(-1.5), r("nonzero")),
+    OpInfo("fmax", lambda lib, x, y: lib.fmax(x, y), binary(), ref=lambda x, y: np.fmax(x, y),
+           gradgrad=True, int_ok=True),
+    OpInfo("fmin", lambda lib, x, y: x.fmin(y), binary(), ref=lambda x, y: np.fmin(x, y),
+           int_ok=True),
+    OpInfo("fmax_fmin_nan", lambda lib, x, y: (lib.fmax(x, y), lib.fmin(x, y)),
+           _fmax_nan_samples, gradcheck=False),
+    # float_power's result is float64: cast back so float32 samples keep their dtype
+    OpInfo("float_power", lambda lib, x, y: lib.float_power(x, y).to(x.dtype),
+           binary("pos", "real")),
+    OpInfo("float_power_scalar", lambda lib, x: (x.float_power(2.5).to(x.dtype),
+                                                 lib.float_power(1.5, x).to(x.dtype)), r("pos")),
+    OpInfo("nextafter", lambda lib, x, y: lib.nextafter(x, y), binary("nonzero", "nonzero"),
+           ref=lambda x, y: np.nextafter(x, y)),
+    OpInfo("deg2rad", lambda lib, x: lib.deg2rad(x), r(), ref=lambda x: np.deg2rad(x),
+           int_ok=True),
+    OpInfo("rad2deg", lambda lib, x: x.rad2deg(), r(), ref=lambda x: np.rad2deg(x),
+           int_ok=True),
+    OpInfo("exp2", lambda lib, x: lib.exp2(x), r(), ref=lambda x: np.exp2(x), int_ok=True),
+    OpInfo("angle", lambda lib, x: lib.angle(x), r("nonzero"), ref=lambda x: np.angle(x),
+           int_ok=True),
+    OpInfo("real_identities", lambda lib, x: (lib.positive(x), lib.conj(x), x.resolve_conj(),
+                                              lib.resolve_neg(x), lib.conj_physical(x)), r()),
 ]
 
 

@@ -26,6 +26,9 @@ TORCH_NAMES = {
     "zeros_like": ["input", "dtype"], "is_floating_point": ["input"], "lerp": ["input", "end",
                                                                                 "weight"],
     "argmax": ["input", "dim", "keepdim"], "addmm": ["input", "mat1", "mat2", "beta", "alpha"],
+    "atan2": ["input", "other"], "remainder": ["input", "other"], "heaviside": ["input", "values"],
+    "float_power": ["input", "exponent"], "bitwise_left_shift": ["input", "other"],
+    "is_same_size": ["input", "other"], "clamp_": ["input", "min", "max"],
 }
 
 TORCH_NAMES.update({

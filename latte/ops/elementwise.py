@@ -298,6 +298,21 @@ class Clamp(Op):
         return grad * inside, None, None
 
 
+class Rounded(Op):
+    """A piecewise-constant function ``fn`` of ``a`` (floor, ceil, round, trunc): gradient 0;
+    the node shows PyTorch's ``name`` of it."""
+
+    def forward(ctx, a, fn, name):
+        ctx.node = name
+        return _array(fn(a))
+
+    def backward(ctx, grad):
+        return grad * 0.0, None, None
+
+    def node_name_for(ctx):
+        return ctx.node
+
+
 class Maximum(Op):
     """Elementwise max; ties split the gradient equally, as PyTorch does."""
 
@@ -360,3 +375,88 @@ class ContiguousCopy(Op):
 
     def backward(ctx, grad):
         return grad
+
+
+class Copysign(Op):
+    """``|a|`` with the sign of ``b``; the gradient for ``a`` is the sign flip (0 at ``a == 0``,
+    as PyTorch), ``b`` gets a zero gradient."""
+
+    def forward(ctx, a, b):
+        out = _array(get_array_module(a, b).copysign(a, b))
+        ctx.save_for_backward(a, out)
+        ctx.scalar = not hasattr(b, "shape")
+        return out
+
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        nonzero = a != 0
+        flip = (out / a.where(nonzero, 1.0)).where(nonzero, 0.0).detach()
+        return grad * flip, (None if ctx.scalar else grad * 0.0)
+
+    def node_name_for(ctx):  # PyTorch: 0 for a tensor ``other``, 1 for a number
+        return "CopysignBackward1" if ctx.scalar else "CopysignBackward0"
+
+
+class Fmax(Op):
+    """The elementwise max ignoring NaN; the gradient goes to ``a`` where ``a >= b`` or ``b`` is
+    NaN (ties included), to ``b`` elsewhere, as PyTorch."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return get_array_module(a, b).fmax(a, b)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        to_a = (a >= b) | b.isnan()
+        return grad * to_a, grad * ~to_a
+
+
+class Fmin(Op):
+    """The elementwise min ignoring NaN; the gradient as ``Fmax``'s, with ``a <= b``."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return get_array_module(a, b).fmin(a, b)
+
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        to_a = (a <= b) | b.isnan()
+        return grad * to_a, grad * ~to_a
+
+
+class Nextafter(Op):
+    """The next float after ``a`` towards ``b``: gradient 1 for ``a``, 0 for ``b`` (PyTorch's)."""
+
+    def forward(ctx, a, b):
+        return get_array_module(a, b).nextafter(a, b)
+
+    def backward(ctx, grad):
+        return grad, grad * 0.0
+
+
+class NoDerivative(Op):
+    """Base of the functions PyTorch gives no derivative (``floor_divide``, ``heaviside``): the
+    result joins the graph, and a backward through it raises PyTorch's error."""
+
+    quiet_fp = True
+    aten = ""  # the function's name in PyTorch's error
+
+    @classmethod
+    def _default_node_name(cls) -> str:
+        return "NotImplemented"
+
+    def name(self) -> str:
+        return "torch::autograd::NotImplemented"
+
+    def backward(ctx, grad):
+        raise RuntimeError(f"derivative for aten::{ctx.aten} is not implemented")
+
+
+class Heaviside(NoDerivative):
+    """The step function: 0 below 0, 1 above, ``values`` at 0 (0 for NaN, as PyTorch)."""
+
+    aten = "heaviside"
+
+    def forward(ctx, a, values):
+        xp = get_array_module(a, values)
+        return xp.where(a == 0, values, (a > 0).astype(a.dtype))

@@ -110,12 +110,12 @@ def test_check_reports_what_latte_lacks_without_running():
               "    y = nn.functional.relu(x)\n"
               "    torch.backends.cudnn.benchmark = True\n"
               "    z = torch.missing_function(y).sum()\n"
-              "    return (x.is_xpu, x.is_frobnicated_by_torch, x.conj_physical_,\n"
+              "    return (x.is_xpu, x.is_frobnicated_by_torch, x.int_repr,\n"
               "            history.index(3))\n")
     missing = check_source(source)
-    # x.conj_physical_ is a PyTorch Tensor method Latte lacks; history.index is a list's
+    # x.int_repr is a PyTorch Tensor method Latte lacks; history.index is a list's
     assert [(m.name, m.line) for m in missing] == [
-        ("torch.not_there", 4), ("torch.missing_function", 9), ("Tensor.conj_physical_", 10)]
+        ("torch.not_there", 4), ("torch.missing_function", 9), ("Tensor.int_repr", 10)]
     assert "if x is a tensor" in str(missing[-1])
 
 
