@@ -113,3 +113,10 @@ def test_deprecated_init_names_warn_and_fill_as_the_new_ones(name, args):
         got = getattr(nn.init, name)(latte.empty(4, 6), *args)
     np.testing.assert_array_equal(got.numpy(), expected.numpy())
     assert name in dir(torch.nn.init)
+
+
+def test_invert_permutation_matches_pytorch():
+    perm = [3, 0, 4, 1, 2]
+    assert nn.utils.rnn.invert_permutation(latte.tensor(perm)).tolist() == \
+        torch.nn.utils.rnn.invert_permutation(torch.tensor(perm)).tolist()
+    assert nn.utils.rnn.invert_permutation(None) is None
