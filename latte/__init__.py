@@ -4,6 +4,8 @@
 """
 from latte import autograd, backend, cuda, dtypes
 from latte.autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
+from latte.autograd.anomaly_mode import (is_anomaly_check_nan_enabled, is_anomaly_enabled,
+                                         set_anomaly_enabled)
 from latte.autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
 from latte._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
                             set_num_threads)

@@ -64,7 +64,10 @@ class ShapeMixin:
             out._vc = self._vc
             return out
         out = self.reshape(*shape)
-        if out is not self and out._vc is not self._vc and self._data.size and \
+        if out is self:  # a view is a new tensor even in the same shape, as PyTorch's
+            out = track_view(S.Reshape.apply(self, self._data.shape), self,
+                             lambda t: t.view(t.shape))
+        if out._vc is not self._vc and self._data.size and \
                 "_strided" in self.__dict__:
             # the reshape copied (a copy has a version counter of its own) a view of a
             # contiguous tensor: PyTorch's strides would not allow it either

@@ -6,7 +6,9 @@ tensor, so checkpoints can store it and ``set_rng_state`` can restore it exactly
 """
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -15,7 +17,7 @@ from latte import backend, cuda, dtypes
 from latte.autograd import function
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
-           "default_generator"]
+           "default_generator", "fork_rng"]
 
 
 class Generator:
@@ -103,6 +105,28 @@ def get_rng_state() -> Any:
 def set_rng_state(state: Any) -> None:
     """Restore the default generator from ``get_rng_state()``."""
     default_generator.set_state(state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices: Any = None, enabled: bool = True, _caller: str = "fork_rng",
+             _devices_kw: str = "devices", device_type: str = "cuda") -> Iterator[None]:
+    """A block whose random draws leave the default generator as it was: its state is saved
+    on entry and restored on exit (``enabled=False``: nothing is saved). Latte draws for every
+    device from the one default generator, so ``devices`` needs no GPU list.
+
+    Example::
+
+        >>> with latte.random.fork_rng():
+        ...     noise = latte.rand(3)       # the draws after the block are unchanged
+    """
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
 
 
 # --- raw draws used by the tensor makers and the in-place fills ------------------------------

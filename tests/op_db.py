@@ -1082,6 +1082,15 @@ OPS += [
     OpInfo("adaptive_avg_pool3d", _functional("adaptive_avg_pool3d"), lambda rng: [
         S(make(rng, (2, 2, 5, 4, 6)), output_size=(2, 3, 4)),
         S(make(rng, (2, 4, 4, 6)), output_size=(2, None, 3), desc="unbatched")]),
+    OpInfo("lp_pool3d", _functional("lp_pool3d"), lambda rng: [
+        S(make(rng, (2, 2, 4, 4, 4), "nonzero"), norm_type=2, kernel_size=2),
+        S(make(rng, (2, 3, 4, 5), "pos"), norm_type=1.5, kernel_size=(1, 2, 3), stride=2,
+          ceil_mode=True, desc="unbatched")]),
+    OpInfo("max_unpool3d", lambda lib, x, **kw: lib.nn.functional.max_unpool3d(
+        *lib.nn.functional.max_pool3d(x, kw["kernel_size"], return_indices=True), **kw),
+        lambda rng: [S(make(rng, (1, 2, 4, 4, 6), "distinct"), kernel_size=2),
+                     S(make(rng, (2, 5, 4, 6), "distinct"), kernel_size=2, output_size=(5, 4, 6),
+                       desc="unbatched")]),
     OpInfo("adaptive_max_pool3d", _functional("adaptive_max_pool3d"), lambda rng: [
         S(make(rng, (2, 2, 5, 4, 6), "distinct"), output_size=(2, 3, 4)),
         S(make(rng, (2, 4, 4, 6), "distinct"), output_size=(2, 2, 3), desc="unbatched")]),

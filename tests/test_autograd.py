@@ -465,3 +465,12 @@ def test_double_backward_through_saved_output_matches_torch(name, values):
     (g_l, h_l), (g_t, h_t) = results
     np.testing.assert_allclose(g_l, g_t, rtol=1e-10, atol=1e-12, equal_nan=True)
     np.testing.assert_allclose(h_l, h_t, rtol=1e-10, atol=1e-12, equal_nan=True)
+
+
+def test_integer_and_bool_results_never_require_grad():
+    x = latte.randn(3, 4, requires_grad=True)
+    assert not x.long().requires_grad and x.long().grad_fn is None
+    assert not x.to(latte.int32).requires_grad and not (x > 0).requires_grad
+    values, indices = x.max(1)
+    assert values.requires_grad and not indices.requires_grad
+    assert x.round().requires_grad  # a float result of a rounding op keeps its (zero) gradient

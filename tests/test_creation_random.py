@@ -221,3 +221,17 @@ def test_tensor_with_dtype_does_not_round_through_the_default_dtype():
     # as torch.tensor([0.3], dtype=torch.float64): Python floats go straight to the dtype
     assert latte.tensor([0.3, 1e-50], dtype=latte.float64).tolist() == [0.3, 1e-50]
     assert latte.tensor([0.3]).dtype == latte.float32
+
+
+def test_fork_rng_restores_the_default_generator():
+    latte.manual_seed(0)
+    expected = latte.rand(4)
+    latte.manual_seed(0)
+    with latte.random.fork_rng():
+        latte.rand(7)
+        latte.randn(3)
+    assert latte.rand(4).equal(expected)
+    latte.manual_seed(0)
+    with latte.random.fork_rng(enabled=False):
+        latte.rand(7)
+    assert not latte.rand(4).equal(expected)

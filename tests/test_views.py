@@ -202,3 +202,13 @@ def test_contiguous_of_a_permuted_tensor_in_the_graph_is_c_ordered():
     assert y.grad_fn.name() == "CloneBackward0"
     y.view(2, -1).sum().backward()  # a view of it needs no copy
     np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3, 4, 5)))
+
+
+def test_view_in_the_same_shape_is_a_new_view_as_in_pytorch():
+    w = latte.randn(3, requires_grad=True)
+    v = w.view(3)
+    assert v is not w and not v.is_leaf and v.grad_fn.name() == "ViewBackward0"
+    assert w.view_as(w) is not w
+    x = latte.zeros(2, 3)
+    x.view(2, 3)[0, 0] = 5.0  # shares memory
+    assert x[0, 0].item() == 5.0

@@ -12,7 +12,7 @@ from typing import Any
 
 from numpy import ndarray
 
-from latte.autograd import function
+from latte.autograd import anomaly_mode, function
 from latte.autograd.grad_mode import _state
 from latte.backend import array_on, device_guard
 
@@ -219,6 +219,8 @@ def _call_backward(node: Any, grads: list) -> tuple:
         if r is not None and not isinstance(r, Tensor):
             raise TypeError(f"{type(node).__name__}.backward must return Tensors or None, got "
                             f"{type(r).__name__}")
+    if anomaly_mode.is_anomaly_enabled() and anomaly_mode.is_anomaly_check_nan_enabled():
+        anomaly_mode.check_node_gradients(node, results)
     return results
 
 

@@ -397,7 +397,8 @@ class Op(Function):
             non_diff = cls.non_differentiable_outputs
             index = 0
             for o in outs:
-                if index not in non_diff:
+                # integer and bool results never require grad (as PyTorch: x.long(), argmax)
+                if index not in non_diff and o._data.dtype.kind in "fc":
                     o.grad_fn, o._output_nr, o.requires_grad = ctx, index, True
                 index += 1
             if multi:

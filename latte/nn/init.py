@@ -10,7 +10,10 @@ Example::
 """
 from __future__ import annotations
 
+import inspect
 import math
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -21,7 +24,9 @@ from latte.tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "orthogonal_", "sparse_"]
+           "kaiming_normal_", "orthogonal_", "sparse_", "uniform", "normal", "constant", "eye",
+           "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+           "orthogonal", "sparse"]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid")
@@ -222,3 +227,23 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     for c in range(cols):
         values[rng.permutation(rows)[:zeros], c] = 0
     return _fill(tensor, values)
+
+
+def _deprecated(fill: Callable) -> Callable:
+    """PyTorch's old name of an init function: ``uniform`` for ``uniform_``, with its warning."""
+    old = fill.__name__[:-1]
+
+    def deprecated(*args: Any, **kwargs: Any) -> Tensor:
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{fill.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return fill(*args, **kwargs)
+    deprecated.__name__ = deprecated.__qualname__ = old
+    deprecated.__doc__ = f"Deprecated name of :func:`{fill.__name__}` (warns ``FutureWarning``)."
+    deprecated.__signature__ = inspect.signature(fill)  # type: ignore[attr-defined]
+    return deprecated
+
+
+(uniform, normal, constant, eye, dirac, xavier_uniform, xavier_normal, kaiming_uniform,
+ kaiming_normal, orthogonal, sparse) = map(_deprecated, (
+    uniform_, normal_, constant_, eye_, dirac_, xavier_uniform_, xavier_normal_, kaiming_uniform_,
+    kaiming_normal_, orthogonal_, sparse_))

@@ -190,3 +190,27 @@ def test_errors_name_the_problem():
     with pytest.raises(RuntimeError, match=r"MaxPool3d\(kernel_size=2.*expected a 4D "
                                            r"\(unbatched\) or 5D \(batched\) input"):
         nn.MaxPool3d(2)(latte.randn(4, 4, 4))
+
+
+@pytest.mark.parametrize("args,kwargs", [((2,), {}), ((3, 2, 1), {})])
+def test_max_unpool3d_undoes_max_pool3d_as_pytorch(args, kwargs):
+    x = RNG.standard_normal((2, 3, 5, 6, 7))
+    ours_pool, theirs_pool = nn.MaxPool3d(*args, return_indices=True), \
+        torch.nn.MaxPool3d(*args, return_indices=True)
+    ours, theirs = nn.MaxUnpool3d(*args, **kwargs), torch.nn.MaxUnpool3d(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    got = ours(*ours_pool(latte.tensor(x)), output_size=x.shape)
+    want = theirs(*theirs_pool(torch.tensor(x)), output_size=x.shape)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    with pytest.raises(RuntimeError, match="Found an invalid max index: 100 .output volumes are "
+                                           "of size 4x4x4."):
+        F.max_unpool3d(latte.randn(1, 2, 2, 2), latte.full((1, 2, 2, 2), 100), 2)
+    with pytest.raises(RuntimeError, match="Input to max_unpooling3d should be a 4d or 5d"):
+        F.max_unpool3d(latte.randn(2, 2, 2), latte.zeros(2, 2, 2, dtype=latte.int64), 2)
+
+
+@pytest.mark.parametrize("p", [2, 1.5, float("inf")])
+def test_lp_pool3d_matches_torch(p):
+    ours, theirs = nn.LPPool3d(p, 2, stride=(1, 2, 2)), torch.nn.LPPool3d(p, 2, stride=(1, 2, 2))
+    assert repr(ours) == repr(theirs)
+    _parity(lambda x: ours(x.abs() + 0.1), lambda x: theirs(x.abs() + 0.1), (2, 3, 5, 6, 7))

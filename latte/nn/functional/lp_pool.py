@@ -1,4 +1,4 @@
-"""Power-average pooling: ``(sum over the window of x^p)^(1/p)``, in 1-D and 2-D.
+"""Power-average pooling: ``(sum over the window of x^p)^(1/p)``, in 1-D, 2-D and 3-D.
 
 Computed as PyTorch does, so values and gradients agree with it for any input sign: the window
 sum is ``avg_pool(x^p) * kernel_area``, passed through ``sign(s) * relu(|s|)`` first (a zero sum
@@ -10,11 +10,12 @@ from typing import Any
 
 from latte.autograd.function import named_node
 from latte.nn.functional.activation import relu
-from latte.nn.functional.conv import _pair, _single
+from latte.nn.functional.conv import _ints, _pair, _single
 from latte.nn.functional.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from latte.nn.functional.volumetric import avg_pool3d, max_pool3d
 from latte.tensor import Tensor
 
-__all__ = ["lp_pool1d", "lp_pool2d"]
+__all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d"]
 
 _INF = float("inf")
 
@@ -87,3 +88,20 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
         return -max_pool1d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     mean = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _root(mean, k, norm_type)
+
+
+@named_node(_node_name)
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over (kd, kh, kw) windows: ``(sum x^p)^(1/p)`` per window of
+    ``(N, C, D, H, W)``; sizes as ``avg_pool3d`` without padding.
+
+    Example: ``F.lp_pool3d(latte.ones(1, 1, 2, 2, 2), 2, 2)`` is ``sqrt(8)``.
+    """
+    kd, kh, kw = _ints(kernel_size, 3, "kernel_size")
+    if norm_type == _INF:
+        return max_pool3d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -_INF:
+        return -max_pool3d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    mean = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _root(mean, kd * kh * kw, norm_type)

@@ -1,9 +1,9 @@
-"""Max unpooling: the partial inverse of ``max_pool1d/2d``, writing each pooled value back at
+"""Max unpooling: the partial inverse of ``max_pool1d/2d/3d``, writing each pooled value back at
 the position its index names and zeros everywhere else.
 
-The indices are ``max_pool``'s (``return_indices=True``): the flat position ``h * W + w`` of
-each maximum in its input plane. The result is one scatter into a zero plane, so its gradient
-is the matching gather (PyTorch's ``max_unpool2d`` backward).
+The indices are ``max_pool``'s (``return_indices=True``): the flat position ``h * W + w`` (or
+``(d * H + h) * W + w``) of each maximum in its input plane. The result is one scatter into a
+zero plane, so its gradient is the matching gather (PyTorch's ``max_unpool2d`` backward).
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import numpy as np
 from latte._out_argument import _TORCH_NAMES
 from latte.autograd.function import named_node
 from latte.nn.functional._device import on_input_device
-from latte.nn.functional.conv import _pair, _single, _sizes
+from latte.nn.functional.conv import _ints, _pair, _single, _sizes
 from latte.tensor import Tensor
 
-__all__ = ["max_unpool1d", "max_unpool2d"]
+__all__ = ["max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 def _unpool_size(input: Tensor, kernel: tuple, stride: tuple, padding: tuple,
@@ -43,10 +43,12 @@ def _unpool_size(input: Tensor, kernel: tuple, stride: tuple, padding: tuple,
 
 
 def _unpool(input: Tensor, indices: Tensor, size: tuple) -> Tensor:
-    """Scatter ``input`` (N, C, h, w) or (C, h, w) into zero planes of ``size`` at ``indices``."""
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a "
-                           f"tensor with {input.ndim} dimensions.")
+    """Scatter ``input`` (N, C, *pooled) or (C, *pooled) into zero planes (volumes) of ``size``
+    at ``indices``."""
+    rank = len(size)
+    if input.ndim not in (rank + 1, rank + 2):
+        raise RuntimeError(f"Input to max_unpooling{rank}d should be a {rank + 1}d or "
+                           f"{rank + 2}d Tensor, but got a tensor with {input.ndim} dimensions.")
     if indices._data.dtype != np.int64:
         name = _TORCH_NAMES.get(indices._data.dtype.name, indices._data.dtype.name)
         raise RuntimeError(f"elements in indices should be type int64 but got: {name}")
@@ -54,10 +56,10 @@ def _unpool(input: Tensor, indices: Tensor, size: tuple) -> Tensor:
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({_sizes(input.shape)}) but got indices tensor with shape: "
                            f"{_sizes(indices.shape)}")
-    unbatched = input.ndim == 3
+    unbatched = input.ndim == rank + 1
     x = input.unsqueeze(0) if unbatched else input
     n, c = x.shape[:2]
-    plane = size[0] * size[1]
+    plane = int(np.prod(size))
     flat = indices.reshape(n, c, -1)
     # checked on the CPU only: on a GPU the check would read back to the host every call (the
     # scatter below still refuses an index outside the plane)
@@ -66,7 +68,7 @@ def _unpool(input: Tensor, indices: Tensor, size: tuple) -> Tensor:
         # PyTorch names the first index it meets that lies outside the output plane
         first = int(flat._data.reshape(-1)[int(bad.reshape(-1).argmax())])
         raise RuntimeError(f"Found an invalid max index: {first} (output volumes are of size "
-                           f"{size[0]}x{size[1]})")
+                           f"{'x'.join(map(str, size))})")
     zeros = Tensor(x._xp().zeros((n, c, plane), dtype=x._data.dtype))
     out = zeros.scatter(2, flat, x.reshape(n, c, -1)).reshape(n, c, *size)
     return out.squeeze(0) if unbatched else out
@@ -132,3 +134,23 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any =
     s = k if stride is None else _single(stride, "stride")
     (size,) = _unpool_size(input, (k,), (s,), (_single(padding, "padding"),), output_size)
     return _unpool(input.unsqueeze(-1), indices.unsqueeze(-1), (size, 1)).squeeze(-1)
+
+
+@named_node("MaxUnpool3DBackward0")
+@on_input_device
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """Partial inverse of ``max_pool3d``: (N, C, D, H, W) values and indices -> (N, C, Do, Ho,
+    Wo), each value at the flat position ``(d * Ho + h) * Wo + w`` its index names and zeros
+    elsewhere; sizes as ``max_unpool2d``'s per dim (or ``output_size``).
+
+    Example::
+
+        >>> out, idx = F.max_pool3d(latte.randn(1, 1, 4, 4, 4), 2, return_indices=True)
+        >>> F.max_unpool3d(out, idx, 2).shape
+        latte.Size([1, 1, 4, 4, 4])
+    """
+    kernel = _ints(kernel_size, 3, "kernel_size")
+    stride = kernel if stride is None else _ints(stride, 3, "stride")
+    size = _unpool_size(input, kernel, stride, _ints(padding, 3, "padding"), output_size)
+    return _unpool(input, indices, size)

@@ -12,7 +12,7 @@ from latte.tensor import Tensor
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
            "MaxUnpool2d", "LPPool1d", "LPPool2d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
-           "AdaptiveMaxPool3d"]
+           "AdaptiveMaxPool3d", "MaxUnpool3d", "LPPool3d"]
 
 
 def _check_rank(module: Module, input: Any, rank: int) -> None:
@@ -257,8 +257,27 @@ class MaxUnpool1d(_MaxUnpoolNd):
                                    output_size)
 
 
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool3d``: (N, C, D, H, W) values and indices -> (N, C, Do, Ho,
+    Wo), zeros where no index points (see :func:`latte.nn.functional.max_unpool3d`)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = _triple(kernel_size)
+        self.stride = _triple(stride if stride is not None else kernel_size)
+        self.padding = _triple(padding)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        return unpool.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
+                                   output_size)
+
+
 def _pair(value: Any) -> tuple:
     return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _triple(value: Any) -> tuple:
+    return (value,) * 3 if isinstance(value, int) else tuple(value)
 
 
 class _LPPoolNd(Module):
@@ -306,4 +325,13 @@ class LPPool1d(_LPPoolNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return lp_pool.lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride,
+                                 self.ceil_mode)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling ``(sum over the window of x^p)^(1/p)`` over (kd, kh, kw) windows
+    of (N, C, D, H, W) (see :func:`latte.nn.functional.lp_pool3d`)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return lp_pool.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride,
                                  self.ceil_mode)

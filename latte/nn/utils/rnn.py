@@ -19,7 +19,7 @@ from latte.functional import cat, stack
 from latte.tensor import Tensor
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
-           "pack_sequence", "unpad_sequence", "unpack_sequence"]
+           "pack_sequence", "unpad_sequence", "unpack_sequence", "invert_permutation"]
 
 
 class _PackedFields(NamedTuple):
@@ -72,6 +72,20 @@ class PackedSequence(_PackedFields):
 
     def is_pinned(self) -> bool:
         return False
+
+
+def invert_permutation(permutation: Tensor | None) -> Tensor | None:
+    """The inverse permutation: ``out[permutation[i]] = i`` (None stays None), how a
+    ``PackedSequence`` finds ``unsorted_indices`` from ``sorted_indices``.
+
+    Example::
+
+        >>> nn.utils.rnn.invert_permutation(latte.tensor([2, 0, 1]))
+        tensor([1, 2, 0])
+    """
+    if permutation is None:
+        return None
+    return _invert_permutation(permutation)
 
 
 def _invert_permutation(perm: Tensor) -> Tensor:

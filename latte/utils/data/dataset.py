@@ -16,7 +16,7 @@ from latte.tensor import Tensor
 from latte.utils.data.gathered import GatheredSamples, gather_rows
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
-           "Subset", "random_split"]
+           "Subset", "random_split", "StackDataset"]
 
 
 class Dataset:
@@ -96,6 +96,38 @@ class TensorDataset(Dataset):
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]
+
+
+class StackDataset(Dataset):
+    """Samples of several equally long datasets side by side: ``StackDataset(a, b)[i]`` is
+    ``(a[i], b[i])``, ``StackDataset(image=a, label=b)[i]`` is ``{"image": a[i], "label": b[i]}``.
+
+    Example::
+
+        >>> StackDataset(x=latte.arange(3), y=["a", "b", "c"])[1]
+        {'x': tensor(1), 'y': 'b'}
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
+                             "``kwargs``) like input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        self.datasets: tuple | dict = args if args else kwargs
+        parts = args if args else tuple(kwargs.values())
+        lengths = {len(d) for d in parts}
+        if len(lengths) > 1:
+            raise ValueError("Size mismatch between datasets")
+        self._length = lengths.pop()
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, dict):
+            return {name: d[index] for name, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class ConcatDataset(Dataset):
