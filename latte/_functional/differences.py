@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from latte.autograd import function
 from latte.autograd.function import named_node
 
@@ -77,6 +79,14 @@ def _check_points(name: str, x: Any) -> None:
                         f"Tensor, not {type(x).__name__} (an even spacing goes in dx=)")
 
 
+def _check_not_bool(name: str, y: Any, x: Any) -> None:
+    if y._data.dtype == np.bool_:
+        raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+    if isinstance(x, function.Tensor) and x._data.dtype == np.bool_:
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not "
+                           f"supported")
+
+
 def _spacing(y: Any, x: Any, d: int) -> Any:
     """The widths ``x[i + 1] - x[i]`` shaped to broadcast against ``y``'s intervals."""
     if x.ndim == 1:
@@ -84,8 +94,9 @@ def _spacing(y: Any, x: Any, d: int) -> Any:
             raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
         widths = x[1:] - x[:-1]
         return widths.reshape([-1 if k == d else 1 for k in range(y.ndim)])
-    widths = diff(x, dim=d - y.ndim)
-    return widths
+    if tuple(x.shape) != tuple(y.shape):
+        x = x.expand(*y.shape)  # x broadcasts to y (a RuntimeError naming both when not)
+    return diff(x, dim=d)
 
 
 @named_node(lambda y, x=None, *a, **k: "DivBackward1" if isinstance(x, function.Tensor)
@@ -102,6 +113,7 @@ def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Any:
         >>> latte.trapezoid(latte.tensor([1.0, 2.0, 3.0]), latte.tensor([0.0, 1.0, 3.0]))
         tensor(6.5000)
     """
+    _check_not_bool("trapezoid", y, x)
     d = y._dim(dim)
     if isinstance(x, function.Tensor):
         if y.shape[d] == 0:
@@ -130,6 +142,7 @@ def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1
         >>> latte.cumulative_trapezoid(latte.tensor([1.0, 2.0, 3.0]))
         tensor([1.5000, 4.0000])
     """
+    _check_not_bool("cumulative_trapezoid", y, x)
     d = y._dim(dim)
     if y.shape[d] == 0:
         return y._floating() * 1.0

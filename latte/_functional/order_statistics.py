@@ -38,8 +38,8 @@ def _check_q(q: Any, input: Any, name: str) -> Any:
 
 def _quantile(input: Any, q: Any, dim: Any, keepdim: bool, interpolation: str,
               ignore_nan: bool, name: str) -> Any:
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if input._data.dtype not in (np.float32, np.float64):  # PyTorch's names both "quantile"
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
     if input.numel() == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
     if interpolation not in _INTERPOLATIONS:

@@ -179,6 +179,8 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
     if input.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
                            f"input with {input.ndim} dimensions")
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
     x = input._floating()
     if x.ndim < 2:
         x = x.reshape(1, -1)

@@ -273,6 +273,8 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
     ``'mean'`` divides by the number of elements, as PyTorch.
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if input._data.dtype.kind in "biu" or target._data.dtype.kind in "biu":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:

@@ -293,6 +293,13 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return result.squeeze(0) if unbatched else result
 
 
+def _check_defaults(input: Tensor, output_size: Any) -> None:
+    """PyTorch's error for a size triple (whose ``None`` would be read from the input) given
+    with an input of fewer than 4 dims."""
+    if not isinstance(output_size, int) and input.ndim < 4:
+        raise ValueError("Input dimension should be at least 4")
+
+
 def _adaptive_size3d(fn: str, x: Tensor, output_size: Any) -> tuple:
     size = (output_size,) * 3 if output_size is None or isinstance(output_size, int) \
         else tuple(output_size)
@@ -312,6 +319,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
     """Mean over PyTorch's adaptive windows to a fixed (od, oh, ow): (N, C, D, H, W) ->
     (N, C, od, oh, ow); window i of a dim covers ``[floor(i * D / od), ceil((i + 1) * D / od))``
     and ``None`` keeps a size. ``F.adaptive_avg_pool3d(x, 1)`` is global average pooling."""
+    _check_defaults(input, output_size)
     x, unbatched = _batched(input, "adaptive_avg_pool3d", 5)
     od, oh, ow = _adaptive_size3d("adaptive_avg_pool3d", x, output_size)
     d, h, w = x.shape[2:]
@@ -329,6 +337,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
 def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
     """Max over PyTorch's adaptive windows: (N, C, D, H, W) -> (N, C, od, oh, ow), and with
     ``return_indices`` the flat positions ``(d * H + h) * W + w`` of the maxima."""
+    _check_defaults(input, output_size)
     x, unbatched = _batched(input, "adaptive_max_pool3d", 5)
     od, oh, ow = _adaptive_size3d("adaptive_max_pool3d", x, output_size)
     d, h, w = x.shape[2:]

@@ -81,14 +81,18 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
     gradients are left alone, as PyTorch), in place; ``total_norm`` is usually
     ``get_total_norm`` of the gradients."""
     grads = _grads(parameters)
-    if not grads:
-        return
+    if grads:
+        # under the gradients' GPU: CuPy runs kernels on the current GPU only
+        run_on(grads[0]._data, _scale, grads, max_norm, total_norm)
+
+
+def _scale(grads: list, max_norm: float, total_norm: Tensor) -> None:
     xp = get_array_module(grads[0]._data)
     total = to_device(total_norm._data, backend.device_of(grads[0]._data)).astype(xp.float64)
     coef = xp.minimum(max_norm / (total + 1e-6), 1.0)
     if xp is not np or coef < 1.0:  # a GPU multiplies by 1 rather than ask the host
         for g in grads:
-            run_on(g._data, xp.multiply, g._data, coef.astype(g._data.dtype), out=g._data)
+            g._data *= coef.astype(g._data.dtype)
             g._vc[0] += 1
 
 

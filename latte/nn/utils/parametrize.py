@@ -39,7 +39,7 @@ def cached() -> Iterator[None]:
     Example::
 
         >>> import latte.nn.utils.parametrize as P
-        >>> with P.cached():
+        >>> with P.cached():  # doctest: +SKIP
         ...     output = model(inputs)
     """
     global _cache_enabled, _cache
@@ -255,11 +255,12 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
 
     Example::
 
+        >>> import latte.nn.utils.parametrize as P
         >>> class Symmetric(nn.Module):
         ...     def forward(self, X):
         ...         return X.triu() + X.triu(1).T
         >>> m = nn.Linear(5, 5)
-        >>> P.register_parametrization(m, "weight", Symmetric())
+        >>> _ = P.register_parametrization(m, "weight", Symmetric())
         >>> latte.allclose(m.weight, m.weight.T)
         True
         >>> list(m.state_dict())
