@@ -47,6 +47,8 @@ EXCEPTIONS = {
     "top_layer_norm": "F.layer_norm's fused node is NormalizeBackward0 (PyTorch: NativeLayerNorm)",
     "top_batch_norm": "F.batch_norm's fused node is NormalizeBackward0 (PyTorch: NativeBatchNorm)",
     "top_constant_pad_nd": "as pad: negative padding crops by slicing",
+    "linalg_tensorinv": "inv of the matrix view, reshaped (PyTorch's reshape shows as a view)",
+    "linalg_tensorsolve": "solve of the matrix view, reshaped (PyTorch's reshape is a view)",
 }
 
 
