@@ -265,6 +265,56 @@ def geqrf(input: Tensor) -> tuple:
     return GeqrfResult(function.Tensor(xp.ascontiguousarray(a)), function.Tensor(tau))
 
 
+# --- LDL^T (Bunch-Kaufman) ---------------------------------------------------------------------
+def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False) -> tuple:
+    """``(LD, pivots, info)``: ``A = P L D L^T P^T`` for real symmetric ``A`` (its lower
+    triangle read) with Bunch-Kaufman pivoting, in LAPACK's ``sytrf`` form: ``L`` unit lower
+    below the diagonal of ``LD``, the 1x1 and 2x2 blocks of ``D`` on its diagonal (and
+    subdiagonal); ``pivots`` as LAPACK's (negative for a 2x2 block). Not differentiable, as in
+    PyTorch; factored on the host (pivoting decides from the values)."""
+    _checks()._square("ldl_factor", A)
+    from latte.ops import ldl as _ldl
+    ld, pivots, info = _ldl.ldl_factor_array(A._data)
+    if check_errors and _is_cpu(A) and info.size and info.max() > 0:
+        raise L.LinAlgError(f"torch.linalg.ldl_factor_ex: the factorization could not be "
+                            f"completed because the input is singular (D[{info.max()}] is zero)")
+    return LDLFactorExResult(function.Tensor(ld), function.Tensor(pivots),
+                             function.Tensor(info))
+
+
+def ldl_factor(A: Tensor, *, hermitian: bool = False) -> tuple:
+    """``(LD, pivots)`` of ``ldl_factor_ex``, raising ``LinAlgError`` for a singular matrix.
+
+    Example::
+
+        >>> A = latte.randn(3, 3); A = A + A.mT
+        >>> LD, pivots = latte.linalg.ldl_factor(A)
+        >>> X = latte.linalg.ldl_solve(LD, pivots, latte.randn(3, 2))
+    """
+    ld, pivots, info = ldl_factor_ex(A, hermitian=hermitian)
+    if _is_cpu(info) and info._data.size and info._data.max() > 0:
+        raise L.LinAlgError(f"torch.linalg.ldl_factor: the factorization could not be "
+                            f"completed because the input is singular (D[{info._data.max()}] "
+                            f"is zero)")
+    return LDLFactorResult(ld, pivots)
+
+
+def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False) -> Tensor:
+    """``X`` with ``A X = B`` given ``ldl_factor``'s ``(LD, pivots)`` of ``A`` (LAPACK's
+    ``sytrs``); batch dims broadcast. Not differentiable, as in PyTorch."""
+    if LD.ndim < 2 or LD.shape[-1] != LD.shape[-2]:
+        raise RuntimeError(f"torch.linalg.ldl_solve: LD must be batches of square matrices, "
+                           f"but they are {' by '.join(str(s) for s in LD.shape[-2:])} matrices")
+    if B.ndim < 2 or B.shape[-2] != LD.shape[-1]:
+        raise RuntimeError(f"torch.linalg.ldl_solve: Incompatible shapes of LD and B for the "
+                           f"equation AX = B ({tuple(LD.shape)} and {tuple(B.shape)})")
+    if LD.dtype != B.dtype:
+        raise RuntimeError(f"torch.linalg.ldl_solve: Expected LD and B to have the same dtype, "
+                           f"but got LD with dtype {LD.dtype} and B with dtype {B.dtype}")
+    from latte.ops import ldl as _ldl
+    return function.Tensor(_ldl.ldl_solve_array(LD._data, pivots._data, B._data))
+
+
 # --- tensor inverses and solves ----------------------------------------------------------------
 def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
     """The inverse of ``A`` seen as a linear map from its last dims to its first ``ind`` dims:

@@ -22,6 +22,9 @@ from latte._linalg_factorizations import (  # noqa: F401 (the older spellings li
     eigvals,
     geqrf,
     householder_product,
+    ldl_factor,
+    ldl_factor_ex,
+    ldl_solve,
     lu,
     lu_factor,
     lu_factor_ex,
@@ -47,7 +50,7 @@ __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve
            "matmul", "diagonal", "inv_ex", "cholesky_ex", "matrix_power", "multi_dot", "vecdot",
            "solve_triangular", "solve_ex", "cond", "vander", "matrix_exp", "lu_factor",
            "lu_factor_ex", "lu", "lu_solve", "householder_product", "tensorinv", "tensorsolve",
-           "eig", "eigvals"]
+           "eig", "eigvals", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
 
 LinAlgError = L.LinAlgError  # a RuntimeError, as torch.linalg.LinAlgError
 

@@ -106,3 +106,45 @@ def test_eig_points_to_eigh():
     for fn, alt in ((latte.linalg.eig, "eigh"), (latte.linalg.eigvals, "eigvalsh")):
         with pytest.raises(NotImplementedError, match=f"complex.*{alt}"):
             fn(latte.randn(3, 3))
+
+
+def _symmetric(rng, *shape, zero_diagonal=False):
+    a = rng.standard_normal(shape)
+    a = a + a.swapaxes(-1, -2)
+    if zero_diagonal:  # forces 2x2 pivots
+        a = a - np.diagonal(a, 0, -2, -1)[..., None] * np.eye(shape[-1])
+    return a
+
+
+@pytest.mark.parametrize("zero_diagonal", [False, True])
+@pytest.mark.parametrize("shape", [(1, 1), (5, 5), (3, 6, 6), (70, 70)])
+def test_ldl_factor_matches_pytorch_and_solves(shape, zero_diagonal):
+    rng = np.random.default_rng(shape[-1])
+    a = _symmetric(rng, *shape, zero_diagonal=zero_diagonal and shape[-1] > 1)
+    ours = latte.linalg.ldl_factor_ex(latte.tensor(a))
+    theirs = torch.linalg.ldl_factor_ex(torch.tensor(a))
+    np.testing.assert_array_equal(_np(ours.pivots), _np(theirs.pivots))
+    np.testing.assert_allclose(_np(ours.LD), _np(theirs.LD), atol=1e-10)
+    np.testing.assert_array_equal(_np(ours.info), _np(theirs.info))
+    b = rng.standard_normal(shape[:-1] + (2,))
+    x = latte.linalg.ldl_solve(ours.LD, ours.pivots, latte.tensor(b))
+    expected = torch.linalg.ldl_solve(theirs.LD, theirs.pivots, torch.tensor(b))
+    np.testing.assert_allclose(_np(x), _np(expected), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(a @ _np(x), b, atol=1e-8)
+
+
+def test_ldl_errors_and_float32():
+    with pytest.raises(RuntimeError, match="square"):
+        latte.linalg.ldl_factor(latte.randn(3, 4))
+    with pytest.raises(RuntimeError, match="singular"):
+        latte.linalg.ldl_factor(latte.zeros(3, 3))
+    assert int(latte.linalg.ldl_factor_ex(latte.zeros(3, 3)).info) == 1
+    a = _symmetric(np.random.default_rng(3), 4, 4).astype(np.float32)
+    LD, piv = latte.linalg.ldl_factor(latte.tensor(a))
+    assert LD.dtype == latte.float32
+    with pytest.raises(RuntimeError, match="Incompatible shapes"):
+        latte.linalg.ldl_solve(LD, piv, latte.randn(3, 1))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        latte.linalg.ldl_solve(LD, piv, latte.randn(4, 1, dtype=latte.float64))
+    tLD, _ = torch.linalg.ldl_factor(torch.tensor(a))
+    np.testing.assert_allclose(_np(LD), _np(tLD), rtol=1e-5, atol=1e-5)
