@@ -1208,3 +1208,31 @@ OPS += [
     OpInfo("matrix_exp_top_level", lambda lib, x: lib.matrix_exp(x), lambda rng: [
         S(make(rng, (3, 3)) * 0.3)], rtol32=1e-4, atol32=1e-5),
 ]
+
+
+# --- latte.special: erfcx and the functions differentiable in their second argument only ---------
+def _second_only(name: str) -> Callable:
+    """``special.<name>(first, x)`` with ``first`` (a kwarg array) a constant: PyTorch has no
+    gradient for it."""
+    return lambda lib, x, **kw: getattr(lib.special, name)(x.new_tensor(kw["first"]), x)
+
+
+def _gamma_samples(rng: np.random.Generator) -> list:
+    return [S(rng.uniform(0.5, 3.0, (2, 3)), first=rng.uniform(0.5, 4.0, (2, 3))),
+            S(rng.uniform(3.0, 8.0, (4,)), first=rng.uniform(0.5, 2.0, (4,)), desc="fraction"),
+            S(rng.uniform(0.5, 3.0, (3,)), first=np.array(2.5), desc="broadcast")]
+
+
+OPS += [
+    OpInfo("special_erfcx", lambda lib, x: lib.special.erfcx(x), lambda rng: [
+        S(make(rng, (2, 3))), S(rng.uniform(1.0, 30.0, (4,)), desc="tail"),
+        S(make(rng, (2, 3)), layouts=("T",))], gradgrad=True, rtol32=1e-4, atol32=1e-5),
+    OpInfo("special_gammainc", _second_only("gammainc"), _gamma_samples, gradgrad=True,
+           rtol32=1e-4, atol32=1e-5),
+    OpInfo("special_gammaincc", _second_only("gammaincc"), _gamma_samples, rtol32=1e-4,
+           atol32=1e-5),
+    OpInfo("special_zeta", _second_only("zeta"), lambda rng: [
+        S(rng.uniform(0.5, 3.0, (2, 3)), first=rng.uniform(1.5, 4.0, (2, 3))),
+        S(rng.uniform(0.5, 3.0, (3,)), first=np.array(2.0), desc="riemann-like")],
+        gradgrad=True, rtol32=1e-4, atol32=1e-5),
+]

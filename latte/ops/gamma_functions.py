@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from latte.autograd.function import Op
 from latte.backend import get_array_module
-from latte.ops.special import lgamma_array
+from latte.ops.special import Lgamma, lgamma_array
 
 _TERMS = 400      # series terms and continued-fraction depth on a GPU: ~sqrt(80 a) are needed
 _SHIFT = 64       # direct terms that move a negative zeta argument q above 0
@@ -100,13 +101,6 @@ def gammaincc_array(a: Any, x: Any) -> Any:
     return _incomplete(a, x, upper=True)
 
 
-def gamma_density_array(a: Any, x: Any) -> Any:
-    """``dP/dx = x^(a-1) e^-x / Gamma(a)``."""
-    xp = get_array_module(a, x)
-    with np.errstate(all="ignore"):
-        return xp.exp((a - 1.0) * xp.log(x) - x - lgamma_array(xp.asarray(a, np.float64)))
-
-
 def zeta_array(s: Any, q: Any) -> Any:
     """The Hurwitz zeta ``sum_k (q + k)^-s``: inf at ``s = 1`` and at the poles
     ``q = 0, -1, ...``; NaN for ``s < 1`` and for negative ``q`` with non-integer ``s``."""
@@ -142,3 +136,59 @@ def zeta_array(s: Any, q: Any) -> Any:
         out = xp.where(orig_q < -_SHIFT, np.nan, out)
         out = xp.where(s == 1.0, np.inf, xp.where(s < 1.0, np.nan, out))
     return out
+
+
+def _density(a: Any, x: Any) -> Any:
+    """``x^(a-1) e^-x / Gamma(a)`` of Tensors, differentiable in ``x``."""
+    a = a.detach()
+    return ((a - 1.0) * x.log() - x - Lgamma.apply(a)).exp()
+
+
+class _SecondArgumentOnly(Op):
+    """A function of two tensors whose gradient PyTorch gives for the second only."""
+    derivative_name = ""
+
+    def backward(ctx, grad):
+        if ctx.needs_input_grad[0]:
+            raise RuntimeError(f"the derivative for '{ctx.derivative_name}' is not implemented.")
+        a, x = ctx.saved_tensors
+        return None, grad * ctx.derivative(a, x)
+
+
+class Igamma(_SecondArgumentOnly):
+    """``P(a, x)``; gradient in ``x`` only: ``x^(a-1) e^-x / Gamma(a)``."""
+    node_name = "IgammaBackward0"  # PyTorch's name of the node
+    derivative_name = "igamma: input"
+
+    def forward(ctx, a, x):
+        ctx.save_for_backward(a, x)
+        return gammainc_array(a, x).astype(np.result_type(a, x), copy=False)
+
+    def derivative(ctx, a, x):
+        return _density(a, x)
+
+
+class Igammac(_SecondArgumentOnly):
+    """``Q(a, x)``; gradient in ``x`` only: ``-x^(a-1) e^-x / Gamma(a)``."""
+    node_name = "IgammacBackward0"  # PyTorch's name of the node
+    derivative_name = "igammac: input"
+
+    def forward(ctx, a, x):
+        ctx.save_for_backward(a, x)
+        return gammaincc_array(a, x).astype(np.result_type(a, x), copy=False)
+
+    def derivative(ctx, a, x):
+        return -_density(a, x)
+
+
+class Zeta(_SecondArgumentOnly):
+    """``zeta(s, q)``; gradient in ``q`` only: ``-s zeta(s + 1, q)``."""
+    node_name = "SpecialZetaBackward0"  # PyTorch's name of the node
+    derivative_name = "zeta"
+
+    def forward(ctx, s, q):
+        ctx.save_for_backward(s, q)
+        return zeta_array(s, q).astype(np.result_type(s, q), copy=False)
+
+    def derivative(ctx, s, q):
+        return -s * Zeta.apply(s.detach() + 1.0, q)
