@@ -127,8 +127,10 @@ def zeta_array(s: Any, q: Any) -> Any:
             b = b / w
             k += 2.0
         out = xp.where(xp.isinf(q) & (q > 0), np.nan, total)
-        # s = inf: only the first term q^-s survives (inf, 1 or 0)
-        out = xp.where(xp.isinf(s) & (q > 0), xp.where(q < 1, np.inf, (q == 1) * 1.0), out)
+        # s = inf: q^-s is inf below 1 and 1 at 1; above, PyTorch's (Cephes') Bernoulli terms
+        # meet inf * 0 and give NaN
+        out = xp.where(xp.isinf(s) & (q > 0), xp.where(q < 1, np.inf,
+                                                       xp.where(q == 1, 1.0, np.nan)), out)
         orig_q = xp.where(negative, q - _SHIFT, q)
         pole = (orig_q <= 0) & (orig_q == xp.floor(orig_q))
         out = xp.where(pole, np.inf, out)
