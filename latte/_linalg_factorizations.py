@@ -237,6 +237,35 @@ def orgqr(input: Tensor, tau: Tensor) -> Tensor:
     return householder_product(input, tau)
 
 
+@named_node("OrmqrBackward0")
+def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True,
+          transpose: bool = False) -> Tensor:
+    """``Q other`` (``left=False``: ``other Q``; ``transpose``: ``Q^T``) for the full ``m x m``
+    ``Q = H_1 ... H_k`` of ``geqrf``'s reflectors, applied one reflector at a time (``Q`` is
+    never formed); differentiable in all three tensors."""
+    if input.ndim < 2 or other.ndim < 2:
+        raise RuntimeError(f"torch.ormqr: input and other must have at least 2 dimensions "
+                           f"(shapes {tuple(input.shape)} and {tuple(other.shape)})")
+    m = other.shape[-2] if left else other.shape[-1]
+    if input.shape[-2] != m:
+        raise RuntimeError(f"torch.ormqr: input.shape[-2] must be equal to other.shape"
+                           f"[{-2 if left else -1}] (shapes {tuple(input.shape)} and "
+                           f"{tuple(other.shape)})")
+    if tau.shape[-1] > min(input.shape[-2:]):
+        raise RuntimeError(f"torch.ormqr: tau.shape[-1] must be less than or equal to "
+                           f"input.shape[-1] (shapes {tuple(tau.shape)} and "
+                           f"{tuple(input.shape)})")
+    k = tau.shape[-1]
+    V = input[..., :, :k].tril(-1) + L._eye_like(input, m)[:, :k]
+    order = range(k) if left == transpose else reversed(range(k))
+    out = other
+    for i in order:  # H_i = I - tau_i v_i v_i^T, symmetric
+        v, t = V[..., :, i:i + 1], tau[..., i, None, None]
+        out = out - t * v.matmul(v.mT.matmul(out)) if left else \
+            out - t * out.matmul(v).matmul(v.mT)
+    return out
+
+
 def geqrf(input: Tensor) -> tuple:
     """``(a, tau)``: the QR factorization in LAPACK's ``geqrf`` form, ``R`` on and above the
     diagonal of ``a`` and the Householder vectors below it, with their scales ``tau``

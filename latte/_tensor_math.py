@@ -1096,6 +1096,13 @@ class MathMixin:
     i0_, sinc_, polygamma = inplace("i0"), inplace("sinc"), SP.polygamma_method
     diagflat, cholesky_inverse = X.diagflat, linalg_function("cholesky_inverse")
     cholesky_solve = linalg_function("cholesky_solve")
+    lu, lu_solve, geqrf = linalg_function("lu_legacy"), linalg_function("lu_solve_legacy"), \
+        linalg_function("geqrf")
+    orgqr, ormqr = linalg_function("orgqr"), linalg_function("ormqr")
+    triangular_solve, matrix_exp = linalg_function("triangular_solve"), \
+        linalg_function("matrix_exp")
+    igamma, igammac, mvlgamma = SP.gammainc, SP.gammaincc, SP.multigammaln
+    igamma_, igammac_, mvlgamma_ = inplace("igamma"), inplace("igammac"), inplace("mvlgamma")
 
 
 def _mat_str(t: Any) -> str:

@@ -33,6 +33,7 @@ from latte._linalg_factorizations import (  # noqa: F401 (the older spellings li
     lu_solve_legacy,
     lu_unpack,
     orgqr,
+    ormqr,
     tensorinv,
     tensorsolve,
     triangular_solve,

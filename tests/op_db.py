@@ -1236,3 +1236,22 @@ OPS += [
         S(rng.uniform(0.5, 3.0, (3,)), first=np.array(2.0), desc="riemann-like")],
         gradgrad=True, rtol32=1e-4, atol32=1e-5),
 ]
+
+
+def _ormqr(lib: Any, a: Any, tau: Any, c: Any, **kw: Any) -> Any:
+    return lib.ormqr(a, tau, c, **kw)
+
+
+OPS += [
+    OpInfo("ormqr", _ormqr, lambda rng: [
+        S(make(rng, (4, 3)), rng.uniform(0.5, 1.5, (3,)), make(rng, (4, 2))),
+        S(make(rng, (4, 3)), rng.uniform(0.5, 1.5, (3,)), make(rng, (4, 2)), transpose=True),
+        S(make(rng, (2, 4, 2)), rng.uniform(0.5, 1.5, (2, 2)), make(rng, (2, 3, 4)), left=False),
+        S(make(rng, (4, 2)), rng.uniform(0.5, 1.5, (2,)), make(rng, (3, 4)), left=False,
+          transpose=True)], rtol32=1e-4, atol32=1e-5),
+    OpInfo("tensor_methods_linalg_special", lambda lib, x: (
+        x.matrix_exp(), x.triangular_solve(x @ x.mT + 3 * x.new_ones(()))[0],
+        x.lu_solve(*x.lu()), x.detach().igamma(x.abs() + 0.5), x.mvlgamma(2)),
+        lambda rng: [S(rng.uniform(1.2, 2.0, (3, 3)) + 3 * np.eye(3))],
+        gradcheck=False, rtol32=1e-4, atol32=1e-5),
+]
