@@ -288,10 +288,10 @@ def geqrf(input: Tensor) -> tuple:
         if not hs:
             return (xp.zeros(data.shape, data.dtype),
                     xp.zeros(data.shape[:-2] + (min(m, n),), data.dtype))
-        return (xp.stack(hs).reshape(data.shape).astype(data.dtype),
+        return (xp.ascontiguousarray(xp.stack(hs).reshape(data.shape).astype(data.dtype)),
                 xp.stack(taus).reshape(data.shape[:-2] + (min(m, n),)).astype(data.dtype))
     a, tau = backend.run_on(data, raw)
-    return GeqrfResult(function.Tensor(xp.ascontiguousarray(a)), function.Tensor(tau))
+    return GeqrfResult(function.Tensor(a), function.Tensor(tau))
 
 
 # --- LDL^T (Bunch-Kaufman) ---------------------------------------------------------------------

@@ -322,8 +322,10 @@ def zeta(input: Any, other: Any) -> Tensor:
 
 def _polynomial(fn: Any, input: Any, n: Any, *args: Any) -> Tensor:
     x, degree = _pair(input, n)
-    out = run_on(x._data, fn, x._data, degree._data, *args)
-    return function.Tensor(out.astype(x._data.dtype, copy=False))
+    # a Python degree bounds the recurrence without reading the tensor back from a GPU
+    bound = None if hasattr(n, "_data") else max(int(n), 0)
+    return function.Tensor(run_on(x._data, lambda: fn(x._data, degree._data, *args,
+                                                       bound=bound).astype(x._data.dtype)))
 
 
 def chebyshev_polynomial_t(input: Tensor, n: Any) -> Tensor:

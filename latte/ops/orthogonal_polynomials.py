@@ -6,7 +6,7 @@ of its own degree (``n`` is truncated to an integer, as PyTorch's cast; ``n < 0`
 in PyTorch, the Chebyshev kinds take their trigonometric form ``cos(n acos x)``... inside
 ``(-1, 1)`` for large ``n`` (where the recurrence would gather rounding), and exact values at
 ``x = +-1``. The number of steps is the largest ``n``: read on the host, once, for an ``n``
-array (a Python int needs no read).
+tensor (a Python number needs no read).
 """
 from __future__ import annotations
 
@@ -31,11 +31,12 @@ def _cpu() -> Any:
     return parse_device("cpu")
 
 
-def _recurrence(xp: Any, x: Any, n: Any, p0: Any, p1: Any, step: Any) -> Any:
-    """``P_n(x)`` from ``P_0 = p0``, ``P_1 = p1`` and ``P_{k+1} = step(k, P_k, P_{k-1})``."""
+def _recurrence(xp: Any, x: Any, n: Any, p0: Any, p1: Any, step: Any, bound: Any) -> Any:
+    """``P_n(x)`` from ``P_0 = p0``, ``P_1 = p1`` and ``P_{k+1} = step(k, P_k, P_{k-1})``, up to
+    degree ``bound`` (None: the largest in ``n``)."""
     out = xp.where(n == 0, p0, xp.where(n == 1, p1, 0.0))
     prev, cur = p0, p1
-    for k in range(1, _degree_bound(n)):
+    for k in range(1, _degree_bound(n) if bound is None else int(bound)):
         prev, cur = cur, step(k, cur, prev)
         out = xp.where(n == k + 1, cur, out)
     return xp.where(n < 0, 0.0, out)
@@ -48,12 +49,12 @@ def _prepare(x: Any, n: Any) -> tuple:
     return xp, x, n
 
 
-def _chebyshev(x: Any, n: Any, kind: str) -> Any:
+def _chebyshev(x: Any, n: Any, kind: str, bound: Any) -> Any:
     xp, x, n = _prepare(x, n)
     one = xp.ones_like(x)
     first = {"t": x, "u": 2.0 * x, "v": 2.0 * x - 1.0, "w": 2.0 * x + 1.0}[kind]
     with np.errstate(all="ignore"):
-        out = _recurrence(xp, x, n, one, first, lambda k, p, q: 2.0 * x * p - q)
+        out = _recurrence(xp, x, n, one, first, lambda k, p, q: 2.0 * x * p - q, bound)
         theta = xp.arccos(xp.clip(x, -1.0, 1.0))
         inside = xp.abs(x) < 1.0
         odd = xp.fmod(n, 2.0) != 0
@@ -77,36 +78,37 @@ def _chebyshev(x: Any, n: Any, kind: str) -> Any:
     return xp.where(n < 0, 0.0, out)
 
 
-def chebyshev_array(x: Any, n: Any, kind: str, shifted: bool = False) -> Any:
-    """``T_n``, ``U_n``, ``V_n`` or ``W_n`` (``kind``) at ``x`` (at ``2x - 1`` if ``shifted``)."""
-    return _chebyshev(2.0 * x - 1.0 if shifted else x, n, kind)
+def chebyshev_array(x: Any, n: Any, kind: str, shifted: bool = False, bound: Any = None) -> Any:
+    """``T_n``, ``U_n``, ``V_n`` or ``W_n`` (``kind``) at ``x`` (at ``2x - 1`` if ``shifted``);
+    ``bound``, when known, is the largest degree (else read from ``n``)."""
+    return _chebyshev(2.0 * x - 1.0 if shifted else x, n, kind, bound)
 
 
-def hermite_array(x: Any, n: Any, probabilists: bool) -> Any:
+def hermite_array(x: Any, n: Any, probabilists: bool, bound: Any = None) -> Any:
     """The physicists' ``H_n`` (``H_{k+1} = 2x H_k - 2k H_{k-1}``) or, with ``probabilists``,
     ``He_n`` (``He_{k+1} = x He_k - k He_{k-1}``)."""
     xp, x, n = _prepare(x, n)
     c = 1.0 if probabilists else 2.0
     with np.errstate(all="ignore"):
         return _recurrence(xp, x, n, xp.ones_like(x), c * x,
-                           lambda k, p, q: c * (x * p - k * q))
+                           lambda k, p, q: c * (x * p - k * q), bound)
 
 
-def laguerre_array(x: Any, n: Any) -> Any:
+def laguerre_array(x: Any, n: Any, bound: Any = None) -> Any:
     """``L_n``: ``(k + 1) L_{k+1} = (2k + 1 - x) L_k - k L_{k-1}``; 1 at ``x = 0``."""
     xp, x, n = _prepare(x, n)
     with np.errstate(all="ignore"):
         out = _recurrence(xp, x, n, xp.ones_like(x), 1.0 - x,
-                          lambda k, p, q: ((2 * k + 1 - x) * p - k * q) / (k + 1))
+                          lambda k, p, q: ((2 * k + 1 - x) * p - k * q) / (k + 1), bound)
     return xp.where((x == 0) & (n >= 0), 1.0, out)
 
 
-def legendre_array(x: Any, n: Any) -> Any:
+def legendre_array(x: Any, n: Any, bound: Any = None) -> Any:
     """``P_n``: ``(k + 1) P_{k+1} = (2k + 1) x P_k - k P_{k-1}``; ``+-1`` at ``x = +-1``."""
     xp, x, n = _prepare(x, n)
     with np.errstate(all="ignore"):
         out = _recurrence(xp, x, n, xp.ones_like(x), x,
-                          lambda k, p, q: ((2 * k + 1) * x * p - k * q) / (k + 1))
+                          lambda k, p, q: ((2 * k + 1) * x * p - k * q) / (k + 1), bound)
     odd = xp.fmod(n, 2.0) != 0
     edge = xp.where((x == -1.0) & odd, -1.0, 1.0)
     return xp.where((xp.abs(x) == 1.0) & (n >= 0), edge, out)
