@@ -277,9 +277,9 @@ def geqrf(input: Tensor) -> tuple:
     xp = input._xp()
     data = input._data
     m, n = data.shape[-2:]
-    flat = data.reshape((-1, m, n))
 
     def raw() -> tuple:
+        flat = data.reshape((-1, m, n))
         hs, taus = [], []
         for mat in flat:  # CuPy's raw QR takes one matrix at a time
             h, t = xp.linalg.qr(mat, mode="raw")
