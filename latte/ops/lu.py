@@ -14,6 +14,8 @@ import numpy as np
 from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import array_on, get_array_module, run_on
+from latte.ops.matrix_functions import Solve
+from latte.ops.shape import Cat
 
 
 def lu_factor_array(a: Any) -> tuple:
@@ -76,8 +78,6 @@ class LuFactor(Op):
         return lu, pivots, info
 
     def backward(ctx, grad, grad_pivots=None, grad_info=None):
-        from latte._functional.joining import cat
-        from latte.linalg import solve_triangular
         lu, pivots = ctx.saved_tensors
         m, n = lu.shape[-2], lu.shape[-1]
         k = min(m, n)
@@ -86,23 +86,19 @@ class LuFactor(Op):
         g_low, g_up = grad[..., :, :k].tril(-1), grad[..., :k, :].triu()
         l1, u1 = low[..., :k, :], up[..., :, :k]
         gl1, gu1 = g_low[..., :k, :], g_up[..., :, :k]
+        # L1^-T x and x U1^-T
+        left_solve = lambda x: Solve.apply(l1.mT, x)  # noqa: E731
+        right_solve = lambda x: Solve.apply(u1, x.mT).mT  # noqa: E731
         if n > k:  # wide: U2 = L^{-1} A2
-            gu2 = g_up[..., :, k:]
-            g_a2 = solve_triangular(l1.mT, gu2, upper=True, unitriangular=True)
+            g_a2 = left_solve(g_up[..., :, k:])
             gl1 = gl1 - g_a2.matmul(up[..., :, k:].mT)
         if m > k:  # tall: L2 = A2 U^{-1}
-            gl2 = g_low[..., k:, :]
-            g_a2 = solve_triangular(u1.mT, gl2, upper=False, left=False)
+            g_a2 = right_solve(g_low[..., k:, :])
             gu1 = gu1 - low[..., k:, :].mT.matmul(g_a2)
         phi = l1.mT.matmul(gl1).tril(-1) + gu1.matmul(u1.mT).triu()
-        g_a1 = solve_triangular(l1.mT, phi, upper=True, unitriangular=True)
-        g_a1 = solve_triangular(u1.mT, g_a1, upper=False, left=False)
-        if n > k:
-            g_perm = cat([g_a1, g_a2], -1)
-        elif m > k:
-            g_perm = cat([g_a1, g_a2], -2)
-        else:
-            g_perm = g_a1
+        g_perm = right_solve(left_solve(phi))
+        if n > k or m > k:
+            g_perm = Cat.apply(lu.ndim - (1 if n > k else 2), g_perm, g_a2)
         return unpermute_rows(g_perm, pivots)
 
 
