@@ -45,6 +45,33 @@ def _quiet(fn: Any) -> Any:
     return wrapped
 
 
+def _by_range(xp: Any, x: Any, edges: tuple, fns: tuple) -> tuple:
+    """``fns[g](xp, x)`` (each a tuple of arrays) on the elements of range ``g``: below
+    ``edges[0]``, between consecutive edges, above the last (NaN there). On the CPU each formula
+    runs on its own elements only; a GPU runs every formula on ``x`` clipped into its range and
+    picks with ``where`` (no boolean selection, whose size would be read back)."""
+    if type(x) is np.ndarray:
+        group = np.searchsorted(np.asarray(edges), x, side="right")
+        outs = None
+        for g, fn in enumerate(fns):
+            chosen = group == g
+            if not chosen.any():
+                continue
+            results = fn(np, x[chosen])
+            if outs is None:
+                outs = [np.empty_like(x) for _ in results]
+            for out, r in zip(outs, results):
+                out[chosen] = r
+        return tuple(outs) if outs is not None else tuple(fns[0](np, x))
+    bounds = (-np.inf, *edges, np.inf)
+    picked = None
+    for g in reversed(range(len(fns))):
+        results = fns[g](xp, xp.clip(x, bounds[g], bounds[g + 1]))
+        picked = results if picked is None else tuple(
+            xp.where(x < bounds[g + 1], r, p) for r, p in zip(results, picked))
+    return picked
+
+
 # --- J0, J1, Y0, Y1 ----------------------------------------------------------------------------
 def _small_jy(xp: Any, x: Any) -> tuple:
     """``J0, J1, Y0, Y1`` by their power series (``0 < x <= 5``: terms below 10)."""
@@ -118,16 +145,13 @@ def _hankel(xp: Any, x: Any, order: int, terms: int = 30) -> tuple:
 
 
 def _jy(x: Any) -> tuple:
-    """``J0(|x|), J1(|x|), Y0(x), Y1(x)`` of float64 ``x``, every range on every element."""
+    """``J0(|x|), J1(|x|), Y0(x), Y1(x)`` of float64 ``x``."""
     xp = get_array_module(x)
-    a = xp.abs(x)
-    small = _small_jy(xp, xp.where(a == 0, 1.0, xp.minimum(a, 5.0)))
-    mid = _miller(xp, xp.clip(a, 5.0, 25.0))
-    j0_big, y0_big = _hankel(xp, xp.maximum(a, 25.0), 0)
-    j1_big, y1_big = _hankel(xp, xp.maximum(a, 25.0), 1)
-    big = (j0_big, j1_big, y0_big, y1_big)
-    return tuple(xp.where(a < 5.0, s, xp.where(a < 25.0, m, b)) for s, m, b in
-                 zip(small, mid, big))
+
+    def big(xp: Any, a: Any) -> tuple:
+        (j0, y0), (j1, y1) = _hankel(xp, a, 0), _hankel(xp, a, 1)
+        return j0, j1, y0, y1
+    return _by_range(xp, xp.abs(x), (5.0, 25.0), (_small_jy, _miller, big))
 
 
 @_quiet
@@ -209,14 +233,16 @@ def _scaled_k_asymptotic(xp: Any, x: Any, order: float, terms: int = 30) -> Any:
     return xp.sqrt(math.pi / (2.0 * x)) * total
 
 
-def _scaled_k(v: Any, order: int) -> Any:
-    """``exp(x) K_order(x)`` of float64 ``v``: inf at 0, NaN below, 0 at inf."""
+def _k(v: Any, order: int, scaled: bool) -> Any:
+    """``K_order(x)`` (``scaled``: ``exp(x) K_order(x)``) of float64 ``v``: inf at 0, NaN below,
+    0 at inf."""
     xp = get_array_module(v)
-    small = _small_k(xp, xp.where(v > 0, xp.minimum(v, 2.0), 1.0))[order] * \
-        xp.exp(xp.clip(v, 0.0, 2.0))
-    mid = _scaled_k_integral(xp, xp.clip(v, 2.0, 30.0), float(order))
-    big = _scaled_k_asymptotic(xp, xp.maximum(v, 30.0), float(order))
-    out = xp.where(v < 2.0, small, xp.where(v < 30.0, mid, big))
+    factor = (lambda xp, a: xp.exp(a)) if scaled else (lambda xp, a: 1.0)
+    rescale = (lambda xp, a: 1.0) if scaled else (lambda xp, a: xp.exp(-a))
+    (out,) = _by_range(xp, v, (2.0, 30.0), (
+        lambda xp, a: (_small_k(xp, a)[order] * factor(xp, a),),
+        lambda xp, a: (_scaled_k_integral(xp, a, float(order)) * rescale(xp, a),),
+        lambda xp, a: (_scaled_k_asymptotic(xp, a, float(order)) * rescale(xp, a),)))
     return xp.where(v == 0, np.inf, xp.where(v < 0, np.nan, xp.where(xp.isinf(v), 0.0, out)))
 
 
@@ -224,12 +250,7 @@ def _scaled_k(v: Any, order: int) -> Any:
 def modified_bessel_k_array(x: Any, order: int, scaled: bool = False) -> Any:
     """``K_order(x)`` for order 0 or 1, or with ``scaled`` ``exp(x) K_order(x)``."""
     xp, v = _f64(x)
-    out = _scaled_k(v, order)
-    if not scaled:
-        out = xp.where(v < 2.0, _small_k(xp, xp.where(v > 0, xp.minimum(v, 2.0), 1.0))[order],
-                       out * xp.exp(-xp.maximum(v, 2.0)))
-        out = xp.where(v == 0, np.inf, xp.where(v < 0, np.nan, out))
-    return out.astype(x.dtype, copy=False)
+    return _k(v, order, scaled).astype(x.dtype, copy=False)
 
 
 # --- spherical j0 ------------------------------------------------------------------------------
@@ -281,6 +302,7 @@ def _airy_taylor(xp: Any, x: Any, like: Any) -> Any:
     """``Ai(x)`` for ``-10 <= x <= 2``: the Taylor series of ``Ai'' = x Ai`` about the nearest
     anchor ``c`` (``|x - c| <= 1/4``: 30 terms reach 1e-17)."""
     values, slopes = _airy_anchors()
+    x = xp.where(xp.isnan(x), 0.0, x)  # NaN (a GPU's clipped copy) would index nowhere
     index = xp.rint((x - _AIRY_LOW) / _AIRY_SPACING).astype(np.int64)
     c = _AIRY_LOW + index * _AIRY_SPACING
     coeff = [array_on(like, "asarray", values)[index], array_on(like, "asarray", slopes)[index]]
@@ -326,9 +348,9 @@ def airy_ai_array(x: Any) -> Any:
     """Airy's ``Ai(x)``, the solution of ``y'' = x y`` decaying as ``x -> inf``; NaN at +-inf,
     as PyTorch's."""
     xp, v = _f64(x)
-    middle = _airy_taylor(xp, xp.where(xp.isnan(v), 0.0, xp.clip(v, _AIRY_LOW, _AIRY_HIGH)), v)
-    out = xp.where(v < _AIRY_LOW, _airy_negative(xp, xp.minimum(v, _AIRY_LOW)),
-                   xp.where(v > _AIRY_HIGH, _airy_positive(xp, xp.maximum(v, _AIRY_HIGH)),
-                            middle))
+    (out,) = _by_range(xp, v, (_AIRY_LOW, _AIRY_HIGH), (
+        lambda xp, a: (_airy_negative(xp, a),),
+        lambda xp, a: (_airy_taylor(xp, a, v),),
+        lambda xp, a: (_airy_positive(xp, a),)))
     out = xp.where(xp.isinf(v) | xp.isnan(v), np.nan, out)
     return out.astype(x.dtype, copy=False)
