@@ -2,7 +2,10 @@
 
 Matrices are the last two dims; leading dims are a batch. Differentiable: norms, ``inv``,
 ``det``, ``slogdet`` (log), ``solve``, ``cholesky``, ``eigh``, ``svd``, ``svdvals``, ``qr``
-(tall), ``pinv``, ``lstsq`` (solution), ``cross``; ``matrix_rank`` counts.
+(tall), ``pinv``, ``lstsq`` (solution), ``cross``, ``lu_factor``/``lu``/``lu_solve``,
+``householder_product``, ``tensorinv``/``tensorsolve``; ``matrix_rank`` counts; ``ldl_factor``
+and ``ldl_solve`` have no gradient (as in PyTorch); ``eig``/``eigvals`` (complex results) raise
+``NotImplementedError``. The factorizations live in ``latte/_linalg_factorizations.py``.
 Example: ``latte.linalg.solve(A, b)``.
 """
 from __future__ import annotations
