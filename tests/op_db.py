@@ -1171,7 +1171,7 @@ def _householder(lib: Any, a: Any, tau: Any) -> Any:
 
 OPS += [
     OpInfo("linalg_lu_factor", lambda lib, x: lib.linalg.lu_factor(x).LU, _lu_samples,
-           rtol32=1e-4, atol32=1e-5),
+           gradgrad=True, rtol32=1e-4, atol32=1e-5),
     OpInfo("linalg_lu", lambda lib, x: tuple(lib.linalg.lu(x))[1:], _lu_samples, rtol32=1e-4,
            atol32=1e-5),
     OpInfo("lu_unpack", lambda lib, x: tuple(lib.lu_unpack(*lib.linalg.lu_factor(x)))[1:],
@@ -1183,7 +1183,7 @@ OPS += [
         S(_well(rng, 3, 3), make(rng, (3, 2)), adjoint=True),
         S(_well(rng, 3, 3), make(rng, (2, 3)), left=False),
         S(_well(rng, 3, 3), make(rng, (2, 3)), left=False, adjoint=True)],
-        rtol32=1e-4, atol32=1e-5),
+        gradgrad=True, rtol32=1e-4, atol32=1e-5),
     OpInfo("lu_solve_legacy", lambda lib, b, a: lib.lu_solve(b, *lib.lu(a)), lambda rng: [
         S(make(rng, (2, 3, 2)), _well(rng, 2, 3, 3))], rtol32=1e-4, atol32=1e-5),
     OpInfo("linalg_householder_product", _householder, lambda rng: [
