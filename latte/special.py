@@ -282,12 +282,15 @@ def erfcx(input: Tensor) -> Tensor:
     return _S.Erfcx.apply(input._floating())
 
 
-def _pair(input: Any, other: Any) -> tuple:
-    """Both arguments as tensors of their promoted floating dtype."""
+def _pair(input: Any, other: Any, float_only: str = "") -> tuple:
+    """Both arguments as tensors of their promoted floating dtype (``float_only``: the kernel
+    name PyTorch reports when both are integers, which it does not promote)."""
     if not hasattr(input, "_data"):
         input = tensor_like(input, other)
     other = tensor_like(other, input)
     a, b = promote_all([input, other])
+    if float_only and a._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{float_only}" not implemented for \'{a.dtype}\'')
     return a._floating(), b._floating()
 
 
@@ -300,13 +303,13 @@ def gammainc(input: Tensor, other: Tensor) -> Tensor:
 
         >>> latte.special.gammainc(latte.tensor([1.0]), latte.tensor([1.0]))  # 1 - 1/e
     """
-    return _G.Igamma.apply(*_pair(input, other))
+    return _G.Igamma.apply(*_pair(input, other, "igamma"))
 
 
 def gammaincc(input: Tensor, other: Tensor) -> Tensor:
     """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``;
     differentiable in ``other`` only, as PyTorch."""
-    return _G.Igammac.apply(*_pair(input, other))
+    return _G.Igammac.apply(*_pair(input, other, "igammac"))
 
 
 def zeta(input: Any, other: Any) -> Tensor:

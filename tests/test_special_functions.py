@@ -183,3 +183,10 @@ def test_torch_special_names_all_exist():
     ours = set(dir(latte.special))
     missing = {n for n in dir(torch.special) if not n.startswith("_")} - ours
     assert missing <= {"Tensor", "common_args", "multi_dim_common", "torch"}, missing
+
+
+def test_gammainc_of_two_integer_tensors_raises_as_pytorch():
+    with pytest.raises(NotImplementedError, match="igamma"):
+        latte.special.gammainc(latte.tensor([1, 2]), latte.tensor([1, 2]))
+    assert latte.special.gammaincc(latte.tensor([1, 2]), latte.tensor([1.0, 2.0])).dtype == \
+        latte.float32
