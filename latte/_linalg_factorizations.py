@@ -32,7 +32,7 @@ LDLFactorExResult = namedtuple("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
 TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
 
 
-def _checks() -> Any:
+def _linalg() -> Any:
     from latte import linalg
     return linalg
 
@@ -55,7 +55,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -
     if A.ndim < 2:
         raise RuntimeError(f"torch.lu_factor: Expected tensor with 2 or more dimensions. Got "
                            f"size: {list(A.shape)} instead")
-    _checks()._floating("lu_factor", A)
+    _linalg()._floating("lu_factor", A)
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
     lu, pivots, info = _lu.LuFactor.apply(A)
@@ -273,7 +273,7 @@ def geqrf(input: Tensor) -> tuple:
     if input.ndim < 2:
         raise RuntimeError(f"torch.geqrf: input must have at least 2 dimensions. Got "
                            f"{input.ndim}")
-    _checks()._floating("geqrf", input)
+    _linalg()._floating("geqrf", input)
     xp = input._xp()
     data = input._data
     m, n = data.shape[-2:]
@@ -301,7 +301,7 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
     below the diagonal of ``LD``, the 1x1 and 2x2 blocks of ``D`` on its diagonal (and
     subdiagonal); ``pivots`` as LAPACK's (negative for a 2x2 block). Not differentiable, as in
     PyTorch; factored on the host (pivoting decides from the values)."""
-    _checks()._square("ldl_factor", A)
+    _linalg()._square("ldl_factor", A)
     from latte.ops import ldl as _ldl
     ld, pivots, info = _ldl.ldl_factor_array(A._data)
     if check_errors and _is_cpu(A) and info.size and info.max() > 0:
@@ -356,7 +356,7 @@ def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
     if rows != cols:
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
                            f"prod(self.shape[:ind]), but got {cols} != {rows}")
-    return _checks().inv(A.reshape(rows, cols)).reshape(in_shape + out_shape)
+    return _linalg().inv(A.reshape(rows, cols)).reshape(in_shape + out_shape)
 
 
 def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:
@@ -371,7 +371,7 @@ def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:"
                            f"]) == prod(self.shape[:other.ndim]), but got {cols} != {rows} "
                            f"(shapes {tuple(A.shape)} and {tuple(B.shape)})")
-    return _checks().solve(A.reshape(rows, cols), B.reshape(rows)).reshape(x_shape)
+    return _linalg().solve(A.reshape(rows, cols), B.reshape(rows)).reshape(x_shape)
 
 
 # --- complex results ---------------------------------------------------------------------------
