@@ -45,6 +45,11 @@ _LAZY_NAMES = {
                                   "inverse", "logdet", "matrix_power", "pinverse", "slogdet")},
     "cholesky": ("linalg", "cholesky_legacy"), "qr": ("linalg", "qr_legacy"),
     "svd": ("linalg", "svd_legacy"),
+    **{n: ("linalg", n) for n in ("geqrf", "lu_unpack", "matrix_exp", "orgqr", "ormqr",
+                                  "triangular_solve")},
+    "igamma": ("special", "gammainc"), "igammac": ("special", "gammaincc"),
+    "mvlgamma": ("special", "multigammaln"),
+    "lu": ("linalg", "lu_legacy"), "lu_solve": ("linalg", "lu_solve_legacy"),
     "save": ("serialization", "save"), "load": ("serialization", "load"),
 }
 

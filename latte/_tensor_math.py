@@ -1058,6 +1058,13 @@ class MathMixin:
     cholesky_solve = linalg_function("cholesky_solve")
     vdot, dist, renorm = X.vdot, X.dist, X.renorm
     renorm_ = inplace("renorm")
+    lu, lu_solve, geqrf = linalg_function("lu_legacy"), linalg_function("lu_solve_legacy"), \
+        linalg_function("geqrf")
+    orgqr, ormqr = linalg_function("orgqr"), linalg_function("ormqr")
+    triangular_solve, matrix_exp = linalg_function("triangular_solve"), \
+        linalg_function("matrix_exp")
+    igamma, igammac, mvlgamma = SP.gammainc, SP.gammaincc, SP.multigammaln
+    igamma_, igammac_, mvlgamma_ = inplace("igamma"), inplace("igammac"), inplace("mvlgamma")
 
 
 def _mat_str(t: Any) -> str:

@@ -2,7 +2,10 @@
 
 Matrices are the last two dims; leading dims are a batch. Differentiable: norms, ``inv``,
 ``det``, ``slogdet`` (log), ``solve``, ``cholesky``, ``eigh``, ``svd``, ``svdvals``, ``qr``
-(tall), ``pinv``, ``lstsq`` (solution), ``cross``; ``matrix_rank`` counts.
+(tall), ``pinv``, ``lstsq`` (solution), ``cross``, ``lu_factor``/``lu``/``lu_solve``,
+``householder_product``, ``tensorinv``/``tensorsolve``; ``matrix_rank`` counts; ``ldl_factor``
+and ``ldl_solve`` have no gradient (as in PyTorch); ``eig``/``eigvals`` (complex results) raise
+``NotImplementedError``. The factorizations live in ``latte/_linalg_factorizations.py``.
 Example: ``latte.linalg.solve(A, b)``.
 """
 from __future__ import annotations
@@ -17,6 +20,27 @@ from latte import backend
 from latte._functional.common import promote_all
 from latte._functional.joining import stack
 from latte._functional.products import cross as _cross
+from latte._linalg_factorizations import (  # noqa: F401 (the older spellings live there too)
+    eig,
+    eigvals,
+    geqrf,
+    householder_product,
+    ldl_factor,
+    ldl_factor_ex,
+    ldl_solve,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_legacy,
+    lu_solve,
+    lu_solve_legacy,
+    lu_unpack,
+    orgqr,
+    ormqr,
+    tensorinv,
+    tensorsolve,
+    triangular_solve,
+)
 from latte._out_argument import with_out
 from latte.autograd import function
 from latte.autograd.function import named_node
@@ -28,7 +52,9 @@ if TYPE_CHECKING:
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cholesky",
            "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "matrix_rank", "lstsq", "cross",
            "matmul", "diagonal", "inv_ex", "cholesky_ex", "matrix_power", "multi_dot", "vecdot",
-           "solve_triangular", "solve_ex", "cond", "vander", "matrix_exp"]
+           "solve_triangular", "solve_ex", "cond", "vander", "matrix_exp", "lu_factor",
+           "lu_factor_ex", "lu", "lu_solve", "householder_product", "tensorinv", "tensorsolve",
+           "eig", "eigvals", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
 
 LinAlgError = L.LinAlgError  # a RuntimeError, as torch.linalg.LinAlgError
 

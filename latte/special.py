@@ -7,13 +7,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from latte._functional.common import tensor_like
+from latte._functional.common import promote_all, tensor_like
 from latte._functional.pointwise import xlogy
 from latte._out_argument import with_out
 from latte.autograd import function
 from latte.autograd.function import named_node
 from latte.backend import run_on
 from latte.ops import activation as _act
+from latte.ops import bessel as _B
+from latte.ops import gamma_functions as _G
+from latte.ops import orthogonal_polynomials as _P
 from latte.ops import special as _S
 
 if TYPE_CHECKING:
@@ -205,3 +208,210 @@ modified_bessel_i0, modified_bessel_i1 = i0, i1
 for _name in __all__:
     globals()[_name] = with_out(globals()[_name], _name)
 psi, modified_bessel_i0, modified_bessel_i1 = digamma, i0, i1
+
+
+# --- Bessel and Airy functions, erfcx, incomplete gamma, zeta, orthogonal polynomials ----------
+def _values(fn: Any, input: Tensor, *args: Any) -> Tensor:
+    """``fn(array, *args)`` as a new tensor with no graph: PyTorch gives these no gradient."""
+    x = input._floating()
+    return function.Tensor(run_on(x._data, fn, x._data, *args))
+
+
+def bessel_j0(input: Tensor) -> Tensor:
+    """The Bessel function of the first kind of order 0, ``J0(x)`` (no gradient, as PyTorch).
+
+    Example::
+
+        >>> latte.special.bessel_j0(latte.tensor([0.0, 2.404825557695773]))  # 1 and a zero
+    """
+    return _values(_B.bessel_j0_array, input)
+
+
+def bessel_j1(input: Tensor) -> Tensor:
+    """The Bessel function of the first kind of order 1, ``J1(x)`` (no gradient, as PyTorch)."""
+    return _values(_B.bessel_j1_array, input)
+
+
+def bessel_y0(input: Tensor) -> Tensor:
+    """The Bessel function of the second kind of order 0, ``Y0(x)``: -inf at 0, NaN for x < 0
+    (no gradient, as PyTorch)."""
+    return _values(_B.bessel_y0_array, input)
+
+
+def bessel_y1(input: Tensor) -> Tensor:
+    """The Bessel function of the second kind of order 1, ``Y1(x)``: -inf at 0, NaN for x < 0
+    (no gradient, as PyTorch)."""
+    return _values(_B.bessel_y1_array, input)
+
+
+def modified_bessel_k0(input: Tensor) -> Tensor:
+    """The modified Bessel function of the second kind of order 0, ``K0(x)``: inf at 0, NaN
+    for x < 0 (no gradient, as PyTorch)."""
+    return _values(_B.modified_bessel_k_array, input, 0)
+
+
+def modified_bessel_k1(input: Tensor) -> Tensor:
+    """The modified Bessel function of the second kind of order 1, ``K1(x)``: inf at 0, NaN
+    for x < 0 (no gradient, as PyTorch)."""
+    return _values(_B.modified_bessel_k_array, input, 1)
+
+
+def scaled_modified_bessel_k0(input: Tensor) -> Tensor:
+    """``exp(x) K0(x)``, finite where ``K0`` underflows (no gradient, as PyTorch)."""
+    return _values(_B.modified_bessel_k_array, input, 0, True)
+
+
+def scaled_modified_bessel_k1(input: Tensor) -> Tensor:
+    """``exp(x) K1(x)``, finite where ``K1`` underflows (no gradient, as PyTorch)."""
+    return _values(_B.modified_bessel_k_array, input, 1, True)
+
+
+def spherical_bessel_j0(input: Tensor) -> Tensor:
+    """The spherical Bessel function of the first kind of order 0, ``sin(x) / x`` (1 at 0;
+    no gradient, as PyTorch)."""
+    return _values(_B.spherical_bessel_j0_array, input)
+
+
+def airy_ai(input: Tensor) -> Tensor:
+    """The Airy function ``Ai(x)``, the solution of ``y'' = x y`` that decays as ``x -> inf``
+    (no gradient, as PyTorch)."""
+    return _values(_B.airy_ai_array, input)
+
+
+def erfcx(input: Tensor) -> Tensor:
+    """The scaled complementary error function ``exp(x^2) erfc(x)``, finite where ``erfc``
+    underflows (about ``1 / (x sqrt(pi))`` for large x); differentiable.
+
+    Example::
+
+        >>> latte.special.erfcx(latte.tensor([0.0, 30.0]))  # 1 and ~0.0188
+    """
+    return _S.Erfcx.apply(input._floating())
+
+
+def _pair(input: Any, other: Any, float_only: str = "") -> tuple:
+    """Both arguments as tensors of their promoted floating dtype (``float_only``: the kernel
+    name PyTorch reports when both are integers, which it does not promote)."""
+    if not hasattr(input, "_data"):
+        input = tensor_like(input, other)
+    other = tensor_like(other, input)
+    a, b = promote_all([input, other])
+    if float_only and a._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{float_only}" not implemented for \'{a.dtype}\'')
+    return a._floating(), b._floating()
+
+
+def gammainc(input: Tensor, other: Tensor) -> Tensor:
+    """The regularized lower incomplete gamma function
+    ``P(a, x) = 1/Gamma(a) int_0^x t^(a-1) e^-t dt`` of ``a = input``, ``x = other``;
+    differentiable in ``other`` only, as PyTorch (whose ``input`` gradient is not implemented).
+
+    Example::
+
+        >>> latte.special.gammainc(latte.tensor([1.0]), latte.tensor([1.0]))  # 1 - 1/e
+    """
+    return _G.Igamma.apply(*_pair(input, other, "igamma"))
+
+
+def gammaincc(input: Tensor, other: Tensor) -> Tensor:
+    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``;
+    differentiable in ``other`` only, as PyTorch."""
+    return _G.Igammac.apply(*_pair(input, other, "igammac"))
+
+
+def zeta(input: Any, other: Any) -> Tensor:
+    """The Hurwitz zeta function ``sum_k (q + k)^-s`` of ``s = input``, ``q = other`` (either
+    may be a number; ``zeta(s, 1)`` is Riemann's); differentiable in ``other`` only, as PyTorch.
+
+    Example::
+
+        >>> latte.special.zeta(2.0, latte.tensor([1.0]))  # pi^2 / 6
+    """
+    return _G.Zeta.apply(*_pair(input, other))
+
+
+def _polynomial(fn: Any, input: Any, n: Any, *args: Any) -> Tensor:
+    x, degree = _pair(input, n)
+    # a Python degree bounds the recurrence without reading the tensor back from a GPU
+    bound = None if hasattr(n, "_data") else max(int(n), 0)
+    return function.Tensor(run_on(x._data, lambda: fn(x._data, degree._data, *args,
+                                                       bound=bound).astype(x._data.dtype)))
+
+
+def chebyshev_polynomial_t(input: Tensor, n: Any) -> Tensor:
+    """The Chebyshev polynomial of the first kind ``T_n(x)`` (``n`` a tensor or a number,
+    truncated to an integer; 0 for ``n < 0``; no gradient, as PyTorch).
+
+    Example::
+
+        >>> latte.special.chebyshev_polynomial_t(latte.tensor([0.5, 2.0]), 3)  # 4x^3 - 3x
+    """
+    return _polynomial(_P.chebyshev_array, input, n, "t")
+
+
+def chebyshev_polynomial_u(input: Tensor, n: Any) -> Tensor:
+    """The Chebyshev polynomial of the second kind ``U_n(x)`` (no gradient, as PyTorch)."""
+    return _polynomial(_P.chebyshev_array, input, n, "u")
+
+
+def chebyshev_polynomial_v(input: Tensor, n: Any) -> Tensor:
+    """The Chebyshev polynomial of the third kind ``V_n(x)`` (no gradient, as PyTorch)."""
+    return _polynomial(_P.chebyshev_array, input, n, "v")
+
+
+def chebyshev_polynomial_w(input: Tensor, n: Any) -> Tensor:
+    """The Chebyshev polynomial of the fourth kind ``W_n(x)`` (no gradient, as PyTorch)."""
+    return _polynomial(_P.chebyshev_array, input, n, "w")
+
+
+def shifted_chebyshev_polynomial_t(input: Tensor, n: Any) -> Tensor:
+    """The shifted Chebyshev polynomial of the first kind ``T_n(2x - 1)`` (no gradient)."""
+    return _polynomial(_P.chebyshev_array, input, n, "t", True)
+
+
+def shifted_chebyshev_polynomial_u(input: Tensor, n: Any) -> Tensor:
+    """The shifted Chebyshev polynomial of the second kind ``U_n(2x - 1)`` (no gradient)."""
+    return _polynomial(_P.chebyshev_array, input, n, "u", True)
+
+
+def shifted_chebyshev_polynomial_v(input: Tensor, n: Any) -> Tensor:
+    """The shifted Chebyshev polynomial of the third kind ``V_n(2x - 1)`` (no gradient)."""
+    return _polynomial(_P.chebyshev_array, input, n, "v", True)
+
+
+def shifted_chebyshev_polynomial_w(input: Tensor, n: Any) -> Tensor:
+    """The shifted Chebyshev polynomial of the fourth kind ``W_n(2x - 1)`` (no gradient)."""
+    return _polynomial(_P.chebyshev_array, input, n, "w", True)
+
+
+def hermite_polynomial_h(input: Tensor, n: Any) -> Tensor:
+    """The physicists' Hermite polynomial ``H_n(x)`` (no gradient, as PyTorch)."""
+    return _polynomial(_P.hermite_array, input, n, False)
+
+
+def hermite_polynomial_he(input: Tensor, n: Any) -> Tensor:
+    """The probabilists' Hermite polynomial ``He_n(x)`` (no gradient, as PyTorch)."""
+    return _polynomial(_P.hermite_array, input, n, True)
+
+
+def laguerre_polynomial_l(input: Tensor, n: Any) -> Tensor:
+    """The Laguerre polynomial ``L_n(x)`` (no gradient, as PyTorch)."""
+    return _polynomial(_P.laguerre_array, input, n)
+
+
+def legendre_polynomial_p(input: Tensor, n: Any) -> Tensor:
+    """The Legendre polynomial ``P_n(x)`` (no gradient, as PyTorch)."""
+    return _polynomial(_P.legendre_array, input, n)
+
+
+_NEW = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
+        "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+        "spherical_bessel_j0", "airy_ai", "erfcx", "gammainc", "gammaincc", "zeta",
+        "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+        "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+        "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+        "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+        "laguerre_polynomial_l", "legendre_polynomial_p"]
+__all__ += _NEW
+for _name in _NEW:
+    globals()[_name] = with_out(globals()[_name], _name)

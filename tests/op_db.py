@@ -1296,6 +1296,109 @@ OPS += [
                                               lib.resolve_neg(x), lib.conj_physical(x)), r()),
 ]
 
+# --- latte.linalg: LU, reflectors, tensor solves (latte/_linalg_factorizations.py) -------------
+def _lu_samples(rng: np.random.Generator) -> list:
+    m = lambda *s: make(rng, s)  # noqa: E731
+    return [S(m(3, 3)), S(m(2, 4, 4)), S(m(3, 5), desc="wide"), S(m(5, 3), desc="tall"),
+            S(m(3, 3), layouts=("T",))]
+
+
+def _lu_solve(lib: Any, a: Any, b: Any, **kw: Any) -> Any:
+    LU, pivots = lib.linalg.lu_factor(a)
+    return lib.linalg.lu_solve(LU, pivots, b, **kw)
+
+
+def _householder(lib: Any, a: Any, tau: Any) -> Any:
+    return lib.linalg.householder_product(a, tau)
+
+
+OPS += [
+    OpInfo("linalg_lu_factor", lambda lib, x: lib.linalg.lu_factor(x).LU, _lu_samples,
+           gradgrad=True, rtol32=1e-4, atol32=1e-5),
+    OpInfo("linalg_lu", lambda lib, x: tuple(lib.linalg.lu(x))[1:], _lu_samples, rtol32=1e-4,
+           atol32=1e-5),
+    OpInfo("lu_unpack", lambda lib, x: tuple(lib.lu_unpack(*lib.linalg.lu_factor(x)))[1:],
+           lambda rng: [S(make(rng, (2, 3, 3))), S(make(rng, (4, 2)))], rtol32=1e-4,
+           atol32=1e-5),
+    OpInfo("linalg_lu_solve", _lu_solve, lambda rng: [
+        S(_well(rng, 3, 3), make(rng, (3, 2))), S(_well(rng, 2, 3, 3), make(rng, (3, 4)),
+                                                  desc="broadcast"),
+        S(_well(rng, 3, 3), make(rng, (3, 2)), adjoint=True),
+        S(_well(rng, 3, 3), make(rng, (2, 3)), left=False),
+        S(_well(rng, 3, 3), make(rng, (2, 3)), left=False, adjoint=True)],
+        gradgrad=True, rtol32=1e-4, atol32=1e-5),
+    OpInfo("lu_solve_legacy", lambda lib, b, a: lib.lu_solve(b, *lib.lu(a)), lambda rng: [
+        S(make(rng, (2, 3, 2)), _well(rng, 2, 3, 3))], rtol32=1e-4, atol32=1e-5),
+    OpInfo("linalg_householder_product", _householder, lambda rng: [
+        S(make(rng, (4, 3)), rng.uniform(0.5, 1.5, (3,))),
+        S(make(rng, (2, 4, 2)), rng.uniform(0.5, 1.5, (2, 1)), desc="fewer-reflectors"),
+        S(make(rng, (3, 3)), rng.uniform(0.5, 1.5, (3,)), layouts=("T",))], gradgrad=True),
+    OpInfo("orgqr", lambda lib, a, tau: lib.orgqr(a, tau), lambda rng: [
+        S(make(rng, (4, 2)), rng.uniform(0.5, 1.5, (2,)))]),
+    OpInfo("linalg_tensorinv", lambda lib, x, **kw: lib.linalg.tensorinv(x, **kw), lambda rng: [
+        S(_well(rng, 6, 6).reshape(2, 3, 6), ind=2), S(_well(rng, 4, 4).reshape(4, 2, 2),
+                                                        ind=1)], rtol32=1e-4, atol32=1e-5),
+    OpInfo("linalg_tensorsolve", lambda lib, a, b, **kw: lib.linalg.tensorsolve(a, b, **kw),
+           lambda rng: [S(_well(rng, 6, 6).reshape(2, 3, 6), make(rng, (2, 3))),
+                        S(_well(rng, 6, 6).reshape(6, 2, 3).transpose(1, 0, 2), make(rng, (6,)),
+                          dims=(0, 2))],
+           rtol32=1e-4, atol32=1e-5),
+    OpInfo("triangular_solve", lambda lib, b, a, **kw: tuple(lib.triangular_solve(b, a, **kw)),
+           lambda rng: [S(make(rng, (3, 2)), _well(rng, 3, 3)),
+                        S(make(rng, (2, 3, 2)), _well(rng, 3, 3), upper=False, transpose=True),
+                        S(make(rng, (3, 1)), _well(rng, 3, 3), unitriangular=True)],
+           rtol32=1e-4, atol32=1e-5),
+    OpInfo("matrix_exp_top_level", lambda lib, x: lib.matrix_exp(x), lambda rng: [
+        S(make(rng, (3, 3)) * 0.3)], rtol32=1e-4, atol32=1e-5),
+]
+
+
+# --- latte.special: erfcx and the functions differentiable in their second argument only ---------
+def _second_only(name: str) -> Callable:
+    """``special.<name>(first, x)`` with ``first`` (a kwarg array) a constant: PyTorch has no
+    gradient for it."""
+    return lambda lib, x, **kw: getattr(lib.special, name)(x.new_tensor(kw["first"]), x)
+
+
+def _gamma_samples(rng: np.random.Generator) -> list:
+    return [S(rng.uniform(0.5, 3.0, (2, 3)), first=rng.uniform(0.5, 4.0, (2, 3))),
+            S(rng.uniform(3.0, 8.0, (4,)), first=rng.uniform(0.5, 2.0, (4,)), desc="fraction"),
+            S(rng.uniform(0.5, 3.0, (3,)), first=np.array(2.5), desc="broadcast")]
+
+
+OPS += [
+    OpInfo("special_erfcx", lambda lib, x: lib.special.erfcx(x), lambda rng: [
+        S(make(rng, (2, 3))), S(rng.uniform(1.0, 30.0, (4,)), desc="tail"),
+        S(make(rng, (2, 3)), layouts=("T",))], gradgrad=True, rtol32=1e-4, atol32=1e-5),
+    OpInfo("special_gammainc", _second_only("gammainc"), _gamma_samples, gradgrad=True,
+           rtol32=1e-4, atol32=1e-5),
+    OpInfo("special_gammaincc", _second_only("gammaincc"), _gamma_samples, rtol32=1e-4,
+           atol32=1e-5),
+    OpInfo("special_zeta", _second_only("zeta"), lambda rng: [
+        S(rng.uniform(0.5, 3.0, (2, 3)), first=rng.uniform(1.5, 4.0, (2, 3))),
+        S(rng.uniform(0.5, 3.0, (3,)), first=np.array(2.0), desc="riemann-like")],
+        gradgrad=True, rtol32=1e-4, atol32=1e-5),
+]
+
+
+def _ormqr(lib: Any, a: Any, tau: Any, c: Any, **kw: Any) -> Any:
+    return lib.ormqr(a, tau, c, **kw)
+
+
+OPS += [
+    OpInfo("ormqr", _ormqr, lambda rng: [
+        S(make(rng, (4, 3)), rng.uniform(0.5, 1.5, (3,)), make(rng, (4, 2))),
+        S(make(rng, (4, 3)), rng.uniform(0.5, 1.5, (3,)), make(rng, (4, 2)), transpose=True),
+        S(make(rng, (2, 4, 2)), rng.uniform(0.5, 1.5, (2, 2)), make(rng, (2, 3, 4)), left=False),
+        S(make(rng, (4, 2)), rng.uniform(0.5, 1.5, (2,)), make(rng, (3, 4)), left=False,
+          transpose=True)], rtol32=1e-4, atol32=1e-5),
+    OpInfo("tensor_methods_linalg_special", lambda lib, x: (
+        x.matrix_exp(), x.triangular_solve(x @ x.mT + 3 * x.new_ones(()))[0],
+        x.lu_solve(*x.lu()), x.detach().igamma(x.abs() + 0.5), x.mvlgamma(2)),
+        lambda rng: [S(rng.uniform(1.2, 2.0, (3, 3)) + 3 * np.eye(3))],
+        gradcheck=False, rtol32=1e-4, atol32=1e-5),
+]
+
 
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
@@ -1362,4 +1465,3 @@ def call(op: OpInfo, lib: Any, sample: Sample, leaf_tensors: list) -> Any:
 
 def as_list(out: Any) -> list:
     return list(out) if isinstance(out, (tuple, list)) else [out]
-

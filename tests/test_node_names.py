@@ -49,6 +49,8 @@ EXCEPTIONS = {
     "top_constant_pad_nd": "as pad: negative padding crops by slicing",
     "quantile": "sort, gather and lerp, then squeeze(-1) (PyTorch: another squeeze overload)",
     "nanquantile": "as quantile",
+    "linalg_tensorinv": "inv of the matrix view, reshaped (PyTorch's reshape shows as a view)",
+    "linalg_tensorsolve": "solve of the matrix view, reshaped (PyTorch's reshape is a view)",
 }
 
 

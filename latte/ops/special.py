@@ -16,7 +16,7 @@ import numpy as np
 from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module
-from latte.ops.erf_arrays import erfc_array, erfinv_array
+from latte.ops.erf_arrays import _erf_branch_free, erfc_array, erfinv_array
 
 _SQRT_PI = math.sqrt(math.pi)
 _LANCZOS_G = 7.0
@@ -139,6 +139,46 @@ def i1_array(x: Any) -> Any:
     """The modified Bessel function of the first kind, order 1."""
     xp, v = _f64(x)
     return _bessel(xp, v, 1).astype(x.dtype, copy=False)
+
+
+def _exp_square(xp: Any, a: Any) -> Any:
+    """``exp(a^2)`` without the rounding of ``a^2`` (which ``exp`` would magnify by ``a^2``):
+    ``a = hi + lo`` with ``hi`` on a 2^-12 grid, so that ``hi^2`` is exact."""
+    hi = xp.round(a * 4096.0) / 4096.0
+    lo = a - hi
+    return xp.exp(hi * hi) * xp.exp(lo * (2.0 * hi + lo))
+
+
+@_quiet
+def erfcx_array(x: Any) -> Any:
+    """The scaled complementary error function ``exp(x^2) erfc(x)``: ``exp(x^2) (1 - erf x)``
+    for ``|x| < 1`` (no cancellation there), beyond, the continued fraction of ``erfc`` without
+    its ``exp(-x^2)`` (200 terms reach 1e-16 from ``x = 1``);
+    ``2 exp(x^2) - erfcx(-x)`` for negative ``x`` (inf below about -26.6)."""
+    xp, v = _f64(x)
+    a = xp.abs(v)
+    near = xp.minimum(a, 1.0)
+    series = _exp_square(xp, near) * (1.0 - _erf_branch_free(xp, near))
+    b = xp.maximum(a, 1.0)
+    frac = b.copy()
+    for k in range(200, 0, -1):
+        frac = b + (k / 2.0) / frac
+    positive = xp.where(a < 1.0, series, 1.0 / (_SQRT_PI * frac))
+    out = xp.where(v < 0, 2.0 * _exp_square(xp, xp.minimum(a, 30.0)) - positive, positive)
+    return out.astype(x.dtype, copy=False)
+
+
+class Erfcx(Op):
+    """``erfcx(x)``; gradient ``2 x erfcx(x) - 2/sqrt(pi)``."""
+    node_name = "SpecialErfcxBackward0"  # PyTorch's name of the node
+
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return erfcx_array(a)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * (2.0 * a * Erfcx.apply(a) - 2.0 / _SQRT_PI)
 
 
 class Erfc(Op):

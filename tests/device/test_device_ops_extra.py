@@ -58,6 +58,30 @@ CASES.update({
 })
 
 
+# latte.special's functions without a gradient, and linalg's integer outputs (latte/ops/bessel.py,
+# orthogonal_polynomials.py, lu.py); a tensor degree n and ldl_* read values on the host
+WIDE = np.array([-30.0, -7.3, -0.5, 0.0, 0.3, 2.5, 4.9, 5.1, 17.0, 26.0, 40.0])
+
+
+def _special(name: str, *args: object) -> object:
+    fn = getattr(latte.special, name)
+    return lambda t: fn(t(WIDE / 20 if args else WIDE), *args)
+
+
+CASES.update({f"special_{name}": _special(name) for name in (
+    "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
+    "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+    "spherical_bessel_j0", "airy_ai")})
+CASES.update({f"special_{name}": _special(name, 7) for name in (
+    "chebyshev_polynomial_t", "chebyshev_polynomial_u", "hermite_polynomial_h",
+    "laguerre_polynomial_l", "legendre_polynomial_p")})
+CASES.update({
+    "lu_factor_ex": lambda t: tuple(latte.linalg.lu_factor_ex(t(SQUARE))),
+    "lu_unpack": lambda t: tuple(latte.lu_unpack(*latte.linalg.lu_factor(t(SQUARE)))),
+    "geqrf": lambda t: tuple(latte.geqrf(t(SQUARE))),
+})
+
+
 @pytest.mark.parametrize("where", ["cuda:0", "cuda:1"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_extra_on_gpu_matches_cpu(name, where, gpu):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import latte
-from latte import backend, dtypes
+from latte import dtypes
 from latte.autograd.grad_mode import no_grad
 from latte.nn.functional import normalize
 from latte.nn.modules.module import Module
@@ -17,28 +17,6 @@ __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
 
 # --- orthogonal ------------------------------------------------------------------------------
-def _householder_product(A: Tensor, tau: Tensor) -> Tensor:
-    """The first ``k`` columns of ``H_1 ... H_k``, ``H_i = I - tau_i v_i v_i^T`` with ``v_i``
-    column ``i`` of ``A`` below the diagonal and 1 on it (LAPACK's ``orgqr``), composed of
-    differentiable ops."""
-    n, k = A.shape[-2], A.shape[-1]
-    eye = latte.eye(n, dtype=A.dtype, device=A.device)
-    V = A.tril(-1) + eye[:, :k]
-    Q = eye.expand(*A.shape[:-2], n, n)
-    for i in range(k):
-        v = V[..., :, i:i + 1]
-        Q = Q - tau[..., i, None, None] * ((Q @ v) @ v.mT)
-    return Q[..., :k]
-
-
-def _geqrf(A: Tensor) -> tuple[Tensor, Tensor]:
-    """``(reflectors, tau)`` of the QR of ``A`` in LAPACK's compact form (``torch.geqrf``; not
-    differentiable)."""
-    xp = backend.get_array_module(A._data)
-    h, tau = xp.linalg.qr(A._data, mode="raw")
-    return Tensor(xp.ascontiguousarray(xp.swapaxes(h, -1, -2))), Tensor(tau)
-
-
 def _is_orthogonal(Q: Tensor) -> bool:
     n, k = Q.shape[-2], Q.shape[-1]
     eye = latte.eye(k, dtype=Q.dtype, device=Q.device)
@@ -92,7 +70,7 @@ class _Orthogonal(Module):
         else:
             A = X.tril(diagonal=-1)
             tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
-            Q = _householder_product(A, tau)
+            Q = latte.linalg.householder_product(A, tau)
             # the diagonal of X (+-1 after right_inverse) flips columns; an integer cast, so
             # no gradient flows to it (as PyTorch's)
             Q = Q * X.diagonal(dim1=-2, dim2=-1).detach().int().unsqueeze(-2)
@@ -120,7 +98,7 @@ class _Orthogonal(Module):
                     raise NotImplementedError(
                         "It is not possible to assign to the matrix exponential or the Cayley "
                         "parametrizations when use_trivialization=False.")
-                A, tau = _geqrf(Q)
+                A, tau = latte.geqrf(Q)
                 # the sign of each column goes on the diagonal; a zero tau means no reflection
                 sign = A.diagonal(dim1=-2, dim2=-1).sign()
                 sign = latte.where(tau == 0.0, -sign, sign)
