@@ -272,6 +272,8 @@ class IndexMixin:
     def topk(self, k: builtins.int, dim: builtins.int = -1, largest: builtins.bool = True,
              sorted: builtins.bool = True) -> Any:
         """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("topk does not support bool dtypes on CPU")
         n = self.shape[self._dim(dim)] if self.ndim else 1
         if k > n:
             raise RuntimeError(f"selected index k out of range: k={k} but dimension has {n}")

@@ -223,6 +223,7 @@ def bessel_j0(input: Tensor) -> Tensor:
     Example::
 
         >>> latte.special.bessel_j0(latte.tensor([0.0, 2.404825557695773]))  # 1 and a zero
+        tensor([1.0000e+00, 5.6434e-08])
     """
     return _values(_B.bessel_j0_array, input)
 
@@ -285,6 +286,7 @@ def erfcx(input: Tensor) -> Tensor:
     Example::
 
         >>> latte.special.erfcx(latte.tensor([0.0, 30.0]))  # 1 and ~0.0188
+        tensor([1.0000, 0.0188])
     """
     return _S.Erfcx.apply(input._floating())
 
@@ -309,6 +311,7 @@ def gammainc(input: Tensor, other: Tensor) -> Tensor:
     Example::
 
         >>> latte.special.gammainc(latte.tensor([1.0]), latte.tensor([1.0]))  # 1 - 1/e
+        tensor([0.6321])
     """
     return _G.Igamma.apply(*_pair(input, other, "igamma"))
 
@@ -326,6 +329,7 @@ def zeta(input: Any, other: Any) -> Tensor:
     Example::
 
         >>> latte.special.zeta(2.0, latte.tensor([1.0]))  # pi^2 / 6
+        tensor([1.6449])
     """
     return _G.Zeta.apply(*_pair(input, other))
 
@@ -345,6 +349,7 @@ def chebyshev_polynomial_t(input: Tensor, n: Any) -> Tensor:
     Example::
 
         >>> latte.special.chebyshev_polynomial_t(latte.tensor([0.5, 2.0]), 3)  # 4x^3 - 3x
+        tensor([-1., 26.])
     """
     return _polynomial(_P.chebyshev_array, input, n, "t")
 
