@@ -27,7 +27,8 @@ __all__ = [
     "layer_norm", "group_norm", "batch_norm", "instance_norm", "embedding", "rrelu", "selu",
     "selu_", "celu", "celu_", "threshold", "threshold_", "kl_div", "margin_ranking_loss",
     "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss", "poisson_nll_loss",
-    "binary_cross_entropy_with_logits", "constant_pad_nd",
+    "binary_cross_entropy_with_logits", "constant_pad_nd", "conv3d", "conv_transpose3d",
+    "max_pool3d",
 ]
 
 # the same parameters as PyTorch's top-level functions: the F functions themselves
@@ -39,6 +40,7 @@ bilinear, cosine_similarity, pairwise_distance = F.bilinear, F.cosine_similarity
 pdist, pixel_shuffle, pixel_unshuffle = F.pdist, F.pixel_shuffle, F.pixel_unshuffle
 channel_shuffle = native_channel_shuffle = F.channel_shuffle
 prelu, hardshrink, relu_ = F.prelu, F.hardshrink, F.relu_
+conv3d, conv_transpose3d = F.conv3d, F.conv_transpose3d
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -79,6 +81,19 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = (), padding: Any =
                   [13., 15.]]]])
     """
     return F.max_pool2d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = (), padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
+    """The largest value of each window over the last three dims of ``(N, C, D, H, W)``;
+    ``stride`` defaults (``()``) to ``kernel_size``. See ``nn.functional.max_pool3d``.
+
+    Example::
+
+        >>> latte.max_pool3d(latte.arange(8.0).reshape(1, 1, 2, 2, 2), 2)
+        tensor([[[[[7.]]]]])
+    """
+    return F.max_pool3d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
 
 
 def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = (),

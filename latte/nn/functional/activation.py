@@ -23,7 +23,7 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "elu"
            "celu", "gelu", "silu", "mish", "sigmoid", "tanh", "softplus", "softsign",
            "tanhshrink", "hardtanh", "hardtanh_", "hardsigmoid", "hardswish", "logsigmoid",
            "softmax", "log_softmax", "softmin", "threshold", "glu", "hardshrink",
-           "softshrink", "erf", "rrelu", "rrelu_"]
+           "softshrink", "erf", "rrelu", "rrelu_", "selu_", "celu_", "threshold_"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -106,6 +106,16 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     return _inplace(input, lambda x: x.where(x > 0, (x.clamp(max=0.0) / alpha).expm1() * alpha),
                     inplace)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place ``selu``, written into ``input``."""
+    return selu(input, True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``celu``, written into ``input``."""
+    return celu(input, alpha, True)
 
 
 def erf(input: Tensor) -> Tensor:
@@ -242,6 +252,15 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
                            f"{input.shape[dim]}")
     a, b = input.chunk(2, dim)
     return a * b.sigmoid()
+
+
+_threshold = threshold  # reachable inside threshold_, whose parameter shadows the name
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place ``threshold``: ``value`` written into ``input`` where it is not above
+    ``threshold``."""
+    return _threshold(input, threshold, value, True)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
