@@ -28,7 +28,7 @@ __all__ = [
     "selu_", "celu", "celu_", "threshold", "threshold_", "kl_div", "margin_ranking_loss",
     "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss", "poisson_nll_loss",
     "binary_cross_entropy_with_logits", "constant_pad_nd", "conv3d", "conv_transpose3d",
-    "max_pool3d",
+    "max_pool3d", "ctc_loss",
 ]
 
 # the same parameters as PyTorch's top-level functions: the F functions themselves
@@ -426,6 +426,22 @@ def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *, log_target: boo
         tensor(0.)
     """
     return F.kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: int = 0, zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification loss of ``log_probs (T, N, C)`` against the
+    targets; ``reduction`` as ATen's int (omitted: one loss per element). See
+    ``nn.functional.ctc_loss``.
+
+    Example::
+
+        >>> lp = latte.randn(6, 2, 4).log_softmax(2)
+        >>> latte.ctc_loss(lp, latte.tensor([[1, 2], [3, 3]]), (6, 5), (2, 2)).shape
+        latte.Size([2])
+    """
+    return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                      _reduction(reduction), zero_infinity)
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,

@@ -1297,6 +1297,44 @@ OPS += [
 ]
 
 
+# --- CTC loss, fractional max pooling, adaptive log-softmax ------------------------------------
+def _ctc(lib: Any, x: Any, targets: Any = None, input_lengths: Any = (), target_lengths: Any = (),
+         as_tensors: bool = False, **kw: Any) -> Any:
+    """``ctc_loss`` of ``log_softmax(x)`` (PyTorch's CTC gradient assumes normalised
+    log-probabilities); lengths as tuples, or as int64 tensors with ``as_tensors``."""
+    if as_tensors:
+        input_lengths, target_lengths = lib.tensor(input_lengths), lib.tensor(target_lengths)
+    return lib.nn.functional.ctc_loss(x.log_softmax(-1), _t(lib, targets), input_lengths,
+                                      target_lengths, **kw)
+
+
+def _ctc_samples(rng: np.random.Generator) -> list:
+    return [
+        S(make(rng, (6, 2, 4)), targets=np.array([[1, 2], [3, 3]]), input_lengths=(6, 5),
+          target_lengths=(2, 2), reduction="none"),
+        S(make(rng, (7, 3, 5)), targets=np.array([1, 1, 2, 4, 3, 3]), input_lengths=(7, 6, 4),
+          target_lengths=(3, 1, 2), desc="concatenated"),
+        S(make(rng, (6, 3, 4)), targets=np.array([[2, 2, 2], [0, 0, 0], [1, 3, 1]]),
+          input_lengths=(6, 5, 6), target_lengths=(3, 0, 3), reduction="sum",
+          desc="repeats-empty"),
+        S(make(rng, (4, 2, 3)), targets=np.array([[1, 1, 1], [2, 1, 0]]), input_lengths=(4, 4),
+          target_lengths=(3, 2), zero_infinity=True, reduction="none", desc="impossible"),
+        S(make(rng, (5, 4)), targets=np.array([1, 3]), input_lengths=(5,), target_lengths=(2,),
+          desc="unbatched"),
+        S(make(rng, (6, 2, 4)), targets=np.array([[0, 1], [3, 0]]), input_lengths=(6, 6),
+          target_lengths=(2, 2), blank=2, as_tensors=True, desc="blank2-tensors"),
+        S(make(rng, (5, 2, 3)), targets=np.array([[1, 2], [2, 2]]), input_lengths=(5, 5),
+          target_lengths=(2, 2), reduction="none", layouts=("step",))]
+
+
+OPS += [
+    OpInfo("ctc_loss", _ctc, _ctc_samples, rtol32=1e-4, atol32=1e-5),
+    OpInfo("top_ctc_loss", lambda lib, x: lib.ctc_loss(
+        x.log_softmax(-1), lib.tensor([[1, 2], [2, 2]]), (5, 4), (2, 1), 0, 1, False),
+        shaped(([(5, 2, 3)], "real", {})), rtol32=1e-4, atol32=1e-5),
+]
+
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
 
