@@ -1335,6 +1335,33 @@ OPS += [
 ]
 
 
+def _fractional(d: int) -> Callable:
+    """``fractional_max_pool{d}d`` with its samples given, so that both libraries pool the same
+    windows."""
+    def fn(lib: Any, x: Any, u: Any = None, **kw: Any) -> Any:
+        f = getattr(lib.nn.functional, f"fractional_max_pool{d}d")
+        return f(x, _random_samples=lib.tensor(u, dtype=x.dtype), **kw)
+    return fn
+
+
+OPS += [
+    OpInfo("fractional_max_pool2d", _fractional(2), lambda rng: [
+        S(make(rng, (2, 3, 7, 9), "distinct"), kernel_size=2, output_size=(4, 5),
+          u=rng.uniform(size=(2, 3, 2))),
+        S(make(rng, (2, 8, 7), "distinct"), kernel_size=(3, 2), output_ratio=(0.5, 0.5),
+          u=rng.uniform(size=(1, 2, 2)), desc="unbatched"),
+        S(make(rng, (1, 2, 6, 6), "distinct"), kernel_size=3, output_size=4,
+          return_indices=True, u=rng.uniform(size=(1, 2, 2)), desc="overlapping"),
+        S(make(rng, (1, 2, 5, 6), "distinct"), kernel_size=2, output_size=1,
+          u=rng.uniform(size=(1, 2, 2)), layouts=("T",))]),
+    OpInfo("fractional_max_pool3d", _fractional(3), lambda rng: [
+        S(make(rng, (1, 2, 5, 6, 7), "distinct"), kernel_size=2, output_size=(3, 4, 3),
+          u=rng.uniform(size=(1, 2, 3))),
+        S(make(rng, (2, 6, 5, 7), "distinct"), kernel_size=(2, 3, 2), output_ratio=(0.5, 0.4, 0.5),
+          return_indices=True, u=rng.uniform(size=(1, 2, 3)), desc="unbatched")]),
+]
+
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
 

@@ -20,3 +20,4 @@ from latte.nn.functional.lp_pool import *  # noqa: F401,F403
 from latte.nn.functional.unpool import *  # noqa: F401,F403
 from latte.nn.functional.volumetric import *  # noqa: F401,F403
 from latte.nn.functional.ctc import *  # noqa: F401,F403
+from latte.nn.functional.fractional_pool import *  # noqa: F401,F403
