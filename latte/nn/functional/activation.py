@@ -182,10 +182,12 @@ def tanhshrink(input: Tensor) -> Tensor:
 @named_node("HardtanhBackward0")
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
-    """``clamp(x, min_val, max_val)``."""
+    """``clamp(x, min_val, max_val)``; the gradient is 0 at the bounds themselves (PyTorch's,
+    unlike clamp's)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
+    return _inplace(input, lambda x: x.where((x > min_val) & (x < max_val),
+                                             x.detach().clamp(min_val, max_val)), inplace)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:

@@ -73,7 +73,8 @@ class CrossMapLRN2d(Module):
     The window of channel ``c`` is PyTorch's running sum: channels ``c - pre + 1`` to
     ``c + pre - 1`` with ``pre = (size - 1) // 2 + 1``, clipped to ``[0, C)``, where channel 0
     is never dropped from the sum (PyTorch removes a channel only once ``c > pre``), so it
-    differs from :class:`LocalResponseNorm` near the edges.
+    differs from :class:`LocalResponseNorm` near the edges. The gradient is this forward's
+    derivative (PyTorch's hand-written legacy backward is not: it fails gradcheck).
 
     Example::
 
