@@ -206,3 +206,30 @@ def test_hardtanh_and_relu6_gradient_is_zero_at_the_bounds():
         (F.hardtanh(xt, -0.5, 0.5) + F.relu6(xt) + F.hardtanh(xt)).sum().backward()
         grads.append(xt.grad.numpy())
     np.testing.assert_array_equal(*grads)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("index_dtype", ["int64", "int32"])
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("padding_idx", [None, 1, -5])
+@pytest.mark.parametrize("include_last_offset", [False, True])
+def test_top_level_embedding_bag_matches_torch(dtype, index_dtype, mode, padding_idx,
+                                               include_last_offset):
+    rng = np.random.default_rng(mode)
+    w, pw = rng.normal(size=(6, 3)), rng.uniform(size=6)
+    indices = np.array([1, 2, 3, 4, 5, 1])
+    offsets = np.array([0, 2, 2, 6]) if include_last_offset else np.array([0, 2, 2, 5])
+    for per_sample in ((False, True) if mode == 0 else (False,)):
+        res = []
+        for lib in (latte, torch):
+            dt, it = getattr(lib, dtype), getattr(lib, index_dtype)
+            wt = lib.tensor(w, dtype=dt, requires_grad=True)
+            out = lib.embedding_bag(wt, lib.tensor(indices, dtype=it),
+                                    lib.tensor(offsets, dtype=it), False, mode, False,
+                                    lib.tensor(pw, dtype=dt) if per_sample else None,
+                                    include_last_offset, padding_idx)
+            out[0].sum().backward()
+            res.append([o.detach().numpy() for o in out] + [wt.grad.numpy()])
+        for a, b in zip(*res):
+            assert a.shape == b.shape and a.dtype == b.dtype
+            np.testing.assert_allclose(a, b, rtol=1e-6)
