@@ -1362,6 +1362,19 @@ OPS += [
 ]
 
 
+OPS += [
+    OpInfo("cross_map_lrn2d", lambda lib, x, **kw: lib.nn.CrossMapLRN2d(**kw)(x), lambda rng: [
+        S(make(rng, (2, 5, 3, 2)), size=3, alpha=0.3, beta=0.7, k=2.0, torch_ok=False,
+          desc="PyTorch's hand-written backward is not its forward's derivative"),
+        S(make(rng, (1, 6, 2, 2)), size=4, alpha=0.5, beta=0.6, k=1.3, torch_ok=False,
+          layouts=("T",))]),
+    OpInfo("tensor_prelu", lambda lib, x, w: x.prelu(w), shaped(
+        ([(2, 3, 4), (3,)], "nonzero", {}), ([(4,), (1,)], "nonzero", {}))),
+    OpInfo("tensor_hardshrink", lambda lib, x, **kw: x.hardshrink(**kw), lambda rng: [
+        S(make(rng, (2, 3), "nonzero")), S(make(rng, (4,), "nonzero"), lambd=0.9)]),
+]
+
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from latte import creation
 from latte.nn import init
+from latte.nn.functional._device import on_input_device
 from latte.nn.functional.norm_extra import local_response_norm, rms_norm
 from latte.nn.modules.module import Module, place
 from latte.nn.parameter import Parameter
@@ -88,22 +89,28 @@ class CrossMapLRN2d(Module):
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.dim() != 4:
-            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
-                             f"instead.")
-        xp = input._xp()
-        c = input.shape[1]
-        pre = int((self.size - 1) / 2 + 1)
-        ch = xp.arange(c)
-        upper = xp.minimum(ch + pre - 1, c - 1)
-        lower = xp.where(ch > pre, ch - pre + 1, 0)
-        j = ch[None, :]
-        # window[c, j]: channel j is in channel c's sum (channel 0 is never dropped)
-        window = ((j >= lower[:, None]) & (j <= upper[:, None])) | (j == 0)
-        weight = Tensor(window.astype(input._data.dtype))
-        sums = (input * input).movedim(1, -1) @ weight.T
-        scale = sums.movedim(-1, 1) * (self.alpha / self.size) + self.k
-        return input * scale.pow(-self.beta)
+        return _cross_map_lrn2d(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+@on_input_device
+def _cross_map_lrn2d(input: Tensor, size: int, alpha: float, beta: float, k: float) -> Tensor:
+    """CrossMapLRN2d's forward: the window sums as one product with a 0/1 channel matrix."""
+    if input.dim() != 4:
+        raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
+                         f"instead.")
+    xp = input._xp()
+    c = input.shape[1]
+    pre = int((size - 1) / 2 + 1)
+    ch = xp.arange(c)
+    upper = xp.minimum(ch + pre - 1, c - 1)
+    lower = xp.where(ch > pre, ch - pre + 1, 0)
+    j = ch[None, :]
+    # window[c, j]: channel j is in channel c's sum (channel 0 is never dropped)
+    window = ((j >= lower[:, None]) & (j <= upper[:, None])) | (j == 0)
+    weight = Tensor(window.astype(input._data.dtype))
+    sums = (input * input).movedim(1, -1) @ weight.T
+    scale = sums.movedim(-1, 1) * (alpha / size) + k
+    return input * scale.pow(-beta)
