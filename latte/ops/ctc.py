@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from latte.autograd import function
-from latte.autograd.function import Op
+from latte.autograd.function import Op, once_differentiable
 from latte.backend import get_array_module
 
 
@@ -97,6 +97,7 @@ class CtcLoss(Op):
         ctx.save_for_backward(log_probs, labels, input_lengths, target_lengths, loss)
         return loss
 
+    @once_differentiable  # PyTorch's CTC backward has no derivative either
     def backward(ctx, grad):
         log_probs, labels, input_lengths, target_lengths, loss = (
             s._data for s in ctx.saved_tensors)

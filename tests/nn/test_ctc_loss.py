@@ -135,3 +135,12 @@ def test_errors_match_torch(targets, in_len, tg_len, match):
     with pytest.raises(ValueError, match="reduction"):
         nn.functional.ctc_loss(latte.zeros(5, 2, 3), latte.tensor([[1], [1]]), (5, 5), (1, 1),
                                reduction="foo")
+
+
+def test_second_derivative_raises_as_in_torch():
+    for lib in (latte, torch):
+        lp = lib.zeros(4, 1, 3, dtype=lib.float64).log_softmax(2).requires_grad_()
+        loss = lib.nn.functional.ctc_loss(lp, lib.tensor([[1, 2]]), (4,), (2,))
+        (g,) = lib.autograd.grad(loss, lp, create_graph=True)
+        with pytest.raises(RuntimeError):
+            g.sum().backward()
