@@ -7,6 +7,7 @@ the batch and the extended sequence.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from latte.autograd import function
@@ -110,11 +111,9 @@ def _ctc_grad(log_probs: Any, labels: Any, input_lengths: Any, target_lengths: A
               nll: Any, grad: Any, blank: int, zero_infinity: bool) -> Any:
     """PyTorch's CTC gradient for ``log_probs``, scaled by each element's incoming ``grad``."""
     xp = get_array_module(log_probs)
-    errstate = getattr(xp, "errstate", None)
-    if errstate is None:  # CuPy is silent
-        return _ctc_grad_arrays(xp, log_probs, labels, input_lengths, target_lengths, nll, grad,
-                                blank, zero_infinity)
-    with errstate(divide="ignore", invalid="ignore", over="ignore"):
+    errstate = getattr(xp, "errstate", None)  # NumPy warns on inf - inf, CuPy has none
+    with errstate(divide="ignore", invalid="ignore", over="ignore") if errstate else \
+            nullcontext():
         return _ctc_grad_arrays(xp, log_probs, labels, input_lengths, target_lengths, nll, grad,
                                 blank, zero_infinity)
 
@@ -128,7 +127,8 @@ def _ctc_grad_arrays(xp: Any, log_probs: Any, labels: Any, input_lengths: Any,
     neg_inf = xp.asarray(-xp.inf, dtype=dtype)
     ext, skip, lp = _states(xp, log_probs, labels, target_lengths, blank)
     skip_from = _shift(xp, skip, -2, False)  # state s may skip to s + 2
-    alpha = _alpha(xp, lp, skip)  # recomputed: cheaper to keep than (T, N, S') saved
+    # recomputed, not saved: a (T, N, S') array would otherwise live until backward
+    alpha = _alpha(xp, lp, skip)
     pos = xp.arange(s_ext)
     # beta[t, s]: log-prob of finishing from state s at frame t, lp[t] included
     tail = 2 * target_lengths
