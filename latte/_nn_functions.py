@@ -27,7 +27,8 @@ __all__ = [
     "layer_norm", "group_norm", "batch_norm", "instance_norm", "embedding", "rrelu", "selu",
     "selu_", "celu", "celu_", "threshold", "threshold_", "kl_div", "margin_ranking_loss",
     "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss", "poisson_nll_loss",
-    "binary_cross_entropy_with_logits", "constant_pad_nd",
+    "binary_cross_entropy_with_logits", "constant_pad_nd", "conv3d", "conv_transpose3d",
+    "max_pool3d", "ctc_loss", "embedding_bag",
 ]
 
 # the same parameters as PyTorch's top-level functions: the F functions themselves
@@ -39,6 +40,7 @@ bilinear, cosine_similarity, pairwise_distance = F.bilinear, F.cosine_similarity
 pdist, pixel_shuffle, pixel_unshuffle = F.pdist, F.pixel_shuffle, F.pixel_unshuffle
 channel_shuffle = native_channel_shuffle = F.channel_shuffle
 prelu, hardshrink, relu_ = F.prelu, F.hardshrink, F.relu_
+conv3d, conv_transpose3d = F.conv3d, F.conv_transpose3d
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -79,6 +81,19 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = (), padding: Any =
                   [13., 15.]]]])
     """
     return F.max_pool2d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = (), padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
+    """The largest value of each window over the last three dims of ``(N, C, D, H, W)``;
+    ``stride`` defaults (``()``) to ``kernel_size``. See ``nn.functional.max_pool3d``.
+
+    Example::
+
+        >>> latte.max_pool3d(latte.arange(8.0).reshape(1, 1, 2, 2, 2), 2)
+        tensor([[[[[7.]]]]])
+    """
+    return F.max_pool3d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
 
 
 def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = (),
@@ -302,6 +317,49 @@ def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1,
 
 
 # --- activations --------------------------------------------------------------------------------
+def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor,
+                  scale_grad_by_freq: bool = False, mode: int = 0, sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Bags of rows of ``weight`` reduced by ``mode`` (0 sum, 1 mean, 2 max) as ATen's op:
+    ``(output, offset2bag, bag_size, max_indices)``, the last three the bookkeeping PyTorch's
+    CPU kernel returns (the bag of each index, each bag's size, the row of each maximum).
+    See ``nn.functional.embedding_bag`` (the table there comes second).
+
+    Example::
+
+        >>> w = latte.arange(6.0).reshape(3, 2)
+        >>> latte.embedding_bag(w, latte.tensor([0, 2, 1]), latte.tensor([0, 2]))[0]
+        tensor([[4., 6.],
+                [2., 3.]])
+    """
+    output = F.embedding_bag(indices, weight, offsets, None, 2, scale_grad_by_freq,
+                             ("sum", "mean", "max")[mode], sparse, per_sample_weights,
+                             include_last_offset, padding_idx)
+    xp = weight._xp()
+    idx = indices._data.reshape(-1)
+    n_bags = output.shape[0]
+    zeros = xp.zeros(n_bags, dtype=idx.dtype)
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    if mode == 0 and padding_idx is None and weight._data.dtype.itemsize <= 4:
+        # PyTorch's fast float32/float16 sum kernel records no bag of each index
+        return output, Tensor(xp.zeros(0, dtype=idx.dtype)), Tensor(zeros), Tensor(zeros.copy())
+    off = offsets._data[:n_bags]
+    bag = (xp.searchsorted(off, xp.arange(idx.shape[0]), side="right") - 1).astype(idx.dtype)
+    if mode == 0:
+        return output, Tensor(bag), Tensor(zeros), Tensor(zeros.copy())
+    keep = idx != padding_idx if padding_idx is not None else xp.ones(idx.shape, dtype=bool)
+    member = (bag[None, :] == xp.arange(n_bags)[:, None]) & keep[None, :]  # (B, T)
+    sizes = member.sum(1).astype(idx.dtype)
+    if mode == 1:
+        return output, Tensor(bag), Tensor(sizes), Tensor(sizes.copy())
+    rows = weight._data[idx]  # (T, D)
+    scores = xp.where(member[:, :, None], rows[None], -xp.inf)
+    best = idx[scores.argmax(1)]  # (B, D): the row holding each maximum
+    return output, Tensor(bag), Tensor(sizes), Tensor(xp.where(sizes[:, None] > 0, best, 0))
+
+
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
           training: bool = False, generator: Any = None) -> Tensor:
     """Randomized leaky ReLU (slopes drawn in ``[lower, upper]`` when ``training``, their mean
@@ -411,6 +469,22 @@ def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *, log_target: boo
         tensor(0.)
     """
     return F.kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: int = 0, zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification loss of ``log_probs (T, N, C)`` against the
+    targets; ``reduction`` as ATen's int (omitted: one loss per element). See
+    ``nn.functional.ctc_loss``.
+
+    Example::
+
+        >>> lp = latte.randn(6, 2, 4).log_softmax(2)
+        >>> latte.ctc_loss(lp, latte.tensor([[1, 2], [3, 3]]), (6, 5), (2, 2)).shape
+        latte.Size([2])
+    """
+    return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                      _reduction(reduction), zero_infinity)
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,

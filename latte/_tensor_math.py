@@ -526,6 +526,29 @@ class MathMixin:
         """
         return E.Relu.apply(self)
 
+    def prelu(self, weight: Any) -> Any:
+        """Leaky ReLU with the learned slope ``weight`` (one per channel of dim 1, or one
+        shared): ``input`` where positive, else ``weight * input``.
+
+        Example::
+
+            >>> latte.tensor([-2.0, 1.0]).prelu(latte.tensor([0.25]))
+            tensor([-0.5000,  1.0000])
+        """
+        from latte.nn.functional.activation import prelu  # nn sits above the tensor API
+        return prelu(self, weight)
+
+    def hardshrink(self, lambd: float = 0.5) -> Any:
+        """``input`` where ``|input| > lambd``, else 0.
+
+        Example::
+
+            >>> latte.tensor([-1.0, 0.2, 0.7]).hardshrink()
+            tensor([-1.0000,  0.0000,  0.7000])
+        """
+        from latte.nn.functional.activation import hardshrink
+        return hardshrink(self, lambd)
+
     @named_node("SinhBackward0")
     def sinh(self) -> Any:
         """The hyperbolic sine of each element.

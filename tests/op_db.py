@@ -1400,6 +1400,84 @@ OPS += [
 ]
 
 
+# --- CTC loss, fractional max pooling, adaptive log-softmax ------------------------------------
+def _ctc(lib: Any, x: Any, targets: Any = None, input_lengths: Any = (), target_lengths: Any = (),
+         as_tensors: bool = False, **kw: Any) -> Any:
+    """``ctc_loss`` of ``log_softmax(x)`` (PyTorch's CTC gradient assumes normalised
+    log-probabilities); lengths as tuples, or as int64 tensors with ``as_tensors``."""
+    if as_tensors:
+        input_lengths, target_lengths = lib.tensor(input_lengths), lib.tensor(target_lengths)
+    return lib.nn.functional.ctc_loss(x.log_softmax(-1), _t(lib, targets), input_lengths,
+                                      target_lengths, **kw)
+
+
+def _ctc_samples(rng: np.random.Generator) -> list:
+    return [
+        S(make(rng, (6, 2, 4)), targets=np.array([[1, 2], [3, 3]]), input_lengths=(6, 5),
+          target_lengths=(2, 2), reduction="none"),
+        S(make(rng, (7, 3, 5)), targets=np.array([1, 1, 2, 4, 3, 3]), input_lengths=(7, 6, 4),
+          target_lengths=(3, 1, 2), desc="concatenated"),
+        S(make(rng, (6, 3, 4)), targets=np.array([[2, 2, 2], [0, 0, 0], [1, 3, 1]]),
+          input_lengths=(6, 5, 6), target_lengths=(3, 0, 3), reduction="sum",
+          desc="repeats-empty"),
+        S(make(rng, (4, 2, 3)), targets=np.array([[1, 1, 1], [2, 1, 0]]), input_lengths=(4, 4),
+          target_lengths=(3, 2), zero_infinity=True, reduction="none", desc="impossible"),
+        S(make(rng, (5, 4)), targets=np.array([1, 3]), input_lengths=(5,), target_lengths=(2,),
+          desc="unbatched"),
+        S(make(rng, (6, 2, 4)), targets=np.array([[0, 1], [3, 0]]), input_lengths=(6, 6),
+          target_lengths=(2, 2), blank=2, as_tensors=True, desc="blank2-tensors"),
+        S(make(rng, (5, 2, 3)), targets=np.array([[1, 2], [2, 2]]), input_lengths=(5, 5),
+          target_lengths=(2, 2), reduction="none", layouts=("step",))]
+
+
+OPS += [
+    OpInfo("ctc_loss", _ctc, _ctc_samples, rtol32=1e-4, atol32=1e-5),
+    OpInfo("top_ctc_loss", lambda lib, x: lib.ctc_loss(
+        x.log_softmax(-1), lib.tensor([[1, 2], [2, 2]]), (5, 4), (2, 1), 0, 1, False),
+        shaped(([(5, 2, 3)], "real", {})), rtol32=1e-4, atol32=1e-5),
+]
+
+
+def _fractional(d: int) -> Callable:
+    """``fractional_max_pool{d}d`` with its samples given, so that both libraries pool the same
+    windows."""
+    def fn(lib: Any, x: Any, u: Any = None, **kw: Any) -> Any:
+        f = getattr(lib.nn.functional, f"fractional_max_pool{d}d")
+        return f(x, _random_samples=lib.tensor(u, dtype=x.dtype), **kw)
+    return fn
+
+
+OPS += [
+    OpInfo("fractional_max_pool2d", _fractional(2), lambda rng: [
+        S(make(rng, (2, 3, 7, 9), "distinct"), kernel_size=2, output_size=(4, 5),
+          u=rng.uniform(size=(2, 3, 2))),
+        S(make(rng, (2, 8, 7), "distinct"), kernel_size=(3, 2), output_ratio=(0.5, 0.5),
+          u=rng.uniform(size=(1, 2, 2)), desc="unbatched"),
+        S(make(rng, (1, 2, 6, 6), "distinct"), kernel_size=3, output_size=4,
+          return_indices=True, u=rng.uniform(size=(1, 2, 2)), desc="overlapping"),
+        S(make(rng, (1, 2, 5, 6), "distinct"), kernel_size=2, output_size=1,
+          u=rng.uniform(size=(1, 2, 2)), layouts=("T",))]),
+    OpInfo("fractional_max_pool3d", _fractional(3), lambda rng: [
+        S(make(rng, (1, 2, 5, 6, 7), "distinct"), kernel_size=2, output_size=(3, 4, 3),
+          u=rng.uniform(size=(1, 2, 3))),
+        S(make(rng, (2, 6, 5, 7), "distinct"), kernel_size=(2, 3, 2), output_ratio=(0.5, 0.4, 0.5),
+          return_indices=True, u=rng.uniform(size=(1, 2, 3)), desc="unbatched")]),
+]
+
+
+OPS += [
+    OpInfo("cross_map_lrn2d", lambda lib, x, **kw: lib.nn.CrossMapLRN2d(**kw)(x), lambda rng: [
+        S(make(rng, (2, 5, 3, 2)), size=3, alpha=0.3, beta=0.7, k=2.0, torch_ok=False,
+          desc="PyTorch's hand-written backward is not its forward's derivative"),
+        S(make(rng, (1, 6, 2, 2)), size=4, alpha=0.5, beta=0.6, k=1.3, torch_ok=False,
+          layouts=("T",))]),
+    OpInfo("tensor_prelu", lambda lib, x, w: x.prelu(w), shaped(
+        ([(2, 3, 4), (3,)], "nonzero", {}), ([(4,), (1,)], "nonzero", {}))),
+    OpInfo("tensor_hardshrink", lambda lib, x, **kw: x.hardshrink(**kw), lambda rng: [
+        S(make(rng, (2, 3), "nonzero")), S(make(rng, (4,), "nonzero"), lambd=0.9)]),
+]
+
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the registry"
 

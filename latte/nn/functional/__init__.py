@@ -19,3 +19,5 @@ from latte.nn.functional.vision import *  # noqa: F401,F403
 from latte.nn.functional.lp_pool import *  # noqa: F401,F403
 from latte.nn.functional.unpool import *  # noqa: F401,F403
 from latte.nn.functional.volumetric import *  # noqa: F401,F403
+from latte.nn.functional.ctc import *  # noqa: F401,F403
+from latte.nn.functional.fractional_pool import *  # noqa: F401,F403

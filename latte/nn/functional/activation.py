@@ -23,7 +23,7 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "elu"
            "celu", "gelu", "silu", "mish", "sigmoid", "tanh", "softplus", "softsign",
            "tanhshrink", "hardtanh", "hardtanh_", "hardsigmoid", "hardswish", "logsigmoid",
            "softmax", "log_softmax", "softmin", "threshold", "glu", "hardshrink",
-           "softshrink", "erf", "rrelu", "rrelu_"]
+           "softshrink", "erf", "rrelu", "rrelu_", "selu_", "celu_", "threshold_"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -71,6 +71,7 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, True)
 
 
+@named_node("PreluKernelBackward0")
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """Leaky ReLU with a learned slope per channel (dim 1), or one shared slope."""
     if weight.numel() != 1:
@@ -106,6 +107,16 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     return _inplace(input, lambda x: x.where(x > 0, (x.clamp(max=0.0) / alpha).expm1() * alpha),
                     inplace)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place ``selu``, written into ``input``."""
+    return selu(input, True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``celu``, written into ``input``."""
+    return celu(input, alpha, True)
 
 
 def erf(input: Tensor) -> Tensor:
@@ -172,10 +183,12 @@ def tanhshrink(input: Tensor) -> Tensor:
 @named_node("HardtanhBackward0")
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
-    """``clamp(x, min_val, max_val)``."""
+    """``clamp(x, min_val, max_val)``; the gradient is 0 at the bounds themselves (PyTorch's,
+    unlike clamp's)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
+    return _inplace(input, lambda x: x.where((x > min_val) & (x < max_val),
+                                             x.detach().clamp(min_val, max_val)), inplace)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -244,6 +257,16 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     return a * b.sigmoid()
 
 
+_threshold = threshold  # reachable inside threshold_, whose parameter shadows the name
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place ``threshold``: ``value`` written into ``input`` where it is not above
+    ``threshold``."""
+    return _threshold(input, threshold, value, True)
+
+
+@named_node("HardshrinkBackward0")
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x`` where ``|x| > lambd``, else 0."""
     return input.where(input.abs() > lambd, 0.0)

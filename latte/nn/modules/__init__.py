@@ -22,3 +22,5 @@ from latte.nn.modules.margin_loss import *  # noqa: F401,F403
 from latte.nn.modules.pixelshuffle import *  # noqa: F401,F403
 from latte.nn.modules.rmsnorm import *  # noqa: F401,F403
 from latte.nn.modules.lazy import *  # noqa: F401,F403
+from latte.nn.modules.fractional_pool import *  # noqa: F401,F403
+from latte.nn.modules.adaptive import *  # noqa: F401,F403

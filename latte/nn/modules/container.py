@@ -6,6 +6,7 @@ read ``"0.weight"`` exactly as in PyTorch.
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -14,7 +15,8 @@ from latte.nn.modules.module import Module, _addindent
 from latte.nn.parameter import Parameter
 from latte.tensor import Tensor
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+           "Container"]
 
 
 def _index(idx: Any, size: int, kind: str) -> int:
@@ -406,3 +408,16 @@ class ParameterDict(Module):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ParameterDict has no forward")
+
+
+class Container(Module):
+    """Deprecated: a ``Module`` holding the submodules given as keyword arguments (subclass
+    ``Module`` instead); warns with PyTorch's ``FutureWarning`` when made."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now "
+                      "implemented in `nn.Module`. Subclass that instead.", FutureWarning,
+                      stacklevel=2)
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)

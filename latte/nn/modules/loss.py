@@ -2,13 +2,18 @@
 are buffers, as in PyTorch, so they follow ``to()`` and appear in ``state_dict``)."""
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 from latte.nn.functional import loss as F
+from latte.nn.functional.ctc import ctc_loss
 from latte.nn.modules.module import Module
 from latte.tensor import Tensor
 
 __all__ = ["CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
            "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "SigmoidFocalLoss", "SoftMarginLoss",
-           "MarginRankingLoss", "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
+           "MarginRankingLoss", "CosineEmbeddingLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+           "NLLLoss2d", "CTCLoss"]
 
 
 class _Loss(Module):
@@ -59,6 +64,43 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """Deprecated alias of :class:`NLLLoss` (which takes ``(N, C, H, W)`` inputs itself); warns
+    with PyTorch's ``FutureWarning`` when made."""
+
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a "
+                      "drop-in replacement and see https://pytorch.org/docs/main/nn.html"
+                      "#torch.nn.NLLLoss for more details.", FutureWarning, stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss of log-probabilities ``(T, N, C)`` against
+    unaligned targets; see :func:`latte.nn.functional.ctc_loss`.
+
+    Example::
+
+        >>> ctc = nn.CTCLoss(zero_infinity=True)
+        >>> lp = latte.randn(6, 2, 4).log_softmax(2)
+        >>> ctc(lp, latte.tensor([[1, 2], [3, 3]]), (6, 5), (2, 2)).shape
+        latte.Size([])
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False
+                 ) -> None:
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Any,
+                target_lengths: Any) -> Tensor:
+        return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                        self.reduction, self.zero_infinity)
 
 
 class MSELoss(_Loss):
