@@ -79,6 +79,20 @@ class Distribution:
         """A view of this distribution with parameters broadcast to ``batch_shape``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement expand")
 
+    def _expand_params(self, cls: type, batch_shape: Any, _instance: Any,
+                       names: tuple[str, ...]) -> Any:
+        """The shared ``expand``: a new ``cls`` with the parameters ``names`` broadcast to
+        ``batch_shape`` (plus the event shape of each, kept as it is)."""
+        new = self._get_checked_instance(cls, _instance)
+        shape = Size(tuple(batch_shape))
+        for name in names:
+            value = getattr(self, name)
+            event = tuple(value.shape[len(self._batch_shape):])
+            setattr(new, name, value.expand(tuple(shape) + event))
+        Distribution.__init__(new, shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def _get_checked_instance(self, cls: type, _instance: Any) -> Any:
         if _instance is None and type(self).__init__ != cls.__init__:
             raise NotImplementedError(f"Subclass {self.__class__.__name__} of {cls.__name__} "
