@@ -24,17 +24,42 @@ from latte.distributions.laplace import Laplace
 from latte.distributions.log_normal import LogNormal
 from latte.distributions.multivariate_normal import MultivariateNormal
 from latte.distributions.normal import Normal
-from latte.distributions.one_hot_categorical import OneHotCategorical
+from latte.distributions.one_hot_categorical import (
+    OneHotCategorical,
+    OneHotCategoricalStraightThrough,
+)
 from latte.distributions.poisson import Poisson
 from latte.distributions.studentT import StudentT
 from latte.distributions.transformed_distribution import TransformedDistribution
 from latte.distributions.transforms import *  # noqa: F403
 from latte.distributions.transforms import __all__ as _transforms_all
 from latte.distributions.uniform import Uniform
+from latte.distributions.continuous_bernoulli import ContinuousBernoulli
+from latte.distributions.fishersnedecor import FisherSnedecor
+from latte.distributions.generalized_pareto import GeneralizedPareto
+from latte.distributions.inverse_gamma import InverseGamma
+from latte.distributions.kumaraswamy import Kumaraswamy
+from latte.distributions.logistic_normal import LogisticNormal
+from latte.distributions.multinomial import Multinomial
+from latte.distributions.negative_binomial import NegativeBinomial
+from latte.distributions.pareto import Pareto
+from latte.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
+from latte.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
+from latte.distributions.von_mises import VonMises
+from latte.distributions.weibull import Weibull
+from latte.distributions.wishart import Wishart
+from latte.distributions.lkj_cholesky import LKJCholesky
+from latte.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
+from latte.distributions.mixture_same_family import MixtureSameFamily
 
 __all__ = ["Distribution", "Normal", "Categorical", "Bernoulli", "Uniform", "OneHotCategorical",
            "Independent", "kl_divergence", "register_kl", "constraints", "MultivariateNormal",
            "Gamma", "Beta", "ExponentialFamily", "Exponential", "Laplace", "LogNormal",
            "Poisson", "Binomial", "Geometric", "Cauchy", "HalfNormal", "HalfCauchy", "StudentT",
            "Chi2", "Dirichlet", "Gumbel", "TransformedDistribution", "transforms",
+           "Weibull", "Pareto", "Multinomial", "NegativeBinomial", "ContinuousBernoulli",
+           "VonMises", "FisherSnedecor", "Kumaraswamy", "InverseGamma", "RelaxedBernoulli",
+           "LogitRelaxedBernoulli", "RelaxedOneHotCategorical", "ExpRelaxedCategorical",
+           "OneHotCategoricalStraightThrough", "LogisticNormal", "GeneralizedPareto",
+           "LowRankMultivariateNormal", "MixtureSameFamily", "Wishart", "LKJCholesky",
            *_transforms_all]

@@ -6,8 +6,8 @@ import numbers
 from typing import Any
 
 import latte
-import latte.nn.functional as F
 from latte.distributions import constraints
+from latte.distributions.bernoulli import _bce_with_logits
 from latte.distributions.distribution import Distribution
 from latte.distributions.utils import broadcast_all, logits_to_probs, probs_to_logits
 from latte.tensor import Size, Tensor
@@ -89,5 +89,4 @@ class Geometric(Distribution):
 
     def entropy(self) -> Tensor:
         r""":math:`-[(1-p)\log(1-p) + p\log p] / p`."""
-        return F.binary_cross_entropy_with_logits(self.logits, self.probs,
-                                                  reduction="none") / self.probs
+        return _bce_with_logits(self.logits, self.probs) / self.probs

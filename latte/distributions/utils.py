@@ -1,6 +1,7 @@
 """Helpers shared by the distributions: broadcasting parameters, probs <-> logits."""
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -12,7 +13,7 @@ from latte.backend import get_array_module
 from latte.tensor import Tensor
 
 __all__ = ["broadcast_all", "probs_to_logits", "logits_to_probs", "clamp_probs", "draw", "atan",
-           "lbeta", "clamp_by_zero"]
+           "lbeta", "clamp_by_zero", "mvlgamma", "mvdigamma"]
 
 
 def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
@@ -93,3 +94,20 @@ def lbeta(a: Tensor, b: Tensor) -> Tensor:
 def clamp_by_zero(x: Tensor) -> Tensor:
     """``max(x, 0)`` with gradient 1/2 at 0 (as PyTorch's ``_clamp_by_zero``)."""
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
+
+
+def mvlgamma(a: Tensor, p: int) -> Tensor:
+    r"""The multivariate log-gamma
+    :math:`\frac{p(p-1)}4\log\pi + \sum_{j<p}\log\Gamma(a - j/2)`."""
+    total = latte.lgamma(a) + p * (p - 1) / 4 * math.log(math.pi)
+    for j in range(1, p):
+        total = total + latte.lgamma(a - j / 2)
+    return total
+
+
+def mvdigamma(a: Tensor, p: int) -> Tensor:
+    r"""The multivariate digamma :math:`\sum_{j<p}\psi(a - j/2)`."""
+    total = latte.digamma(a)
+    for j in range(1, p):
+        total = total + latte.digamma(a - j / 2)
+    return total
