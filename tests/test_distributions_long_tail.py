@@ -385,7 +385,7 @@ def test_matrix_and_mixture_samples():
     m = D.Multinomial(9, latte.tensor([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]])).sample((4000,))
     assert tuple(m.shape) == (4000, 2, 3) and (m.sum(-1).numpy() == 9).all()
     np.testing.assert_allclose(m.numpy().mean(0), [[1.8, 2.7, 4.5], [5.4, 1.8, 1.8]], rtol=0.05)
-    w = D.Wishart(latte.tensor(2.5), covariance_matrix=latte.eye(3, dtype=latte.float64))
+    w = D.Wishart(latte.tensor(3.5), covariance_matrix=latte.eye(3, dtype=latte.float64))
     draws = w.rsample((200,))
     assert bool(D.constraints.positive_definite.check(draws).all())
 

@@ -7,6 +7,7 @@ from latte.distributions.bernoulli import Bernoulli
 from latte.distributions.beta import Beta
 from latte.distributions.binomial import Binomial
 from latte.distributions.categorical import Categorical
+from latte.distributions.constraint_registry import biject_to, transform_to
 from latte.distributions.cauchy import Cauchy
 from latte.distributions.chi2 import Chi2
 from latte.distributions.dirichlet import Dirichlet
@@ -62,4 +63,4 @@ __all__ = ["Distribution", "Normal", "Categorical", "Bernoulli", "Uniform", "One
            "LogitRelaxedBernoulli", "RelaxedOneHotCategorical", "ExpRelaxedCategorical",
            "OneHotCategoricalStraightThrough", "LogisticNormal", "GeneralizedPareto",
            "LowRankMultivariateNormal", "MixtureSameFamily", "Wishart", "LKJCholesky",
-           *_transforms_all]
+           "biject_to", "transform_to", *_transforms_all]
