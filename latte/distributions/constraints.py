@@ -26,6 +26,7 @@ class Constraint:
     event_dim = 0
 
     def check(self, value: Any) -> Any:
+        """A bool tensor: ``True`` where ``value`` (each event) satisfies the constraint."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -70,6 +71,8 @@ class _OneHot(Constraint):
 
 
 class _GreaterThan(Constraint):
+    """Values above ``lower_bound`` (``>=`` when ``inclusive``)."""
+
     def __init__(self, lower_bound: float, inclusive: bool = False) -> None:
         self.lower_bound, self._inclusive = lower_bound, inclusive
 
@@ -82,6 +85,8 @@ class _GreaterThan(Constraint):
 
 
 class _LessThan(Constraint):
+    """Values strictly below ``upper_bound``."""
+
     def __init__(self, upper_bound: float) -> None:
         self.upper_bound = upper_bound
 
@@ -93,6 +98,8 @@ class _LessThan(Constraint):
 
 
 class _Interval(Constraint):
+    """Values in ``[lower_bound, upper_bound]`` (``[lower, upper)`` when ``half_open``)."""
+
     def __init__(self, lower_bound: Any, upper_bound: Any, half_open: bool = False) -> None:
         self.lower_bound, self.upper_bound, self._half_open = lower_bound, upper_bound, half_open
 
@@ -106,6 +113,8 @@ class _Interval(Constraint):
 
 
 class _IntegerInterval(Constraint):
+    """Integers in ``[lower_bound, upper_bound]``."""
+
     is_discrete = True
 
     def __init__(self, lower_bound: int, upper_bound: Any) -> None:
@@ -120,6 +129,8 @@ class _IntegerInterval(Constraint):
 
 
 class _IntegerGreaterThan(Constraint):
+    """Integers ``>= lower_bound``."""
+
     is_discrete = True
 
     def __init__(self, lower_bound: int) -> None:

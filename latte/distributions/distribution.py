@@ -103,14 +103,17 @@ class Distribution:
     # --- moments -------------------------------------------------------------------------
     @property
     def mean(self) -> Tensor:
+        """The mean, one value per batch entry and event element."""
         raise NotImplementedError(f"{type(self).__name__} does not implement mean")
 
     @property
     def mode(self) -> Tensor:
+        """The mode: where the density (or mass) peaks."""
         raise NotImplementedError(f"{type(self).__name__} does not implement mode")
 
     @property
     def variance(self) -> Tensor:
+        """The variance, elementwise over the event."""
         raise NotImplementedError(f"{type(self).__name__} does not implement variance")
 
     @property
@@ -130,6 +133,7 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} does not implement rsample")
 
     def sample_n(self, n: int) -> Tensor:
+        """``n`` draws: ``sample((n,))``."""
         return self.sample(Size((n,)))
 
     def log_prob(self, value: Tensor) -> Tensor:
@@ -137,9 +141,11 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} does not implement log_prob")
 
     def cdf(self, value: Tensor) -> Tensor:
+        """The cumulative distribution function at ``value``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement cdf")
 
     def icdf(self, value: Tensor) -> Tensor:
+        """The inverse CDF (quantile function) at probabilities ``value``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement icdf")
 
     def entropy(self) -> Tensor:
@@ -147,9 +153,12 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} does not implement entropy")
 
     def perplexity(self) -> Tensor:
+        """``exp(entropy())``, one value per batch entry."""
         return self.entropy().exp()
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
+        """Every value of a discrete support along a new leading dim (broadcast to the
+        batch shape with ``expand``)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement enumerate_support")
 
     def _validate_sample(self, value: Any) -> None:

@@ -41,12 +41,12 @@ class InverseGamma(TransformedDistribution):
 
     @property
     def concentration(self) -> Tensor:
-        """The gamma's shape."""
+        """The shape of the underlying gamma distribution."""
         return self.base_dist.concentration
 
     @property
     def rate(self) -> Tensor:
-        """The gamma's rate."""
+        """The rate of the underlying gamma distribution."""
         return self.base_dist.rate
 
     @property

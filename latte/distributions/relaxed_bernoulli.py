@@ -121,7 +121,7 @@ class RelaxedBernoulli(TransformedDistribution):
 
     @property
     def logits(self) -> Tensor:
-        """The log-odds of 1."""
+        """The log-odds of 1 (of the base distribution)."""
         return self.base_dist.logits
 
     @property

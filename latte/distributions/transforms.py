@@ -404,7 +404,7 @@ class ReshapeTransform(Transform):
 
 
 class ExpTransform(Transform):
-    r""":math:`y = e^x`."""
+    r"""The exponential map :math:`y = e^x` from the reals onto the positive reals."""
 
     domain = constraints.real
     codomain = constraints.positive
@@ -427,7 +427,7 @@ class ExpTransform(Transform):
 
 
 class PowerTransform(Transform):
-    r""":math:`y = x^{\text{exponent}}` on positive values."""
+    r"""The power map :math:`y = x^{\text{exponent}}` on positive values."""
 
     domain = constraints.positive
     codomain = constraints.positive
@@ -468,7 +468,7 @@ class PowerTransform(Transform):
 
 
 class SigmoidTransform(Transform):
-    r""":math:`y = 1 / (1 + e^{-x})`."""
+    r"""The logistic sigmoid :math:`y = 1 / (1 + e^{-x})` onto the unit interval."""
 
     domain = constraints.real
     codomain = constraints.unit_interval
@@ -494,7 +494,7 @@ class SigmoidTransform(Transform):
 
 
 class SoftplusTransform(Transform):
-    r""":math:`y = \log(1 + e^x)`."""
+    r"""The softplus map :math:`y = \log(1 + e^x)` onto the positive reals."""
 
     domain = constraints.real
     codomain = constraints.positive
