@@ -52,7 +52,7 @@ class ContinuousBernoulli(ExponentialFamily):
         if probs is not None:
             scalar = isinstance(probs, numbers.Number)
             (self.probs,) = broadcast_all(probs)
-            if validate_args is not None and not bool(
+            if validate_args and not bool(
                     self.arg_constraints["probs"].check(self.probs).all()):
                 raise ValueError("The parameter probs has invalid values")
             self.probs = clamp_probs(self.probs)
