@@ -319,6 +319,19 @@ def test_discrete_sample_frequencies():
     np.testing.assert_allclose(g.mean(0), [1 / 0.3 - 1, 1 / 0.9 - 1], rtol=0.06)
 
 
+def test_von_mises_and_cauchy_samples():
+    latte.manual_seed(6)
+    loc = latte.tensor([0.5, -2.0, 3.0], dtype=latte.float64)
+    d = D.VonMises(loc, latte.tensor([0.5, 2.0, 10.0], dtype=latte.float64))
+    a = d.sample((20000,)).numpy()
+    assert a.min() >= -np.pi and a.max() < np.pi
+    resultant = np.exp(1j * a).mean(0)
+    np.testing.assert_allclose(np.angle(resultant), loc.numpy(), atol=0.05)
+    np.testing.assert_allclose(1 - np.abs(resultant), d.variance.numpy(), atol=0.02)
+    c = D.Cauchy(latte.tensor([1.0]), latte.tensor([2.0])).sample((20000,)).numpy()
+    np.testing.assert_allclose(np.quantile(c, [0.25, 0.5, 0.75]), [-1.0, 1.0, 3.0], atol=0.1)
+
+
 def test_validation_errors():
     with pytest.raises(ValueError, match="rate"):
         D.Exponential(latte.tensor([-1.0]))

@@ -8,7 +8,7 @@ from typing import Any
 import latte
 from latte.distributions import constraints
 from latte.distributions.distribution import Distribution
-from latte.distributions.utils import atan, broadcast_all, draw
+from latte.distributions.utils import atan, broadcast_all
 from latte.tensor import Size, Tensor
 
 __all__ = ["Cauchy"]
@@ -55,8 +55,10 @@ class Cauchy(Distribution):
                           device=self.loc.device)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        eps = draw("standard_cauchy", self.loc, shape=self._extended_shape(sample_shape))
-        return self.loc + eps * self.scale
+        # the inverse CDF at a uniform draw (CuPy's generator has no standard_cauchy)
+        u = latte.rand(tuple(self._extended_shape(sample_shape)), dtype=self.loc.dtype,
+                       device=self.loc.device)
+        return self.loc + (math.pi * (u - 0.5)).tan() * self.scale
 
     def log_prob(self, value: Any) -> Tensor:
         r""":math:`-\log\pi - \log\gamma - \log(1 + ((x - x_0)/\gamma)^2)`."""
