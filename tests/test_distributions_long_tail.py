@@ -562,5 +562,14 @@ def test_kl_errors_and_bregman():
     p, q = D.Exponential(latte.tensor(P1)), D.Exponential(latte.tensor(P2))
     from latte.distributions.kl import _kl_expfamily_expfamily
     _close(_kl_expfamily_expfamily(p, q), D.kl_divergence(p, q), "bregman")
-    p, q = D.Dirichlet(latte.tensor(P1)), D.Dirichlet(latte.tensor(P2))
-    _close(_kl_expfamily_expfamily(p, q), D.kl_divergence(p, q), "bregman dirichlet")
+    t = latte.tensor
+    for p, q in [(D.Dirichlet(t(P1)), D.Dirichlet(t(P2))),
+                 (D.Normal(t(R1), t(P1)), D.Normal(t(R2), t(P2))),
+                 (D.Gamma(t(P1), t(P2)), D.Gamma(t(P2), t(P1))),
+                 (D.Beta(t(P1), t(P2)), D.Beta(t(P2), t(P1))),
+                 (D.Bernoulli(t(U1)), D.Bernoulli(t(U1[::-1].copy()))),
+                 (D.Poisson(t(P1)), D.Poisson(t(P2)))]:
+        assert isinstance(p, D.ExponentialFamily)
+        _close(_kl_expfamily_expfamily(p, q), D.kl_divergence(p, q), type(p).__name__, 1e-7)
+        if type(p) not in (D.Poisson, D.Beta, D.Dirichlet):  # no carrier measure, as torch
+            _close(D.ExponentialFamily.entropy(p), p.entropy(), type(p).__name__, 1e-7)

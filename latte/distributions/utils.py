@@ -72,6 +72,8 @@ def _sum_rightmost(value: Tensor, dim: int) -> Tensor:
 class _Atan(Op):
     """``arctan``, elementwise (the Cauchy CDF needs it; latte has no public ``atan``)."""
 
+    node_name = "AtanBackward0"  # PyTorch's name of the node
+
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return get_array_module(a).arctan(a)
