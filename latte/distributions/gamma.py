@@ -154,6 +154,15 @@ class Gamma(ExponentialFamily):
                 + latte.xlogy(self.concentration - 1, value)
                 - self.rate * value - latte.lgamma(self.concentration))
 
+    def cdf(self, value: Any) -> Tensor:
+        r""":math:`P(\alpha, \beta x)`, the regularised lower incomplete gamma function
+        (differentiable in ``value`` and ``rate``, as PyTorch)."""
+        from latte.distributions.incomplete_gamma import gammainc
+        if self._validate_args:
+            self._validate_sample(value)
+        c, x = latte.broadcast_tensors(self.concentration, self.rate * value)
+        return gammainc(c, x)
+
     def entropy(self) -> Tensor:
         r""":math:`\alpha - \log\beta + \log\Gamma(\alpha) + (1-\alpha)\psi(\alpha)`."""
         c = self.concentration
