@@ -551,6 +551,17 @@ KL_CASES = [
     ("Normal-Exponential-inf", [R1, P1, P2], lambda d, a: (d.Normal(a[0], a[1]),
                                                            d.Exponential(a[2]))),
     ("Poisson-Binomial-inf", [P1, U1], lambda d, a: (d.Poisson(a[0]), d.Binomial(3, a[1]))),
+    ("Beta-CB", [P1, P2, U1], lambda d, a: (d.Beta(a[0], a[1]), d.ContinuousBernoulli(a[2]))),
+    ("CB-Exponential", [U1, P1], lambda d, a: (d.ContinuousBernoulli(a[0]),
+                                               d.Exponential(a[1]))),
+    ("CB-Normal", [U1, R1, P1], lambda d, a: (d.ContinuousBernoulli(a[0]),
+                                              d.Normal(a[1], a[2]))),
+    ("CB-Uniform", [U1, np.array([-1.0, 0.0, -0.5]), np.array([1.0, 2.0, 1.5])],
+     lambda d, a: (d.ContinuousBernoulli(a[0]), d.Uniform(a[1], a[2]))),
+    ("Uniform-CB", [np.array([0.1, 0.0, 0.2]), np.array([0.9, 0.5, 1.0]), U1],
+     lambda d, a: (d.Uniform(a[0], a[1]), d.ContinuousBernoulli(a[2]))),
+    ("Gamma-CB-inf", [P1, P2, U1], lambda d, a: (d.Gamma(a[0], a[1]),
+                                                 d.ContinuousBernoulli(a[2]))),
 ]
 
 
