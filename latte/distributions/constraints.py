@@ -16,7 +16,7 @@ __all__ = ["Constraint", "real", "positive", "nonnegative", "unit_interval", "si
            "dependent_property", "lower_cholesky", "positive_definite", "cat", "corr_cholesky",
            "greater_than_eq", "less_than", "lower_triangular", "multinomial",
            "positive_semidefinite", "positive_integer", "square", "stack", "symmetric",
-           "is_dependent"]
+           "is_dependent", "MixtureSameFamilyConstraint"]
 
 
 class Constraint:
@@ -292,6 +292,24 @@ class _Stack(Constraint):
     def check(self, value: Any) -> Any:
         return latte.stack([c.check(v) for c, v in zip(self.cseq, value.unbind(self.dim))],
                      self.dim)
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """The support of a ``MixtureSameFamily``: ``base_constraint`` checked on each value
+    against every component (the rightmost batch dim), true where all components allow it."""
+
+    def __init__(self, base_constraint: Constraint) -> None:
+        self.base_constraint = base_constraint
+        self.is_discrete = base_constraint.is_discrete
+        self.event_dim = base_constraint.event_dim
+
+    def check(self, value: Any) -> Any:
+        result = self.base_constraint.check(value.unsqueeze(-1 - self.event_dim))
+        keep = value.dim() - self.event_dim
+        return result.reshape(tuple(result.shape[:keep]) + (-1,)).all(-1)
+
+    def __repr__(self) -> str:
+        return f"MixtureSameFamilyConstraint({self.base_constraint!r})"
 
 
 def _eps(value: Any) -> float:
