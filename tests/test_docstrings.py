@@ -21,6 +21,7 @@ MODULES = [
     "latte.vision.transforms", "latte.vision.models", "latte.distributed", "latte.train",
     "latte.cli.main", "latte.autograd.functional", "latte.nn.utils.parametrize",
     "latte.nn.utils.parametrizations", "latte.testing",
+    "latte.distributions", "latte.distributions.transforms", "latte.distributions.constraints",
 ]
 # the CLI's subcommands are private functions of latte.cli.main, named _cmd_<subcommand>
 _CLI_PREFIX = "_cmd_"

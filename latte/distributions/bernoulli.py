@@ -9,6 +9,7 @@ import latte
 import latte.nn.functional as F
 from latte.distributions import constraints
 from latte.distributions.distribution import Distribution
+from latte.distributions.exp_family import ExponentialFamily
 from latte.distributions.utils import broadcast_all, logits_to_probs, probs_to_logits
 from latte.tensor import Size, Tensor
 
@@ -20,7 +21,7 @@ def _bce_with_logits(logits: Tensor, target: Tensor) -> Tensor:
     return F.softplus(logits) - logits * target
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
     """A Bernoulli distribution on ``{0, 1}``, as ``torch.distributions.Bernoulli``.
 
     Args:
@@ -38,6 +39,7 @@ class Bernoulli(Distribution):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
+    _mean_carrier_measure = 0
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
@@ -111,3 +113,10 @@ class Bernoulli(Distribution):
         values = latte.arange(2, dtype=self._param.dtype, device=self._param.device)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.logits,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return F.softplus(x)

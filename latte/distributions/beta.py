@@ -7,6 +7,7 @@ from typing import Any
 import latte
 from latte.distributions import constraints
 from latte.distributions.distribution import Distribution
+from latte.distributions.exp_family import ExponentialFamily
 from latte.distributions.gamma import standard_gamma
 from latte.distributions.utils import broadcast_all
 from latte.tensor import Size, Tensor
@@ -14,7 +15,7 @@ from latte.tensor import Size, Tensor
 __all__ = ["Beta"]
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
     r"""The beta distribution, as ``torch.distributions.Beta``.
 
     Args:
@@ -94,3 +95,10 @@ class Beta(Distribution):
         return (latte.lgamma(a) + latte.lgamma(b) - latte.lgamma(total)
                 - (a - 1) * latte.digamma(a) - (b - 1) * latte.digamma(b)
                 + (total - 2) * latte.digamma(total))
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return self.concentration1, self.concentration0
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return latte.lgamma(x) + latte.lgamma(y) - latte.lgamma(x + y)

@@ -79,6 +79,20 @@ class Distribution:
         """A view of this distribution with parameters broadcast to ``batch_shape``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement expand")
 
+    def _expand_params(self, cls: type, batch_shape: Any, _instance: Any,
+                       names: tuple[str, ...]) -> Any:
+        """The shared ``expand``: a new ``cls`` with the parameters ``names`` broadcast to
+        ``batch_shape`` (plus the event shape of each, kept as it is)."""
+        new = self._get_checked_instance(cls, _instance)
+        shape = Size(tuple(batch_shape))
+        for name in names:
+            value = getattr(self, name)
+            event = tuple(value.shape[len(self._batch_shape):])
+            setattr(new, name, value.expand(tuple(shape) + event))
+        Distribution.__init__(new, shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def _get_checked_instance(self, cls: type, _instance: Any) -> Any:
         if _instance is None and type(self).__init__ != cls.__init__:
             raise NotImplementedError(f"Subclass {self.__class__.__name__} of {cls.__name__} "
@@ -89,14 +103,17 @@ class Distribution:
     # --- moments -------------------------------------------------------------------------
     @property
     def mean(self) -> Tensor:
+        """The mean, one value per batch entry and event element."""
         raise NotImplementedError(f"{type(self).__name__} does not implement mean")
 
     @property
     def mode(self) -> Tensor:
+        """The mode: where the density (or mass) peaks."""
         raise NotImplementedError(f"{type(self).__name__} does not implement mode")
 
     @property
     def variance(self) -> Tensor:
+        """The variance, elementwise over the event."""
         raise NotImplementedError(f"{type(self).__name__} does not implement variance")
 
     @property
@@ -116,6 +133,7 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} does not implement rsample")
 
     def sample_n(self, n: int) -> Tensor:
+        """``n`` draws: ``sample((n,))``."""
         return self.sample(Size((n,)))
 
     def log_prob(self, value: Tensor) -> Tensor:
@@ -123,9 +141,11 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} does not implement log_prob")
 
     def cdf(self, value: Tensor) -> Tensor:
+        """The cumulative distribution function at ``value``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement cdf")
 
     def icdf(self, value: Tensor) -> Tensor:
+        """The inverse CDF (quantile function) at probabilities ``value``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement icdf")
 
     def entropy(self) -> Tensor:
@@ -133,9 +153,12 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} does not implement entropy")
 
     def perplexity(self) -> Tensor:
+        """``exp(entropy())``, one value per batch entry."""
         return self.entropy().exp()
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
+        """Every value of a discrete support along a new leading dim (broadcast to the
+        batch shape with ``expand``)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement enumerate_support")
 
     def _validate_sample(self, value: Any) -> None:

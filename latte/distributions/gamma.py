@@ -20,6 +20,7 @@ from latte.autograd.function import Op
 from latte.backend import get_array_module
 from latte.distributions import constraints
 from latte.distributions.distribution import Distribution
+from latte.distributions.exp_family import ExponentialFamily
 from latte.distributions.utils import broadcast_all
 from latte.tensor import Size, Tensor
 
@@ -94,7 +95,7 @@ def standard_gamma(concentration: Tensor) -> Tensor:
     return _StandardGamma.apply(concentration, Tensor(xp.maximum(draw, tiny)))
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     r"""The gamma distribution of ``concentration`` :math:`\alpha` and ``rate`` :math:`\beta`,
     as ``torch.distributions.Gamma``: density
     :math:`\beta^\alpha x^{\alpha-1} e^{-\beta x} / \Gamma(\alpha)` on :math:`x \ge 0`.
@@ -110,6 +111,7 @@ class Gamma(Distribution):
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _mean_carrier_measure = 0
 
     def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None) -> None:
         self.concentration, self.rate = broadcast_all(concentration, rate)
@@ -152,9 +154,23 @@ class Gamma(Distribution):
                 + latte.xlogy(self.concentration - 1, value)
                 - self.rate * value - latte.lgamma(self.concentration))
 
+    def cdf(self, value: Any) -> Tensor:
+        r""":math:`P(\alpha, \beta x)`, the regularised lower incomplete gamma function
+        (differentiable in ``value`` and ``rate``, as PyTorch)."""
+        from latte.distributions.incomplete_gamma import gammainc
+        if self._validate_args:
+            self._validate_sample(value)
+        c, x = latte.broadcast_tensors(self.concentration, self.rate * value)
+        return gammainc(c, x)
+
     def entropy(self) -> Tensor:
         r""":math:`\alpha - \log\beta + \log\Gamma(\alpha) + (1-\alpha)\psi(\alpha)`."""
         c = self.concentration
         return c - self.rate.log() + latte.lgamma(c) + (1.0 - c) * latte.digamma(c)
 
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return self.concentration - 1, -self.rate
 
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return latte.lgamma(x + 1) + (x + 1) * (-y.reciprocal()).log()

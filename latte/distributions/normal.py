@@ -8,13 +8,14 @@ from typing import Any
 import latte
 from latte.distributions import constraints
 from latte.distributions.distribution import Distribution
+from latte.distributions.exp_family import ExponentialFamily
 from latte.distributions.utils import broadcast_all
 from latte.tensor import Size, Tensor
 
 __all__ = ["Normal"]
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
     r"""The normal distribution :math:`\mathcal N(\mu, \sigma^2)`, as
     ``torch.distributions.Normal``.
 
@@ -34,6 +35,7 @@ class Normal(Distribution):
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
+    _mean_carrier_measure = 0
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
         self.loc, self.scale = broadcast_all(loc, scale)
@@ -91,3 +93,10 @@ class Normal(Distribution):
     def entropy(self) -> Tensor:
         r""":math:`\frac12 + \frac12\log 2\pi + \log\sigma`."""
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return self.loc / self.scale.pow(2), -0.5 * self.scale.pow(2).reciprocal()
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return -0.25 * x.pow(2) / y + 0.5 * (-math.pi / y).log()

@@ -9,7 +9,7 @@ from latte.distributions.categorical import Categorical
 from latte.distributions.distribution import Distribution
 from latte.tensor import Size, Tensor
 
-__all__ = ["OneHotCategorical"]
+__all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
 class OneHotCategorical(Distribution):
@@ -81,3 +81,18 @@ class OneHotCategorical(Distribution):
 
     def __repr__(self) -> str:
         return f"OneHotCategorical({self._categorical!r})"
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """A ``OneHotCategorical`` whose ``rsample`` passes gradients straight through to the
+    probabilities (Bengio et al., 2013), as
+    ``torch.distributions.OneHotCategoricalStraightThrough``: the one-hot draw plus
+    ``probs - probs.detach()``."""
+
+    has_rsample = True
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """A one-hot draw carrying the straight-through gradient of the probabilities."""
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())

@@ -147,6 +147,8 @@ class StandinGenerator:
         draw = getattr(self._rng, name)
 
         def on_device(*args: Any, **kwargs: Any) -> Any:
+            # parameters may be device arrays (CuPy's generator takes them): unwrap them
+            args, kwargs = _unwrap(args, []), _unwrap(kwargs, [])
             return self._backend.wrap(draw(*args, **kwargs), self._index)
         return on_device
 
