@@ -304,3 +304,20 @@ def test_cross_entropy_double_backward_matches_torch():
         tx, torch.tensor(t), label_smoothing=0.1), tx, create_graph=True)
     (tg * tg).sum().backward()
     close(lx.grad, tx.grad, 1e-10, 1e-12)
+
+
+@pytest.mark.parametrize("name", ["binary_cross_entropy_with_logits", "soft_margin_loss",
+                                  "logsigmoid"])
+def test_losses_of_logits_have_the_smooth_gradient_at_zero(name):
+    """``softplus(-x)`` written with ``abs`` and ``clamp`` took a side of their kinks at 0."""
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (latte, torch):
+        x = lib.tensor([0.0, 0.0, 0.7, -2.0], dtype=lib.float64, requires_grad=True)
+        t = lib.tensor([1.0, -1.0, 1.0, -1.0], dtype=lib.float64)
+        fn = getattr(lib.nn.functional, name)
+        out = fn(x) if name == "logsigmoid" else fn(x, t.clamp(min=0.0) if "entropy" in name
+                                                      else t, reduction="sum")
+        out.sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-12)

@@ -211,7 +211,19 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 @named_node("LogSigmoidBackward0")
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, stable for any x."""
-    return input.clamp(max=0.0) - (-input.abs()).exp().log1p()
+    return -softplus_of_negative(input)
+
+
+def softplus_of_negative(x: Tensor) -> Tensor:
+    """``log(1 + exp(-x)) = max(-x, 0) + log1p(exp(-|x|))``, stable for any x.
+
+    ``|x|`` and ``max`` are written as one ``where`` on ``x >= 0``, so that at ``x = 0`` the
+    gradient is the smooth one, ``-1/2`` (``abs`` and ``clamp`` each take a side of their kink
+    there, and their sum would be 0 or -1)."""
+    nonnegative = x >= 0
+    neg_abs = (-x).where(nonnegative, x)
+    hinge = (-x).where(~nonnegative, 0.0)
+    return hinge + neg_abs.exp().log1p()
 
 
 def _softmax_dim(ndim: int) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 
 from latte.autograd.function import named_node
 from latte.nn.functional._device import on_input_device
-from latte.nn.functional.activation import log_softmax
+from latte.nn.functional.activation import log_softmax, softplus_of_negative
 from latte.nn.functional.misc import cosine_similarity
 from latte.ops.loss import SoftmaxCrossEntropy
 from latte.tensor import Tensor
@@ -253,7 +253,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    softplus_neg = (-input.abs()).exp().log1p() + (-input).clamp(min=0.0)
+    softplus_neg = softplus_of_negative(input)
     if pos_weight is not None:
         log_weight = (pos_weight - 1.0) * target + 1.0
         loss = (1.0 - target) * input + log_weight * softplus_neg
@@ -314,8 +314,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = 
                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """``log(1 + exp(-y x))`` for targets ``y`` in {-1, 1}."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    z = -target * input
-    return _reduce((-z.abs()).exp().log1p() + z.clamp(min=0.0), reduction)
+    return _reduce(softplus_of_negative(target * input), reduction)
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
