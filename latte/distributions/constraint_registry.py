@@ -21,7 +21,8 @@ class ConstraintRegistry:
     Example::
 
         >>> t = transform_to(constraints.positive)
-        >>> t(latte.zeros(2))   # tensor([1., 1.])
+        >>> t(latte.zeros(2))
+        tensor([1., 1.])
     """
 
     def __init__(self) -> None:
