@@ -50,8 +50,8 @@ def _check_keys(module: Module, given: dict) -> None:
     known = [n for n, _ in module.named_parameters(remove_duplicate=False)]
     known += [n for n, _ in module.named_buffers(remove_duplicate=False)]
     errors = []
-    unexpected = [k for k in given if k not in known]
-    missing = [k for k in known if k not in given]
+    unexpected = sorted(k for k in given if k not in known)
+    missing = sorted(k for k in known if k not in given)
     if unexpected:
         errors.append(f"Unexpected key(s): {', '.join(map(repr, unexpected))}.")
     if missing:
