@@ -50,8 +50,8 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
     Example::
 
         >>> x, w = latte.ones(4, 3), latte.ones(3, 2)
-        >>> latte.func.vmap(latte.mv, in_dims=(None, 1))(w.T, x.T).shape   # one mv per column
-        latte.Size([3, 2])
+        >>> latte.func.vmap(latte.matmul, in_dims=(0, None))(x, w).shape  # (3,) @ (3, 2) per row
+        latte.Size([4, 2])
         >>> latte.func.vmap(latte.dot)(x, x)
         tensor([3., 3., 3., 3.])
     """
