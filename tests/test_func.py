@@ -215,6 +215,11 @@ def test_grad_composes():
     assert g.requires_grad and tg.requires_grad
     g.sum().backward(), tg.sum().backward()
     _close(x.grad, tx.grad)
+    # an aux output keeps the graph the caller tracks
+    _, aux = LF.grad(lambda a: ((a ** 2).sum(), x * 2), has_aux=True)(w)
+    assert aux.requires_grad
+    with latte.no_grad():
+        _close(LF.grad(lambda a: (a ** 3).sum())(w), TF.grad(lambda a: (a ** 3).sum())(tw))
 
 
 GRAD_ERRORS = [

@@ -97,8 +97,9 @@ class _Trace:
             output, self.aux = output
         self.output = output
         self.reaches_outside = _outside_finder(self.inner)
+        self.grad_enabled = is_grad_enabled()
         # the caller's autograd needs the derivatives' own graph
-        self.outer = is_grad_enabled() and any(
+        self.outer = self.grad_enabled and any(
             self.reaches_outside(t) for t in tree_flatten(output)[0])
 
     def _track(self, x: Any) -> Any:
@@ -131,9 +132,9 @@ class _Trace:
         return [x.new_zeros(x.shape) if g is None else g for g, x in zip(grads, self.inputs)]
 
     def finish(self, tree: Any, keep_graph: bool | None = None) -> Any:
-        """``tree`` with its tensors detached unless ``keep_graph`` (default: ``outer``) and
-        the caller's autograd reaches them."""
-        keep = self.outer if keep_graph is None else keep_graph
+        """``tree`` with its tensors detached unless the caller's autograd reaches them (and
+        ``keep_graph``, by default whether grad mode was on)."""
+        keep = self.grad_enabled if keep_graph is None else keep_graph
 
         def one(t: Any) -> Any:
             if isinstance(t, _tensor()) and t.requires_grad and not (
