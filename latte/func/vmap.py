@@ -42,7 +42,8 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
             and checked to be the same for every slice where that needs no device read).
         randomness: ``'different'``: each slice draws its own random numbers (the plain loop);
             ``'same'``: every slice starts from one saved state of the default generator, so
-            all draw the same numbers; ``'error'`` (PyTorch raises on a random op) is accepted
+            all draw the same numbers (GPU dropout masks, drawn by the GPU's own generator,
+            still differ); ``'error'`` (PyTorch raises on a random op) is accepted
             and behaves as ``'different'``, since a loop cannot see which ops draw.
         chunk_size: checked as PyTorch's; the loop already holds one slice at a time, the
             memory bound chunking buys in PyTorch, so it changes nothing here.
