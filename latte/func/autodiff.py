@@ -124,8 +124,8 @@ class _Trace:
         kept = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
         grads: Any = (None,) * len(self.inputs)
         if kept:
-            # the graph is kept: vjp_fn may be called again, and a tracked view's graph goes
-            # on into the caller's, which the engine walks too
+            # the graph is kept: vjp_fn and jacrev pull again, and the caller may backpropagate
+            # through the value
             grads = _autograd_grad([o for o, _ in kept], self.inputs, [c for _, c in kept],
                                    retain_graph=True, create_graph=create_graph,
                                    allow_unused=True)
