@@ -82,6 +82,7 @@ class _Trace:
         picked = tuple(args[i] for i in nums) if isinstance(argnums, tuple) else args[nums[0]]
         leaves, self.spec = tree_flatten(picked)
         self.inner: set = set()
+        self.grad_enabled = is_grad_enabled()
         with enable_grad():
             self.inputs = [self._track(x) for x in leaves]
             tracked = tree_unflatten(self.inputs, self.spec)
@@ -97,7 +98,6 @@ class _Trace:
             output, self.aux = output
         self.output = output
         self.reaches_outside = _outside_finder(self.inner)
-        self.grad_enabled = is_grad_enabled()
         # the caller's autograd needs the derivatives' own graph
         self.outer = self.grad_enabled and any(
             self.reaches_outside(t) for t in tree_flatten(output)[0])
