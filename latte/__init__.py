@@ -36,7 +36,7 @@ from latte._nn_functions import *  # conv2d, dropout, layer_norm, ... as torch.*
 
 # imported on first use, to keep `import latte` fast: latte.linalg, latte.distributions,
 # latte.onnx, latte.serialization and latte.testing, and the top-level names from them
-_LAZY_MODULES = ("distributions", "linalg", "onnx", "serialization", "special", "testing")
+_LAZY_MODULES = ("distributions", "func", "linalg", "onnx", "serialization", "special", "testing")
 _LAZY_NAMES = {
     **{n: ("special", n) for n in ("digamma", "erf", "erfc", "erfinv", "i0", "logit", "polygamma",
                                    "sinc")},
@@ -51,6 +51,7 @@ _LAZY_NAMES = {
     "mvlgamma": ("special", "multigammaln"),
     "lu": ("linalg", "lu_legacy"), "lu_solve": ("linalg", "lu_solve_legacy"),
     "save": ("serialization", "save"), "load": ("serialization", "load"),
+    "vmap": ("func", "vmap"),
 }
 
 

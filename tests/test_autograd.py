@@ -474,3 +474,17 @@ def test_integer_and_bool_results_never_require_grad():
     values, indices = x.max(1)
     assert values.requires_grad and not indices.requires_grad
     assert x.round().requires_grad  # a float result of a rounding op keeps its (zero) gradient
+
+
+def test_grad_runs_only_the_nodes_between_outputs_and_inputs():
+    # as PyTorch's: the graph behind a non-leaf input is not run, so it may be freed already
+    # and its hooks do not fire
+    x = latte.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    fired = []
+    y.register_hook(lambda g: fired.append(g))
+    y.sum().backward()
+    fired.clear()
+    (g,) = latte.autograd.grad((y.view_as(y) ** 2).sum(), [y])
+    np.testing.assert_allclose(g.numpy(), 2 * np.exp([1.0, 2.0]))
+    assert len(fired) == 1  # y's own gradient, not the walk beyond it

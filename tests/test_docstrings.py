@@ -20,7 +20,7 @@ MODULES = [
     "latte.optim.lr_scheduler", "latte.autograd", "latte.utils.data", "latte.vision.datasets",
     "latte.vision.transforms", "latte.vision.models", "latte.distributed", "latte.train",
     "latte.cli.main", "latte.autograd.functional", "latte.nn.utils.parametrize",
-    "latte.nn.utils.parametrizations", "latte.testing",
+    "latte.nn.utils.parametrizations", "latte.testing", "latte.func",
     "latte.distributions", "latte.distributions.transforms", "latte.distributions.constraints",
 ]
 # the CLI's subcommands are private functions of latte.cli.main, named _cmd_<subcommand>

@@ -94,6 +94,7 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
                 else:
                     deps[fn] = 1
                     stack.append(fn)
+    needed = None if capture is None else _needed_nodes(deps, capture)
 
     buffers: dict = {}
     captured: dict = {}
@@ -132,7 +133,8 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
             grads = buffers.pop(node, None)
             if grads is not None and (node._out_hooks or capture is not None):
                 grads = _apply_node_hooks(node, grads, capture, captured)
-            if grads is not None and (grads[0] is not None or any(g is not None for g in grads)):
+            if grads is not None and (needed is None or node in needed) and (
+                    grads[0] is not None or any(g is not None for g in grads)):
                 if node._freed:
                     raise RuntimeError(function._FREED_MESSAGE)
                 results = _call_backward(node, grads)
@@ -167,6 +169,31 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
     finally:
         _state.enabled = previous
     return captured
+
+
+def _needed_nodes(deps: dict, capture: dict) -> set:
+    """The nodes ``autograd.grad`` must run: those with a path to an input it returns. The rest
+    of the graph (beyond a non-leaf input, say, perhaps already freed) is left alone."""
+    parents: dict = {}
+    needed = set()
+    for node in deps:
+        for edge in node._edges:
+            fn, leaf = edge[1], edge[3]
+            if fn is None:
+                if id(leaf) in capture:
+                    needed.add(node)
+            else:
+                parents.setdefault(fn, []).append(node)
+    reached = [node for node in deps if node in needed or any(
+        (node, nr) in capture for nr in range(len(node._out_meta)))]
+    seen = set(reached)
+    while reached:
+        for parent in parents.get(reached.pop(), ()):
+            needed.add(parent)
+            if parent not in seen:
+                seen.add(parent)
+                reached.append(parent)
+    return needed
 
 
 def _apply_node_hooks(node: Any, grads: list, capture: dict | None, captured: dict) -> list:
