@@ -613,3 +613,21 @@ def test_training_step_without_host_copies(gpu, name, make_opt, on):
         assert v.device == latte.device(on), k
         np.testing.assert_allclose(_host(v), cpu_state[k].numpy(), rtol=1e-10, atol=1e-10,
                                    err_msg=k)
+
+
+@pytest.mark.parametrize("name,fn", INITS, ids=[i[0] for i in INITS])
+def test_init_on_the_second_gpu_runs_there(gpu, name, fn):
+    conv = nn.Conv2d(3, 3, 3).to("cuda:1")  # cuda:0 stays current
+    with latte.no_grad():
+        fn(conv.weight)
+    assert conv.weight.device == latte.device("cuda:1")
+    assert np.isfinite(_host(conv.weight)).all()
+
+
+def test_layers_made_and_loaded_on_the_second_gpu(gpu):
+    fc = nn.Linear(4, 3, device="cuda:1")
+    assert fc.weight.device == latte.device("cuda:1")
+    fc.reset_parameters()
+    fc.load_state_dict(nn.Linear(4, 3).state_dict())
+    fc.load_state_dict({k: v.to("cuda:1") for k, v in nn.Linear(4, 3).state_dict().items()})
+    assert fc(latte.randn(2, 4).to("cuda:1")).device == latte.device("cuda:1")
