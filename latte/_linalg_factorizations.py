@@ -6,13 +6,12 @@ The LU forward is ``latte/ops/lu.py``; everything else is composed of differenti
 """
 from __future__ import annotations
 
-import math
 from collections import namedtuple
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from latte import backend
+from latte import backend, dtypes
 from latte._functional.common import promote_all
 from latte.autograd import function
 from latte.autograd.function import named_node
@@ -32,9 +31,54 @@ LDLFactorExResult = namedtuple("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
 TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
 
 
-def _linalg() -> Any:
-    from latte import linalg
-    return linalg
+def _floating(name: str, A: Tensor, half: bool = False) -> Tensor:
+    """``A`` itself: PyTorch's decompositions take only float32/float64 tensors (LAPACK has no
+    integer or half-precision routines); norms and ``matrix_exp`` (``half``) take float16 too."""
+    if not A.is_floating_point():
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
+                           f"input. Got {A.dtype}")
+    if A._data.dtype.itemsize < 4 and not half:
+        raise RuntimeError(f"linalg.{name}: Low precision dtypes not supported. Got {A.dtype}")
+    return A
+
+
+def _square(name: str, A: Tensor, half: bool = False) -> Tensor:
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
+                           f"{' by '.join(str(s) for s in A.shape[-2:])} matrices (shape "
+                           f"{tuple(A.shape)})")
+    return _floating(name, A, half)
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """``X`` with ``A X = B`` (``left=False``: ``X A = B``); ``B`` may be a vector (or a batch
+    of vectors) or a batch of matrices."""
+    A = _square("solve", A)
+    if not left:
+        return solve(A.mT, B.mT).mT
+    A, B = promote_all([A, B._floating()])
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    if (B.shape[-1] if vector else B.shape[-2]) != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"AX = B ({tuple(A.shape)} and {tuple(B.shape)})")
+    if vector:
+        return L.Solve.apply(A, B.unsqueeze(-1)).squeeze(-1)
+    batch = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    A = A.expand(batch + tuple(A.shape[-2:]))
+    B = B.expand(batch + tuple(B.shape[-2:]))
+    return L.Solve.apply(A, B)
+
+
+@named_node("LinalgSolveTriangularBackward0")
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """``X`` with ``A X = B`` (``left=False``: ``X A = B``) reading only the ``upper`` (or
+    lower) triangle of ``A``; ``unitriangular`` takes its diagonal as ones."""
+    A = _square("solve_triangular", A)
+    tri = A.triu() if upper else A.tril()
+    if unitriangular:
+        tri = tri - tri.diagonal(0, -2, -1).diag_embed() + L._eye_like(A, A.shape[-1])
+    return solve(tri, B, left=left)
 
 
 def _is_cpu(t: Tensor) -> bool:
@@ -55,7 +99,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -
     if A.ndim < 2:
         raise RuntimeError(f"torch.lu_factor: Expected tensor with 2 or more dimensions. Got "
                            f"size: {list(A.shape)} instead")
-    _linalg()._floating("lu_factor", A)
+    _floating("lu_factor", A)
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
     lu, pivots, info = _lu.LuFactor.apply(A)
@@ -106,7 +150,7 @@ def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
     else:
         low = up = empty
     if unpack_pivots:
-        if LU_pivots.dtype != _int32():
+        if LU_pivots.dtype != dtypes.int32:
             raise RuntimeError(f"torch.lu_unpack: LU_pivots is expected to be a contiguous "
                                f"tensor of torch.int32 dtype. Note: this function is intended "
                                f"to be used with the output produced by torch.linalg.lu_factor. "
@@ -121,9 +165,6 @@ def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
     return LUUnpackResult(P, low, up)
 
 
-def _int32() -> Any:
-    from latte import int32
-    return int32
 
 
 @named_node("LinalgLuBackward0")
@@ -160,7 +201,6 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
         >>> A, B = latte.randn(3, 3), latte.randn(3, 2)
         >>> X = latte.linalg.lu_solve(*latte.linalg.lu_factor(A), B)
     """
-    from latte.linalg import solve_triangular
     _solve_shapes(LU, B)
     if not left:  # X A = B  <=>  A^T X^T = B^T
         return lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
@@ -273,7 +313,7 @@ def geqrf(input: Tensor) -> tuple:
     if input.ndim < 2:
         raise RuntimeError(f"torch.geqrf: input must have at least 2 dimensions. Got "
                            f"{input.ndim}")
-    _linalg()._floating("geqrf", input)
+    _floating("geqrf", input)
     xp = input._xp()
     data = input._data
     m, n = data.shape[-2:]
@@ -301,7 +341,7 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = Fa
     below the diagonal of ``LD``, the 1x1 and 2x2 blocks of ``D`` on its diagonal (and
     subdiagonal); ``pivots`` as LAPACK's (negative for a 2x2 block). Not differentiable, as in
     PyTorch; factored on the host (pivoting decides from the values)."""
-    _linalg()._square("ldl_factor", A)
+    _square("ldl_factor", A)
     from latte.ops import ldl as _ldl
     ld, pivots, info = _ldl.ldl_factor_array(A._data)
     if check_errors and _is_cpu(A) and info.size and info.max() > 0:
@@ -345,35 +385,6 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False)
 
 
 # --- tensor inverses and solves ----------------------------------------------------------------
-def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
-    """The inverse of ``A`` seen as a linear map from its last dims to its first ``ind`` dims:
-    ``tensordot(tensorinv(A, ind), A, ind)`` is the identity; shape
-    ``A.shape[ind:] + A.shape[:ind]``."""
-    if ind <= 0:
-        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
-    out_shape, in_shape = tuple(A.shape[:ind]), tuple(A.shape[ind:])
-    rows, cols = math.prod(out_shape), math.prod(in_shape)
-    if rows != cols:
-        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
-                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
-    return _linalg().inv(A.reshape(rows, cols)).reshape(in_shape + out_shape)
-
-
-def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:
-    """``X`` with ``tensordot(A, X, X.ndim) = B``: ``X`` has shape ``A.shape[B.ndim:]``;
-    ``dims`` first moves those dims of ``A`` to the end."""
-    if dims is not None:
-        dims = [d % A.ndim for d in dims]
-        A = A.movedim(dims, list(range(A.ndim - len(dims), A.ndim)))
-    x_shape = tuple(A.shape[B.ndim:])
-    rows, cols = B.numel(), math.prod(x_shape)
-    if tuple(A.shape[:B.ndim]) != tuple(B.shape) or rows != cols:
-        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:"
-                           f"]) == prod(self.shape[:other.ndim]), but got {cols} != {rows} "
-                           f"(shapes {tuple(A.shape)} and {tuple(B.shape)})")
-    return _linalg().solve(A.reshape(rows, cols), B.reshape(rows)).reshape(x_shape)
-
-
 # --- complex results ---------------------------------------------------------------------------
 def eig(A: Tensor) -> tuple:
     """``torch.linalg.eig`` returns complex eigenvalues and eigenvectors; Latte has no complex
@@ -398,7 +409,6 @@ def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool =
     """``torch.triangular_solve`` (deprecated in PyTorch for ``linalg.solve_triangular``):
     ``(solution, cloned_coefficient)`` with ``op(A) X = b``, ``op`` the transpose when
     ``transpose``, reading the ``upper`` (or lower) triangle of ``A``."""
-    from latte.linalg import solve_triangular
     tri = A.mT if transpose else A
     x = solve_triangular(tri, b, upper=upper != transpose, unitriangular=unitriangular)
     batch = tuple(x.shape[:-2]) + tuple(A.shape[-2:])  # the coefficient broadcast as b's batch

@@ -526,6 +526,7 @@ class MathMixin:
         """
         return E.Relu.apply(self)
 
+    @named_node("PreluKernelBackward0")
     def prelu(self, weight: Any) -> Any:
         """Leaky ReLU with the learned slope ``weight`` (one per channel of dim 1, or one
         shared): ``input`` where positive, else ``weight * input``.
@@ -535,9 +536,18 @@ class MathMixin:
             >>> latte.tensor([-2.0, 1.0]).prelu(latte.tensor([0.25]))
             tensor([-0.5000,  1.0000])
         """
-        from latte.nn.functional.activation import prelu  # nn sits above the tensor API
-        return prelu(self, weight)
+        weight_count = weight.numel()
+        if weight_count != 1:
+            channels = self.shape[1] if self.dim() >= 2 else self.shape[0]
+            if weight_count != channels:
+                raise RuntimeError(f"prelu: mismatch of parameter numbers and input channel "
+                                   f"size. Found parameter numbers = {weight_count} and channel "
+                                   f"size = {channels} (input shape {tuple(self.shape)}).")
+            if self.dim() >= 2:
+                weight = weight.reshape(channels, *([1] * (self.dim() - 2)))
+        return self.where(self > 0, self * weight)
 
+    @named_node("HardshrinkBackward0")
     def hardshrink(self, lambd: float = 0.5) -> Any:
         """``input`` where ``|input| > lambd``, else 0.
 
@@ -546,8 +556,7 @@ class MathMixin:
             >>> latte.tensor([-1.0, 0.2, 0.7]).hardshrink()
             tensor([-1.0000,  0.0000,  0.7000])
         """
-        from latte.nn.functional.activation import hardshrink
-        return hardshrink(self, lambd)
+        return self.where(self.abs() > lambd, 0.0)
 
     @named_node("SinhBackward0")
     def sinh(self) -> Any:

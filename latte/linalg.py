@@ -11,16 +11,18 @@ Example: ``latte.linalg.solve(A, b)``.
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from latte import backend
-from latte._functional.common import promote_all
 from latte._functional.joining import stack
 from latte._functional.products import cross as _cross
 from latte._linalg_factorizations import (  # noqa: F401 (the older spellings live there too)
+    _floating,
+    _square,
     eig,
     eigvals,
     geqrf,
@@ -37,8 +39,8 @@ from latte._linalg_factorizations import (  # noqa: F401 (the older spellings li
     lu_unpack,
     orgqr,
     ormqr,
-    tensorinv,
-    tensorsolve,
+    solve,
+    solve_triangular,
     triangular_solve,
 )
 from latte._out_argument import with_out
@@ -66,25 +68,6 @@ SVDResult = namedtuple("svd", ["U", "S", "Vh"])
 LstsqResult = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
 InvExResult = namedtuple("inv_ex", ["inverse", "info"])
 CholeskyExResult = namedtuple("cholesky_ex", ["L", "info"])
-
-
-def _floating(name: str, A: Tensor, half: bool = False) -> Tensor:
-    """``A`` itself: PyTorch's decompositions take only float32/float64 tensors (LAPACK has no
-    integer or half-precision routines); norms and ``matrix_exp`` (``half``) take float16 too."""
-    if not A.is_floating_point():
-        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
-                           f"input. Got {A.dtype}")
-    if A._data.dtype.itemsize < 4 and not half:
-        raise RuntimeError(f"linalg.{name}: Low precision dtypes not supported. Got {A.dtype}")
-    return A
-
-
-def _square(name: str, A: Tensor, half: bool = False) -> Tensor:
-    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
-                           f"{' by '.join(str(s) for s in A.shape[-2:])} matrices (shape "
-                           f"{tuple(A.shape)})")
-    return _floating(name, A, half)
 
 
 def _matrix(name: str, A: Tensor) -> Tensor:
@@ -169,25 +152,6 @@ def slogdet(A: Tensor) -> tuple:
     """``(sign, logabsdet)`` with ``det = sign * exp(logabsdet)``, stable for large matrices."""
     sign, logabs = L.Slogdet.apply(_square("slogdet", A))
     return SlogdetResult(sign, logabs)
-
-
-def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
-    """``X`` with ``A X = B`` (``left=False``: ``X A = B``); ``B`` may be a vector (or a batch
-    of vectors) or a batch of matrices."""
-    A = _square("solve", A)
-    if not left:
-        return solve(A.mT, B.mT).mT
-    A, B = promote_all([A, B._floating()])
-    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
-    if (B.shape[-1] if vector else B.shape[-2]) != A.shape[-1]:
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
-                           f"AX = B ({tuple(A.shape)} and {tuple(B.shape)})")
-    if vector:
-        return L.Solve.apply(A, B.unsqueeze(-1)).squeeze(-1)
-    batch = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
-    A = A.expand(batch + tuple(A.shape[-2:]))
-    B = B.expand(batch + tuple(B.shape[-2:]))
-    return L.Solve.apply(A, B)
 
 
 @named_node("LinalgCholeskyExBackward0")
@@ -377,18 +341,6 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
     return multi_dot(matrices)
 
 
-@named_node("LinalgSolveTriangularBackward0")
-def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
-                     unitriangular: bool = False) -> Tensor:
-    """``X`` with ``A X = B`` (``left=False``: ``X A = B``) reading only the ``upper`` (or
-    lower) triangle of ``A``; ``unitriangular`` takes its diagonal as ones."""
-    A = _square("solve_triangular", A)
-    tri = A.triu() if upper else A.tril()
-    if unitriangular:
-        tri = tri - tri.diagonal(0, -2, -1).diag_embed() + L._eye_like(A, A.shape[-1])
-    return solve(tri, B, left=left)
-
-
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> tuple:
     """``(solution, info)``; ``info`` is 0 for each solved system."""
     out = solve(A, B, left=left)
@@ -459,6 +411,35 @@ def cholesky_inverse(L_: Tensor, upper: bool = False) -> Tensor:
     """``A^-1`` for ``A = L L^T`` given its Cholesky factor (``upper``: ``U^T U``)."""
     low = L_.mT if upper else L_
     return inv(low.matmul(low.mT))
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    """The inverse of ``A`` seen as a linear map from its last dims to its first ``ind`` dims:
+    ``tensordot(tensorinv(A, ind), A, ind)`` is the identity; shape
+    ``A.shape[ind:] + A.shape[:ind]``."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    out_shape, in_shape = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    rows, cols = math.prod(out_shape), math.prod(in_shape)
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    return inv(A.reshape(rows, cols)).reshape(in_shape + out_shape)
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:
+    """``X`` with ``tensordot(A, X, X.ndim) = B``: ``X`` has shape ``A.shape[B.ndim:]``;
+    ``dims`` first moves those dims of ``A`` to the end."""
+    if dims is not None:
+        dims = [d % A.ndim for d in dims]
+        A = A.movedim(dims, list(range(A.ndim - len(dims), A.ndim)))
+    x_shape = tuple(A.shape[B.ndim:])
+    rows, cols = B.numel(), math.prod(x_shape)
+    if tuple(A.shape[:B.ndim]) != tuple(B.shape) or rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:"
+                           f"]) == prod(self.shape[:other.ndim]), but got {cols} != {rows} "
+                           f"(shapes {tuple(A.shape)} and {tuple(B.shape)})")
+    return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(x_shape)
 
 
 # every function takes PyTorch's out= (the Tensor methods bound to them pass it through too)

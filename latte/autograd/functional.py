@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from latte.autograd import function
 from latte.autograd.engine import grad as _grad
 from latte.autograd.grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 
@@ -19,8 +20,7 @@ __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
 
 def _tensor_type() -> type:
-    from latte.tensor import Tensor
-    return Tensor
+    return function.Tensor  # set by latte.tensor, which sits above autograd
 
 
 def _as_tuple(x: Any, arg_name: str, fn_name: str) -> tuple[bool, tuple]:

@@ -71,18 +71,10 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, True)
 
 
-@named_node("PreluKernelBackward0")
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
-    """Leaky ReLU with a learned slope per channel (dim 1), or one shared slope."""
-    if weight.numel() != 1:
-        channels = input.shape[1] if input.dim() >= 2 else input.shape[0]
-        if weight.numel() != channels:
-            raise RuntimeError(f"prelu: mismatch of parameter numbers and input channel size. "
-                               f"Found parameter numbers = {weight.numel()} and channel size = "
-                               f"{channels} (input shape {tuple(input.shape)}).")
-        if input.dim() >= 2:
-            weight = weight.reshape(channels, *([1] * (input.dim() - 2)))
-    return input.where(input > 0, input * weight)
+    """Leaky ReLU with a learned slope per channel (dim 1), or one shared slope (see
+    ``Tensor.prelu``)."""
+    return input.prelu(weight)
 
 
 @named_node("EluBackward0")
@@ -278,10 +270,9 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     return _threshold(input, threshold, value, True)
 
 
-@named_node("HardshrinkBackward0")
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x`` where ``|x| > lambd``, else 0."""
-    return input.where(input.abs() > lambd, 0.0)
+    return input.hardshrink(lambd)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-import latte
-from latte import dtypes
+from latte import creation, dtypes, linalg
+from latte import functional as L
 from latte.autograd.grad_mode import no_grad
 from latte.nn.functional import normalize
 from latte.nn.modules.module import Module
@@ -19,14 +19,14 @@ __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 # --- orthogonal ------------------------------------------------------------------------------
 def _is_orthogonal(Q: Tensor) -> bool:
     n, k = Q.shape[-2], Q.shape[-1]
-    eye = latte.eye(k, dtype=Q.dtype, device=Q.device)
+    eye = creation.eye(k, dtype=Q.dtype, device=Q.device)
     eps = 10.0 * n * float(np.finfo(dtypes.to_numpy_dtype(Q.dtype)).eps)
-    return bool(latte.allclose(Q.mH @ Q, eye, atol=eps))
+    return bool(L.allclose(Q.mH @ Q, eye, atol=eps))
 
 
 def _make_orthogonal(A: Tensor) -> Tensor:
     """The ``Q`` of ``A = Q R`` with ``R``'s diagonal positive (the unique such QR)."""
-    Q, R = latte.linalg.qr(A)
+    Q, R = linalg.qr(A)
     return Q * R.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
 
 
@@ -58,19 +58,19 @@ class _Orthogonal(Module):
         if self.orthogonal_map in ("matrix_exp", "cayley"):
             X = X.tril()
             if n != k:
-                X = latte.cat([X, X.new_zeros((n, n - k)).expand(*X.shape[:-2], -1, -1)], dim=-1)
+                X = L.cat([X, X.new_zeros((n, n - k)).expand(*X.shape[:-2], -1, -1)], dim=-1)
             A = X - X.mH
             if self.orthogonal_map == "matrix_exp":
-                Q = latte.linalg.matrix_exp(A)
+                Q = linalg.matrix_exp(A)
             else:  # the Cayley map (I - A/2)^-1 (I + A/2)
-                eye = latte.eye(n, dtype=A.dtype, device=A.device)
-                Q = latte.linalg.solve(eye - 0.5 * A, eye + 0.5 * A)
+                eye = creation.eye(n, dtype=A.dtype, device=A.device)
+                Q = linalg.solve(eye - 0.5 * A, eye + 0.5 * A)
             if n != k:
                 Q = Q[..., :k]
         else:
             A = X.tril(diagonal=-1)
             tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
-            Q = latte.linalg.householder_product(A, tau)
+            Q = linalg.householder_product(A, tau)
             # the diagonal of X (+-1 after right_inverse) flips columns; an integer cast, so
             # no gradient flows to it (as PyTorch's)
             Q = Q * X.diagonal(dim1=-2, dim2=-1).detach().int().unsqueeze(-2)
@@ -98,20 +98,20 @@ class _Orthogonal(Module):
                     raise NotImplementedError(
                         "It is not possible to assign to the matrix exponential or the Cayley "
                         "parametrizations when use_trivialization=False.")
-                A, tau = latte.geqrf(Q)
+                A, tau = linalg.geqrf(Q)
                 # the sign of each column goes on the diagonal; a zero tau means no reflection
                 sign = A.diagonal(dim1=-2, dim2=-1).sign()
-                sign = latte.where(tau == 0.0, -sign, sign)
-                eye = latte.eye(n, k, dtype=A.dtype, device=A.device)
+                sign = L.where(tau == 0.0, -sign, sign)
+                eye = creation.eye(n, k, dtype=A.dtype, device=A.device)
                 A = A * (1 - eye) + eye * sign.unsqueeze(-2)
                 return A.mT if transpose else A
             if n == k:
                 Q = Q.clone() if _is_orthogonal(Q) else _make_orthogonal(Q)
             else:  # complete Q's columns to a square orthogonal base
-                N = latte.randn(*Q.shape[:-2], n, n - k, dtype=Q.dtype, device=Q.device)
-                Q = _make_orthogonal(latte.cat([Q, N], dim=-1))
+                N = creation.randn(*Q.shape[:-2], n, n - k, dtype=Q.dtype, device=Q.device)
+                Q = _make_orthogonal(L.cat([Q, N], dim=-1))
             self.base = Q
-            neg_eye = latte.zeros_like(Q_init)
+            neg_eye = creation.zeros_like(Q_init)
             neg_eye.diagonal(dim1=-2, dim2=-1).fill_(-1.0)
             return neg_eye
 
@@ -228,8 +228,8 @@ class _SpectralNorm(Module):
         # in place, so the buffers stay the objects state_dict and load_state_dict hold
         with no_grad():
             for _ in range(n_power_iterations):
-                self._u.copy_(normalize(latte.mv(weight_mat, self._v), dim=0, eps=self.eps))
-                self._v.copy_(normalize(latte.mv(weight_mat.mH, self._u), dim=0, eps=self.eps))
+                self._u.copy_(normalize(L.mv(weight_mat, self._v), dim=0, eps=self.eps))
+                self._v.copy_(normalize(L.mv(weight_mat.mH, self._u), dim=0, eps=self.eps))
 
     def forward(self, weight: Tensor) -> Tensor:
         if weight.ndim == 1:
@@ -239,7 +239,7 @@ class _SpectralNorm(Module):
             self._power_method(weight_mat.detach(), self.n_power_iterations)
         # copies: the next call's in-place update must not change what backward reads
         u, v = self._u.clone(), self._v.clone()
-        sigma = latte.dot(u, latte.mv(weight_mat, v))
+        sigma = L.dot(u, L.mv(weight_mat, v))
         return weight / sigma
 
     def right_inverse(self, value: Tensor) -> Tensor:

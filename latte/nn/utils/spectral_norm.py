@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-import latte
+from latte import functional as L
 from latte.autograd.grad_mode import no_grad
 from latte.nn.functional import normalize
 from latte.nn.modules.module import Module
@@ -50,11 +50,11 @@ class SpectralNorm:
         if do_power_iteration:
             with no_grad():
                 for _ in range(self.n_power_iterations):
-                    v.copy_(normalize(latte.mv(weight_mat.t(), u), dim=0, eps=self.eps))
-                    u.copy_(normalize(latte.mv(weight_mat, v), dim=0, eps=self.eps))
+                    v.copy_(normalize(L.mv(weight_mat.t(), u), dim=0, eps=self.eps))
+                    u.copy_(normalize(L.mv(weight_mat, v), dim=0, eps=self.eps))
                 # copies: the next in-place step must not change what backward reads
                 u, v = u.clone(), v.clone()
-        sigma = latte.dot(u, latte.mv(weight_mat, v))
+        sigma = L.dot(u, L.mv(weight_mat, v))
         return weight / sigma
 
     def remove(self, module: Module) -> None:
