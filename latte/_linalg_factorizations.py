@@ -241,9 +241,10 @@ def lu_solve_legacy(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
 # --- Householder reflectors --------------------------------------------------------------------
 @named_node("LinalgHouseholderProductBackward0")
 def householder_product(A: Tensor, tau: Tensor) -> Tensor:
-    """The first ``n`` columns of ``H_1 ... H_k``, ``H_i = I - tau_i v_i v_i^T`` with ``v_i``
-    column ``i`` of ``A`` below the diagonal and 1 on it (LAPACK's ``orgqr``: the ``Q`` of
-    ``geqrf``'s output); differentiable in ``A`` and ``tau``.
+    """The first ``n`` columns of the product of ``H_1``, ..., ``H_k``, with
+    ``H_i = I - tau_i v_i v_i^T`` and ``v_i`` column ``i`` of ``A`` below the diagonal and 1 on
+    it (LAPACK's ``orgqr``: the ``Q`` of ``geqrf``'s output); differentiable in ``A`` and
+    ``tau``.
 
     Example::
 
@@ -281,8 +282,8 @@ def orgqr(input: Tensor, tau: Tensor) -> Tensor:
 def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True,
           transpose: bool = False) -> Tensor:
     """``Q other`` (``left=False``: ``other Q``; ``transpose``: ``Q^T``) for the full ``m x m``
-    ``Q = H_1 ... H_k`` of ``geqrf``'s reflectors, applied one reflector at a time (``Q`` is
-    never formed); differentiable in all three tensors."""
+    ``Q``, the product of ``geqrf``'s reflectors ``H_1``, ..., ``H_k``, applied one reflector
+    at a time (``Q`` is never formed); differentiable in all three tensors."""
     if input.ndim < 2 or other.ndim < 2:
         raise RuntimeError(f"torch.ormqr: input and other must have at least 2 dimensions "
                            f"(shapes {tuple(input.shape)} and {tuple(other.shape)})")
