@@ -42,7 +42,9 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Split large elementwise passes over ``n`` threads (1: run them on the calling thread)."""
+    """Use ``n`` threads: large elementwise passes are split over ``n`` (1: run on the calling
+    thread), and NumPy's BLAS gets ``n`` threads for the matrix products, as
+    ``torch.set_num_threads`` limits PyTorch's."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer, got {n!r}")
     with _lock:
@@ -50,6 +52,36 @@ def set_num_threads(n: int) -> None:
         if _state["pool"] is not None:
             _state["pool"].shutdown(wait=False)
         _state["pool"] = None
+    _limit_blas(n)
+
+
+def _limit_blas(n: int) -> None:
+    """``n`` BLAS threads: through threadpoolctl when it is installed, else through the
+    thread setter of the OpenBLAS that NumPy's wheels bundle (a BLAS without one is left
+    alone). Measured on a loaded 2-core machine: one thread of ours beside a 2-thread BLAS ran
+    an MLP step in 12 ms against 4.4 ms."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        _set_bundled_openblas_threads(n)
+        return
+    threadpool_limits(limits=n, user_api="blas")
+
+
+def _set_bundled_openblas_threads(n: int) -> None:
+    import ctypes
+    import glob
+
+    import numpy
+    libs = os.path.dirname(numpy.__file__) + ".libs"  # site-packages/numpy.libs
+    for path in glob.glob(os.path.join(libs, "*openblas*")):
+        lib = ctypes.CDLL(path)  # already loaded by NumPy: the same library
+        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                     "openblas_set_num_threads"):
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter(ctypes.c_int(n))
+                return
 
 
 def _pool() -> ThreadPoolExecutor:

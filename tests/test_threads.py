@@ -1,4 +1,5 @@
 """The elementwise thread pool: every element once, errors raised, same numbers at any count."""
+import sys
 import threading
 
 import numpy as np
@@ -92,3 +93,29 @@ def test_threaded_kernels_give_the_serial_numbers(threads, fn):
     serial = fn(x)
     threads(2)
     np.testing.assert_array_equal(fn(x), serial)
+
+
+def _blas_threads() -> list:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_set_num_threads_limits_numpys_blas_as_pytorch_limits_its_own(threads):
+    before = _blas_threads()
+    if not before:
+        pytest.skip("NumPy's BLAS is not one threadpoolctl sees")
+    threads(1)
+    assert _blas_threads() == [1] * len(before)
+    threads(2)
+    assert _blas_threads() == [2] * len(before)
+
+
+def test_without_threadpoolctl_the_bundled_openblas_setter_is_used(threads, monkeypatch):
+    before = _blas_threads()
+    if not any("openblas" in i["internal_api"] for i in
+               __import__("threadpoolctl").threadpool_info()):
+        pytest.skip("NumPy is not built on OpenBLAS here")
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import fails: the ctypes path
+    threads(1)
+    monkeypatch.undo()
+    assert _blas_threads() == [1] * len(before)
