@@ -11,7 +11,7 @@ import numpy as np
 
 from latte._out_argument import _TORCH_NAMES
 from latte.nn.functional._device import on_input_device
-from latte.nn.functional.conv import _batched, _pair, _single, _sizes
+from latte.nn.functional.conv import _batched, _ints, _single, _sizes
 from latte.ops import pool as P
 from latte.tensor import Tensor
 
@@ -30,36 +30,39 @@ def _pool_size(size: int, kernel: int, stride: int, pad: int, dilation: int,
     return out
 
 
-def _pooled(input: Tensor, fn: str) -> tuple:
-    """``_batched`` for a 2-D pool, refusing empty channel or spatial dims as PyTorch does
-    (only the batch may be empty)."""
-    x, unbatched = _batched(input, fn, 4)
+def _pooled(input: Tensor, fn: str, dims: int = 2) -> tuple:
+    """``_batched`` for a ``dims``-D pool, refusing empty channel or spatial dims as PyTorch
+    does (only the batch may be empty)."""
+    x, unbatched = _batched(input, fn, dims + 2)
     if 0 in x.shape[1:]:
-        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
-                           f"size for input, but got:{_sizes(input.shape)}")
+        raise RuntimeError(f"Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with "
+                           f"optional 0 dim batch size for input, but got:{_sizes(input.shape)}")
     return x, unbatched
 
 
 def _pool_geometry(fn: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
-                   dilation: Any, ceil_mode: bool) -> tuple:
-    kernel = _pair(kernel_size, "kernel_size")
-    stride = kernel if stride is None or stride == [] or stride == () else _pair(stride, "stride")
-    padding, dilation = _pair(padding, "padding"), _pair(dilation, "dilation")
+                   dilation: Any, ceil_mode: bool, dims: int = 2) -> tuple:
+    """``(kernel, stride, padding, dilation, output size)`` of a ``dims``-D pool, each a
+    ``dims``-tuple, with PyTorch's checks (stride defaults to the kernel)."""
+    kernel = _ints(kernel_size, dims, "kernel_size")
+    stride = kernel if stride is None or stride == [] or stride == () \
+        else _ints(stride, dims, "stride")
+    padding, dilation = _ints(padding, dims, "padding"), _ints(dilation, dims, "dilation")
     if min(kernel) <= 0 or min(stride) <= 0 or min(dilation) <= 0:
         raise RuntimeError(f"{fn}: kernel_size, stride and dilation must be greater than zero, "
                            f"but got kernel_size={kernel}, stride={stride}, dilation={dilation}")
-    for d in range(2):
+    for d in range(dims):
         if not 0 <= padding[d] <= (dilation[d] * (kernel[d] - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={padding[d]}, kernel_size={kernel[d]} and "
                                f"dilation={dilation[d]}")
-    out_hw = tuple(_pool_size(x.shape[2 + d], kernel[d], stride[d], padding[d], dilation[d],
-                              ceil_mode) for d in range(2))
-    if min(out_hw) < 1:
-        raise RuntimeError(f"{fn}: given input size: ({x.shape[1]}x{x.shape[2]}x{x.shape[3]}). "
-                           f"Calculated output size: ({x.shape[1]}x{out_hw[0]}x{out_hw[1]}). "
+    out = tuple(_pool_size(x.shape[2 + d], kernel[d], stride[d], padding[d], dilation[d],
+                           ceil_mode) for d in range(dims))
+    if min(out) < 1:
+        raise RuntimeError(f"{fn}: given input size: ({'x'.join(map(str, x.shape[1:]))}). "
+                           f"Calculated output size: ({x.shape[1]}x{'x'.join(map(str, out))}). "
                            f"Output size is too small")
-    return kernel, stride, padding, dilation, out_hw
+    return kernel, stride, padding, dilation, out
 
 
 @on_input_device
@@ -159,11 +162,13 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return _from_2d(out, unbatched)
 
 
-def _adaptive_size(fn: str, x: Tensor, output_size: Any) -> tuple:
-    size = (output_size, output_size) if output_size is None or isinstance(output_size, int) \
+def _adaptive_size(fn: str, x: Tensor, output_size: Any, dims: int = 2) -> tuple:
+    """The ``dims`` output sizes of an adaptive pool (``None`` keeps the input's), checked."""
+    size = (output_size,) * dims if output_size is None or isinstance(output_size, int) \
         else tuple(output_size)
-    if len(size) != 2:
-        raise ValueError(f"{fn}: output_size must be an int or a pair, got {output_size!r}")
+    if len(size) != dims:
+        what = {2: "a pair", 3: "a triple"}.get(dims, f"{dims} ints")
+        raise ValueError(f"{fn}: output_size must be an int or {what}, got {output_size!r}")
     size = tuple(x.shape[2 + d] if s is None else int(s) for d, s in enumerate(size))
     if min(size) < 0 or (min(size) == 0 and x.numel() > 0):
         raise RuntimeError(f"{fn}: output_size must be positive, got {size}")

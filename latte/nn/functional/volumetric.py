@@ -28,8 +28,10 @@ from latte.nn.functional.conv import (
     _sizes,
 )
 from latte.nn.functional.pooling import (
+    _adaptive_size,
     _averaging_matrix,
-    _pool_size,
+    _pool_geometry,
+    _pooled,
     adaptive_max_pool2d,
     avg_pool2d,
     max_pool2d,
@@ -154,37 +156,6 @@ def _pad_dim1(x: Tensor, before: int, after: int) -> Tensor:
 
 
 # --- pooling --------------------------------------------------------------------------------
-def _pool_geometry3d(fn: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
-                     dilation: Any, ceil_mode: bool) -> tuple:
-    kernel = _ints(kernel_size, 3, "kernel_size")
-    stride = kernel if stride is None or stride == [] or stride == () \
-        else _ints(stride, 3, "stride")
-    padding, dilation = _ints(padding, 3, "padding"), _ints(dilation, 3, "dilation")
-    if min(kernel) <= 0 or min(stride) <= 0 or min(dilation) <= 0:
-        raise RuntimeError(f"{fn}: kernel_size, stride and dilation must be greater than zero, "
-                           f"but got kernel_size={kernel}, stride={stride}, dilation={dilation}")
-    for d in range(3):
-        if not 0 <= padding[d] <= (dilation[d] * (kernel[d] - 1) + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
-                               f"pad={padding[d]}, kernel_size={kernel[d]} and "
-                               f"dilation={dilation[d]}")
-    out = tuple(_pool_size(x.shape[2 + d], kernel[d], stride[d], padding[d], dilation[d],
-                           ceil_mode) for d in range(3))
-    if min(out) < 1:
-        raise RuntimeError(f"{fn}: given input size: ({'x'.join(map(str, x.shape[1:]))}). "
-                           f"Calculated output size: ({x.shape[1]}x{'x'.join(map(str, out))}). "
-                           f"Output size is too small")
-    return kernel, stride, padding, dilation, out
-
-
-def _pooled3d(input: Tensor, fn: str) -> tuple:
-    x, unbatched = _batched(input, fn, 5)
-    if 0 in x.shape[1:]:
-        raise RuntimeError(f"Expected 4D or 5D (batch mode) tensor with optional 0 dim batch "
-                           f"size for input, but got:{_sizes(input.shape)}")
-    return x, unbatched
-
-
 def _framed(x: Tensor, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
             out: tuple, value: Any) -> Tensor:
     """x padded with ``value`` (cropped where no window reaches) so that exactly the ``out``
@@ -221,9 +192,9 @@ def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         >>> F.max_pool3d(latte.randn(2, 4, 8, 8, 8), 2).shape
         latte.Size([2, 4, 4, 4, 4])
     """
-    x, unbatched = _pooled3d(input, "max_pool3d")
-    kernel, stride, padding, dilation, out = _pool_geometry3d(
-        "max_pool3d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    x, unbatched = _pooled(input, "max_pool3d", 3)
+    kernel, stride, padding, dilation, out = _pool_geometry(
+        "max_pool3d", x, kernel_size, stride, padding, dilation, ceil_mode, 3)
     n, c, depth, h, w = x.shape
     framed = _framed(x, kernel, stride, padding, dilation, out, _lowest(x))
     taps = L.stack(_depth_taps(framed.movedim(2, 1), kernel[0], stride[0], dilation[0],
@@ -263,12 +234,12 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
     Example: ``F.avg_pool3d(latte.randn(1, 2, 4, 4, 4), 2).shape == (1, 2, 2, 2, 2)``.
     """
-    x, unbatched = _pooled3d(input, "avg_pool3d")
+    x, unbatched = _pooled(input, "avg_pool3d", 3)
     if x._data.dtype.kind != "f" and x._data.dtype != np.int64:
         name = _TORCH_NAMES.get(x._data.dtype.name, x._data.dtype.name)
         raise NotImplementedError(f"\"avg_pool3d\" not implemented for '{name}'")
-    kernel, stride, padding, dilation, out = _pool_geometry3d(
-        "avg_pool3d", x, kernel_size, stride, padding, 1, ceil_mode)
+    kernel, stride, padding, dilation, out = _pool_geometry(
+        "avg_pool3d", x, kernel_size, stride, padding, 1, ceil_mode, 3)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("avg_pool3d: divisor must be not zero")
     n, c = x.shape[:2]
@@ -300,20 +271,6 @@ def _check_defaults(input: Tensor, output_size: Any) -> None:
         raise ValueError("Input dimension should be at least 4")
 
 
-def _adaptive_size3d(fn: str, x: Tensor, output_size: Any) -> tuple:
-    size = (output_size,) * 3 if output_size is None or isinstance(output_size, int) \
-        else tuple(output_size)
-    if len(size) != 3:
-        raise ValueError(f"{fn}: output_size must be an int or a triple, got {output_size!r}")
-    size = tuple(x.shape[2 + d] if s is None else int(s) for d, s in enumerate(size))
-    if min(size) < 0 or (min(size) == 0 and x.numel() > 0):
-        raise RuntimeError(f"{fn}: output_size must be positive, got {size}")
-    if min(x.shape[2:]) == 0:
-        raise RuntimeError(f"{fn}: expected input to have non-zero size for non-batch "
-                           f"dimensions, but input has sizes {_sizes(x.shape)}")
-    return size
-
-
 @on_input_device
 def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
     """Mean over PyTorch's adaptive windows to a fixed (od, oh, ow): (N, C, D, H, W) ->
@@ -321,7 +278,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
     and ``None`` keeps a size. ``F.adaptive_avg_pool3d(x, 1)`` is global average pooling."""
     _check_defaults(input, output_size)
     x, unbatched = _batched(input, "adaptive_avg_pool3d", 5)
-    od, oh, ow = _adaptive_size3d("adaptive_avg_pool3d", x, output_size)
+    od, oh, ow = _adaptive_size("adaptive_avg_pool3d", x, output_size, 3)
     d, h, w = x.shape[2:]
     if (od, oh, ow) == (1, 1, 1):
         out = x.mean((2, 3, 4), keepdim=True)
@@ -339,7 +296,7 @@ def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = 
     ``return_indices`` the flat positions ``(d * H + h) * W + w`` of the maxima."""
     _check_defaults(input, output_size)
     x, unbatched = _batched(input, "adaptive_max_pool3d", 5)
-    od, oh, ow = _adaptive_size3d("adaptive_max_pool3d", x, output_size)
+    od, oh, ow = _adaptive_size("adaptive_max_pool3d", x, output_size, 3)
     d, h, w = x.shape[2:]
     if d % od == 0 and h % oh == 0 and w % ow == 0:
         out = max_pool3d(x, (d // od, h // oh, w // ow), return_indices=return_indices)
