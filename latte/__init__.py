@@ -52,6 +52,8 @@ _LAZY_NAMES = {
     "lu": ("linalg", "lu_legacy"), "lu_solve": ("linalg", "lu_solve_legacy"),
     "save": ("serialization", "save"), "load": ("serialization", "load"),
     "vmap": ("func", "vmap"),
+    # accepted and inert on the CPU, as under `latte run` (latte/compat/torch_surface.py)
+    **{n: ("compat.torch_surface", n) for n in ("compile", "autocast", "GradScaler")},
 }
 
 

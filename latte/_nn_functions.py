@@ -28,7 +28,7 @@ __all__ = [
     "selu_", "celu", "celu_", "threshold", "threshold_", "kl_div", "margin_ranking_loss",
     "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss", "poisson_nll_loss",
     "binary_cross_entropy_with_logits", "constant_pad_nd", "conv3d", "conv_transpose3d",
-    "max_pool3d", "ctc_loss", "embedding_bag",
+    "max_pool3d", "ctc_loss", "embedding_bag", "rms_norm",
 ]
 
 # the same parameters as PyTorch's top-level functions: the F functions themselves
@@ -40,7 +40,7 @@ bilinear, cosine_similarity, pairwise_distance = F.bilinear, F.cosine_similarity
 pdist, pixel_shuffle, pixel_unshuffle = F.pdist, F.pixel_shuffle, F.pixel_unshuffle
 channel_shuffle = native_channel_shuffle = F.channel_shuffle
 prelu, hardshrink, relu_ = F.prelu, F.hardshrink, F.relu_
-conv3d, conv_transpose3d = F.conv3d, F.conv_transpose3d
+conv3d, conv_transpose3d, rms_norm = F.conv3d, F.conv_transpose3d, F.rms_norm
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 

@@ -44,6 +44,7 @@ _METHODS = [
     "copysign", "fmax", "fmin", "signbit", "heaviside", "nextafter", "gcd", "lcm", "bitwise_not",
     "isposinf", "isneginf", "isreal", "fix", "positive", "conj", "conj_physical", "resolve_conj",
     "resolve_neg", "is_conj", "is_neg", "is_complex", "is_signed", "is_nonzero", "is_same_size",
+    "get_device",
 ]
 
 # PyTorch's functions of these also take a number as ``input`` (``torch.remainder(5, t)``)
@@ -68,7 +69,7 @@ _NO_OUT = {"reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "permute",
            "chunk", "unbind", "select", "diagonal", "broadcast_to", "detach", "numel", "equal",
            "allclose", "clone", "hsplit", "vsplit", "dsplit", "ravel", "positive", "conj",
            "resolve_conj", "resolve_neg", "is_conj", "is_neg", "is_complex", "is_signed",
-           "is_nonzero", "is_same_size", "isreal"}
+           "is_nonzero", "is_same_size", "isreal", "get_device"}
 
 
 # compositions that return views or index tuples: no ``out=`` in PyTorch either

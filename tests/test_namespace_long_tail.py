@@ -503,3 +503,26 @@ def test_constructor_parameters_are_pytorchs(name):
     expected = [p for p in expected if p not in ("*", "out", "pin_memory")]
     ours = [p for p in inspect.signature(L(name)).parameters if p not in ("out", "pin_memory")]
     assert ours == expected
+
+
+def test_compile_autocast_and_grad_scaler_are_top_level_as_in_pytorch():
+    """``import latte as torch`` scripts call these outside ``latte run`` too: accepted, inert."""
+    model = latte.nn.Linear(3, 2)
+    assert latte.compile(model) is model and latte.compile()(len) is len
+    x = latte.randn(4, 3)
+    with latte.autocast("cpu", dtype=latte.float16):
+        out = model(x)
+    assert out.dtype == latte.float32
+    scaler = latte.GradScaler()
+    loss = out.sum()
+    assert scaler.scale(loss) is loss or latte.equal(scaler.scale(loss), loss)
+    assert {"compile", "autocast", "GradScaler"} <= set(dir(latte))
+
+
+def test_rms_norm_and_get_device_match_pytorch():
+    x = np.random.default_rng(2).standard_normal((2, 5)).astype(np.float32)
+    w = np.linspace(0.5, 1.5, 5).astype(np.float32)
+    np.testing.assert_allclose(
+        latte.rms_norm(latte.tensor(x), (5,), latte.tensor(w), 1e-6).numpy(),
+        torch.rms_norm(torch.tensor(x), (5,), torch.tensor(w), 1e-6).numpy(), rtol=1e-6)
+    assert latte.get_device(latte.tensor(x)) == torch.get_device(torch.tensor(x)) == -1
