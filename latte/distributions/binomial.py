@@ -1,27 +1,24 @@
 """``Binomial``: the number of successes in ``total_count`` trials."""
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
 
 import latte
 from latte.distributions import constraints
+from latte.distributions.count_probs import CountAndProbs
 from latte.distributions.distribution import Distribution
 from latte.distributions.utils import (
-    broadcast_all,
     clamp_by_zero,
     draw,
-    logits_to_probs,
-    probs_to_logits,
 )
-from latte.tensor import Size, Tensor
+from latte.tensor import Tensor
 
 __all__ = ["Binomial"]
 
 
-class Binomial(Distribution):
+class Binomial(CountAndProbs, Distribution):
     r"""The binomial distribution of ``total_count`` :math:`n` trials of success probability
     :math:`p`, as ``torch.distributions.Binomial``; samples are counts in the parameter's
     (floating) dtype.
@@ -42,39 +39,14 @@ class Binomial(Distribution):
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
-        super().__init__(self._param.size(), validate_args=validate_args)
+        self._init_count_and_probs(total_count, probs, logits, validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Binomial:
-        names = ("total_count",) + tuple(n for n in ("probs", "logits") if n in self.__dict__)
-        new = self._expand_params(Binomial, batch_shape, _instance, names)
-        new._param = new.probs if "probs" in self.__dict__ else new.logits
-        return new
+        return self._expand_count_and_probs(Binomial, batch_shape, _instance)
 
     @constraints.dependent_property
     def support(self) -> constraints.Constraint:
         return constraints.integer_interval(0, self.total_count)
-
-    @functools.cached_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @functools.cached_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        """The shape of the probability parameter."""
-        return self._param.size()
 
     @property
     def mean(self) -> Tensor:

@@ -8,7 +8,7 @@ from typing import Any
 import latte
 from latte.distributions import constraints
 from latte.distributions.distribution import Distribution
-from latte.distributions.utils import atan, broadcast_all
+from latte.distributions.utils import broadcast_all
 from latte.tensor import Size, Tensor
 
 __all__ = ["Cauchy"]
@@ -71,7 +71,7 @@ class Cauchy(Distribution):
         r""":math:`\arctan((x - x_0)/\gamma) / \pi + \frac12`."""
         if self._validate_args:
             self._validate_sample(value)
-        return atan((value - self.loc) / self.scale) / math.pi + 0.5
+        return ((value - self.loc) / self.scale).atan() / math.pi + 0.5
 
     def icdf(self, value: Any) -> Tensor:
         r"""The quantile :math:`x_0 + \gamma\tan(\pi(p - \frac12))`."""

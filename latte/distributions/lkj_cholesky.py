@@ -8,7 +8,8 @@ import latte
 from latte.distributions import constraints
 from latte.distributions.beta import Beta
 from latte.distributions.distribution import Distribution
-from latte.distributions.utils import broadcast_all, mvlgamma
+from latte.distributions.utils import broadcast_all
+from latte.special import multigammaln as mvlgamma
 from latte.tensor import Size, Tensor
 
 __all__ = ["LKJCholesky"]

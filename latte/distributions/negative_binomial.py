@@ -1,21 +1,21 @@
 """``NegativeBinomial``: successes before ``total_count`` failures."""
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import latte
 import latte.nn.functional as F
 from latte.distributions import constraints
+from latte.distributions.count_probs import CountAndProbs
 from latte.distributions.distribution import Distribution
 from latte.distributions.gamma import Gamma
-from latte.distributions.utils import broadcast_all, draw, logits_to_probs, probs_to_logits
-from latte.tensor import Size, Tensor
+from latte.distributions.utils import draw
+from latte.tensor import Tensor
 
 __all__ = ["NegativeBinomial"]
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(CountAndProbs, Distribution):
     r"""The negative binomial distribution: the number of successes (probability
     :math:`p`) before ``total_count`` :math:`r` failures, as
     ``torch.distributions.NegativeBinomial``; a Poisson draw of a gamma rate.
@@ -38,35 +38,10 @@ class NegativeBinomial(Distribution):
 
     def __init__(self, total_count: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
-        super().__init__(self._param.size(), validate_args=validate_args)
+        self._init_count_and_probs(total_count, probs, logits, validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> NegativeBinomial:
-        names = ("total_count",) + tuple(n for n in ("probs", "logits") if n in self.__dict__)
-        new = self._expand_params(NegativeBinomial, batch_shape, _instance, names)
-        new._param = new.probs if "probs" in self.__dict__ else new.logits
-        return new
-
-    @functools.cached_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @functools.cached_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        """The shape of the probability parameter."""
-        return self._param.size()
+        return self._expand_count_and_probs(NegativeBinomial, batch_shape, _instance)
 
     @property
     def mean(self) -> Tensor:

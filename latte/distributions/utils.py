@@ -1,19 +1,16 @@
 """Helpers shared by the distributions: broadcasting parameters, probs <-> logits."""
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 
 import numpy as np
 
 import latte
-from latte.autograd.function import Op
-from latte.backend import get_array_module
 from latte.tensor import Tensor
 
-__all__ = ["broadcast_all", "probs_to_logits", "logits_to_probs", "clamp_probs", "draw", "atan",
-           "lbeta", "clamp_by_zero", "mvlgamma", "mvdigamma"]
+__all__ = ["broadcast_all", "probs_to_logits", "logits_to_probs", "clamp_probs", "draw", "lbeta",
+           "clamp_by_zero", "mvdigamma"]
 
 
 def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
@@ -69,25 +66,6 @@ def _sum_rightmost(value: Tensor, dim: int) -> Tensor:
     return value.reshape(tuple(value.shape[:value.dim() - dim]) + (-1,)).sum(-1) if dim else value
 
 
-class _Atan(Op):
-    """``arctan``, elementwise (the Cauchy CDF needs it; latte has no public ``atan``)."""
-
-    node_name = "AtanBackward0"  # PyTorch's name of the node
-
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return get_array_module(a).arctan(a)
-
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad / (1 + a * a)
-
-
-def atan(x: Tensor) -> Tensor:
-    """The elementwise arctangent, differentiable."""
-    return _Atan.apply(x)
-
-
 def lbeta(a: Tensor, b: Tensor) -> Tensor:
     """``log B(a, b) = lgamma(a) + lgamma(b) - lgamma(a + b)``."""
     return latte.lgamma(a) + latte.lgamma(b) - latte.lgamma(a + b)
@@ -96,15 +74,6 @@ def lbeta(a: Tensor, b: Tensor) -> Tensor:
 def clamp_by_zero(x: Tensor) -> Tensor:
     """``max(x, 0)`` with gradient 1/2 at 0 (as PyTorch's ``_clamp_by_zero``)."""
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
-
-
-def mvlgamma(a: Tensor, p: int) -> Tensor:
-    r"""The multivariate log-gamma
-    :math:`\frac{p(p-1)}4\log\pi + \sum_{j<p}\log\Gamma(a - j/2)`."""
-    total = latte.lgamma(a) + p * (p - 1) / 4 * math.log(math.pi)
-    for j in range(1, p):
-        total = total + latte.lgamma(a - j / 2)
-    return total
 
 
 def mvdigamma(a: Tensor, p: int) -> Tensor:

@@ -14,7 +14,8 @@ from latte.distributions.chi2 import Chi2
 from latte.distributions.distribution import Distribution
 from latte.distributions.exp_family import ExponentialFamily
 from latte.distributions.multivariate_normal import _precision_to_scale_tril
-from latte.distributions.utils import mvdigamma, mvlgamma
+from latte.distributions.utils import mvdigamma
+from latte.special import multigammaln as mvlgamma
 from latte.tensor import Size, Tensor
 
 __all__ = ["Wishart"]
