@@ -10,6 +10,7 @@ from typing import Any
 
 from latte.autograd.function import Op
 from latte.backend import get_array_module
+from latte.ops.dense_blocks import flat_memory, run_blocks
 
 
 def _array(value: Any) -> Any:
@@ -262,13 +263,46 @@ class Sigmoid(Op):
 class Relu(Op):
     def forward(ctx, a):
         xp = get_array_module(a)
-        out = xp.maximum(a, 0, out=a) if ctx.inplace else _array(xp.maximum(a, 0))
+        out = a if ctx.inplace else xp.empty_like(a)
+        flat = flat_memory(a, out)
+        if flat is None:
+            xp.maximum(a, 0, out=out)
+        else:  # a large pass: block by block over the threads
+            source, target = flat
+            run_blocks(lambda span: xp.maximum(source[span], 0, out=target[span]), source.size)
+        out = _array(out)
         ctx.save_for_backward(out)
         return out
 
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        return ReluGrad.apply(grad, out)
+
+
+class ReluGrad(Op):
+    """``grad`` where ReLU's output ``out`` is positive, else 0 (PyTorch's threshold
+    backward): one pass, where ``grad * (out > 0)`` would make a mask, a float copy of it and
+    their product."""
+
+    node_name = "ThresholdBackwardBackward0"
+
+    def forward(ctx, grad, out):
+        ctx.save_for_backward(out)
+        xp = get_array_module(grad)
+        result = xp.empty_like(out, dtype=xp.result_type(grad, out))
+        flat = flat_memory(grad, out, result)
+        if flat is None:
+            return xp.multiply(grad, out > 0, out=result)
+        g, o, r = flat
+
+        def block(span: slice) -> None:
+            xp.multiply(g[span], o[span] > 0, out=r[span])
+        run_blocks(block, g.size)
+        return result
+
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return ReluGrad.apply(grad, out), None
 
 
 class Clamp(Op):

@@ -31,6 +31,7 @@ from latte.autograd import function
 from latte.autograd.function import Op
 from latte.autograd.grad_mode import _state
 from latte.backend import get_array_module, is_device_array
+from latte.ops.channel_tiles import ChannelTiles
 from latte.ops.reduce import column_sums, row_sums
 
 
@@ -42,40 +43,6 @@ def _view_shape(shape: tuple, mode: str, k: int) -> tuple:
 
 _ROW_BLOCK = 1 << 17  # elements of x per block of rows: a block's temporaries stay in cache
 
-class _Layout:
-    """Reductions (float64 results, float32 data read once) and broadcasts of one mode, over
-    the view of ``x``: ``(N, C, L)`` per channel, or ``(M, K)`` per row."""
-
-    def __init__(self, xp: Any, mode: str) -> None:
-        self.xp, self.mode = xp, mode
-
-    def stat_sum(self, a: Any, b: Any = None) -> Any:
-        """Sum of ``a`` (or ``a * b``) per statistic."""
-        if self.mode != "channel":
-            return row_sums(self.xp, a, b)
-        n, c, length = a.shape
-        both = (a,) if b is None else (a, b)
-        if not all(t.flags.c_contiguous for t in both) and \
-                all(t.transpose(0, 2, 1).flags.c_contiguous for t in both):
-            # channels-last memory (a convolution's output): columns of an (N * L, C) matrix
-            return column_sums(self.xp, *(t.transpose(0, 2, 1).reshape(n * length, c)
-                                          for t in both))
-        rows = row_sums(self.xp, *(t.reshape(n * c, length) for t in both))
-        return rows.reshape(n, c).sum(axis=0)
-
-    def param_sum(self, a: Any, b: Any = None) -> Any:
-        """Sum of ``a`` (or ``a * b``) per parameter element."""
-        if self.mode == "channel":
-            return self.stat_sum(a, b)
-        return column_sums(self.xp, a, b)
-
-    def stat_view(self, v: Any, dtype: Any) -> Any:
-        v = v.astype(dtype, copy=False)
-        return v.reshape(1, -1, 1) if self.mode == "channel" else v.reshape(-1, 1)
-
-    def param_view(self, v: Any) -> Any:
-        return v.reshape(1, -1, 1) if self.mode == "channel" else v.reshape(1, -1)
-
 
 class Normalize(Op):
     """Outputs ``(y, mean, var)``; ``mean`` and biased ``var`` (one value per statistic) feed
@@ -86,75 +53,104 @@ class Normalize(Op):
 
     def forward(ctx, x, weight, bias, mode, k, eps):
         xp = get_array_module(x)
-        xv = x.reshape(_view_shape(x.shape, mode, k))
         ctx.mode, ctx.k, ctx.eps = mode, k, eps
         ctx.bias_shape = None if bias is None else bias.shape
         if mode == "row":
+            xv = x.reshape(-1, k)
             y, mean, var, invstd = _row_forward(xp, xv, weight, bias, eps)
             ctx.count = max(xv.shape[1], 1)
-            # as PyTorch's native_layer_norm: the input and per-row statistics, not x-hat
-            ctx.save_for_backward(x, weight, mean, invstd)
-            return y.reshape(x.shape), mean.astype(x.dtype), var.astype(x.dtype)
-        lay = _Layout(xp, mode)
-        count = xv.size // xv.shape[1] if xv.size else 1
-        mean = lay.stat_sum(xv) / count
-        xhat = xv - lay.stat_view(mean, x.dtype)
-        var = lay.stat_sum(xhat, xhat) / count
-        invstd = 1.0 / xp.sqrt(var + eps)
-        xhat *= lay.stat_view(invstd, x.dtype)
-        if weight is not None:
-            y = xhat * lay.param_view(weight)
-            if bias is not None:
-                y += lay.param_view(bias)
-        elif bias is not None:
-            y = xhat + lay.param_view(bias)
+            y = y.reshape(x.shape)
         else:
-            y = xhat.copy()
-        ctx.count = count
-        # the normalised input and 1/std go through the one door too: freed after backward
-        ctx.save_for_backward(x, weight, xhat, invstd)
-        return y.reshape(x.shape), mean.astype(x.dtype), var.astype(x.dtype)
+            ctx.count = x.size // x.shape[1] if x.size else 1
+            y, mean, var, invstd = _channel_forward(ChannelTiles(x), weight, bias, eps,
+                                                    ctx.count)
+        # as PyTorch's native batch and layer norms: the input and the statistics, not x-hat
+        # (recomputed in cache by backward)
+        ctx.save_for_backward(x, weight, mean, invstd)
+        return y, mean.astype(x.dtype), var.astype(x.dtype)
 
     def backward(ctx, grad, *unused):
-        x, weight, xhat, invstd = ctx.saved_tensors
+        x, weight, mean, invstd = ctx.saved_tensors
         if _state.enabled:
             return _normalize_backward_composed(ctx, x, weight, grad)
         xp = get_array_module(x._data)
-        if ctx.mode == "row":  # xhat holds the per-row means there
-            return _row_backward(ctx, xp, x._data, weight, xhat._data, invstd._data,
+        if ctx.mode == "row":
+            return _row_backward(ctx, xp, x._data, weight, mean._data, invstd._data,
                                  grad._data)
-        lay = _Layout(xp, ctx.mode)
-        xhat, invstd, dtype = xhat._data, invstd._data, x._data.dtype
-        g = grad._data.reshape(xhat.shape)
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        channel = ctx.mode == "channel"
-        w = None if weight is None else weight._data
-        sum_g = sum_gx = None
-        if need_w or (need_x and channel):
-            sum_gx = lay.param_sum(g, xhat)
-        if need_b or (need_x and channel):
-            sum_g = lay.param_sum(g)
-        wrap = function.Tensor
-        grad_w = None if not need_w else wrap(sum_gx.reshape(weight.shape).astype(dtype))
-        grad_b = None if not need_b else wrap(sum_g.reshape(ctx.bias_shape).astype(dtype))
-        grad_x = None
-        if need_x:
-            # dx = scale * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), per statistic
-            scale = invstd
-            if channel:  # dxhat = g * w[c]: its means are the sums above times w / count
-                if w is not None:
-                    scale = scale * w.astype(xp.float64, copy=False)
-                dxhat, mean_d, mean_dx = g, sum_g / ctx.count, sum_gx / ctx.count
-            else:
-                dxhat = g if w is None else g * lay.param_view(w)
-                mean_d = lay.stat_sum(dxhat) / ctx.count
-                mean_dx = lay.stat_sum(dxhat, xhat) / ctx.count
-            out = xhat * lay.stat_view(mean_dx, dtype)
-            xp.subtract(dxhat, out, out=out)
-            out -= lay.stat_view(mean_d, dtype)
-            out *= lay.stat_view(scale, dtype)
-            grad_x = function.Tensor(out.reshape(x.shape))
-        return grad_x, grad_w, grad_b, None, None, None
+        return _channel_backward(ctx, x._data, weight, mean._data, invstd._data, grad._data)
+
+
+def _channel_forward(tiles: ChannelTiles, weight: Any, bias: Any, eps: float,
+                     count: int) -> tuple:
+    """``y`` and float64 per-channel ``mean``, ``var``, ``invstd``: three passes over x (its
+    sum; the sum of squares of ``x - mean``, centred in cache; ``y``), block by block."""
+    xp, xm = tiles.xp, tiles.matrix
+    dtype = xm.dtype
+    mean = tiles.total(tiles.map(lambda rows: tiles.sums(xm[rows]))) / count
+    centre = tiles.spread(mean, dtype)
+
+    def squares(rows: slice) -> Any:
+        xc = xm[rows] - tiles.part(centre, rows)
+        return tiles.sums(xc, xc)
+    var = tiles.total(tiles.map(squares)) / count
+    invstd = 1.0 / xp.sqrt(var + eps)
+    scale = tiles.spread(invstd if weight is None else invstd * weight, dtype)
+    shift = None if bias is None else tiles.spread(bias, dtype)
+    ym, y = tiles.empty(dtype)
+
+    def affine(rows: slice) -> None:
+        out = ym[rows]
+        xp.subtract(xm[rows], tiles.part(centre, rows), out=out)
+        out *= tiles.part(scale, rows)
+        if shift is not None:
+            out += tiles.part(shift, rows)
+    tiles.map(affine)
+    return y, mean, var, invstd
+
+
+def _channel_backward(ctx: Any, x: Any, weight: Any, mean: Any, invstd: Any,
+                      grad: Any) -> tuple:
+    """The closed-form gradients per channel in two passes over ``x`` and ``grad``: the sums
+    of ``g`` and ``g * x-hat`` (x-hat recomputed in cache), then ``dx``."""
+    tiles = ChannelTiles(x)
+    xp, xm, gm = tiles.xp, tiles.matrix, tiles.view(grad)
+    dtype = x.dtype
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    centre, inv = tiles.spread(mean, dtype), tiles.spread(invstd, dtype)
+
+    def xhat(rows: slice) -> Any:
+        xc = xm[rows] - tiles.part(centre, rows)
+        xc *= tiles.part(inv, rows)
+        return xc
+
+    def sums(rows: slice) -> tuple:
+        return tiles.sums(gm[rows]), tiles.sums(gm[rows], xhat(rows))
+    parts = tiles.map(sums)
+    sum_g = tiles.total([p[0] for p in parts])
+    sum_gx = tiles.total([p[1] for p in parts])
+    wrap = function.Tensor
+    grad_w = None if not need_w else wrap(sum_gx.reshape(weight.shape).astype(dtype))
+    grad_b = None if not need_b else wrap(sum_g.reshape(ctx.bias_shape).astype(dtype))
+    grad_x = None
+    if need_x:
+        # dx = w * invstd * (g - mean(g) - x-hat * mean(g * x-hat)); dxhat = g * w, so its
+        # means are the sums above times w / count
+        scale = invstd if weight is None else invstd * weight._data.astype(xp.float64)
+        shift = tiles.spread(sum_g / ctx.count, dtype)
+        slope = tiles.spread(sum_gx / ctx.count * invstd, dtype)
+        factor = tiles.spread(scale, dtype)
+        dm, dx = tiles.empty(dtype)
+
+        def gradient(rows: slice) -> None:
+            out = dm[rows]
+            xp.subtract(xm[rows], tiles.part(centre, rows), out=out)
+            out *= tiles.part(slope, rows)
+            xp.subtract(gm[rows], out, out=out)
+            out -= tiles.part(shift, rows)
+            out *= tiles.part(factor, rows)
+        tiles.map(gradient)
+        grad_x = wrap(dx)
+    return grad_x, grad_w, grad_b, None, None, None
 
 
 def _row_blocks(xv: Any) -> Any:
