@@ -223,12 +223,12 @@ def _weight_matrix(w: Any, groups: int) -> Any:
 
 # --- Winograd F(2x2, 3x3) for 3x3 stride-1 kernels (ops/winograd.py) ---------------------------
 # Its transforms are memory passes that NumPy runs at a few GB/s, so it pays only where the
-# products dominate: wide layers on outputs of at least 8x8. Measured on the 2-core CPU
-# (forward + both gradients, Winograd / im2col time, batch 128): 512->512 at 8x8 0.73,
-# 256->512 at 8x8 0.78, 128->256 at 16x16 0.86, 256->256 at 8x8 0.98; 64->64 at 32x32 1.11,
-# 512->512 at 4x4 1.08, 32->32 at 14x14 1.72.
+# products dominate: wide layers. Measured on the 2-core CPU (forward + both gradients,
+# Winograd / im2col time, batch 128, with the kernel transform as one product): 512->512 at
+# 4x4 0.76, 256->256 at 8x8 0.84, 256->256 at 4x4 1.02, 128->128 at 16x16 1.00, 64->64 at
+# 32x32 1.23 (earlier, with a transposed copy of the kernel: 32->32 at 14x14 1.72).
 winograd_min_products = 128 * 256  # input times output channels
-winograd_min_pixels = 64  # input height times width
+winograd_min_pixels = 16  # input height times width
 
 
 def _uses_winograd(x: Any, kernel: tuple, o: int, stride: tuple, dilation: tuple,
@@ -281,7 +281,7 @@ def _winograd_weight(x: Any, gy: Any, pads: tuple) -> Any:
     xp = get_array_module(x, gy)
     o = gy.shape[1]
     out_hw, tiles, pads = _winograd_geometry(x, pads)
-    du = xp.empty((16, x.shape[1], o), xp.result_type(x, gy))
+    du = xp.empty((16, o, x.shape[1]), xp.result_type(x, gy)).transpose(0, 2, 1)
     g = gy.transpose(0, 2, 3, 1)
     # zeros complete the last 2x2 blocks of an odd output
     blocks = (0, 2 * tiles[0] - out_hw[0], 0, 2 * tiles[1] - out_hw[1])

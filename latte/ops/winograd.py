@@ -56,26 +56,30 @@ def scratch_items(tiles: tuple, c: int, o: int) -> int:
     return 4 * (2 * th + 2) * tw * c + 16 * t * c + 16 * t * o + 8 * t * o + 4 * t * o
 
 
+def _kernel_matrix(xp: Any, dtype: Any) -> Any:
+    """``G (x) G`` as a (16, 9) matrix: row ``4k + l``, column ``3i + j`` holds
+    ``G[k, i] * G[l, j]``, so that ``(G g G^T)[k, l]`` is row ``4k + l`` times ``g`` raveled."""
+    g = xp.asarray(_G, dtype=dtype)
+    return (g[:, None, :, None] * g[None, :, None, :]).reshape(16, 9)
+
+
 def kernel_transform(w: Any) -> Any:
-    """``G g G^T`` of a (O, C, 3, 3) kernel, as 16 (C, O) matrices: (16, C, O)."""
+    """``G g G^T`` of a (O, C, 3, 3) kernel, as 16 (C, O) matrices: (16, C, O), the transposed
+    view of (16, O, C) memory (a BLAS operand as it is). One (16, 9) @ (9, O*C) product reads
+    the kernel in its own order: no transposed copy of it."""
     xp = get_array_module(w)
-    g = xp.asarray(_G, dtype=w.dtype)
     o, c = w.shape[:2]
-    rows = xp.matmul(g, w.transpose(2, 3, 1, 0).reshape(3, 3 * c * o))  # (4, 3 * C * O)
-    rows = rows.reshape(4, 3, c * o).transpose(1, 0, 2).reshape(3, 4 * c * o)
-    u = xp.matmul(g, rows).reshape(4, 4, c, o)  # u[l, k]: the second product ran over j
-    return xp.ascontiguousarray(u.transpose(1, 0, 2, 3)).reshape(16, c, o)
+    u = xp.matmul(_kernel_matrix(xp, w.dtype), w.reshape(o * c, 9).T)  # (16, O * C)
+    return u.reshape(16, o, c).transpose(0, 2, 1)
 
 
 def kernel_gradient(du: Any) -> Any:
-    """``G^T dU G`` of the 16 (C, O) gradients of ``kernel_transform``, as (O, C, 3, 3)."""
+    """``G^T dU G`` of the 16 (C, O) gradients of ``kernel_transform``, as (O, C, 3, 3); ``du``
+    is the (16, C, O) transposed view of (16, O, C) memory that ``weight_chunk`` fills."""
     xp = get_array_module(du)
-    g = xp.asarray(_G, dtype=du.dtype)
     _, c, o = du.shape
-    cols = xp.matmul(g.T, du.reshape(4, 4 * c * o))  # over k: (3, 4 * C * O)
-    cols = cols.reshape(3, 4, c * o).transpose(1, 0, 2).reshape(4, 3 * c * o)
-    gw = xp.matmul(g.T, cols).reshape(3, 3, c, o)  # gw[j, i]
-    return xp.ascontiguousarray(gw.transpose(3, 2, 1, 0))
+    rows = du.transpose(0, 2, 1).reshape(16, o * c)
+    return xp.matmul(rows.T, _kernel_matrix(xp, du.dtype)).reshape(o, c, 3, 3)
 
 
 def _by_image(body: Callable[[int, int], None], chunk: Any) -> None:
@@ -147,9 +151,10 @@ def _collapse(xp: Any, m: Any, out: Any) -> None:
 
 
 def weight_chunk(a: Any, gy: Any, du: Any, accumulate: bool, scratch: Scratch) -> None:
-    """Add (or, when ``accumulate`` is false, write) this chunk's ``dU`` (16, C, O): the padded
-    input chunk ``a`` (nb, 2*Th + 2, 2*Tw + 2, C) against the C-contiguous output gradient
-    ``gy`` (nb, 2*Th, 2*Tw, O), zeros past an odd output."""
+    """Add (or, when ``accumulate`` is false, write) this chunk's ``dU`` (16, C, O), the
+    transposed view of (16, O, C) memory: the padded input chunk ``a`` (nb, 2*Th + 2, 2*Tw + 2,
+    C) against the C-contiguous output gradient ``gy`` (nb, 2*Th, 2*Tw, O), zeros past an odd
+    output."""
     xp = get_array_module(a, gy)
     nb, _, _, o = gy.shape
     th, tw = (a.shape[1] - 2) // 2, (a.shape[2] - 2) // 2
@@ -165,8 +170,9 @@ def weight_chunk(a: Any, gy: Any, du: Any, accumulate: bool, scratch: Scratch) -
         _spread(xp, rows[0, :, lo:hi], rows[1, :, lo:hi], g[:, :, lo:hi])
     _by_image(body, blocks)
     g = g.reshape(16, nb * th * tw, o)
-    part = du if not accumulate else scratch((16,) + du.shape[1:], "winograd_du")
-    stacked_matmul(v.transpose(0, 2, 1), g, part)
+    part = du if not accumulate else scratch((16, o, du.shape[1]), "winograd_du").transpose(0, 2, 1)
+    # dU^T = g^T V per position: written in (16, O, C) memory order
+    stacked_matmul(g.transpose(0, 2, 1), v, part.transpose(0, 2, 1))
     if accumulate:
         du += part
 

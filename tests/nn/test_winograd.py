@@ -150,7 +150,8 @@ def test_matches_torch_on_a_wide_layer():
 @pytest.mark.parametrize("kwargs,shape,o,expected", [
     ({}, (2, 128, 8, 8), 256, True),
     ({}, (2, 64, 32, 32), 64, False),          # narrow: the transforms cost more than they save
-    ({}, (2, 512, 4, 4), 512, False),          # 4x4: too few tiles
+    ({}, (2, 512, 4, 4), 512, True),           # 4x4: four tiles an image still pay
+    ({}, (2, 512, 2, 2), 512, False),          # 2x2: one tile, too few
     ({"stride": (2, 2)}, (2, 256, 8, 8), 256, False),
     ({"dilation": (2, 2)}, (2, 256, 8, 8), 256, False),
     ({"groups": 2}, (2, 256, 8, 8), 256, False),
