@@ -10,10 +10,12 @@ The backward is the closed form
 
     dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),   dxhat = dy * weight
 
-a few passes over the data instead of the dozen nodes the composition would record. In
-``"row"`` mode both directions run block by block of rows, so that each array is read from
-memory once and ``x - mean`` lives in cache only; the backward recomputes ``x-hat`` from the
-saved per-row statistics (PyTorch's layer norm saves the same: input, mean, 1/std). The
+a few passes over the data instead of the dozen nodes the composition would record. Both
+directions run block by block of rows, so that each array is read from memory once per pass
+and ``x - mean`` lives in cache only; the backward recomputes ``x-hat`` from the saved
+statistics (PyTorch's batch and layer norms save the same: input, mean, 1/std). In
+``"channel"`` mode the blocks are those of ``ops/channel_tiles.py`` (rows of whole pixels on
+channels-last memory, split over the threads); in ``"row"`` mode blocks of whole rows. The
 statistics are two-pass (the mean, then the variance of the centred values) and every reduction
 adds float32 partial sums of a few dozen elements in float64 (``row_sums``/``column_sums`` of
 ``ops/reduce.py``): a float32 sum over the ``N * H * W`` elements of a channel, taken in order,
