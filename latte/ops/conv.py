@@ -18,16 +18,12 @@ which for a 3x3 kernel is 9 times its input. Patches are built for a chunk of th
 time in one reused scratch buffer, multiplied (one BLAS call per chunk and group, written
 straight into the output), and built again for the weight gradient in backward. A chunk's
 scratch (its zero-padded channels-last copy and its patches) takes at most ``workspace_bytes``
-(6 MiB by default, 32 MiB for the weight gradient, ``weight_workspace_bytes``; a chunk is at
-least one image):
+(6 MiB by default; a chunk is at least one image):
 set ``latte.ops.conv.workspace_bytes`` at run time, or ``LATTE_CONV_WORKSPACE_MB`` in the
 environment before ``import latte``. On the CPU the buffers are kept per thread and reused, so
 a step pays no page faults for them. Patches written and at once read by the product are
 faster while a chunk stays in the last-level cache: on the 2-core CPU (32 MiB L3), 4-8 MiB
-chunks ran a 64- or 128-channel layer's forward and gradients 13-20% faster than 16-32 MiB;
-the weight gradient alone, whose product sums over the chunk's rows, runs faster with longer
-sums (32 MiB against 6 MiB, medians of 9: 64->64 at 32x32 132 against 150 ms, 16->16 at 28x28
-batch 64 11.5 against 18.9 ms).
+chunks ran a 64- or 128-channel layer's forward and gradients 13-20% faster than 16-32 MiB.
 
 Wide 3x3 stride-1 layers (``_uses_winograd``) skip the patch matrix: their forward, input
 gradient and weight gradient run Winograd's F(2x2, 3x3) (``ops/winograd.py``), 16 products
@@ -100,7 +96,6 @@ def tap_slices(i: int, j: int, stride: tuple, dilation: tuple, out_hw: tuple) ->
 # --- the bounded workspace ---------------------------------------------------------------------
 workspace_bytes = int(float(os.environ.get("LATTE_CONV_WORKSPACE_MB", "6")) * 2**20)
 winograd_workspace_bytes = 16 * 2**20
-weight_workspace_bytes = 32 * 2**20
 _local = threading.local()  # per thread: two threads never share a patch buffer
 
 
@@ -156,11 +151,10 @@ def _padded_chunk(t: Any, n0: int, n1: int, pads: tuple, slot: str = "padded") -
 
 
 def _patches(x: Any, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple, groups: int,
-             out_hw: tuple, budget: int | None = None) -> Any:
+             out_hw: tuple) -> Any:
     """Yield ``(n0, n1, cols)``: the (G, rows, kh*kw*C/G) patch matrices of images n0..n1 of
     ``x`` (N, C, H, W) with ``pads`` around, chunk by chunk in reused workspaces (the padded
-    channels-last chunk, then its patches), so no input-sized copy is ever made; a chunk's
-    workspace takes at most ``budget`` bytes (``workspace_bytes`` by default).
+    channels-last chunk, then its patches), so no input-sized copy is ever made.
 
     Each group's matrix is a strided view with unit inner stride (a BLAS operand as is); a
     1x1 stride-1 kernel on channels-last memory needs no copy at all.
@@ -178,7 +172,7 @@ def _patches(x: Any, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple,
         return
     hp, wp = x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3]
     per_image = (ho * wo * kh * kw + hp * wp) * c * x.itemsize
-    for n0, n1 in _batch_chunks(n, per_image, budget):
+    for n0, n1 in _batch_chunks(n, per_image):
         nb = n1 - n0
         rows = nb * ho * wo
         a = _padded_chunk(t, n0, n1, pads)
@@ -484,8 +478,7 @@ def conv_weight(x: Any, gy: Any, kernel: tuple, stride: tuple, pads: tuple, dila
     cg = x.shape[1] // groups
     gw = xp.empty((groups, kernel[0] * kernel[1] * cg, o // groups), xp.result_type(x, gy))
     part = None
-    for n0, n1, cols in _patches(x, pads, kernel, stride, dilation, groups, (hy, wy),
-                                 weight_workspace_bytes):
+    for n0, n1, cols in _patches(x, pads, kernel, stride, dilation, groups, (hy, wy)):
         rhs = _by_group(_rows(gy[n0:n1]), groups)  # a copy of this chunk only, if NCHW
         if n0 == 0:
             stacked_matmul(cols.transpose(0, 2, 1), rhs, gw)

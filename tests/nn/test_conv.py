@@ -365,12 +365,10 @@ def test_chunked_conv_matches_unchunked_and_torch(monkeypatch, xs, ws, kwargs, i
     per_image = (g.shape[2] * g.shape[3] * kh * kw + (xs[2] + 2 * pad) * (xs[3] + 2 * pad)) \
         * xs[1] * 4
     monkeypatch.setattr(conv_ops, "workspace_bytes", images * per_image)
-    monkeypatch.setattr(conv_ops, "weight_workspace_bytes", images * per_image)
     calls = []
     real = conv_ops._batch_chunks
     monkeypatch.setattr(conv_ops, "_batch_chunks",
-                        lambda n, per_image, budget=None: calls.append(real(n, per_image, budget))
-                        or calls[-1])
+                        lambda n, per_image: calls.append(real(n, per_image)) or calls[-1])
     chunked = _conv_and_grads(x, w, kwargs, g)
     assert any(len(c) > 1 and c[-1][1] - c[-1][0] < c[0][1] - c[0][0] for c in calls) \
         or images == 1, calls
@@ -388,12 +386,10 @@ def test_tiny_workspace_gives_one_image_chunks(monkeypatch):
     gradients of gradients, and never keeps more than one chunk's patches."""
     from latte.ops import conv as conv_ops
     monkeypatch.setattr(conv_ops, "workspace_bytes", 1)
-    monkeypatch.setattr(conv_ops, "weight_workspace_bytes", 1)
     calls = []
     real = conv_ops._batch_chunks
     monkeypatch.setattr(conv_ops, "_batch_chunks",
-                        lambda n, per_image, budget=None: calls.append(real(n, per_image, budget))
-                        or calls[-1])
+                        lambda n, per_image: calls.append(real(n, per_image)) or calls[-1])
     x = latte.tensor(_randn(3, 2, 6, 5).astype(np.float64), requires_grad=True)
     w = latte.tensor(_randn(4, 2, 3, 3).astype(np.float64), requires_grad=True)
     assert gradcheck(lambda a, b: F.conv2d(a, b, padding=1), (x, w))
