@@ -2,10 +2,7 @@
 
 ``import latte as torch`` should feel like home.
 """
-from latte._allocator import keep_freed_memory
-
-keep_freed_memory()  # before any array: freed activations are reused, not page-faulted again
-from latte import autograd, backend, cuda, dtypes  # noqa: E402
+from latte import autograd, backend, cuda, dtypes
 from latte.autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from latte.autograd.anomaly_mode import (is_anomaly_check_nan_enabled, is_anomaly_enabled,
                                          set_anomaly_enabled)

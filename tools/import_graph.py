@@ -22,8 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Lowest first, the same order as the import-linter contract. A module belongs to the first
 # (longest) prefix that matches it.
 LAYERS: list[tuple[str, ...]] = [
-    ("latte.dtypes", "latte._storage", "latte.backend", "latte._cupy_backend", "latte._threads",
-     "latte._allocator"),
+    ("latte.dtypes", "latte._storage", "latte.backend", "latte._cupy_backend", "latte._threads"),
     ("latte.autograd",),
     ("latte.ops",),
     ("latte._size", "latte.return_types", "latte._out_argument", "latte.random", "latte.cuda",
