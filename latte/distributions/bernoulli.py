@@ -1,17 +1,15 @@
 """``Bernoulli``: a coin flip with probability ``probs`` of 1."""
 from __future__ import annotations
 
-import functools
-import numbers
 from typing import Any
 
 import latte
 import latte.nn.functional as F
 from latte.distributions import constraints
-from latte.distributions.distribution import Distribution
+from latte.distributions.binary_probs import BinaryProbs
 from latte.distributions.exp_family import ExponentialFamily
-from latte.distributions.utils import broadcast_all, logits_to_probs, probs_to_logits
-from latte.tensor import Size, Tensor
+from latte.distributions.utils import broadcast_all
+from latte.tensor import Tensor
 
 __all__ = ["Bernoulli"]
 
@@ -21,7 +19,7 @@ def _bce_with_logits(logits: Tensor, target: Tensor) -> Tensor:
     return F.softplus(logits) - logits * target
 
 
-class Bernoulli(ExponentialFamily):
+class Bernoulli(BinaryProbs, ExponentialFamily):
     """A Bernoulli distribution on ``{0, 1}``, as ``torch.distributions.Bernoulli``.
 
     Args:
@@ -43,41 +41,11 @@ class Bernoulli(ExponentialFamily):
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        super().__init__(Size() if scalar else self._param.size(), validate_args=validate_args)
+        param = self._set_probs(probs, logits)
+        super().__init__(param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Bernoulli:
-        new = self._get_checked_instance(Bernoulli, _instance)
-        shape = Size(tuple(batch_shape))
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(shape)
-            new._param = new.logits
-        Distribution.__init__(new, shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @functools.cached_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @functools.cached_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
+        return self._expand_probs(Bernoulli, batch_shape, _instance)
 
     @property
     def mean(self) -> Tensor:

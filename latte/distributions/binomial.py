@@ -7,7 +7,7 @@ import numpy as np
 
 import latte
 from latte.distributions import constraints
-from latte.distributions.count_probs import CountAndProbs
+from latte.distributions.binary_probs import BinaryProbs
 from latte.distributions.distribution import Distribution
 from latte.distributions.utils import (
     clamp_by_zero,
@@ -18,7 +18,7 @@ from latte.tensor import Tensor
 __all__ = ["Binomial"]
 
 
-class Binomial(CountAndProbs, Distribution):
+class Binomial(BinaryProbs, Distribution):
     r"""The binomial distribution of ``total_count`` :math:`n` trials of success probability
     :math:`p`, as ``torch.distributions.Binomial``; samples are counts in the parameter's
     (floating) dtype.
@@ -39,10 +39,11 @@ class Binomial(CountAndProbs, Distribution):
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        self._init_count_and_probs(total_count, probs, logits, validate_args)
+        param = self._set_probs(probs, logits, total_count=total_count)
+        super().__init__(param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Binomial:
-        return self._expand_count_and_probs(Binomial, batch_shape, _instance)
+        return self._expand_probs(Binomial, batch_shape, _instance, ("total_count",))
 
     @constraints.dependent_property
     def support(self) -> constraints.Constraint:

@@ -3,25 +3,24 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 from typing import Any
 
 import latte
 from latte.distributions import constraints
 from latte.distributions.bernoulli import _bce_with_logits
+from latte.distributions.binary_probs import BinaryProbs
 from latte.distributions.exp_family import ExponentialFamily
 from latte.distributions.utils import (
     broadcast_all,
     clamp_probs,
     logits_to_probs,
-    probs_to_logits,
 )
-from latte.tensor import Size, Tensor
+from latte.tensor import Tensor
 
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(BinaryProbs, ExponentialFamily):
     r"""The continuous Bernoulli distribution of density
     :math:`C(\lambda)\lambda^x(1-\lambda)^{1-x}` on [0, 1], as
     ``torch.distributions.ContinuousBernoulli`` (Loaiza-Ganem and Cunningham, 2019).
@@ -47,41 +46,23 @@ class ContinuousBernoulli(ExponentialFamily):
 
     def __init__(self, probs: Any = None, logits: Any = None, lims: tuple = (0.499, 0.501),
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        param = self._set_probs(probs, logits)
         if probs is not None:
-            scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
-            if validate_args and not bool(
-                    self.arg_constraints["probs"].check(self.probs).all()):
+            if validate_args and not bool(self.arg_constraints["probs"].check(param).all()):
                 raise ValueError("The parameter probs has invalid values")
-            self.probs = clamp_probs(self.probs)
-        else:
-            scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
+            self.probs = self._param = clamp_probs(param)
         self._lims = lims
-        super().__init__(Size() if scalar else self._param.size(), validate_args=validate_args)
+        super().__init__(param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> ContinuousBernoulli:
-        names = tuple(n for n in ("probs", "logits") if n in self.__dict__)
-        new = self._expand_params(ContinuousBernoulli, batch_shape, _instance, names)
+        new = self._expand_probs(ContinuousBernoulli, batch_shape, _instance)
         new._lims = self._lims
-        new._param = new.probs if "probs" in self.__dict__ else new.logits
         return new
 
     @functools.cached_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @functools.cached_property
     def probs(self) -> Tensor:
+        """The probability, ``sigmoid(logits)`` clamped off 0 and 1."""
         return clamp_probs(logits_to_probs(self.logits, is_binary=True))
-
-    @property
-    def param_shape(self) -> Size:
-        """The shape of the parameter."""
-        return self._param.size()
 
     def _outside_unstable_region(self) -> Tensor:
         return (self.probs <= self._lims[0]) | (self.probs > self._lims[1])

@@ -1,21 +1,20 @@
 """``Geometric``: the number of failures before the first success."""
 from __future__ import annotations
 
-import functools
-import numbers
 from typing import Any
 
 import latte
 from latte.distributions import constraints
 from latte.distributions.bernoulli import _bce_with_logits
+from latte.distributions.binary_probs import BinaryProbs
 from latte.distributions.distribution import Distribution
-from latte.distributions.utils import broadcast_all, logits_to_probs, probs_to_logits
-from latte.tensor import Size, Tensor
+from latte.distributions.utils import broadcast_all
+from latte.tensor import Tensor
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(BinaryProbs, Distribution):
     r"""The geometric distribution of mass :math:`(1-p)^k p` on :math:`k = 0, 1, ...`, as
     ``torch.distributions.Geometric``.
 
@@ -33,31 +32,14 @@ class Geometric(Distribution):
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        given = probs if probs is not None else logits
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        param = self.probs if probs is not None else self.logits
-        batch = Size() if isinstance(given, numbers.Number) else param.size()
-        super().__init__(batch, validate_args=validate_args)
+        param = self._set_probs(probs, logits)
+        super().__init__(param.size(), validate_args=validate_args)
         if self._validate_args and probs is not None and not bool((self.probs > 0).all()):
             raise ValueError(f"Expected parameter probs of distribution {self!r} to be "
                              f"positive, but found invalid values:\n{self.probs}")
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Geometric:
-        names = tuple(n for n in ("probs", "logits") if n in self.__dict__)
-        return self._expand_params(Geometric, batch_shape, _instance, names)
-
-    @functools.cached_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @functools.cached_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
+        return self._expand_probs(Geometric, batch_shape, _instance)
 
     @property
     def mean(self) -> Tensor:

@@ -6,7 +6,7 @@ from typing import Any
 import latte
 import latte.nn.functional as F
 from latte.distributions import constraints
-from latte.distributions.count_probs import CountAndProbs
+from latte.distributions.binary_probs import BinaryProbs
 from latte.distributions.distribution import Distribution
 from latte.distributions.gamma import Gamma
 from latte.distributions.utils import draw
@@ -15,7 +15,7 @@ from latte.tensor import Tensor
 __all__ = ["NegativeBinomial"]
 
 
-class NegativeBinomial(CountAndProbs, Distribution):
+class NegativeBinomial(BinaryProbs, Distribution):
     r"""The negative binomial distribution: the number of successes (probability
     :math:`p`) before ``total_count`` :math:`r` failures, as
     ``torch.distributions.NegativeBinomial``; a Poisson draw of a gamma rate.
@@ -38,10 +38,11 @@ class NegativeBinomial(CountAndProbs, Distribution):
 
     def __init__(self, total_count: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        self._init_count_and_probs(total_count, probs, logits, validate_args)
+        param = self._set_probs(probs, logits, total_count=total_count)
+        super().__init__(param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> NegativeBinomial:
-        return self._expand_count_and_probs(NegativeBinomial, batch_shape, _instance)
+        return self._expand_probs(NegativeBinomial, batch_shape, _instance, ("total_count",))
 
     @property
     def mean(self) -> Tensor:

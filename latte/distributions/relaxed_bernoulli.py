@@ -2,27 +2,24 @@
 distribution (Maddison et al., 2017; Jang et al., 2017)."""
 from __future__ import annotations
 
-import functools
-import numbers
 from typing import Any
 
 import latte
 from latte.distributions import constraints
+from latte.distributions.binary_probs import BinaryProbs
 from latte.distributions.distribution import Distribution
 from latte.distributions.transformed_distribution import TransformedDistribution
 from latte.distributions.transforms import SigmoidTransform
 from latte.distributions.utils import (
     broadcast_all,
     clamp_probs,
-    logits_to_probs,
-    probs_to_logits,
 )
-from latte.tensor import Size, Tensor
+from latte.tensor import Tensor
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli"]
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(BinaryProbs, Distribution):
     r"""The logit of a ``RelaxedBernoulli`` draw, as
     ``torch.distributions.LogitRelaxedBernoulli``: :math:`(\mathrm{logit}\,u +
     \mathrm{logit}\,p)/t` for a uniform :math:`u`.
@@ -40,36 +37,13 @@ class LogitRelaxedBernoulli(Distribution):
     def __init__(self, temperature: Tensor, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
         self.temperature = temperature
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        super().__init__(Size() if scalar else self._param.size(), validate_args=validate_args)
+        param = self._set_probs(probs, logits)
+        super().__init__(param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> LogitRelaxedBernoulli:
-        names = tuple(n for n in ("probs", "logits") if n in self.__dict__)
-        new = self._expand_params(LogitRelaxedBernoulli, batch_shape, _instance, names)
+        new = self._expand_probs(LogitRelaxedBernoulli, batch_shape, _instance)
         new.temperature = self.temperature
-        new._param = new.probs if "probs" in self.__dict__ else new.logits
         return new
-
-    @functools.cached_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @functools.cached_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        """The shape of the probability parameter."""
-        return self._param.size()
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
