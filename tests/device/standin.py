@@ -366,3 +366,21 @@ def _from_host(backend: StandinBackend, fn: Any, obj: Any, args: tuple, kwargs: 
                                        any(isinstance(v, np.ndarray) for v in obj)):
         backend.transfers["from_host"] += 1
     return backend.wrap(np.array(fn(obj, *args, **kwargs), copy=True), backend.current)
+
+
+def cpu_and_device_results(build: Any, where: str, gpu: StandinBackend) -> tuple:
+    """``(expected, got)``: ``build(make)`` with CPU tensors, then with tensors on ``where``
+    (skipped without a second GPU), each as a tuple; the device run must make no copy to the
+    host and run under a guard that makes its GPU current."""
+    import pytest
+
+    import latte
+    if where == "cuda:1" and gpu.device_count() < 2:
+        pytest.skip("needs a second GPU")
+    expected = build(latte.tensor)
+    gpu.strict_current = True
+    before = dict(gpu.transfers)
+    got = build(lambda a: latte.tensor(a).to(where))
+    assert gpu.transfers["to_host"] == before["to_host"], "hidden copy to the host"
+    return tuple(expected if isinstance(expected, tuple) else (expected,)), tuple(
+        got if isinstance(got, tuple) else (got,))

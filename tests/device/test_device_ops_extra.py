@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from standin import cpu_and_device_results
 
 import latte
 
@@ -85,15 +86,8 @@ CASES.update({
 @pytest.mark.parametrize("where", ["cuda:0", "cuda:1"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_extra_on_gpu_matches_cpu(name, where, gpu):
-    if where == "cuda:1" and gpu.device_count() < 2:
-        pytest.skip("needs a second GPU")
-    expected = CASES[name](latte.tensor)
-    gpu.strict_current = True
-    before = dict(gpu.transfers)
-    got = CASES[name](lambda a: latte.tensor(a).to(where))
-    assert gpu.transfers["to_host"] == before["to_host"], "hidden copy to the host"
-    for g, e in zip(got if isinstance(got, tuple) else (got,),
-                    expected if isinstance(expected, tuple) else (expected,)):
+    expected, got = cpu_and_device_results(CASES[name], where, gpu)
+    for g, e in zip(got, expected):
         assert g.device == latte.device(where)
         assert g.dtype == e.dtype
         np.testing.assert_allclose(g.cpu().numpy(), e.numpy(), rtol=1e-12, atol=1e-12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from standin import cpu_and_device_results
 
 import latte
 
@@ -39,13 +40,7 @@ CASES = {
 @pytest.mark.parametrize("where", ["cuda:0", "cuda:1"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_pointwise_on_gpu_matches_cpu(name, where, gpu):
-    if where == "cuda:1" and gpu.device_count() < 2:
-        pytest.skip("needs a second GPU")
-    expected = CASES[name](latte.tensor)
-    gpu.strict_current = True
-    before = dict(gpu.transfers)
-    got = CASES[name](lambda a: latte.tensor(a).to(where))
-    assert gpu.transfers["to_host"] == before["to_host"], "hidden copy to the host"
+    expected, got = cpu_and_device_results(CASES[name], where, gpu)
     assert len(got) == len(expected)
     for g, e in zip(got, expected):
         assert g.device == latte.device(where)
