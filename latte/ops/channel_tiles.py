@@ -24,6 +24,7 @@ from typing import Any
 
 from latte._threads import run_spans
 from latte.backend import get_array_module, is_device_array
+from latte.ops import buffer_pool
 from latte.ops.reduce import column_sums, row_sums
 
 __all__ = ["ChannelTiles"]
@@ -77,7 +78,7 @@ class ChannelTiles:
         """An uninitialised ``(matrix, array)`` pair: the matrix, and the same memory shown in
         x's ``(N, C, *)`` shape."""
         xp = self.xp
-        m = xp.empty(self.matrix_shape, dtype)
+        m = buffer_pool.empty(xp, self.matrix_shape, dtype)
         if self.layout == "channels_first":
             return m, m.reshape(self.shape)
         n, c = self.shape[0], self.shape[1]

@@ -45,7 +45,7 @@ import numpy
 
 from latte.autograd.function import Op
 from latte.backend import get_array_module, is_device_array
-from latte.ops import winograd
+from latte.ops import buffer_pool, winograd
 from latte.ops.linalg import stacked_matmul
 
 __all__ = ["Conv2d", "ConvTranspose2d", "ConvWeight", "Unfold", "Fold", "col2im",
@@ -70,7 +70,8 @@ def nhwc_padded(x: Any, pads: tuple, fill: float = 0.0, extra: tuple = (0, 0)) -
         return t if t.flags.c_contiguous else xp.ascontiguousarray(t)
     n, h, w, c = t.shape
     shape = (n, h + top + bottom, w + left + right, c)
-    out = xp.zeros(shape, x.dtype) if fill == 0 else xp.full(shape, fill, x.dtype)
+    out = buffer_pool.empty(xp, shape, x.dtype)
+    out.fill(fill)  # pads only would save little: the border rows are a small share
     out[:, top:top + h, left:left + w] = t
     return out
 
@@ -269,7 +270,7 @@ def _winograd_forward(x: Any, w: Any, b: Any, pads: tuple) -> Any:
     o = w.shape[0]
     out_hw, tiles, pads = _winograd_geometry(x, pads)
     u = winograd.kernel_transform(w)
-    out = xp.empty((x.shape[0],) + out_hw + (o,), xp.result_type(x, w))
+    out = buffer_pool.empty(xp, (x.shape[0],) + out_hw + (o,), xp.result_type(x, w))
     for n0, n1, a, scratch in _winograd_chunks(x, tiles, pads, o):
         winograd.forward_chunk(a, u, out[n0:n1], scratch)
         if b is not None:
@@ -302,7 +303,7 @@ def conv_forward(x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation: t
     if _uses_winograd(x, w.shape[2:], o, stride, dilation, groups):
         return _winograd_forward(x, w, b, pads)
     out_hw = _padded_geometry(x.shape[2:], pads, (kh, kw), stride, dilation)
-    out = xp.empty((x.shape[0],) + out_hw + (o,), xp.result_type(x, w))
+    out = buffer_pool.empty(xp, (x.shape[0],) + out_hw + (o,), xp.result_type(x, w))
     wm = _weight_matrix(w, groups)
     for n0, n1, cols in _patches(x, pads, (kh, kw), stride, dilation, groups, out_hw):
         res = out[n0:n1].reshape(-1, o)
@@ -364,8 +365,8 @@ def _col2im_target(xp: Any, shape: tuple, stride: tuple, pads: tuple, dilation: 
     kh, kw, n, hy, wy, c = shape
     span_h = stride[0] * (hy - 1) + dilation[0] * (kh - 1) + 1
     span_w = stride[1] * (wy - 1) + dilation[1] * (kw - 1) + 1
-    return xp.zeros((n, max(span_h, pads[0] + out_hw[0]), max(span_w, pads[2] + out_hw[1]), c),
-                    dtype)
+    return buffer_pool.zeros(
+        xp, (n, max(span_h, pads[0] + out_hw[0]), max(span_w, pads[2] + out_hw[1]), c), dtype)
 
 
 def _col2im_add(acc: Any, tap: Any, stride: tuple, dilation: tuple, kernel: tuple,

@@ -10,6 +10,7 @@ from typing import Any
 
 from latte.autograd.function import Op
 from latte.backend import get_array_module
+from latte.ops import buffer_pool
 from latte.ops.dense_blocks import flat_memory, run_blocks
 
 
@@ -21,7 +22,8 @@ def _array(value: Any) -> Any:
 
 class Add(Op):
     def forward(ctx, a, b):
-        return get_array_module(a).add(a, b, out=a) if ctx.inplace else a + b
+        out = a if ctx.inplace else buffer_pool.binary_result(a, b)
+        return a + b if out is None else get_array_module(a).add(a, b, out=out)
 
     def backward(ctx, grad):
         return grad, grad
@@ -29,7 +31,8 @@ class Add(Op):
 
 class Sub(Op):
     def forward(ctx, a, b):
-        return get_array_module(a).subtract(a, b, out=a) if ctx.inplace else a - b
+        out = a if ctx.inplace else buffer_pool.binary_result(a, b)
+        return a - b if out is None else get_array_module(a).subtract(a, b, out=out)
 
     def backward(ctx, grad):
         return grad, -grad
@@ -41,7 +44,8 @@ class Mul(Op):
         if need:  # each factor is needed only for the other's gradient
             old = a.copy() if ctx.inplace and need[1] else a  # in place: a is overwritten
             ctx.save_for_backward(old if need[1] else None, b if need[0] else None)
-        return get_array_module(a).multiply(a, b, out=a) if ctx.inplace else a * b
+        out = a if ctx.inplace else buffer_pool.binary_result(a, b)
+        return a * b if out is None else get_array_module(a).multiply(a, b, out=out)
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -263,7 +267,7 @@ class Sigmoid(Op):
 class Relu(Op):
     def forward(ctx, a):
         xp = get_array_module(a)
-        out = a if ctx.inplace else xp.empty_like(a)
+        out = a if ctx.inplace else buffer_pool.empty_like(a)
         flat = flat_memory(a, out)
         if flat is None:
             xp.maximum(a, 0, out=out)
@@ -289,7 +293,7 @@ class ReluGrad(Op):
     def forward(ctx, grad, out):
         ctx.save_for_backward(out)
         xp = get_array_module(grad)
-        result = xp.empty_like(out, dtype=xp.result_type(grad, out))
+        result = buffer_pool.empty_like(out, xp.result_type(grad, out))
         flat = flat_memory(grad, out, result)
         if flat is None:
             return xp.multiply(grad, out > 0, out=result)

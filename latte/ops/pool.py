@@ -19,6 +19,7 @@ from typing import Any
 from latte._threads import run_spans
 from latte.autograd.function import Op
 from latte.backend import get_array_module, is_device_array
+from latte.ops import buffer_pool
 from latte.ops.conv import nhwc_padded, tap_slices
 
 __all__ = ["MaxPool2d", "MaxPoolRoute", "MaxPoolPick", "AvgPool2d", "AvgPoolSpread",
@@ -49,18 +50,12 @@ def _padded(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tupl
 
 def _zeros(xp: Any, shape: tuple, dtype: Any, channels_first: bool) -> Any:
     """Zeros of (N, H, W, C) ``shape``, laid out channels-last or (as a view) channels-first."""
-    if not channels_first:
-        return xp.zeros(shape, dtype)
-    n, h, w, c = shape
-    return xp.zeros((n, c, h, w), dtype).transpose(0, 2, 3, 1)
+    return buffer_pool.zeros(xp, shape, dtype, (0, 3, 1, 2) if channels_first else None)
 
 
 def _empty(xp: Any, shape: tuple, dtype: Any, channels_first: bool) -> Any:
     """As ``_zeros``, uninitialised: for a result every element of which is written."""
-    if not channels_first:
-        return xp.empty(shape, dtype)
-    n, h, w, c = shape
-    return xp.empty((n, c, h, w), dtype).transpose(0, 2, 3, 1)
+    return buffer_pool.empty(xp, shape, dtype, (0, 3, 1, 2) if channels_first else None)
 
 
 def _lowest(xp: Any, dtype: Any) -> Any:
@@ -146,9 +141,9 @@ def _max_argmax(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: 
     xp = get_array_module(x)
     a = _padded(x, kernel, stride, padding, dilation, out_hw, _lowest(xp, x.dtype))
     first = a[tap_slices(0, 0, stride, dilation, out_hw)]
-    out = xp.empty_like(first, order="K")  # the input's layout, as a copy of it would have
+    out = buffer_pool.empty_like(first)  # the input's layout, as a copy of it would have
     dtype = xp.uint8 if kernel[0] * kernel[1] <= 256 else xp.int32
-    arg = xp.zeros(out.shape, dtype)
+    arg = buffer_pool.zeros(xp, out.shape, dtype)
 
     def sweep(lo: int, hi: int) -> None:
         span, best, taps = a[lo:hi], out[lo:hi], arg[lo:hi]
@@ -209,8 +204,8 @@ class MaxPoolRoute(Op):
             k == s and o * s == size
             for k, s, o, size in zip(kernel, stride, out_hw, padded_shape[1:3]))
         dx = (_empty if tiled else _zeros)(xp, padded_shape, g.dtype, channels_first)
-        mask = xp.empty(arg.shape, bool)
-        routed = xp.empty(arg.shape, g.dtype) if overlapping else None
+        mask = buffer_pool.empty(xp, arg.shape, bool)
+        routed = buffer_pool.empty(xp, arg.shape, g.dtype) if overlapping else None
         for t in range(kernel[0] * kernel[1]):
             xp.equal(arg, t, out=mask)
             view = dx[tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)]
