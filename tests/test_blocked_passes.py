@@ -1,6 +1,6 @@
-"""Batch norm and ReLU on large activations, where they run block by block over the threads
-(``ops/channel_tiles.py``, ``ops/dense_blocks.py``): every memory layout they meet, against a
-float64 reference, and the same numbers at any thread count."""
+"""Batch norm, ReLU and max pooling on large activations, where they run block by block over
+the threads (``ops/channel_tiles.py``, ``ops/dense_blocks.py``, ``ops/pool.py``): every memory
+layout they meet, against a float64 reference, and the same numbers at any thread count."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,6 +8,7 @@ import pytest
 
 import latte
 import latte.nn.functional as F
+from latte.ops import pool
 from latte.ops.channel_tiles import ChannelTiles
 from latte.ops.dense_blocks import flat_memory
 
@@ -142,3 +143,34 @@ def test_flat_memory_needs_one_dense_layout():
     assert flat_memory(a[:1, :1]) is None  # too small to be worth blocks
     (flat,) = flat_memory(last)
     assert flat.base is not None and np.shares_memory(flat, last)
+
+
+def _max_pool_step(x: np.ndarray, g: np.ndarray, kernel: int, stride: int):
+    t = latte.tensor(x, requires_grad=True)
+    y = F.max_pool2d(t, kernel, stride)
+    y.backward(latte.tensor(g))
+    return y.detach().numpy(), t.grad.numpy()
+
+
+@pytest.mark.parametrize("kernel,stride", [(2, 2), (3, 2), (3, 1)])
+def test_max_pool_in_blocks_matches_one_pass(threads, monkeypatch, kernel, stride):
+    # ties (rounded values), a NaN and overlapping windows; blocks of one image over two
+    # threads against a single block on one thread: the same maxima and routed gradient
+    rng = np.random.default_rng(3)
+    x = np.round(_layout((12, 8, 14, 14), "channels_last", rng))
+    x[5, 2, 3, 4] = np.nan
+    out_hw = (14 - kernel) // stride + 1
+    g = rng.standard_normal((12, 8, out_hw, out_hw)).astype(np.float32)
+    threads(1)
+    monkeypatch.setattr(pool, "_BLOCK_ITEMS", 1 << 30)
+    monkeypatch.setattr(pool, "_SPAN_WORK", 1 << 30)
+    y_one, gx_one = _max_pool_step(x, g, kernel, stride)
+    threads(2)
+    monkeypatch.setattr(pool, "_BLOCK_ITEMS", 1)
+    monkeypatch.setattr(pool, "_SPAN_WORK", 1)
+    y_blocks, gx_blocks = _max_pool_step(x, g, kernel, stride)
+    np.testing.assert_array_equal(y_blocks, y_one)
+    np.testing.assert_array_equal(gx_blocks, gx_one)
+    assert np.isnan(y_one[5, 2]).any()
+    # every output's gradient lands on exactly one input: the first maximum of its window
+    assert np.isclose(np.nansum(gx_one), g.sum(), rtol=1e-4)

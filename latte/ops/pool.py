@@ -26,6 +26,15 @@ __all__ = ["MaxPool2d", "MaxPoolRoute", "MaxPoolPick", "AvgPool2d", "AvgPoolSpre
            "AdaptiveMaxPool2d", "IndexScatter", "adaptive_ranges", "avg_divisor"]
 
 _SPAN_WORK = 1 << 18  # tap visits below which a thread's span costs more than it saves
+_BLOCK_ITEMS = 1 << 15  # output elements per block: a block's few temporaries stay in L2
+
+
+def _image_blocks(lo: int, hi: int, per_image: int, whole: bool = False) -> Any:
+    """``(b0, b1)`` ranges of whole images of ``[lo, hi)``, about ``_BLOCK_ITEMS`` output
+    elements each, so that a sweep's passes over a block run in cache (``whole``: one range,
+    for a GPU, where every pass is one kernel launch)."""
+    step = hi - lo if whole else max(1, _BLOCK_ITEMS // max(per_image, 1))
+    return ((b0, min(b0 + step, hi)) for b0 in range(lo, hi, step))
 
 
 def _window_extra(size: int, kernel: int, stride: int, pad: int, dilation: int, out: int) -> int:
@@ -145,21 +154,26 @@ def _max_argmax(x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: 
     dtype = xp.uint8 if kernel[0] * kernel[1] <= 256 else xp.int32
     arg = buffer_pool.zeros(xp, out.shape, dtype)
 
+    nan_seen: list = []
+
     def sweep(lo: int, hi: int) -> None:
-        span, best, taps = a[lo:hi], out[lo:hi], arg[lo:hi]
-        xp.copyto(best, first[lo:hi])
-        beats = xp.empty(best.shape, bool)
-        term = xp.empty_like(taps)
-        for t in range(1, kernel[0] * kernel[1]):
-            v = span[tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)]
-            xp.greater(v, best, out=beats)  # strictly: the first of equal maxima stays
-            xp.maximum(best, v, out=best)  # maximum() propagates NaN
-            xp.multiply(beats, dtype(t), out=term)
-            xp.maximum(taps, term, out=taps)
+        for b0, b1 in _image_blocks(lo, hi, out[:1].size):
+            span, best, taps = a[b0:b1], out[b0:b1], arg[b0:b1]
+            xp.copyto(best, first[b0:b1])
+            beats = xp.empty(best.shape, bool)
+            term = xp.empty_like(taps)
+            for t in range(1, kernel[0] * kernel[1]):
+                v = span[tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)]
+                xp.greater(v, best, out=beats)  # strictly: the first of equal maxima stays
+                xp.maximum(best, v, out=best)  # maximum() propagates NaN
+                xp.multiply(beats, dtype(t), out=term)
+                xp.maximum(taps, term, out=taps)
+            if best.dtype.kind == "f" and xp.isnan(best).any():
+                nan_seen.append(True)
 
     work_per_image = max(1, out[:1].size * kernel[0] * kernel[1])
     run_spans(sweep, out.shape[0], min_span=-(-_SPAN_WORK // work_per_image))
-    if out.dtype.kind == "f" and xp.isnan(out).any():
+    if nan_seen:
         arg = _argmax_taps(a, out, kernel, stride, dilation, out_hw)
     return a, out, arg
 
@@ -204,16 +218,28 @@ class MaxPoolRoute(Op):
             k == s and o * s == size
             for k, s, o, size in zip(kernel, stride, out_hw, padded_shape[1:3]))
         dx = (_empty if tiled else _zeros)(xp, padded_shape, g.dtype, channels_first)
-        mask = buffer_pool.empty(xp, arg.shape, bool)
-        routed = buffer_pool.empty(xp, arg.shape, g.dtype) if overlapping else None
-        for t in range(kernel[0] * kernel[1]):
-            xp.equal(arg, t, out=mask)
-            view = dx[tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)]
-            if overlapping:
-                xp.multiply(g, mask, out=routed)
-                view += routed
-            else:  # disjoint windows: each tap's view is written exactly once
-                xp.multiply(g, mask, out=view)
+        taps = [tap_slices(t // kernel[1], t % kernel[1], stride, dilation, out_hw)
+                for t in range(kernel[0] * kernel[1])]
+
+        def route(lo: int, hi: int) -> None:
+            for b0, b1 in _image_blocks(lo, hi, arg[:1].size, on_device):
+                part, gb, target = arg[b0:b1], g[b0:b1], dx[b0:b1]
+                mask = xp.empty(part.shape, bool)
+                routed = xp.empty(part.shape, g.dtype) if overlapping else None
+                for t, tap in enumerate(taps):
+                    xp.equal(part, t, out=mask)
+                    if overlapping:
+                        xp.multiply(gb, mask, out=routed)
+                        target[tap] += routed
+                    else:  # disjoint windows: each tap's view is written exactly once
+                        xp.multiply(gb, mask, out=target[tap])
+
+        on_device = is_device_array(g)
+        if on_device:
+            route(0, arg.shape[0])
+        else:
+            run_spans(route, arg.shape[0],
+                      min_span=-(-_SPAN_WORK // max(1, arg[:1].size * len(taps))))
         ph, pw = padding
         return dx[:, ph:ph + shape[2], pw:pw + shape[3]].transpose(0, 3, 1, 2)
 
