@@ -45,7 +45,7 @@ def empty(xp: Any, shape: tuple, dtype: Any, axes: tuple | None = None) -> Any:
     order ``[shape[a] for a in axes]`` and shown transposed back, so that ``(0, 2, 3, 1)`` gives
     a channels-last (N, C, H, W) array.
     """
-    dtype = xp.dtype(dtype)
+    dtype = numpy.dtype(dtype)  # a GPU library's dtypes are NumPy's
     stored = shape if axes is None else tuple(shape[a] for a in axes)
     nbytes = math.prod(stored) * dtype.itemsize
     if xp is not numpy or nbytes < min_bytes or limit_bytes <= 0 or not _counts_exact:
