@@ -8,9 +8,16 @@ import pytest
 
 import latte
 import latte.nn.functional as F
-from latte.ops import pool
+from latte.ops import channel_tiles, dense_blocks, pool
 from latte.ops.channel_tiles import ChannelTiles
 from latte.ops.dense_blocks import flat_memory
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of 4 K elements, so that every case below runs as many blocks."""
+    monkeypatch.setattr(channel_tiles, "_BLOCK_ITEMS", 1 << 12)
+    monkeypatch.setattr(dense_blocks, "_BLOCK_ITEMS", 1 << 12)
 
 
 @pytest.fixture
@@ -73,7 +80,8 @@ def test_batch_norm_matches_float64_in_every_layout(shape, layout):
 
 
 @pytest.mark.parametrize("shape,layout", CASES[:3], ids=[f"{s}-{k}" for s, k in CASES[:3]])
-def test_batch_norm_gives_the_same_numbers_at_any_thread_count(threads, shape, layout):
+def test_batch_norm_gives_the_same_numbers_at_any_thread_count(threads, small_blocks, shape,
+                                                               layout):
     rng = np.random.default_rng(1)
     x, g = _layout(shape, layout, rng, 5.0), _layout(shape, layout, rng)
     results = []
@@ -111,7 +119,7 @@ def test_channel_tiles_spread_and_total_agree_with_the_channel_axis():
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "channels_last", "strided"])
-def test_relu_and_its_gradient_on_large_arrays(threads, layout):
+def test_relu_and_its_gradient_on_large_arrays(threads, small_blocks, layout):
     rng = np.random.default_rng(4)
     x = _layout((32, 16, 30, 30), layout, rng)
     g = _layout((32, 16, 30, 30), layout, rng)

@@ -9,8 +9,10 @@ one is free again once nothing refers to it (its reference count shows only the 
 next request of the same size gets it back. PyTorch's GPU caching allocator follows the same
 idea for device memory.
 
-Only requests of at least ``min_bytes`` are pooled, only NumPy arrays, and the free arrays kept
-are bounded by ``limit_bytes`` (``LATTE_BUFFER_POOL_MB``, 0 turns the pool off).
+Only requests of at least ``min_bytes`` are pooled, only NumPy arrays, and the pool holds at most
+``limit_bytes`` (``LATTE_BUFFER_POOL_MB``, default 2048; 0 turns it off): free arrays are dropped,
+the largest first, to make room for a new one. A batch of another size (an epoch's last) gets
+arrays of its own, so the pool can hold two steps' arrays until the limit drops the unused.
 """
 from __future__ import annotations
 

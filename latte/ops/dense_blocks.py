@@ -16,7 +16,7 @@ from latte.backend import is_device_array
 
 __all__ = ["flat_memory", "run_blocks"]
 
-_BLOCK_ITEMS = 1 << 16  # elements per block: a few temporaries of this size stay in L2
+_BLOCK_ITEMS = 1 << 18  # elements per block: its temporaries stay in the cache (1 MiB)
 _MIN_ITEMS = 1 << 18  # below this one plain pass is cheaper than the blocks' overhead
 
 

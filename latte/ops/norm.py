@@ -113,23 +113,18 @@ def _channel_forward(tiles: ChannelTiles, weight: Any, bias: Any, eps: float,
 def _channel_backward(ctx: Any, x: Any, weight: Any, mean: Any, invstd: Any,
                       grad: Any) -> tuple:
     """The closed-form gradients per channel in two passes over ``x`` and ``grad``: the sums
-    of ``g`` and ``g * x-hat`` (x-hat recomputed in cache), then ``dx``."""
+    of ``g`` and ``g * (x - mean)`` (centred in cache), then ``dx``."""
     tiles = ChannelTiles(x)
     xp, xm, gm = tiles.xp, tiles.matrix, tiles.view(grad)
     dtype = x.dtype
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
-    centre, inv = tiles.spread(mean, dtype), tiles.spread(invstd, dtype)
+    centre = tiles.spread(mean, dtype)
 
-    def xhat(rows: slice) -> Any:
-        xc = xm[rows] - tiles.part(centre, rows)
-        xc *= tiles.part(inv, rows)
-        return xc
-
-    def sums(rows: slice) -> tuple:
-        return tiles.sums(gm[rows]), tiles.sums(gm[rows], xhat(rows))
+    def sums(rows: slice) -> tuple:  # sum(g * x-hat) = invstd * sum(g * (x - mean))
+        return tiles.sums(gm[rows]), tiles.sums(gm[rows], xm[rows] - tiles.part(centre, rows))
     parts = tiles.map(sums)
     sum_g = tiles.total([p[0] for p in parts])
-    sum_gx = tiles.total([p[1] for p in parts])
+    sum_gx = tiles.total([p[1] for p in parts]) * invstd
     wrap = function.Tensor
     grad_w = None if not need_w else wrap(sum_gx.reshape(weight.shape).astype(dtype))
     grad_b = None if not need_b else wrap(sum_g.reshape(ctx.bias_shape).astype(dtype))
