@@ -43,7 +43,9 @@ from typing import Any
 
 import numpy
 
+from latte.autograd import function
 from latte.autograd.function import Op
+from latte.autograd.grad_mode import _state
 from latte.backend import get_array_module, is_device_array
 from latte.ops import buffer_pool, winograd
 from latte.ops.linalg import stacked_matmul
@@ -332,15 +334,9 @@ def conv_transpose(gy: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation
             out += b
         return out.transpose(0, 3, 1, 2)
     if stride == (1, 1):
-        top = dilation[0] * (kh - 1) - pads[0]
-        left = dilation[1] * (kw - 1) - pads[2]
-        bottom = out_hw[0] + dilation[0] * (kh - 1) - hy - top
-        right = out_hw[1] + dilation[1] * (kw - 1) - wy - left
-        if min(top, bottom, left, right) >= 0:
-            flipped = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)
-            flipped = flipped[..., ::-1, ::-1].reshape(c, o // groups, kh, kw)
-            return conv_forward(gy, flipped, b, stride, (top, bottom, left, right), dilation,
-                                groups)
+        gy_pads = _flipped_pads(gy.shape[2:], w.shape[2:], pads, dilation, out_hw)
+        if min(gy_pads) >= 0:
+            return conv_forward(gy, _flipped(w, groups), b, stride, gy_pads, dilation, groups)
     # one (O/G, C/G) matrix per tap and group, so each tap's result is a (P, C) block
     wk = xp.ascontiguousarray(w.reshape(groups, o // groups, cg, kh, kw).transpose(3, 4, 0, 1, 2))
     acc = _col2im_target(xp, (kh, kw, n, hy, wy, c), stride, pads, dilation, out_hw, gy.dtype)
@@ -357,6 +353,64 @@ def conv_transpose(gy: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation
     if b is not None:
         out += b
     return out.transpose(0, 3, 1, 2)
+
+
+def _flipped_pads(gy_hw: tuple, kernel: tuple, pads: tuple, dilation: tuple,
+                  out_hw: tuple) -> tuple:
+    """Pads of ``gy`` that make a stride-1 conv's input gradient the convolution of ``gy``
+    with the flipped kernel (negative where the forward's pads exceed the kernel's reach)."""
+    top = dilation[0] * (kernel[0] - 1) - pads[0]
+    left = dilation[1] * (kernel[1] - 1) - pads[2]
+    bottom = out_hw[0] + dilation[0] * (kernel[0] - 1) - gy_hw[0] - top
+    right = out_hw[1] + dilation[1] * (kernel[1] - 1) - gy_hw[1] - left
+    return top, bottom, left, right
+
+
+def _flipped(w: Any, groups: int) -> Any:
+    """Kernel (O, C/G, kh, kw) flipped in space, in and out swapped: (C, O/G, kh, kw)."""
+    o, cg, kh, kw = w.shape
+    flipped = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)
+    return flipped[..., ::-1, ::-1].reshape(cg * groups, o // groups, kh, kw)
+
+
+def stride1_gradients(x: Any, w: Any, gy: Any, pads: tuple, dilation: tuple,
+                      groups: int) -> tuple | None:
+    """Both gradients ``(gx, gw)`` of a stride-1 ``conv(x, w)`` from one patch matrix per
+    batch chunk, or None where that does not apply (Winograd or depthwise layers, pads past
+    the kernel's reach).
+
+    The input gradient convolves ``gy`` with the flipped kernel, so it builds the patches of
+    ``gy``; the weight gradient is those same patches times the input, ``patches(gy)^T @ x``
+    (tap ``(i, j)`` of ``gw`` meets ``x`` where the flipped tap ``(kh-1-i, kw-1-j)`` meets
+    ``gy``). Each chunk's patches are copied once and used twice while in cache, instead of
+    ``x``'s patches being built again for the weight gradient.
+    """
+    o, cg, kh, kw = w.shape
+    c = cg * groups
+    gy_pads = _flipped_pads(gy.shape[2:], (kh, kw), pads, dilation, x.shape[2:])
+    if (min(gy_pads) < 0 or _depthwise(w, groups) or x.size == 0
+            or _uses_winograd(x, (kh, kw), o, (1, 1), dilation, groups)
+            or _uses_winograd(gy, (kh, kw), c, (1, 1), dilation, groups)):
+        return None
+    xp = get_array_module(x, w, gy)
+    dtype = xp.result_type(x, w, gy)
+    og = o // groups
+    wm = _weight_matrix(_flipped(w, groups), groups)  # (G, kh*kw*O/G, C/G), rows (i', j', o)
+    gx = buffer_pool.empty(xp, (x.shape[0],) + tuple(x.shape[2:]) + (c,), dtype)
+    gwm = xp.empty(wm.shape, dtype)
+    part = None
+    for n0, n1, cols in _patches(gy, gy_pads, (kh, kw), (1, 1), dilation, groups, x.shape[2:]):
+        stacked_matmul(cols, wm, _by_group(gx[n0:n1].reshape(-1, c), groups))
+        rows = _by_group(_rows(x[n0:n1]), groups)  # a copy of this chunk only, if NCHW
+        if n0 == 0:
+            stacked_matmul(cols.transpose(0, 2, 1), rows, gwm)
+        else:
+            part = stacked_matmul(cols.transpose(0, 2, 1), rows,
+                                  xp.empty_like(gwm) if part is None else part)
+            gwm += part
+    # gwm[g, (i', j', o), c] is gw[g * O/G + o, c, kh-1-i', kw-1-j']
+    gw = gwm.reshape(groups, kh, kw, og, cg)[:, ::-1, ::-1].transpose(0, 3, 4, 1, 2)
+    return gx.transpose(0, 3, 1, 2), xp.ascontiguousarray(gw).reshape(o, cg, kh, kw)
 
 
 def _col2im_target(xp: Any, shape: tuple, stride: tuple, pads: tuple, dilation: tuple,
@@ -511,9 +565,16 @@ class Conv2d(Op):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gb = grad.sum((0, 2, 3)) if need_b else None
+        stride, pads, dilation, groups = ctx.geometry
+        if need_x and need_w and stride == (1, 1) and not _state.enabled:
+            # no graph of this backward is asked for: both gradients from one patch matrix
+            both = stride1_gradients(x._data, w._data, grad._data, pads, dilation, groups)
+            if both is not None:
+                return function.Tensor(both[0]), function.Tensor(both[1]), gb, \
+                    None, None, None, None
         gx = ConvTranspose2d.apply(grad, w, None, *ctx.geometry, x.shape[2:]) if need_x else None
         gw = ConvWeight.apply(x, grad, w.shape[2:], *ctx.geometry) if need_w else None
-        gb = grad.sum((0, 2, 3)) if need_b else None
         return gx, gw, gb, None, None, None, None
 
 

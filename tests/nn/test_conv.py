@@ -412,3 +412,62 @@ def test_conv_saves_input_and_weight_not_patches():
     out.sum().backward()
     with pytest.raises(RuntimeError):
         _ = out.grad_fn.saved_tensors
+
+
+# --- stride 1: both gradients from the patches of the output gradient --------------------------
+STRIDE1_CASES = [
+    # (input shape, weight shape, kwargs)
+    ((5, 16, 9, 8), (16, 16, 3, 3), {"padding": 1}),
+    ((4, 6, 9, 9), (4, 3, 3, 3), {"padding": 2, "dilation": 2, "groups": 2}),
+    ((3, 4, 8, 7), (6, 4, 4, 2), {"padding": "same"}),                       # asymmetric pads
+    ((3, 4, 8, 8), (6, 4, 1, 1), {}),                                        # 1x1: no copy
+    ((2, 3, 7, 7), (1, 3, 3, 3), {}),                                        # one output
+    ((2, 1, 7, 6), (5, 1, 5, 5), {"padding": 1}),                            # one input
+]
+
+
+@pytest.mark.parametrize("workspace", [None, 1])
+@pytest.mark.parametrize("xs,ws,kwargs", STRIDE1_CASES)
+def test_stride1_backward_shares_the_patches_of_the_gradient(monkeypatch, xs, ws, kwargs,
+                                                             workspace):
+    """A stride-1 conv's backward takes both gradients from one patch matrix of ``gy`` (also in
+    one-image chunks), and they equal the separate input- and weight-gradient ops' (which a
+    graph of the backward still uses) and float64 results."""
+    from latte.ops import conv as conv_ops
+    if workspace is not None:
+        monkeypatch.setattr(conv_ops, "workspace_bytes", workspace)
+    shared = []
+    real = conv_ops.stride1_gradients
+    monkeypatch.setattr(conv_ops, "stride1_gradients",
+                        lambda *a: shared.append(real(*a)) or shared[-1])
+    x, w = _randn(*xs), _randn(*ws)
+    g = _randn(*F.conv2d(latte.tensor(x), latte.tensor(w), **kwargs).shape)
+    results = {}
+    for dtype, create_graph in ((np.float32, False), (np.float32, True), (np.float64, False)):
+        lx = latte.tensor(x.astype(dtype), requires_grad=True)
+        lw = latte.tensor(w.astype(dtype), requires_grad=True)
+        out = F.conv2d(lx, lw, **kwargs)
+        gx, gw = latte.autograd.grad(out, (lx, lw), latte.tensor(g.astype(dtype)),
+                                     create_graph=create_graph)
+        results[dtype, create_graph] = gx.detach().numpy(), gw.detach().numpy()
+    assert len(shared) == 2 and all(s is not None for s in shared)  # not with create_graph
+    for name, fused, separate, exact in zip(("input grad", "weight grad"),
+                                           results[np.float32, False],
+                                           results[np.float32, True],
+                                           results[np.float64, False]):
+        np.testing.assert_allclose(fused, separate, rtol=1e-5, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(fused, exact, rtol=1e-5, atol=1e-5, err_msg=name)
+
+
+def test_stride1_backward_leaves_other_layers_to_their_own_paths():
+    """Strided, depthwise and Winograd layers, and pads past the kernel's reach, decline."""
+    from latte.ops import conv as conv_ops
+    x, gy = np.zeros((1, 4, 6, 6), np.float32), np.zeros((1, 4, 6, 6), np.float32)
+    assert conv_ops.stride1_gradients(x, np.zeros((4, 1, 3, 3), np.float32), gy,
+                                      (1, 1, 1, 1), (1, 1), 4) is None          # depthwise
+    assert conv_ops.stride1_gradients(x, np.zeros((4, 4, 3, 3), np.float32),
+                                      np.zeros((1, 4, 10, 10), np.float32),
+                                      (3, 3, 3, 3), (1, 1), 1) is None          # pads > reach
+    wide, wgy = np.zeros((1, 256, 8, 8), np.float32), np.zeros((1, 256, 8, 8), np.float32)
+    assert conv_ops.stride1_gradients(wide, np.zeros((256, 256, 3, 3), np.float32), wgy,
+                                      (1, 1, 1, 1), (1, 1), 1) is None          # Winograd
