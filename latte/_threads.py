@@ -3,7 +3,9 @@
 NumPy's ufuncs release the GIL while they loop, so the chunks of one array can be computed by
 several threads at once. BLAS already spreads the matrix products over the cores; this pool does
 the same for the passes that NumPy runs on one core (the float32 ``erf``/GELU kernels, for
-example), splitting a flat array into one contiguous span per thread.
+example), splitting a flat array into one contiguous span per thread (``run_spans``). Many small
+matrix products (a convolution's, batch chunk by batch chunk) go the other way round
+(``run_tasks``): the threads take the chunks in turn, each product on one BLAS thread.
 
 The thread count follows PyTorch's rule: ``latte.set_num_threads(n)``, else ``$LATTE_NUM_THREADS``,
 else ``$OMP_NUM_THREADS`` (which the data-parallel launcher sets to each process's share of the
@@ -11,13 +13,16 @@ cores), else the cores this process may run on.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
 
 __all__ = ["get_num_threads", "set_num_threads", "get_num_interop_threads",
-           "set_num_interop_threads", "run_spans"]
+           "set_num_interop_threads", "run_spans", "run_tasks", "one_blas_thread"]
 
 
 def _default_threads() -> int:
@@ -68,20 +73,36 @@ def _limit_blas(n: int) -> None:
     threadpool_limits(limits=n, user_api="blas")
 
 
-def _set_bundled_openblas_threads(n: int) -> None:
-    import ctypes
-    import glob
+_OPENBLAS_PREFIXES = ("scipy_openblas_", "openblas_")
+_OPENBLAS_SUFFIXES = ("64_", "")
 
-    import numpy
-    libs = os.path.dirname(numpy.__file__) + ".libs"  # site-packages/numpy.libs
-    for path in glob.glob(os.path.join(libs, "*openblas*")):
-        lib = ctypes.CDLL(path)  # already loaded by NumPy: the same library
-        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                     "openblas_set_num_threads"):
-            setter = getattr(lib, name, None)
-            if setter is not None:
-                setter(ctypes.c_int(n))
-                return
+
+def _bundled_openblas() -> tuple | None:
+    """``(get_num_threads, set_num_threads)`` of the OpenBLAS that NumPy's wheels bundle,
+    looked up once; None for any other BLAS."""
+    if "openblas" not in _state:
+        import ctypes
+        import glob
+
+        import numpy
+        _state["openblas"] = None
+        libs = os.path.dirname(numpy.__file__) + ".libs"  # site-packages/numpy.libs
+        for path in glob.glob(os.path.join(libs, "*openblas*")):
+            lib = ctypes.CDLL(path)  # already loaded by NumPy: the same library
+            for prefix in _OPENBLAS_PREFIXES:
+                for suffix in _OPENBLAS_SUFFIXES:
+                    get = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
+                    put = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
+                    if get is not None and put is not None and _state["openblas"] is None:
+                        put.argtypes = [ctypes.c_int]
+                        _state["openblas"] = (get, put)
+    return _state["openblas"]
+
+
+def _set_bundled_openblas_threads(n: int) -> None:
+    calls = _bundled_openblas()
+    if calls is not None:
+        calls[1](n)
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -118,6 +139,62 @@ def run_spans(body: Callable[[int, int], None], size: int, min_span: int) -> Non
     for error in errors:
         if error is not None:
             raise error
+
+
+_blas_hold = {"count": 0, "saved": 1}
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[bool]:
+    """Hold NumPy's BLAS to one thread while the block runs, and yield True; yield False (and
+    change nothing) where the BLAS is not one whose threads we can set. Holds may nest and
+    overlap across threads: the count comes back when the last one ends."""
+    calls = _bundled_openblas()
+    if calls is None:
+        yield False
+        return
+    with _lock:
+        if _blas_hold["count"] == 0:
+            _blas_hold["saved"] = calls[0]()
+            calls[1](1)
+        _blas_hold["count"] += 1
+    try:
+        yield True
+    finally:
+        with _lock:
+            _blas_hold["count"] -= 1
+            if _blas_hold["count"] == 0:
+                calls[1](_blas_hold["saved"])
+
+
+def run_tasks(body: Callable[[int], Any], count: int) -> list:
+    """``[body(i) for i in range(count)]``, the tasks taken in turn by whichever thread is free:
+    the calling thread and the pool's. Each task's matrix products run on one BLAS thread (many
+    independent products side by side, instead of each product split over the cores and its
+    threads waiting on each other), and a thread that the machine holds up simply takes fewer
+    tasks. One thread, one task, a call from inside the pool, or a BLAS whose threads can't be
+    set: the tasks run in order on the calling thread."""
+    threads = min(get_num_threads(), count)
+    if threads <= 1 or getattr(_inside, "active", False):
+        return [body(i) for i in range(count)]
+    with one_blas_thread() as held:
+        if not held:
+            return [body(i) for i in range(count)]
+        results: list = [None] * count
+        turn = itertools.count()
+
+        def work() -> None:
+            while (i := next(turn)) < count:  # next() on a count is atomic
+                results[i] = body(i)
+        futures = [_pool().submit(work) for _ in range(threads - 1)]
+        try:
+            work()
+        finally:
+            errors = [f.exception() for f in futures]
+        for error in errors:
+            if error is not None:
+                raise error
+        return results
 
 
 # PyTorch's second pool runs independent ops side by side; Latte runs ops one after another,

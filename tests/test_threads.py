@@ -136,3 +136,82 @@ def test_without_threadpoolctl_the_bundled_openblas_setter_is_used(threads, monk
     assert _openblas_threads() == [1]
     threads(2)
     assert _openblas_threads() == [2]
+
+
+# --- run_tasks: many small products, each on one BLAS thread ---------------------------------
+@pytest.mark.parametrize("count", [0, 1, 2, 9])
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_tasks_give_every_result_in_order(threads, n, count):
+    threads(n)
+    ran = []
+    assert _threads.run_tasks(lambda i: ran.append(i) or i * i, count) == \
+        [i * i for i in range(count)]
+    assert sorted(ran) == list(range(count))
+
+
+def test_tasks_run_on_several_threads_with_one_blas_thread_each(threads):
+    if not _openblas_threads():
+        pytest.skip("NumPy is not built on a bundled OpenBLAS here")
+    threads(2)
+    seen = []
+    barrier = threading.Barrier(2, timeout=10)
+
+    def body(i):
+        seen.append((threading.current_thread().name, _openblas_threads()[0]))
+        barrier.wait()  # two tasks at once, or this times out
+    _threads.run_tasks(body, 2)
+    assert len({name for name, _ in seen}) == 2 and [b for _, b in seen] == [1, 1]
+    assert _openblas_threads() == [2]  # given back
+
+
+def test_blas_holds_nest_and_give_the_count_back(threads):
+    if not _openblas_threads():
+        pytest.skip("NumPy is not built on a bundled OpenBLAS here")
+    threads(2)
+    with _threads.one_blas_thread() as held:
+        assert held and _openblas_threads() == [1]
+        with _threads.one_blas_thread():
+            assert _openblas_threads() == [1]
+        assert _openblas_threads() == [1]  # the outer hold still runs
+    assert _openblas_threads() == [2]
+
+
+def test_tasks_without_blas_control_run_in_order_on_the_caller(threads, monkeypatch):
+    threads(2)
+    monkeypatch.setitem(_threads._state, "openblas", None)  # another BLAS: no thread setter
+    names = []
+    assert _threads.run_tasks(lambda i: names.append(threading.current_thread().name) or i,
+                              4) == [0, 1, 2, 3]
+    assert names == [threading.current_thread().name] * 4
+
+
+def test_error_of_a_task_is_raised_and_the_blas_count_restored(threads):
+    threads(2)
+    before = _openblas_threads()
+
+    def body(i):
+        if i == 3:
+            raise ValueError("task 3")
+        return i
+    with pytest.raises(ValueError, match="task 3"):
+        _threads.run_tasks(body, 6)
+    assert _openblas_threads() == before
+
+
+def test_conv_results_do_not_depend_on_the_thread_count(threads):
+    """The batch chunks are cut on one grid and the weight gradient's partial sums are added
+    in chunk order, so one thread and two give the same bits."""
+    rng = np.random.default_rng(0)
+    x = latte.tensor(rng.standard_normal((9, 6, 12, 12), dtype=np.float32), requires_grad=True)
+    w = latte.tensor(rng.standard_normal((8, 6, 3, 3), dtype=np.float32), requires_grad=True)
+    results = []
+    for n in (1, 2):
+        threads(n)
+        for stride in (1, 2):
+            x.grad = w.grad = None
+            out = latte.nn.functional.conv2d(x, w, stride=stride, padding=1)
+            out.square().sum().backward()
+            results.append((n, stride, out.detach().numpy(), x.grad.numpy(), w.grad.numpy()))
+    for one, two in zip(results[:2], results[2:]):
+        for a, b in zip(one[2:], two[2:]):
+            np.testing.assert_array_equal(a, b)

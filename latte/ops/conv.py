@@ -39,10 +39,12 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy
 
+from latte._threads import run_tasks
 from latte.autograd import function
 from latte.autograd.function import Op
 from latte.autograd.grad_mode import _state
@@ -120,10 +122,16 @@ def _workspace(xp: Any, shape: tuple, dtype: Any, slot: str = "patches") -> Any:
     return buf[:size].reshape(shape)
 
 
+_MIN_CHUNKS = 4  # a batch of 4 or more images is cut at least this often: work for each thread
+
+
 def _batch_chunks(n: int, per_image: int, budget: int | None = None) -> list:
     """``[(n0, n1), ...]`` batch ranges whose ``per_image``-byte workspaces fit in ``budget``
-    bytes (``workspace_bytes`` by default; at least one image each)."""
+    bytes (``workspace_bytes`` by default; at least one image each), and at least
+    ``_MIN_CHUNKS`` of them where the batch allows: the same grid at any thread count, so that
+    sums over the chunks come out the same."""
     step = max(1, (workspace_bytes if budget is None else budget) // max(per_image, 1))
+    step = min(step, max(1, -(-n // _MIN_CHUNKS)))
     return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 
@@ -154,10 +162,11 @@ def _padded_chunk(t: Any, n0: int, n1: int, pads: tuple, slot: str = "padded") -
 
 
 def _patches(x: Any, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple, groups: int,
-             out_hw: tuple) -> Any:
-    """Yield ``(n0, n1, cols)``: the (G, rows, kh*kw*C/G) patch matrices of images n0..n1 of
-    ``x`` (N, C, H, W) with ``pads`` around, chunk by chunk in reused workspaces (the padded
-    channels-last chunk, then its patches), so no input-sized copy is ever made.
+             out_hw: tuple) -> tuple:
+    """``(chunks, patches)``: the batch ranges ``[(n0, n1), ...]`` of ``x`` (N, C, H, W) whose
+    patches fit the workspace, and ``patches(n0, n1)``, the (G, rows, kh*kw*C/G) patch matrices
+    of images n0..n1 with ``pads`` around, built in the calling thread's reused workspaces (the
+    padded channels-last chunk, then its patches), so no input-sized copy is ever made.
 
     Each group's matrix is a strided view with unit inner stride (a BLAS operand as is); a
     1x1 stride-1 kernel on channels-last memory needs no copy at all.
@@ -170,12 +179,11 @@ def _patches(x: Any, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple,
     cg = c // groups
     k = kh * kw * cg
     if kernel == (1, 1) and stride == (1, 1) and not any(pads) and t.flags.c_contiguous:
-        rows = t[:, :ho, :wo].reshape(-1, c)
-        yield 0, n, rows.reshape(-1, groups, cg).transpose(1, 0, 2)
-        return
-    hp, wp = x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3]
-    per_image = (ho * wo * kh * kw + hp * wp) * c * x.itemsize
-    for n0, n1 in _batch_chunks(n, per_image):
+        def rows_of(n0: int, n1: int) -> Any:
+            return t[n0:n1, :ho, :wo].reshape(-1, groups, cg).transpose(1, 0, 2)
+        return _batch_chunks(n, 0), rows_of
+
+    def patches(n0: int, n1: int) -> Any:
         nb = n1 - n0
         rows = nb * ho * wo
         a = _padded_chunk(t, n0, n1, pads)
@@ -185,15 +193,44 @@ def _patches(x: Any, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple,
             taps = _workspace(xp, (kh * kw, nb) + out_hw, x.dtype)
             for tap in range(kh * kw):
                 taps[tap] = a[tap_slices(tap // kw, tap % kw, stride, dilation, out_hw)][..., 0]
-            yield n0, n1, taps.reshape(-1, rows).T[None]
-            continue
+            return taps.reshape(-1, rows).T[None]
         win = windows(a, kernel, stride, dilation, out_hw)
         cols = _workspace(xp, (nb, ho, wo, groups, kh, kw, cg), x.dtype)
         if groups == 1:
             cols[:, :, :, 0] = win
         else:  # group-major rows: each group's k columns sit side by side
             cols[...] = win.reshape(win.shape[:5] + (groups, cg)).transpose(0, 1, 2, 5, 3, 4, 6)
-        yield n0, n1, cols.reshape(rows, groups, k).transpose(1, 0, 2)
+        return cols.reshape(rows, groups, k).transpose(1, 0, 2)
+    hp, wp = x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3]
+    return _batch_chunks(n, (ho * wo * kh * kw + hp * wp) * c * x.itemsize), patches
+
+
+def _over_chunks(xp: Any, chunks: list, body: Callable[[int, int], Any]) -> list:
+    """``[body(n0, n1) for each chunk]``: on the CPU the threads take the chunks in turn, each
+    chunk's products on one BLAS thread (``run_tasks``); a GPU's kernels are parallel already.
+
+    Measured on the 2-core CPU (forward, batch 64): 16->16 channels at 28x28 4.0 -> 2.6 ms,
+    32->32 at 14x14 2.3 -> 1.9 ms against each chunk's product split over both cores.
+    """
+    if xp is not numpy:
+        return [body(n0, n1) for n0, n1 in chunks]
+    return run_tasks(lambda i: body(*chunks[i]), len(chunks))
+
+
+_SUM_WAVE = 8  # chunks whose partial sums are in flight at once
+
+
+def _summed_over_chunks(xp: Any, chunks: list, partial: Callable[[int, int], Any]) -> Any:
+    """The sum of ``partial(n0, n1)`` over the chunks, added in chunk order (the same bits at
+    any thread count), ``_SUM_WAVE`` chunks' partial sums held at a time."""
+    total = None
+    for start in range(0, len(chunks), _SUM_WAVE):
+        for part in _over_chunks(xp, chunks[start:start + _SUM_WAVE], partial):
+            if total is None:
+                total = part
+            else:
+                total += part
+    return total
 
 
 def _im2col(x: Any, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple) -> tuple:
@@ -307,11 +344,14 @@ def conv_forward(x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation: t
     out_hw = _padded_geometry(x.shape[2:], pads, (kh, kw), stride, dilation)
     out = buffer_pool.empty(xp, (x.shape[0],) + out_hw + (o,), xp.result_type(x, w))
     wm = _weight_matrix(w, groups)
-    for n0, n1, cols in _patches(x, pads, (kh, kw), stride, dilation, groups, out_hw):
+    chunks, patches = _patches(x, pads, (kh, kw), stride, dilation, groups, out_hw)
+
+    def product(n0: int, n1: int) -> None:
         res = out[n0:n1].reshape(-1, o)
-        stacked_matmul(cols, wm, _by_group(res, groups))
+        stacked_matmul(patches(n0, n1), wm, _by_group(res, groups))
         if b is not None:
             res += b  # while the chunk is still in cache
+    _over_chunks(xp, chunks, product)
     return out.transpose(0, 3, 1, 2)
 
 
@@ -340,8 +380,8 @@ def conv_transpose(gy: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation
     # one (O/G, C/G) matrix per tap and group, so each tap's result is a (P, C) block
     wk = xp.ascontiguousarray(w.reshape(groups, o // groups, cg, kh, kw).transpose(3, 4, 0, 1, 2))
     acc = _col2im_target(xp, (kh, kw, n, hy, wy, c), stride, pads, dilation, out_hw, gy.dtype)
-    per_image = kh * kw * hy * wy * c * gy.itemsize
-    for n0, n1 in _batch_chunks(n, per_image):
+
+    def spread(n0: int, n1: int) -> None:  # images n0..n1: their own rows of acc
         part = _rows(gy[n0:n1])  # a copy of this chunk only, if NCHW
         taps = _workspace(xp, (kh * kw, part.shape[0], groups, cg), gy.dtype)
         for t in range(kh * kw):  # one 2-D product per tap and group (see stacked_matmul)
@@ -349,6 +389,7 @@ def conv_transpose(gy: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation
                             taps[t].transpose(1, 0, 2))
         _col2im_add(acc[n0:n1], taps.reshape(kh, kw, n1 - n0, hy, wy, c).__getitem__, stride,
                     dilation, (kh, kw), (hy, wy))
+    _over_chunks(xp, _batch_chunks(n, kh * kw * hy * wy * c * gy.itemsize), spread)
     out = acc[:, pads[0]:pads[0] + out_hw[0], pads[2]:pads[2] + out_hw[1]]
     if b is not None:
         out += b
@@ -397,17 +438,14 @@ def stride1_gradients(x: Any, w: Any, gy: Any, pads: tuple, dilation: tuple,
     og = o // groups
     wm = _weight_matrix(_flipped(w, groups), groups)  # (G, kh*kw*O/G, C/G), rows (i', j', o)
     gx = buffer_pool.empty(xp, (x.shape[0],) + tuple(x.shape[2:]) + (c,), dtype)
-    gwm = xp.empty(wm.shape, dtype)
-    part = None
-    for n0, n1, cols in _patches(gy, gy_pads, (kh, kw), (1, 1), dilation, groups, x.shape[2:]):
+    chunks, patches = _patches(gy, gy_pads, (kh, kw), (1, 1), dilation, groups, x.shape[2:])
+
+    def both(n0: int, n1: int) -> Any:
+        cols = patches(n0, n1)
         stacked_matmul(cols, wm, _by_group(gx[n0:n1].reshape(-1, c), groups))
         rows = _by_group(_rows(x[n0:n1]), groups)  # a copy of this chunk only, if NCHW
-        if n0 == 0:
-            stacked_matmul(cols.transpose(0, 2, 1), rows, gwm)
-        else:
-            part = stacked_matmul(cols.transpose(0, 2, 1), rows,
-                                  xp.empty_like(gwm) if part is None else part)
-            gwm += part
+        return stacked_matmul(cols.transpose(0, 2, 1), rows, xp.empty(wm.shape, dtype))
+    gwm = _summed_over_chunks(xp, chunks, both)
     # gwm[g, (i', j', o), c] is gw[g * O/G + o, c, kh-1-i', kw-1-j']
     gw = gwm.reshape(groups, kh, kw, og, cg)[:, ::-1, ::-1].transpose(0, 3, 4, 1, 2)
     return gx.transpose(0, 3, 1, 2), xp.ascontiguousarray(gw).reshape(o, cg, kh, kw)
@@ -531,16 +569,14 @@ def conv_weight(x: Any, gy: Any, kernel: tuple, stride: tuple, pads: tuple, dila
         return _winograd_weight(x, gy, pads)
     o, hy, wy = gy.shape[1], gy.shape[2], gy.shape[3]
     cg = x.shape[1] // groups
-    gw = xp.empty((groups, kernel[0] * kernel[1] * cg, o // groups), xp.result_type(x, gy))
-    part = None
-    for n0, n1, cols in _patches(x, pads, kernel, stride, dilation, groups, (hy, wy)):
+    shape = (groups, kernel[0] * kernel[1] * cg, o // groups)
+    dtype = xp.result_type(x, gy)
+    chunks, patches = _patches(x, pads, kernel, stride, dilation, groups, (hy, wy))
+
+    def partial(n0: int, n1: int) -> Any:
         rhs = _by_group(_rows(gy[n0:n1]), groups)  # a copy of this chunk only, if NCHW
-        if n0 == 0:
-            stacked_matmul(cols.transpose(0, 2, 1), rhs, gw)
-        else:
-            part = stacked_matmul(cols.transpose(0, 2, 1), rhs,
-                                   xp.empty_like(gw) if part is None else part)
-            gw += part
+        return stacked_matmul(patches(n0, n1).transpose(0, 2, 1), rhs, xp.empty(shape, dtype))
+    gw = _summed_over_chunks(xp, chunks, partial)
     gw = gw.reshape(groups, kernel[0], kernel[1], cg, o // groups).transpose(0, 4, 3, 1, 2)
     return xp.ascontiguousarray(gw).reshape(o, cg, kernel[0], kernel[1])
 
