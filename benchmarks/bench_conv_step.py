@@ -294,7 +294,7 @@ def limit_threads(n: int) -> None:
     except SystemExit:
         if os.environ.get("OPENBLAS_NUM_THREADS") != str(n):
             env = dict(os.environ, OPENBLAS_NUM_THREADS=str(n), OMP_NUM_THREADS=str(n),
-                       MKL_NUM_THREADS=str(n))
+                       MKL_NUM_THREADS=str(n), LATTE_NUM_THREADS=str(n))
             os.execve(sys.executable, [sys.executable] + sys.argv, env)
         import torch
         torch.set_num_threads(n)

@@ -273,10 +273,14 @@ def memory_growth(name: str, steps: int) -> float:
 
 
 def limit_threads(n: int) -> None:
-    """Run NumPy's BLAS and PyTorch on ``n`` threads: on a shared machine, spinning thread
-    pools make multi-threaded timings swing far more than single-threaded ones."""
+    """Run NumPy's BLAS, Latte's own pool and PyTorch on ``n`` threads: on a shared machine,
+    spinning thread pools make multi-threaded timings swing far more than single-threaded
+    ones."""
     import torch
+
+    import latte
     torch.set_num_threads(n)
+    latte.set_num_threads(n)  # its elementwise passes and convolution chunks
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:

@@ -13,7 +13,6 @@ cores), else the cores this process may run on.
 """
 from __future__ import annotations
 
-import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -181,10 +180,16 @@ def run_tasks(body: Callable[[int], Any], count: int) -> list:
         if not held:
             return [body(i) for i in range(count)]
         results: list = [None] * count
-        turn = itertools.count()
+        taken = [0]
+        taking = threading.Lock()
+
+        def next_task() -> int:
+            with taking:
+                taken[0] += 1
+                return taken[0] - 1
 
         def work() -> None:
-            while (i := next(turn)) < count:  # next() on a count is atomic
+            while (i := next_task()) < count:
                 results[i] = body(i)
         futures = [_pool().submit(work) for _ in range(threads - 1)]
         try:

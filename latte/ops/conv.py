@@ -8,22 +8,25 @@ Three ops close the family under differentiation, so double backward comes free:
   col2im by adding one strided slice per kernel tap (never ``add.at``).
 * ``ConvWeight(x, gy)``: the adjoint of ``conv`` in ``w`` (its weight gradient).
 
-Each backward is written with the other two. Inside, activations are NHWC (channels-last): the
-window copies then move runs of ``kw * C`` contiguous values instead of single elements, which
-is where an NCHW im2col spends its time. Outputs are NHWC arrays shown as NCHW views, so the
-next conv or pool transposes back for free.
+Each backward is written with the other two (a stride-1 ``Conv2d`` takes both its gradients
+from one patch matrix, ``stride1_gradients``, where no graph of the backward is asked for).
+Inside, activations are NHWC (channels-last): the window copies then move runs of ``kw * C``
+contiguous values instead of single elements, which is where an NCHW im2col spends its time.
+Outputs are NHWC arrays shown as NCHW views, so the next conv or pool transposes back for free.
 
 Memory: ``Conv2d`` saves only its input and weight (as PyTorch does), never the patch matrix,
 which for a 3x3 kernel is 9 times its input. Patches are built for a chunk of the batch at a
 time in one reused scratch buffer, multiplied (one BLAS call per chunk and group, written
-straight into the output), and built again for the weight gradient in backward. A chunk's
-scratch (its zero-padded channels-last copy and its patches) takes at most ``workspace_bytes``
-(6 MiB by default; a chunk is at least one image):
+straight into the output), and built again in backward (a stride-1 layer builds those of
+``gy``, once for both gradients). A chunk's scratch (its zero-padded channels-last copy and its
+patches) takes at most ``workspace_bytes`` (6 MiB by default; a chunk is at least one image):
 set ``latte.ops.conv.workspace_bytes`` at run time, or ``LATTE_CONV_WORKSPACE_MB`` in the
 environment before ``import latte``. On the CPU the buffers are kept per thread and reused, so
-a step pays no page faults for them. Patches written and at once read by the product are
-faster while a chunk stays in the last-level cache: on the 2-core CPU (32 MiB L3), 4-8 MiB
-chunks ran a 64- or 128-channel layer's forward and gradients 13-20% faster than 16-32 MiB.
+a step pays no page faults for them, and the chunks (at least ``_MIN_CHUNKS`` a batch) are
+tasks that the threads take in turn, each chunk's products on one BLAS thread
+(``_over_chunks``). Patches written and at once read by the product are faster while a chunk
+stays in the last-level cache: on the 2-core CPU (32 MiB L3), 4-8 MiB chunks ran a 64- or
+128-channel layer's forward and gradients 13-20% faster than 16-32 MiB.
 
 Wide 3x3 stride-1 layers (``_uses_winograd``) skip the patch matrix: their forward, input
 gradient and weight gradient run Winograd's F(2x2, 3x3) (``ops/winograd.py``), 16 products

@@ -11,7 +11,7 @@ from typing import Any
 from latte.autograd.function import Op
 from latte.backend import get_array_module
 from latte.ops import buffer_pool
-from latte.ops.dense_blocks import flat_memory, run_blocks
+from latte.ops.dense_blocks import flat_memory, run_blocks, zeros_block
 
 
 def _array(value: Any) -> Any:
@@ -273,7 +273,9 @@ class Relu(Op):
             xp.maximum(a, 0, out=out)
         else:  # a large pass: block by block over the threads
             source, target = flat
-            run_blocks(lambda span: xp.maximum(source[span], 0, out=target[span]), source.size)
+            zeros = zeros_block(a.dtype)
+            run_blocks(lambda span: xp.maximum(source[span], zeros[:span.stop - span.start],
+                                               out=target[span]), source.size)
         out = _array(out)
         ctx.save_for_backward(out)
         return out
