@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS and PyTorch threads (default: as configured)")
+                        help="BLAS, Latte and PyTorch threads (default: as configured)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     if args.threads is not None:
@@ -65,6 +65,7 @@ def main() -> None:
     import latte
     if args.threads is not None:
         torch.set_num_threads(args.threads)
+        latte.set_num_threads(args.threads)
     torch_model, tx, th = build(torch, None)
     state = {k: v.detach().numpy().copy() for k, v in torch_model.state_dict().items()}
     latte_model, lx, lh = build(latte, state)

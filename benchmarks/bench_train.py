@@ -12,7 +12,7 @@ The images are the real MNIST training set when ``--data-dir`` (or ``$LATTE_DATA
 else random data of the same shape and type; the script says which.
 
     python benchmarks/bench_train.py --data-dir ../shared/data        # 5 rounds
-    python benchmarks/bench_train.py --rounds 7 --threads 1           # BLAS and torch on 1 thread
+    python benchmarks/bench_train.py --rounds 7 --threads 1           # everything on 1 thread
     python benchmarks/bench_train.py --profile                        # cProfile of a latte epoch
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_train.py
 """
@@ -112,7 +112,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None, help="a folder holding mnist/ (or MNIST/raw)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None,
-                        help="torch.set_num_threads and the BLAS threads (threadpoolctl)")
+                        help="torch's and latte's set_num_threads, the BLAS threads")
     parser.add_argument("--limit", type=int, default=None, help="batches per epoch (smoke runs)")
     parser.add_argument("--profile", action="store_true", help="cProfile one latte epoch")
     args = parser.parse_args()
@@ -122,8 +122,9 @@ def main() -> None:
     if args.threads is not None:
         from threadpoolctl import threadpool_limits
         threadpool_limits(args.threads)
-        if not isinstance(available["torch"], str):
-            available["torch"].set_num_threads(args.threads)
+        for name in ("torch", "latte"):
+            if not isinstance(available[name], str):
+                available[name].set_num_threads(args.threads)
     print_header(available)
     print(f"data: {source}")
     names = [n for n in available if not isinstance(available[n], str)]

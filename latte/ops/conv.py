@@ -128,13 +128,14 @@ def _workspace(xp: Any, shape: tuple, dtype: Any, slot: str = "patches") -> Any:
 _MIN_CHUNKS = 4  # a batch of 4 or more images is cut at least this often: work for each thread
 
 
-def _batch_chunks(n: int, per_image: int, budget: int | None = None) -> list:
+def _batch_chunks(n: int, per_image: int, budget: int | None = None,
+                  least: int = _MIN_CHUNKS) -> list:
     """``[(n0, n1), ...]`` batch ranges whose ``per_image``-byte workspaces fit in ``budget``
-    bytes (``workspace_bytes`` by default; at least one image each), and at least
-    ``_MIN_CHUNKS`` of them where the batch allows: the same grid at any thread count, so that
-    sums over the chunks come out the same."""
+    bytes (``workspace_bytes`` by default; at least one image each), and at least ``least`` of
+    them where the batch allows: the same grid at any thread count, so that sums over the
+    chunks come out the same."""
     step = max(1, (workspace_bytes if budget is None else budget) // max(per_image, 1))
-    step = min(step, max(1, -(-n // _MIN_CHUNKS)))
+    step = min(step, max(1, -(-n // least)))
     return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 
@@ -303,7 +304,8 @@ def _winograd_chunks(x: Any, tiles: tuple, pads: tuple, o: int) -> Any:
 
     def scratch(shape: tuple, slot: str) -> Any:
         return _workspace(xp, shape, x.dtype, slot)
-    for n0, n1 in _batch_chunks(n, per_image, winograd_workspace_bytes):
+    # one chunk after another, each product split over the cores by BLAS: no minimum count
+    for n0, n1 in _batch_chunks(n, per_image, winograd_workspace_bytes, least=1):
         yield n0, n1, _padded_chunk(t, n0, n1, pads), scratch
 
 

@@ -76,7 +76,8 @@ def test_several_batch_chunks_match_one(always_winograd, monkeypatch):
     real = conv_ops._batch_chunks
     monkeypatch.setattr(conv_ops, "winograd_workspace_bytes", 1)  # one image per chunk
     monkeypatch.setattr(conv_ops, "_batch_chunks",
-                        lambda n, b, budget: chunks.append(real(n, b, budget)) or chunks[-1])
+                        lambda n, b, budget, **kw: chunks.append(real(n, b, budget, **kw))
+                        or chunks[-1])
     for got, want in zip(both(), whole):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     assert [len(c) for c in chunks] == [9, 9]  # forward and weight gradient, image by image
