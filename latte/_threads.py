@@ -80,22 +80,26 @@ def _bundled_openblas() -> tuple | None:
     """``(get_num_threads, set_num_threads)`` of the OpenBLAS that NumPy's wheels bundle,
     looked up once; None for any other BLAS."""
     if "openblas" not in _state:
-        import ctypes
-        import glob
-
-        import numpy
-        _state["openblas"] = None
-        libs = os.path.dirname(numpy.__file__) + ".libs"  # site-packages/numpy.libs
-        for path in glob.glob(os.path.join(libs, "*openblas*")):
-            lib = ctypes.CDLL(path)  # already loaded by NumPy: the same library
-            for prefix in _OPENBLAS_PREFIXES:
-                for suffix in _OPENBLAS_SUFFIXES:
-                    get = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
-                    put = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
-                    if get is not None and put is not None and _state["openblas"] is None:
-                        put.argtypes = [ctypes.c_int]
-                        _state["openblas"] = (get, put)
+        _state["openblas"] = _find_bundled_openblas()
     return _state["openblas"]
+
+
+def _find_bundled_openblas() -> tuple | None:
+    import ctypes
+    import glob
+
+    import numpy
+    libs = os.path.dirname(numpy.__file__) + ".libs"  # site-packages/numpy.libs
+    for path in glob.glob(os.path.join(libs, "*openblas*")):
+        lib = ctypes.CDLL(path)  # already loaded by NumPy: the same library
+        for prefix in _OPENBLAS_PREFIXES:
+            for suffix in _OPENBLAS_SUFFIXES:
+                get = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
+                put = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
+                if get is not None and put is not None:
+                    put.argtypes = [ctypes.c_int]
+                    return get, put
+    return None
 
 
 def _set_bundled_openblas_threads(n: int) -> None:

@@ -131,13 +131,13 @@ _MIN_CHUNKS = 4  # a batch of 4 or more images is cut at least this often: work 
 
 
 def _batch_chunks(n: int, per_image: int, budget: int | None = None,
-                  least: int = _MIN_CHUNKS) -> list:
+                  least: int | None = None) -> list:
     """``[(n0, n1), ...]`` batch ranges whose ``per_image``-byte workspaces fit in ``budget``
-    bytes (``workspace_bytes`` by default; at least one image each), and at least ``least`` of
-    them where the batch allows: the same grid at any thread count, so that sums over the
-    chunks come out the same."""
+    bytes (``workspace_bytes`` by default; at least one image each), and at least ``least``
+    (``_MIN_CHUNKS`` by default) of them where the batch allows: the same grid at any thread
+    count, so that sums over the chunks come out the same."""
     step = max(1, (workspace_bytes if budget is None else budget) // max(per_image, 1))
-    step = min(step, max(1, -(-n // least)))
+    step = min(step, max(1, -(-n // (_MIN_CHUNKS if least is None else least))))
     return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 
@@ -232,10 +232,7 @@ def _summed_over_chunks(xp: Any, chunks: list, partial: Callable[[int, int], Any
     total = None
     for start in range(0, len(chunks), _SUM_WAVE):
         for part in _over_chunks(xp, chunks[start:start + _SUM_WAVE], partial):
-            if total is None:
-                total = part
-            else:
-                total += part
+            total = part if total is None else xp.add(total, part, out=total)
     return total
 
 

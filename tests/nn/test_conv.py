@@ -460,7 +460,8 @@ def test_stride1_backward_shares_the_patches_of_the_gradient(monkeypatch, xs, ws
 
 
 def test_stride1_backward_leaves_other_layers_to_their_own_paths():
-    """Strided, depthwise and Winograd layers, and pads past the kernel's reach, decline."""
+    """Depthwise and Winograd layers, and pads past the kernel's reach, decline (strided
+    layers never ask: ``Conv2d.backward`` calls it for stride 1 only)."""
     from latte.ops import conv as conv_ops
     x, gy = np.zeros((1, 4, 6, 6), np.float32), np.zeros((1, 4, 6, 6), np.float32)
     assert conv_ops.stride1_gradients(x, np.zeros((4, 1, 3, 3), np.float32), gy,
