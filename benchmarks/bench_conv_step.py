@@ -66,7 +66,9 @@ def _basic_block(nn: Any, cin: int, cout: int, stride: int) -> Any:
         def forward(self, x: Any) -> Any:
             identity = x if self.downsample is None else self.downsample(x)
             out = self.relu(self.bn1(self.conv1(x)))
-            return self.relu(self.bn2(self.conv2(out)) + identity)
+            out = self.bn2(self.conv2(out))
+            out += identity
+            return self.relu(out)
 
     return BasicBlock()
 
