@@ -4,8 +4,10 @@ Every workload is a training step (forward, loss, backward, update) built by the
 owns it: the MLP of ``bench_core``, the convolutional models of ``bench_conv_step``, the
 Transformer encoder of ``bench_transformer`` and the LSTM of ``bench_rnn``. Each time is the
 median of ``--rounds`` interleaved rounds in this one process (round r runs latte, then torch,
-so a busy machine slows both alike). Memory is the peak RSS growth over ``--mem-steps`` steps
-above the RSS once model, optimizer and batch exist, each framework and workload in a fresh
+so a busy machine slows both alike), each timing after one untimed step of the same framework
+(``bench_core.settled_time``: PyTorch's idle workers spin for a while after its step).
+Memory is the peak RSS growth over ``--mem-steps`` steps above the RSS once model, optimizer
+and batch exist, each framework and workload in a fresh
 process (``bench_core``'s VmHWM reading).
 
     python benchmarks/bench_all.py               # the default threads (a few minutes)
@@ -117,7 +119,7 @@ def main() -> None:
             for step in steps.values():
                 step()  # warm-up: lazy imports, first allocations
             times = core.measure(list(NAMES), rounds, lambda n, steps=steps, repeat=repeat:
-                                 core.time_call(steps[n], repeat))
+                                 core.settled_time(steps[n], repeat))
             del steps
         mem = {}
         if key in MEMORY and not args.no_memory and Path("/proc/self/status").exists():

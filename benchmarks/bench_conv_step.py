@@ -12,7 +12,8 @@ random batch. Five models (issue 14's table):
 
 Latte runs its zoo models, PyTorch a twin defined here with the same layers and state_dict keys
 (Latte loads the twin's initial weights, so both start from the same point). Each time is the
-median of ``--rounds`` interleaved rounds (round r runs latte, then torch); the ratio is
+median of ``--rounds`` interleaved rounds (round r runs latte, then torch), each step timed
+after an untimed one of the same framework (``bench_core.settled_time``); the ratio is
 Latte/PyTorch. Memory is the peak RSS growth over ``--mem-steps`` steps above the RSS once model,
 optimizer and batch exist, each framework and model in a fresh process (``bench_core``'s VmHWM
 reading).
@@ -341,7 +342,7 @@ def main() -> None:
             fn()
             fn()  # warm-up: lazy imports, caches, the optimizer's first-step state
         values = core.measure(list(NAMES), rounds,
-                              lambda n, fns=steps: core.time_call(fns[n], 1))
+                              lambda n, fns=steps: core.settled_time(fns[n], 1))
         steps.clear()  # free this model before the next
         _, _, shape, batch, optim = MODELS[model_name]
         core.report(f"{model_name}: {'x'.join(map(str, shape))}, batch "

@@ -272,6 +272,18 @@ def time_call(fn: Callable[[], Any], repeat: int) -> float:
     return (time.perf_counter() - start) / repeat
 
 
+def settled_time(fn: Callable[[], Any], repeat: int) -> float:
+    """``time_call`` after one untimed call, so that the timed calls follow one of their own.
+
+    PyTorch's OpenMP workers busy-wait about 9 ms after each parallel region (libgomp's default
+    wait policy), on a core that whatever runs next in this process then lacks: a Latte step
+    right after a PyTorch step ran 131 against 123 ms after a Latte step (and alike with
+    ``OMP_WAIT_POLICY=PASSIVE``, 116 and 116). A program that uses one framework never pays
+    that, so neither framework's timed step follows the other's."""
+    fn()
+    return time_call(fn, repeat)
+
+
 def print_header(available: dict) -> None:
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, cpus {os.cpu_count()}")
     for name, module in available.items():
