@@ -7,8 +7,8 @@ median of ``--rounds`` interleaved rounds in this one process (round r runs latt
 so a busy machine slows both alike), each timing after one untimed step of the same framework
 (``bench_core.settled_time``: PyTorch's idle workers spin for a while after its step).
 Memory is the peak RSS growth over ``--mem-steps`` steps above the RSS once model, optimizer
-and batch exist, each framework and workload in a fresh
-process (``bench_core``'s VmHWM reading).
+and batch exist, each framework and workload in a fresh process (``bench_core``'s VmHWM
+reading).
 
     python benchmarks/bench_all.py               # the default threads (a few minutes)
     python benchmarks/bench_all.py --threads 1   # both frameworks on one thread
