@@ -286,9 +286,10 @@ class Relu(Op):
 
 
 class ReluGrad(Op):
-    """``grad`` where ReLU's output ``out`` is positive, else 0 (PyTorch's threshold
-    backward): one pass, where ``grad * (out > 0)`` would make a mask, a float copy of it and
-    their product."""
+    """``grad`` except where ReLU's output ``out`` is 0 (PyTorch's threshold backward,
+    ``out <= 0 ? 0 : grad``: a NaN output passes its gradient): one pass, where
+    ``grad * (out != 0)`` as Tensor ops would make a mask, a float copy of it and their
+    product. ``out`` is a ReLU's, so ``out != 0`` is ``not out <= 0``."""
 
     node_name = "ThresholdBackwardBackward0"
 
@@ -298,11 +299,11 @@ class ReluGrad(Op):
         result = buffer_pool.empty_like(out, xp.result_type(grad, out))
         flat = flat_memory(grad, out, result)
         if flat is None:
-            return xp.multiply(grad, out > 0, out=result)
+            return xp.multiply(grad, out != 0, out=result)
         g, o, r = flat
 
         def block(span: slice) -> None:
-            xp.multiply(g[span], o[span] > 0, out=r[span])
+            xp.multiply(g[span], o[span] != 0, out=r[span])
         run_blocks(block, g.size)
         return result
 

@@ -91,6 +91,19 @@ def test_extreme_inputs_stay_finite():
         x.grad = None
 
 
+@pytest.mark.parametrize("inplace", [False, True])
+def test_relu_gradient_at_nan_inf_and_zero_follows_pytorch(inplace):
+    # PyTorch's threshold backward is `out <= 0 ? 0 : grad`: a NaN output passes its gradient
+    values = [math.nan, -math.inf, -1.0, -0.0, 0.0, 2.0, math.inf]
+    x = latte.tensor(values, requires_grad=True)
+    F.relu(x * 1.0, inplace=inplace).backward(latte.full((7,), 3.0))
+    assert x.grad.tolist() == [3.0, 0.0, 0.0, 0.0, 0.0, 3.0, 3.0]
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(values, requires_grad=True)
+    torch.nn.functional.relu(t * 1.0, inplace=inplace).backward(torch.full((7,), 3.0))
+    assert t.grad.tolist() == x.grad.tolist()
+
+
 def test_erf_accuracy():
     xs = np.linspace(-7, 7, 2001)
     got = F.erf(latte.tensor(xs, dtype=latte.float64)).numpy()
