@@ -215,3 +215,53 @@ def test_conv_results_do_not_depend_on_the_thread_count(threads):
     for one, two in zip(results[:2], results[2:]):
         for a, b in zip(one[2:], two[2:]):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("shape", [(300, 200, 150), (40, 300, 900), (1, 1, 1), (0, 5, 7),
+                                   (6, 0, 4), (5, 3, 0)])
+def test_matmul_blocks_give_numpys_product_at_any_thread_count(threads, shape, monkeypatch):
+    """``matmul_2d`` cuts a large product into row blocks (column blocks when ``b`` is the
+    wider), each on one BLAS thread: NumPy's product, and the same bits on one thread or two."""
+    from latte.ops import linalg
+    monkeypatch.setattr(linalg, "_BLOCK_PRODUCTS", 1 << 14)  # small products cut too
+    m, k, n = shape
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((n, k), dtype=np.float32).T  # a transposed view, as w.T
+    results = []
+    for count in (1, 2):
+        threads(count)
+        got = linalg.matmul_2d(a, b)
+        assert got.shape == (m, n) and got.dtype == np.float32
+        np.testing.assert_allclose(got, a @ b, rtol=1e-5, atol=1e-4)
+        results.append(got)
+    np.testing.assert_array_equal(results[0], results[1])
+    ints = linalg.matmul_2d(np.arange(m * k).reshape(m, k), np.ones((k, n), np.int64))
+    np.testing.assert_array_equal(ints, np.arange(m * k).reshape(m, k) @ np.ones((k, n)))
+
+
+def test_linear_layers_multiply_on_one_blas_thread(threads, monkeypatch):
+    """A linear layer's products (forward and both gradients) each run on one BLAS thread, so
+    that no BLAS worker is left busy-waiting beside Latte's threads; the BLAS gets its own count
+    back after each."""
+    calls = _threads._bundled_openblas()
+    if calls is None:
+        pytest.skip("NumPy's BLAS is not the bundled OpenBLAS")
+    threads(2)
+    before = calls[0]()
+    seen = []
+    matmul = np.matmul
+
+    def recording(a, b, out=None):
+        seen.append(calls[0]())
+        return matmul(a, b, out=out)
+    monkeypatch.setattr(np, "matmul", recording)
+    layer = latte.nn.Linear(512, 256)
+    x = latte.randn(256, 512, requires_grad=True)
+    y = layer(x)
+    y.sum().backward()
+    assert len(seen) >= 3 and set(seen) == {1}
+    assert calls[0]() == before
+    np.testing.assert_allclose(y.detach().numpy(), x.detach().numpy()
+                               @ layer.weight.detach().numpy().T + layer.bias.detach().numpy(),
+                               rtol=1e-5, atol=1e-4)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from latte.autograd.function import Op
 from latte.backend import get_array_module
-from latte.ops.linalg import Einsum
+from latte.ops.linalg import Einsum, matmul_2d
 
 
 class Linear(Op):
@@ -25,7 +25,9 @@ class Linear(Op):
         ctx.x_ndim, ctx.has_bias = x.ndim, b is not None
         xp = get_array_module(x, w)
         if x.ndim > 2:  # one GEMM over the flattened batch, not one per leading index
-            out = xp.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(*x.shape[:-1], w.shape[0])
+            out = matmul_2d(x.reshape(-1, x.shape[-1]), w.T).reshape(*x.shape[:-1], w.shape[0])
+        elif x.ndim == 2:
+            out = matmul_2d(x, w.T)
         else:
             out = xp.matmul(x, w.T)
         if b is not None:
