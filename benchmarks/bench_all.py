@@ -4,8 +4,8 @@ Every workload is a training step (forward, loss, backward, update) built by the
 owns it: the MLP of ``bench_core``, the convolutional models of ``bench_conv_step``, the
 Transformer encoder of ``bench_transformer`` and the LSTM of ``bench_rnn``. Each time is the
 median of ``--rounds`` interleaved rounds in this one process (round r runs latte, then torch,
-so a busy machine slows both alike), each timing after one untimed step of the same framework
-(``bench_core.settled_time``: PyTorch's idle workers spin for a while after its step).
+so a busy machine slows both alike), each timing after 0.15 s of untimed steps of the same
+framework (``bench_core.settled_time``: both leave worker threads spinning after their work).
 Memory is the peak RSS growth over ``--mem-steps`` steps above the RSS once model, optimizer
 and batch exist, each framework and workload in a fresh process (``bench_core``'s VmHWM
 reading).

@@ -13,7 +13,7 @@ random batch. Five models (issue 14's table):
 Latte runs its zoo models, PyTorch a twin defined here with the same layers and state_dict keys
 (Latte loads the twin's initial weights, so both start from the same point). Each time is the
 median of ``--rounds`` interleaved rounds (round r runs latte, then torch), each step timed
-after an untimed one of the same framework (``bench_core.settled_time``); the ratio is
+after 0.15 s of untimed ones of the same framework (``bench_core.settled_time``); the ratio is
 Latte/PyTorch. Memory is the peak RSS growth over ``--mem-steps`` steps above the RSS once model,
 optimizer and batch exist, each framework and model in a fresh process (``bench_core``'s VmHWM
 reading).

@@ -272,15 +272,20 @@ def time_call(fn: Callable[[], Any], repeat: int) -> float:
     return (time.perf_counter() - start) / repeat
 
 
-def settled_time(fn: Callable[[], Any], repeat: int) -> float:
-    """``time_call`` after one untimed call, so that the timed calls follow one of their own.
+def settled_time(fn: Callable[[], Any], repeat: int, settle_s: float = 0.15) -> float:
+    """``time_call`` after untimed calls of ``fn`` for ``settle_s`` seconds (at least one).
 
-    PyTorch's OpenMP workers busy-wait about 9 ms after each parallel region (libgomp's default
-    wait policy), on a core that whatever runs next in this process then lacks: a Latte step
-    right after a PyTorch step ran 131 against 123 ms after a Latte step (and alike with
-    ``OMP_WAIT_POLICY=PASSIVE``, 116 and 116). A program that uses one framework never pays
-    that, so neither framework's timed step follows the other's."""
+    Both frameworks leave worker threads busy-waiting after their work: PyTorch's OpenMP
+    workers ~9 ms after each parallel region (libgomp's default wait policy), NumPy's OpenBLAS
+    workers ~50 ms after each product they share. Whatever runs next in this process then lacks
+    a core: a Latte step right after a PyTorch step ran 131 against 123 ms after a Latte step,
+    and PyTorch's MLP step right after one NumPy product on two threads 5.1 against 2.6 ms. A
+    program that uses one framework never pays that, so neither framework is timed while the
+    other's threads still spin."""
+    end = time.perf_counter() + settle_s
     fn()
+    while time.perf_counter() < end:
+        fn()
     return time_call(fn, repeat)
 
 
