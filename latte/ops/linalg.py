@@ -24,7 +24,7 @@ def matmul_2d(a: Any, b: Any) -> Any:
 
     OpenBLAS's own workers busy-wait ~50 ms after each product they share, on a core that the
     convolutions' tasks and the blocked passes then lack: LeNet's step (two linear layers
-    between convolutions) ran 33.8 ms with its products on two BLAS threads, 30.6 ms on one.
+    after its convolutions) ran 33.6 ms with its products on two BLAS threads, 22 ms so.
     """
     xp = get_array_module(a, b)
     if xp is not numpy:
