@@ -24,8 +24,10 @@ class Linear(Op):
     def forward(ctx, x, w, b):
         ctx.x_ndim, ctx.has_bias = x.ndim, b is not None
         xp = get_array_module(x, w)
-        if x.ndim >= 2:  # one GEMM over the flattened batch, not one per leading index
+        if x.ndim > 2:  # one GEMM over the flattened batch, not one per leading index
             out = matmul_2d(x.reshape(-1, x.shape[-1]), w.T).reshape(*x.shape[:-1], w.shape[0])
+        elif x.ndim == 2:  # as it is: reshape(-1, 0) of an empty input has no answer
+            out = matmul_2d(x, w.T)
         else:
             out = xp.matmul(x, w.T)
         if b is not None:
