@@ -23,7 +23,7 @@ _OPTIONAL = {
     "latte/distributed": "mpi4py", "latte/nn/parallel": "mpi4py", "latte/onnx": "onnx",
     "latte/utils/tensorboard": "tensorboard", "latte/utils/viz.py": "graphviz",
     "latte/train/plots.py": "matplotlib", "latte/cupy": "cupy", "latte/_cupy_backend.py": "cupy",
-    "latte/safetensors.py": "safetensors",
+    "latte/safetensors.py": "safetensors", "latte/ops/compiled": "numba",
 }
 collect_ignore += [p for p, dep in _OPTIONAL.items() if importlib.util.find_spec(dep) is None]
 # examples written as illustrations before the doctests ran (they need a model or data in

@@ -13,6 +13,18 @@ torch = pytest.importorskip("torch")
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.ci], ids=lambda c: c.name)
 def test_float32_error_within_bound_of_torch(case):
+    _check(case)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.ci and c.name.startswith("batch_norm")],
+                         ids=lambda c: c.name)
+def test_float32_error_within_bound_on_both_kernel_paths(kernel_path, case):
+    """Batch norm has compiled kernels (the default where Numba is installed) beside its NumPy
+    path: both are held to the bound."""
+    _check(case)
+
+
+def _check(case) -> None:
     r = evaluate(case, latte, torch)
     if case.exception:
         pytest.xfail(case.exception)

@@ -1,6 +1,7 @@
 """Batch norm, ReLU and max pooling on large activations, where they run block by block over
-the threads (``ops/channel_tiles.py``, ``ops/dense_blocks.py``, ``ops/pool.py``): every memory
-layout they meet, against a float64 reference, and the same numbers at any thread count."""
+the threads (``ops/channel_tiles.py``, ``ops/dense_blocks.py``, ``ops/pool.py``, and the
+compiled kernels of ``ops/compiled/``): every memory layout they meet, against a float64
+reference, and the same numbers at any thread count."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 
 import latte
 import latte.nn.functional as F
-from latte.ops import channel_tiles, dense_blocks, pool
+from latte.ops import channel_tiles, compiled, dense_blocks, pool
 from latte.ops.channel_tiles import ChannelTiles
 from latte.ops.dense_blocks import flat_memory
 
@@ -18,6 +19,10 @@ def small_blocks(monkeypatch):
     """Blocks of 4 K elements, so that every case below runs as many blocks."""
     monkeypatch.setattr(channel_tiles, "_BLOCK_ITEMS", 1 << 12)
     monkeypatch.setattr(dense_blocks, "_BLOCK_ITEMS", 1 << 12)
+    if compiled.available:  # and every thread gets blocks
+        kernels = compiled.kernels("batch_norm")
+        monkeypatch.setattr(kernels, "_BLOCK_ITEMS", 1 << 12)
+        monkeypatch.setattr(kernels, "_MIN_SPAN_ITEMS", 1 << 12)
 
 
 @pytest.fixture
@@ -62,7 +67,7 @@ def _reference(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray) -> tu
 
 
 @pytest.mark.parametrize("shape,layout", CASES, ids=[f"{s}-{k}" for s, k in CASES])
-def test_batch_norm_matches_float64_in_every_layout(shape, layout):
+def test_batch_norm_matches_float64_in_every_layout(kernel_path, shape, layout):
     rng = np.random.default_rng(0)
     x = _layout(shape, layout, rng, offset=50.0)  # offset large against the spread
     g = _layout(shape, layout, rng)
@@ -80,8 +85,8 @@ def test_batch_norm_matches_float64_in_every_layout(shape, layout):
 
 
 @pytest.mark.parametrize("shape,layout", CASES[:3], ids=[f"{s}-{k}" for s, k in CASES[:3]])
-def test_batch_norm_gives_the_same_numbers_at_any_thread_count(threads, small_blocks, shape,
-                                                               layout):
+def test_batch_norm_gives_the_same_numbers_at_any_thread_count(kernel_path, threads, small_blocks,
+                                                               shape, layout):
     rng = np.random.default_rng(1)
     x, g = _layout(shape, layout, rng, 5.0), _layout(shape, layout, rng)
     results = []
@@ -96,7 +101,7 @@ def test_batch_norm_gives_the_same_numbers_at_any_thread_count(threads, small_bl
         np.testing.assert_array_equal(dx, results[0][1])
 
 
-def test_batch_norm_output_keeps_the_input_layout():
+def test_batch_norm_output_keeps_the_input_layout(kernel_path):
     x = _layout((64, 16, 28, 28), "channels_last", np.random.default_rng(2))
     y = F.batch_norm(latte.from_numpy(x), None, None, training=True).numpy()
     assert y.transpose(0, 2, 3, 1).flags.c_contiguous
@@ -119,7 +124,7 @@ def test_channel_tiles_spread_and_total_agree_with_the_channel_axis():
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "channels_last", "strided"])
-def test_relu_and_its_gradient_on_large_arrays(threads, small_blocks, layout):
+def test_relu_and_its_gradient_on_large_arrays(kernel_path, threads, small_blocks, layout):
     rng = np.random.default_rng(4)
     x = _layout((32, 16, 30, 30), layout, rng)
     x[3, 2, 1, :3] = np.nan, -np.inf, np.inf  # NaN stays NaN (and passes its gradient)
@@ -137,7 +142,7 @@ def test_relu_and_its_gradient_on_large_arrays(threads, small_blocks, layout):
     np.testing.assert_array_equal(outs[0], outs[1])
 
 
-def test_relu_in_place_on_a_large_array_writes_the_input():
+def test_relu_in_place_on_a_large_array_writes_the_input(kernel_path):
     x = latte.from_numpy(_layout((32, 16, 30, 30), "channels_last", np.random.default_rng(5)))
     expected = np.maximum(x.numpy(), 0)
     assert F.relu(x, inplace=True) is x

@@ -10,7 +10,7 @@ from typing import Any
 
 from latte.autograd.function import Op
 from latte.backend import get_array_module
-from latte.ops import buffer_pool
+from latte.ops import buffer_pool, compiled
 from latte.ops.dense_blocks import flat_memory, run_blocks, zeros_block
 
 
@@ -271,6 +271,8 @@ class Relu(Op):
         flat = flat_memory(a, out)
         if flat is None:
             xp.maximum(a, 0, out=out)
+        elif compiled.usable(*flat):
+            compiled.kernels("relu").relu(*flat)
         else:  # a large pass: block by block over the threads
             source, target = flat
             zeros = zeros_block(a.dtype)
@@ -301,6 +303,9 @@ class ReluGrad(Op):
         if flat is None:
             return xp.multiply(grad, out != 0, out=result)
         g, o, r = flat
+        if compiled.usable(g, o, r):
+            compiled.kernels("relu").relu_backward(g, o, r)
+            return result
 
         def block(span: slice) -> None:
             xp.multiply(g[span], o[span] != 0, out=r[span])

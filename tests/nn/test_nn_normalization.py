@@ -21,7 +21,7 @@ BN_CASES = [
 
 
 @pytest.mark.parametrize("name,shape,kw", BN_CASES, ids=[f"{c[0]}{c[1]}{c[2]}" for c in BN_CASES])
-def test_batchnorm_training_steps_then_eval_match_torch(name, shape, kw):
+def test_batchnorm_training_steps_then_eval_match_torch(kernel_path, name, shape, kw):
     torch = pytest.importorskip("torch")
     lbn, tbn = getattr(nn, name)(shape[1], **kw), getattr(torch.nn, name)(shape[1], **kw)
     if lbn.affine:  # non-trivial affine parameters
@@ -45,7 +45,7 @@ def test_batchnorm_training_steps_then_eval_match_torch(name, shape, kw):
     assert repr(lbn) == repr(tbn)
 
 
-def test_batchnorm_num_batches_and_running_var_unbiased():
+def test_batchnorm_num_batches_and_running_var_unbiased(kernel_path):
     bn = nn.BatchNorm1d(2, momentum=1.0)
     x = latte.tensor([[1.0, 0.0], [3.0, 4.0]])
     bn(x)
@@ -67,7 +67,7 @@ def test_batchnorm_errors_name_layer_and_shape():
         nn.BatchNorm1d(3)(latte.zeros(1, 3))
 
 
-def test_batch_norm_gradcheck_and_double_backward():
+def test_batch_norm_gradcheck_and_double_backward(kernel_path):
     x, w, b = f64(4, 3, 2, 2), f64(3, seed=1), f64(3, seed=2)
     rm, rv = latte.zeros(3, dtype=latte.float64), latte.ones(3, dtype=latte.float64)
     assert gradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
