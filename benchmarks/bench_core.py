@@ -298,6 +298,10 @@ def print_header(available: dict) -> None:
             print(f"  {name:8s} {getattr(module, '__version__', '?')}")
     if "torch" in available and not isinstance(available["torch"], str):
         print(f"  torch intra-op threads: {available['torch'].get_num_threads()}")
+    if "latte" in available and not isinstance(available["latte"], str):
+        from latte.ops import compiled
+        state = "on" if compiled.enabled else "off" if compiled.available else "not installed"
+        print(f"  latte compiled kernels (numba): {state}")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
                 "OMP_NUM_THREADS"):
         print(f"  {var}={os.environ.get(var, '(unset)')}")

@@ -20,9 +20,9 @@ def small_blocks(monkeypatch):
     monkeypatch.setattr(channel_tiles, "_BLOCK_ITEMS", 1 << 12)
     monkeypatch.setattr(dense_blocks, "_BLOCK_ITEMS", 1 << 12)
     if compiled.available:  # and every thread gets blocks
-        kernels = compiled.kernels("batch_norm")
-        monkeypatch.setattr(kernels, "_BLOCK_ITEMS", 1 << 12)
-        monkeypatch.setattr(kernels, "_MIN_SPAN_ITEMS", 1 << 12)
+        from latte.ops.compiled import batch_norm
+        monkeypatch.setattr(batch_norm, "_BLOCK_ITEMS", 1 << 12)
+        monkeypatch.setattr(batch_norm, "_MIN_SPAN_ITEMS", 1 << 12)
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ from latte.autograd import function
 from latte.autograd.function import Op
 from latte.autograd.grad_mode import _state
 from latte.backend import get_array_module, is_device_array
-from latte.ops import buffer_pool, winograd
+from latte.ops import buffer_pool, compiled, winograd
 from latte.ops.linalg import stacked_matmul
 
 __all__ = ["Conv2d", "ConvTranspose2d", "ConvWeight", "Unfold", "Fold", "col2im",
@@ -192,6 +192,10 @@ def _patches(x: Any, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple,
     def patches(n0: int, n1: int) -> Any:
         nb = n1 - n0
         rows = nb * ho * wo
+        if groups == 1 and c > 1 and t.flags.c_contiguous and compiled.usable(x):
+            cols = _workspace(xp, (nb, ho, wo, kh, kw, c), x.dtype)  # no padded copy
+            compiled.kernels("patches").patches(t[n0:n1], pads, stride, dilation, cols)
+            return cols.reshape(1, rows, k)
         a = _padded_chunk(t, n0, n1, pads)
         if c == 1:
             # one channel: copy tap by tap into a (kh*kw, P) matrix, whose rows are contiguous

@@ -12,6 +12,7 @@ import latte
 import latte.nn as nn
 import latte.nn.functional as F
 from latte.autograd import gradcheck
+from latte.ops import compiled
 
 RNG = np.random.default_rng(0)
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
@@ -60,14 +61,14 @@ CONV2D_CASES = [
 
 
 @pytest.mark.parametrize("xs,ws,bias,kwargs", CONV2D_CASES)
-def test_conv2d_matches_torch(xs, ws, bias, kwargs):
+def test_conv2d_matches_torch(kernel_path, xs, ws, bias, kwargs):
     torch = pytest.importorskip("torch")
     arrays = [_randn(*xs), _randn(*ws)] + ([_randn(ws[0])] if bias else [])
     _parity(lambda *t: F.conv2d(*t, **kwargs),
             lambda *t: torch.nn.functional.conv2d(*t, **kwargs), arrays)
 
 
-def test_conv2d_non_contiguous_input_and_unbatched():
+def test_conv2d_non_contiguous_input_and_unbatched(kernel_path):
     torch = pytest.importorskip("torch")
     x, w = _randn(2, 7, 3, 6), _randn(4, 3, 3, 3)
     _parity(lambda a, b: F.conv2d(a.permute(0, 2, 1, 3), b, padding=1),
@@ -163,7 +164,7 @@ def _f64(*shape):
     (lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1), [(2, 2, 7), (3, 2, 3), (3,)]),
     (lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2), [(1, 2, 4), (2, 3, 3), (3,)]),
 ])
-def test_gradcheck_convolutions(fn, shapes):
+def test_gradcheck_convolutions(kernel_path, fn, shapes):
     assert gradcheck(fn, [_f64(*s) for s in shapes])
 
 
@@ -351,7 +352,8 @@ def _conv_and_grads(x, w, kwargs, g):
 
 @pytest.mark.parametrize("images", [1, 2, 3])
 @pytest.mark.parametrize("xs,ws,kwargs", CHUNK_CASES)
-def test_chunked_conv_matches_unchunked_and_torch(monkeypatch, xs, ws, kwargs, images):
+def test_chunked_conv_matches_unchunked_and_torch(kernel_path, monkeypatch, xs, ws, kwargs,
+                                                 images):
     """A workspace of ``images`` images' patches (so 2 to 7 chunks, the last one short) gives
     the one-chunk result, and PyTorch's, in forward and in both gradients."""
     torch = pytest.importorskip("torch")
@@ -401,6 +403,36 @@ def test_tiny_workspace_gives_one_image_chunks(monkeypatch):
     assert conv_ops._local.buffers[("padded", "<f8")].nbytes == 8 * 7 * 2 * 8
 
 
+PATCH_CASES = [
+    ((4, 16, 28, 28), (16, 16, 3, 3), {"padding": 1}),
+    ((3, 5, 9, 11), (7, 5, 3, 2), {"padding": (2, 1), "stride": (2, 3)}),
+    ((2, 6, 13, 13), (4, 6, 3, 3), {"padding": 2, "dilation": 2}),
+    ((2, 8, 10, 10), (8, 8, 5, 5), {"stride": 2}),
+    ((2, 3, 7, 7), (4, 3, 3, 3), {"padding": 3}),  # windows wholly outside the image
+]
+
+
+@pytest.mark.skipif(not compiled.available, reason="numba is not installed")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xs,ws,kwargs", PATCH_CASES)
+def test_compiled_patches_of_channels_last_input_equal_numpy_patches(monkeypatch, xs, ws, kwargs,
+                                                                     dtype):
+    """The compiled im2col (``ops/compiled/patches.py``, for channels-last input) builds the
+    same patch matrix as the padded NumPy copy: the same bits in the output and gradients."""
+    x = _randn(xs[0], *xs[2:], xs[1], dtype=dtype).transpose(0, 3, 1, 2)
+    w, g = _randn(*ws, dtype=dtype), None
+    results = {}
+    for path in ("numpy", "compiled"):
+        monkeypatch.setattr(compiled, "enabled", path == "compiled")
+        lx, lw = latte.from_numpy(x).requires_grad_(), latte.tensor(w, requires_grad=True)
+        y = F.conv2d(lx, lw, **kwargs)
+        g = _randn(*y.shape, dtype=dtype) if g is None else g
+        y.backward(latte.tensor(g))
+        results[path] = (y.detach().numpy(), lx.grad.numpy(), lw.grad.numpy())
+    for a, b in zip(results["numpy"], results["compiled"]):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_conv_saves_input_and_weight_not_patches():
     """Conv2d keeps only its input and weight for backward (the patch matrix is 9x the input
     for a 3x3 kernel), and frees them after backward."""
@@ -428,8 +460,8 @@ STRIDE1_CASES = [
 
 @pytest.mark.parametrize("workspace", [None, 1])
 @pytest.mark.parametrize("xs,ws,kwargs", STRIDE1_CASES)
-def test_stride1_backward_shares_the_patches_of_the_gradient(monkeypatch, xs, ws, kwargs,
-                                                             workspace):
+def test_stride1_backward_shares_the_patches_of_the_gradient(kernel_path, monkeypatch, xs, ws,
+                                                             kwargs, workspace):
     """A stride-1 conv's backward takes both gradients from one patch matrix of ``gy`` (also in
     one-image chunks), and they equal the separate input- and weight-gradient ops' (which a
     graph of the backward still uses) and float64 results."""

@@ -18,6 +18,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import sys
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -29,16 +31,35 @@ available = importlib.util.find_spec("numba") is not None
 enabled = available and os.environ.get("LATTE_COMPILED", "1") != "0"
 
 _DTYPES = (np.float32, np.float64)
+_MODULES = ("batch_norm", "patches", "relu")
+_loaded: list = []  # [True] once the kernel modules imported, [False] if they cannot
 
 
 def usable(*arrays: Any) -> bool:
-    """Whether the kernels take these arrays: compiled kernels on, and CPU float32 or float64
-    arrays of one dtype."""
+    """Whether the kernels take these arrays: compiled kernels on and loaded, and CPU float32
+    or float64 arrays of one dtype."""
     first = arrays[0]
     return (enabled and first.dtype in _DTYPES
-            and all(type(a) is np.ndarray and a.dtype == first.dtype for a in arrays))
+            and all(type(a) is np.ndarray and a.dtype == first.dtype for a in arrays)
+            and (_loaded[0] if _loaded else _load()))
+
+
+def _load() -> bool:
+    """Import the kernel modules once. A Numba that fails to import or to set up its cache
+    (a read-only install with no writable home) turns the kernels off with a warning: the
+    NumPy path then runs, as without the extra."""
+    try:
+        for name in _MODULES:
+            importlib.import_module(f"{__name__}.{name}")
+        _loaded.append(True)
+    except Exception as error:  # noqa: BLE001 - any failure of the optional extra
+        _loaded.append(False)
+        warnings.warn(f"latte's compiled kernels are off ({type(error).__name__}: {error}); "
+                      "the NumPy path runs", RuntimeWarning, stacklevel=3)
+    return _loaded[0]
 
 
 def kernels(name: str) -> ModuleType:
-    """The kernel module ``latte.ops.compiled.<name>`` (imported, with Numba, on first use)."""
-    return importlib.import_module(f"{__name__}.{name}")
+    """The kernel module ``latte.ops.compiled.<name>``, loaded by a ``usable`` that returned
+    True."""
+    return sys.modules[f"{__name__}.{name}"]
