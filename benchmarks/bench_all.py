@@ -68,6 +68,7 @@ MEMORY = ("mlp", "lenet", "mnist_resnet", "resnet18", "transformer")
 def memory_child(workload: str, name: str, steps: int, quick: bool) -> None:
     """Peak RSS growth of ``steps`` steps above the RSS once model, optimizer and batch exist
     (issue 20's measure: the first step's gradients and optimizer state count)."""
+    core.load_runtime(name)
     step = WORKLOADS[workload][1](name, quick)
     print(json.dumps({"growth": core.peak_growth(lambda: [step() for _ in range(steps)])}))
 

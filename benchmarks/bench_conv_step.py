@@ -209,6 +209,7 @@ def make_step(name: str, model_name: str, quick: bool) -> tuple[Callable[[], flo
 # --- memory: one fresh process per framework and model ----------------------------------------
 def memory_child(name: str, model_name: str, steps: int, quick: bool) -> None:
     """Print the peak RSS growth of ``steps`` steps above the RSS once everything exists."""
+    core.load_runtime(name)
     step, _ = make_step(name, model_name, quick)
     growth = core.peak_growth(lambda: [step() for _ in range(steps)])
     print(json.dumps({"growth": growth}))

@@ -220,6 +220,15 @@ def _status_bytes(field: str) -> int:
     raise RuntimeError(f"{field} missing from /proc/self/status")
 
 
+def load_runtime(name: str) -> None:
+    """Load a framework's lazily loaded runtime before a memory baseline: Latte's compiled
+    kernels (Numba's runtime, ~100 MiB once per process, as PyTorch's libraries are loaded
+    before theirs; docs/performance.md gives it beside the figures)."""
+    if name == "latte":
+        from latte.ops import compiled
+        compiled.warm_up()
+
+
 def peak_growth(run: Callable[[], Any]) -> int:
     """Bytes the peak RSS grows while ``run()`` runs, above the RSS just before it (Linux).
 
@@ -246,6 +255,7 @@ def memory_child(name: str, steps: int) -> None:
     module = import_framework(name)
     if isinstance(module, str):
         raise SystemExit(module)
+    load_runtime(name)
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
