@@ -134,7 +134,7 @@ def _compiled_channel_forward(x: Any, layout: str, weight: Any, bias: Any,
     mean, var = kernels.channel_statistics(x, layout)
     invstd = 1.0 / (var + eps) ** 0.5
     scale = (invstd if weight is None else invstd * weight).astype(dtype)
-    shift = (mean * 0 if bias is None else bias).astype(dtype)
+    shift = (np.zeros_like(mean) if bias is None else bias).astype(dtype)
     y = buffer_pool.empty_like(x)
     kernels.channel_affine(x, layout, mean.astype(dtype), scale, shift, y)
     return y, mean, var, invstd
