@@ -3,8 +3,8 @@
 
 NumPy runs a fused formula as one pass per operation, so batch norm's four-operation passes,
 ReLU's masked products and im2col's padded copies make several trips through memory. These
-kernels do each pass in one loop that releases the GIL. They are used only where Numba is installed; the NumPy code beside
-each call is the reference, and the tests run both.
+kernels do each pass in one loop that releases the GIL. They are used only where Numba is
+installed; the NumPy code beside each call is the reference, and the tests run both.
 
 The kernel modules import Numba, so they load on first use (``kernels``), not with ``latte``:
 Numba's import costs about 0.2 s, and a kernel's first call compiles it (a few seconds once per
