@@ -48,7 +48,8 @@ def test_float32_sums_reach_float64_accuracy_on_outer_axes():
 @pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
 def test_sum_array_matches_numpy_over_layouts(dtype):
     """Every layout ``sum_array`` tells apart (leading, trailing, both, middle, all axes,
-    size-1 axes, non-contiguous views, keepdims) gives NumPy's values and shapes."""
+    size-1 axes, non-contiguous views, dense views in another memory order such as a
+    channels-last activation, keepdims) gives NumPy's values and shapes."""
     import itertools
 
     import numpy as np
@@ -58,7 +59,8 @@ def test_sum_array_matches_numpy_over_layouts(dtype):
     tol = {"float16": 2e-3, "float32": 1e-6, "float64": 1e-12}[dtype]
     for shape in [(5, 70, 3), (1, 130, 9), (40, 1, 33), (3, 4, 5, 66)]:
         base = rng.standard_normal(shape).astype(dtype)
-        for view in (base, base.transpose(), base[..., ::2]):
+        last = np.moveaxis(np.ascontiguousarray(np.moveaxis(base, 1, -1)), -1, 1)
+        for view in (base, base.transpose(), base[..., ::2], last):
             for k in range(1, view.ndim + 1):
                 for dims in itertools.combinations(range(view.ndim), k):
                     for keep in (False, True):

@@ -126,8 +126,12 @@ def sum_array(a: Any, dims: tuple, keepdims: bool = False, dtype: Any = None) ->
         return xp.sum(a, axis=dims, keepdims=keepdims, dtype=dtype)
     out_shape = tuple(1 if i in dims else s for i, s in enumerate(a.shape)) if keepdims else \
         tuple(s for i, s in enumerate(a.shape) if i not in dims)
-    blocked = a.flags.c_contiguous and a.dtype.itemsize == 4
-    rkl = _outer_inner(a.shape, dims) if blocked else None
+    # the axes in memory order: a dense array in another layout (a channels-last activation)
+    # is a C-contiguous view of them, and reduced as one
+    order = sorted(range(a.ndim), key=lambda d: -a.strides[d])
+    view = a.transpose(order)
+    blocked = view.flags.c_contiguous and a.dtype.itemsize == 4
+    rkl = _outer_inner(view.shape, tuple(order.index(d) for d in dims)) if blocked else None
     if rkl is None:
         trailing = dims == tuple(range(a.ndim - len(dims), a.ndim))
         if trailing and a.flags.c_contiguous:  # NumPy's pairwise sum
@@ -136,9 +140,11 @@ def sum_array(a: Any, dims: tuple, keepdims: bool = False, dtype: Any = None) ->
     else:
         r, k, length = rkl
         if length >= 8:
-            total = row_sums(xp, a.reshape(r * k, length)).reshape(r, k).sum(axis=0)
+            total = row_sums(xp, view.reshape(r * k, length)).reshape(r, k).sum(axis=0)
         else:
-            total = column_sums(xp, a.reshape(r, k * length)).reshape(k, length).sum(axis=1)
+            total = column_sums(xp, view.reshape(r, k * length)).reshape(k, length).sum(axis=1)
+        kept = [d for d in order if d not in dims]  # the result's axes, in memory order
+        total = total.reshape([a.shape[d] for d in kept]).transpose(np.argsort(kept))
     return xp.asarray(total.astype(out_dtype)).reshape(out_shape)
 
 
