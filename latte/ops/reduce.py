@@ -144,7 +144,8 @@ def sum_array(a: Any, dims: tuple, keepdims: bool = False, dtype: Any = None) ->
         else:
             total = column_sums(xp, view.reshape(r, k * length)).reshape(k, length).sum(axis=1)
         kept = [d for d in order if d not in dims]  # the result's axes, in memory order
-        total = total.reshape([a.shape[d] for d in kept]).transpose(np.argsort(kept))
+        total = total.reshape([a.shape[d] for d in kept]).transpose(
+            sorted(range(len(kept)), key=kept.__getitem__))
     return xp.asarray(total.astype(out_dtype)).reshape(out_shape)
 
 
