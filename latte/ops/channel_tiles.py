@@ -27,13 +27,20 @@ from latte.backend import get_array_module, is_device_array
 from latte.ops import buffer_pool
 from latte.ops.reduce import column_sums, row_sums
 
-__all__ = ["ChannelTiles"]
+__all__ = ["ChannelTiles", "pixels_per_row"]
 
 # elements per block of rows: its temporaries stay in the cache; at 64 K elements a block's
 # dozen NumPy calls cost as much as their arithmetic (batch norm 64x16x28x28: 3.6 -> 2.5 ms)
 _BLOCK_ITEMS = 1 << 18
 _MIN_ROW = 512  # a channels-last row holds at least this many values (whole pixels)
 _SHORT_PLANE = 64  # NCHW planes shorter than this are spread along rows of whole images
+
+
+def pixels_per_row(pixels: int, channels: int, min_row: int) -> int:
+    """Whole channels-last pixels per row: the largest power of two dividing ``pixels``, up to
+    the count that makes a row ``min_row`` values long."""
+    want = 1 << max(0, math.ceil(math.log2(max(1, min_row // max(channels, 1)))))
+    return math.gcd(pixels, want)
 
 
 class ChannelTiles:
@@ -49,10 +56,7 @@ class ChannelTiles:
         if x.ndim > 2 and not x.flags.c_contiguous and last.flags.c_contiguous:
             self.layout = "channels_last"
             pixels = n * plane
-            # k whole pixels per row: the largest power of two dividing the pixel count, up to
-            # the k that makes a row _MIN_ROW values long
-            want = 1 << max(0, math.ceil(math.log2(max(1, _MIN_ROW // max(c, 1)))))
-            self.repeat = math.gcd(pixels, want)
+            self.repeat = pixels_per_row(pixels, c, _MIN_ROW)
             self.by_row = False
             shape = (pixels // self.repeat, self.repeat * c)
         else:

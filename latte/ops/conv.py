@@ -189,11 +189,14 @@ def _patches(x: Any, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple,
             return t[n0:n1, :ho, :wo].reshape(-1, groups, cg).transpose(1, 0, 2)
         return _batch_chunks(n, 0), rows_of
 
+    # channels-last input: the compiled im2col, with no padded copy
+    compiled_patches = groups == 1 and c > 1 and t.flags.c_contiguous and compiled.usable(x)
+
     def patches(n0: int, n1: int) -> Any:
         nb = n1 - n0
         rows = nb * ho * wo
-        if groups == 1 and c > 1 and t.flags.c_contiguous and compiled.usable(x):
-            cols = _workspace(xp, (nb, ho, wo, kh, kw, c), x.dtype)  # no padded copy
+        if compiled_patches:
+            cols = _workspace(xp, (nb, ho, wo, kh, kw, c), x.dtype)
             compiled.kernels("patches").patches(t[n0:n1], pads, stride, dilation, cols)
             return cols.reshape(1, rows, k)
         a = _padded_chunk(t, n0, n1, pads)

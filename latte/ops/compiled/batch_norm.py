@@ -24,12 +24,12 @@ only where each thread gets ``_MIN_SPAN_ITEMS`` elements.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from latte._threads import run_spans
+from latte.ops.channel_tiles import pixels_per_row
 from latte.ops.compiled._jit import jit, sum_jit
 
 __all__ = ["layout_of", "channel_statistics", "channel_affine", "channel_gradient_sums",
@@ -51,19 +51,13 @@ def layout_of(x: Any) -> str | None:
     return "rows" if np.moveaxis(x, 1, -1).flags.c_contiguous else None
 
 
-def _pixels_per_row(pixels: int, c: int) -> int:
-    """A power of two dividing ``pixels`` that makes a row at least ``_MIN_ROW`` values long."""
-    want = 1 << max(0, math.ceil(math.log2(max(1, _MIN_ROW // max(c, 1)))))
-    return math.gcd(pixels, want)
-
-
 def _matrix(a: Any, layout: str) -> Any:
     """``a`` (N, C, *) as the kernels' view; a copy if ``a`` has another layout."""
     c = a.shape[1]
     if layout == "planes":
         return np.ascontiguousarray(a).reshape(a.shape[0], c, -1)
     t = np.moveaxis(a, 1, -1) if a.ndim > 2 else a
-    return np.ascontiguousarray(t).reshape(-1, _pixels_per_row(a.size // c, c) * c)
+    return np.ascontiguousarray(t).reshape(-1, pixels_per_row(a.size // c, c, _MIN_ROW) * c)
 
 
 def _blocks(m: Any, layout: str) -> tuple:
