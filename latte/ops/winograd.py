@@ -118,9 +118,10 @@ def _combine(xp: Any, d: list, out: Any) -> None:
     xp.subtract(d[1], d[3], out=out[3])
 
 
-def forward_chunk(a: Any, u: Any, out: Any, scratch: Scratch) -> None:
+def forward_chunk(a: Any, u: Any, b: Any, out: Any, scratch: Scratch) -> None:
     """Write the convolution of the padded chunk ``a`` (nb, 2*Th + 2, 2*Tw + 2, C) with the
-    transformed kernel ``u`` (16, C, O) into ``out`` (nb, Ho, Wo, O), Ho <= 2*Th, Wo <= 2*Tw."""
+    transformed kernel ``u`` (16, C, O), plus the bias ``b`` (O,) unless None, into ``out``
+    (nb, Ho, Wo, O), Ho <= 2*Th, Wo <= 2*Tw."""
     xp = get_array_module(a, u)
     nb, ho, wo, o = out.shape
     th, tw = (a.shape[1] - 2) // 2, (a.shape[2] - 2) // 2
@@ -139,6 +140,8 @@ def forward_chunk(a: Any, u: Any, out: Any, scratch: Scratch) -> None:
             _collapse(xp, s[p, :, lo:hi], [blocks[lo:hi, :, p, :, 0], blocks[lo:hi, :, p, :, 1]])
         if not even:
             out[lo:hi] = full[lo:hi, :ho, :wo]
+        if b is not None:  # while these images are in cache, on every thread
+            out[lo:hi] += b
     _by_image(body, blocks)
 
 
