@@ -14,6 +14,7 @@ from latte._tensor_views import track_view
 from latte.autograd import function
 from latte.autograd.function import named_node
 from latte.ops import index as I
+from latte.ops import reduce as R
 from latte.return_types import values_indices
 
 
@@ -316,10 +317,18 @@ class IndexMixin:
     def median(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         """The lower median, as PyTorch; with ``dim`` the pair ``(values, indices)``."""
         if dim is None:
-            flat = self.reshape(-1)
-            return flat.sort()[0][(flat.numel() - 1) // 2]
-        n = self.shape[self._dim(dim)]
-        return self.kthvalue((n - 1) // 2 + 1, dim, keepdim)
+            return R.MedianAll.apply(self)
+        d = self._dim(dim)
+        if not self.is_floating_point() or self.ndim == 0:
+            return self.kthvalue((self.shape[d] - 1) // 2 + 1, dim, keepdim)
+        # a row holding NaN has NaN for its median, at its first NaN (sorted after the numbers)
+        values, indices = self.sort(d)
+        numbers = (~self.isnan()).sum(d, keepdim=True)
+        rank = numbers.where(numbers < self.shape[d], (self.shape[d] - 1) // 2)
+        v, i = values.gather(d, rank), indices.gather(d, rank)
+        if not keepdim:
+            v, i = v.squeeze(d), i.squeeze(d)
+        return values_indices(v, i)
 
     def unique(self, sorted: builtins.bool = True, return_inverse: builtins.bool = False,
                return_counts: builtins.bool = False, dim: Any = None) -> Any:

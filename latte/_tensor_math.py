@@ -135,6 +135,14 @@ def _computed(like: Any, fn: Any, *args: Any) -> Any:
     return _tensor(backend.run_on(like, fn, *args))
 
 
+def _sign(x: Any) -> Any:
+    """The sign as PyTorch computes it, ``(x > 0) - (x < 0)``: 0 for NaN (``np.sign`` gives
+    NaN) and for -0.0."""
+    if x.dtype.kind != "f":
+        return np.sign(x)
+    return np.greater(x, 0).astype(x.dtype) - np.less(x, 0)
+
+
 def _full_like(value: Any, a: Any) -> Any:
     """``value`` as a 0-d tensor of ``a``'s dtype on ``a``'s device."""
     return function.Tensor(backend.array_on(a._data, "asarray", value, dtype=a._data.dtype))
@@ -556,7 +564,7 @@ class MathMixin:
             >>> latte.tensor([-1.0, 0.2, 0.7]).hardshrink()
             tensor([-1.0000,  0.0000,  0.7000])
         """
-        return self.where(self.abs() > lambd, 0.0)
+        return self.where(~((self >= -lambd) & (self <= lambd)), 0.0)  # NaN stays NaN
 
     @named_node("SinhBackward0")
     def sinh(self) -> Any:
@@ -642,16 +650,18 @@ class MathMixin:
         return E.Where.apply(cond, a, b)
 
     def sign(self) -> Any:
-        """The sign of each element: -1, 0 or 1 (not differentiable: zero gradient).
+        """The sign of each element: -1, 0 or 1, and 0 for NaN as in PyTorch (zero gradient).
 
         Example::
 
             >>> latte.sign(latte.tensor([-2.0, 0.0, 3.0]))
             tensor([-1.,  0.,  1.])
         """
-        return _computed(self._data, np.sign, self._data)
+        return self._rounded(_sign, "SignBackward0")
 
-    sgn = sign
+    def sgn(self) -> Any:
+        """``sign`` for real tensors (PyTorch's name for the complex-aware sign)."""
+        return self._rounded(_sign, "SgnBackward0")
 
     def floor(self) -> Any:
         """The largest integer not greater than each element (zero gradient).

@@ -1,4 +1,4 @@
-"""Fused softmax cross-entropy: log-softmax and negative log-likelihood in one primitive.
+"""Fused losses. Softmax cross-entropy: log-softmax and negative log-likelihood in one primitive.
 
 Forward subtracts the row max before ``exp`` (no overflow, no ``log 0``); backward is the closed
 form ``softmax - onehot`` (with class weights, ``ignore_index`` and label smoothing folded in),
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from typing import Any
+
+import numpy as np
 
 from latte.autograd import function
 from latte.autograd.function import Op
@@ -121,3 +123,32 @@ def _backward_composed(ctx: Any, x: Any, grad: Any, t: Any, w_t: Any, valid: Any
     if ctx.denominator is not None:
         return g * (grad / function.Tensor(xp.asarray(ctx.denominator, dtype=x._data.dtype)))
     return g * grad
+
+
+class BinaryCrossEntropy(Op):
+    """``-(y log p + (1 - y) log(1 - p))`` elementwise, each log clamped at -100 (PyTorch's).
+
+    The gradient is PyTorch's closed form ``(p - y) / max(p (1 - p), 1e-12)``: finite where
+    ``p`` is exactly 0 or 1, where the chain rule through the clamped logs gives ``0 * inf``
+    (a saturated sigmoid meeting its target would turn a whole step's gradients into NaN).
+    """
+
+    node_name = "BinaryCrossEntropyBackward0"
+
+    def forward(ctx, p, y):
+        xp = get_array_module(p, y)
+        ctx.save_for_backward(p, y)
+        with np.errstate(divide="ignore"):
+            log_p = xp.maximum(xp.log(p), -100.0)
+            log_q = xp.maximum(xp.log(1.0 - p), -100.0)
+        return -(y * log_p + (1.0 - y) * log_q)
+
+    def backward(ctx, grad):
+        p, y = ctx.saved_tensors
+        need_p, need_y = ctx.needs_input_grad
+        grad_p = grad * (p - y) / ((1.0 - p) * p).clamp(min=1e-12) if need_p else None
+        grad_y = None
+        if need_y:  # unclamped, as PyTorch's: infinite where p is 0 or 1
+            with np.errstate(divide="ignore"):
+                grad_y = grad * ((1.0 - p).log() - p.log())
+        return grad_p, grad_y

@@ -222,6 +222,35 @@ class Amax(Op):
         return grad.reshape(ctx.keep_shape) * mask / count, None, None, None
 
 
+class MedianAll(Op):
+    """The lower median of all elements, NaN where any element is NaN (as ``torch.median()``);
+    the elements equal to it share the gradient evenly, a NaN median's among the NaNs
+    (PyTorch's, unlike ``median(dim)``, whose gradient goes to one index)."""
+
+    node_name = "MedianBackward0"
+
+    def forward(ctx, a):
+        xp = get_array_module(a)
+        flat = a.reshape(-1)
+        if flat.size == 0:
+            out = xp.full((), xp.nan, a.dtype)
+        else:  # chosen on the device: no copy to the host to test for NaN
+            k = (flat.size - 1) // 2
+            out = xp.partition(flat, k)[k]
+            if a.dtype.kind == "f":
+                out = xp.where(xp.isnan(flat).any(), xp.nan, out).astype(a.dtype)
+            out = xp.asarray(out)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        xp = get_array_module(a._data)
+        mask = xp.where(xp.isnan(out._data), xp.isnan(a._data), a._data == out._data)
+        mask = function.Tensor(mask)
+        return grad * mask / mask.sum(dtype=a.dtype)
+
+
 class MaxDim(Op):
     """``max(dim)`` / ``min(dim)`` giving (values, indices); the gradient goes to the index."""
 

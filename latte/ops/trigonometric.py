@@ -90,7 +90,9 @@ class Atan2(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        scale = grad / (a * a + b * b)
+        # at the origin both partials are 0 (PyTorch's), not 0 * inf
+        radius2 = a * a + b * b
+        scale = grad / radius2.where(radius2 != 0, 1.0)
         return (scale * b if need_a else None), (-scale * a if need_b else None)
 
 

@@ -150,3 +150,35 @@ def test_softmax_default_dim_like_torch():
         warnings.simplefilter("ignore")
         want = torch.nn.functional.softmax(torch.tensor(x))
     close(F.softmax(latte.tensor(x)), want, 1e-12, 1e-12)
+
+
+# the kinks (0, +-0.5, +-1, +-3, 6), the infinities and NaN: PyTorch's values and gradients there
+SPECIAL = [-math.inf, -6.0, -3.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 3.0, 6.0, math.inf, math.nan]
+
+
+@pytest.mark.parametrize("name,kwargs", FUNCTIONS, ids=[f"{n}{k}" for n, k in FUNCTIONS])
+def test_functional_at_kinks_and_non_finite_inputs_follows_pytorch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    if name in ("softmax", "log_softmax", "softmin", "glu"):
+        pytest.skip("a whole-row function: NaN and inf spread over the row")
+    upstream = np.arange(1.0, len(SPECIAL) + 1)
+    x = latte.tensor(SPECIAL, dtype=latte.float64, requires_grad=True)
+    t = torch.tensor(SPECIAL, dtype=torch.float64, requires_grad=True)
+    y = getattr(F, name)(x, **kwargs)
+    u = getattr(torch.nn.functional, name)(t, **kwargs)
+    y.backward(latte.tensor(upstream))
+    u.backward(torch.tensor(upstream))
+    # NaN and inf must match where they are, the finite values to rounding (PyTorch's float64
+    # hardsigmoid slope is float32's 1/6)
+    np.testing.assert_allclose(y.detach().numpy(), u.detach().numpy(), rtol=1e-7, atol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-7, atol=1e-15)
+
+
+def test_hard_activations_gradients_at_plus_minus_three():
+    # PyTorch's: hardswish 0 at -3 and 1 at 3; hardsigmoid 0 at both (its slope is 1/6 inside)
+    x = latte.tensor([-3.0, 3.0], requires_grad=True)
+    F.hardswish(x).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0]
+    x.grad = None
+    F.hardsigmoid(x).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]

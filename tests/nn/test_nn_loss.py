@@ -179,6 +179,28 @@ def test_bce_parity(reduction, weighted):
                                               latte.tensor([1.0, 0.0])).item())
 
 
+def test_bce_gradient_at_saturated_probabilities_follows_pytorch():
+    # p exactly 0 or 1 (a saturated float32 sigmoid): PyTorch's (p - y) / max(p (1 - p), 1e-12)
+    p_values, y_values = [0.0, 1.0, 0.0, 1.0, 0.5], [0.0, 1.0, 1.0, 0.0, 0.25]
+    p = latte.tensor(p_values, requires_grad=True)
+    y = latte.tensor(y_values, requires_grad=True)
+    F.binary_cross_entropy(p, y, reduction="sum").backward()
+    np.testing.assert_allclose(p.grad.numpy(), [0.0, 0.0, -1e12, 1e12, 1.0], rtol=1e-6)
+    torch = pytest.importorskip("torch")
+    tp = torch.tensor(p_values, requires_grad=True)
+    ty = torch.tensor(y_values, requires_grad=True)
+    torch.nn.functional.binary_cross_entropy(tp, ty, reduction="sum").backward()
+    np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy(), rtol=1e-6)
+
+
+def test_bce_gradcheck_in_probability_and_target():
+    p = latte.tensor(RNG.uniform(0.05, 0.95, (3, 2)), requires_grad=True)
+    y = latte.tensor(RNG.random((3, 2)), requires_grad=True)
+    assert gradcheck(F.binary_cross_entropy, (p, y))
+    assert gradgradcheck(F.binary_cross_entropy, (p, y))
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("opts", [{}, {"pos_weight": True}, {"weight": True},
                                   {"pos_weight": True, "weight": True}], ids=str)

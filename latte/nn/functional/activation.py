@@ -79,8 +79,10 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 @named_node("EluBackward0")
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
-    return _inplace(input, lambda x: x.where(x > 0, x.clamp(max=0.0).expm1() * alpha), inplace)
+    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)`` (a NaN passes its gradient, as
+    PyTorch's ``x <= 0`` test does)."""
+    return _inplace(input, lambda x: x.where(~(x <= 0), x.where(x <= 0, 0.0).expm1() * alpha),
+                    inplace)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -97,7 +99,8 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 @named_node("EluBackward0")
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
-    return _inplace(input, lambda x: x.where(x > 0, (x.clamp(max=0.0) / alpha).expm1() * alpha),
+    return _inplace(input, lambda x: x.where(~(x <= 0),
+                                             (x.where(x <= 0, 0.0) / alpha).expm1() * alpha),
                     inplace)
 
 
@@ -176,10 +179,10 @@ def tanhshrink(input: Tensor) -> Tensor:
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     """``clamp(x, min_val, max_val)``; the gradient is 0 at the bounds themselves (PyTorch's,
-    unlike clamp's)."""
+    unlike clamp's), and a NaN passes its gradient."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _inplace(input, lambda x: x.where((x > min_val) & (x < max_val),
+    return _inplace(input, lambda x: x.where(~((x <= min_val) | (x >= max_val)),
                                              x.detach().clamp(min_val, max_val)), inplace)
 
 
@@ -190,14 +193,22 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 
 @named_node("HardsigmoidBackward0")
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """``relu6(x + 3) / 6``."""
-    return _inplace(input, lambda x: (x + 3.0).clamp(0.0, 6.0) / 6.0, inplace)
+    """``relu6(x + 3) / 6``; the gradient is ``1/6`` strictly inside ``(-3, 3)``, else 0."""
+    return _inplace(input, lambda x: ((x + 3.0) / 6.0).where(
+        (x > -3.0) & (x < 3.0), (x.detach().clamp(-3.0, 3.0) + 3.0) / 6.0), inplace)
 
 
 @named_node("HardswishBackward0")
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """``x * relu6(x + 3) / 6``."""
-    return _inplace(input, lambda x: x * (x + 3.0).clamp(0.0, 6.0) / 6.0, inplace)
+    """``x * relu6(x + 3) / 6``: 0 up to -3, ``x`` from 3 on (PyTorch's gradient: 0 at -3, 1 at
+    3, and a NaN passes its gradient)."""
+    def fn(x: Tensor) -> Tensor:
+        low = x <= -3.0
+        middle = ~low & (x < 3.0)
+        inner = x.where(middle, 0.0)  # finite off the middle: no 0 * inf in its gradient
+        # below -3 the value is x * 0 (NaN at -inf, as PyTorch's), with no gradient
+        return (inner * (inner + 3.0) / 6.0).where(middle, x.where(~low, x.detach() * 0.0))
+    return _inplace(input, fn, inplace)
 
 
 @named_node("LogSigmoidBackward0")
@@ -247,8 +258,9 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 
 @named_node("ThresholdBackward0")
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """``x`` where ``x > threshold``, else ``value``."""
-    return _inplace(input, lambda x: x.where(x > threshold, value), inplace)
+    """``x`` where ``x > threshold``, else ``value`` (NaN stays NaN: PyTorch tests
+    ``x <= threshold``)."""
+    return _inplace(input, lambda x: x.where(~(x <= threshold), value), inplace)
 
 
 @named_node("GluBackward0")
@@ -276,8 +288,9 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
-    return input.where(input.abs() > lambd, 0.0) - input.sign() * lambd * (input.abs() > lambd)
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0 (NaN stays NaN)."""
+    inside = (input >= -lambd) & (input <= lambd)
+    return (input - input.sign() * lambd).where(~inside, 0.0)
 
 
 @named_node("RreluWithNoiseBackward0")

@@ -11,7 +11,7 @@ from latte.autograd.function import named_node
 from latte.nn.functional._device import on_input_device
 from latte.nn.functional.activation import log_softmax, softplus_of_negative
 from latte.nn.functional.misc import cosine_similarity
-from latte.ops.loss import SoftmaxCrossEntropy
+from latte.ops.loss import BinaryCrossEntropy, SoftmaxCrossEntropy
 from latte.tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -231,10 +231,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if type(input._data) is np.ndarray and input.numel() and (
             input._data.min() < 0 or input._data.max() > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    with np.errstate(divide="ignore"):  # log 0 = -inf is clamped to -100 just below
-        log_p = input.log().clamp(min=-100.0)
-        log_q = (1.0 - input).log().clamp(min=-100.0)
-    loss = -(target * log_p + (1.0 - target) * log_q)
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

@@ -137,7 +137,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
 
 
 def _norm(x: Tensor, dim: int, keepdim: bool = True) -> Tensor:
-    return (x * x).sum(dim, keepdim=keepdim).sqrt()
+    # the norm's own gradient is 0 at a zero vector (PyTorch's), where sqrt's chain rule
+    # gives 0 * inf = NaN through the clamp that follows
+    return x.norm(2.0, dim, keepdim)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
