@@ -117,7 +117,7 @@ class ReduceMixin:
         if dim is None or isinstance(dim, builtins.int):
             _check_nonempty(self, "max" if largest else "min", dim)
         if dim is None:
-            return R.Amax.apply(self, R.normalize_dims(None, self.ndim), False, largest)
+            return R.Amax.apply(self, R.normalize_dims(None, self.ndim), False, largest, True)
         if not isinstance(dim, builtins.int):  # max(other_tensor): the elementwise maximum
             return self.maximum(dim) if largest else self.minimum(dim)
         d = self._dim(dim)

@@ -110,3 +110,34 @@ def test_normalize_keeps_its_values_and_gradients_away_from_zero():
     x = latte.tensor(np.random.default_rng(0).standard_normal((4, 5)), requires_grad=True)
     assert latte.autograd.gradcheck(lambda t: F.normalize(t, dim=1), (x,))
     assert latte.autograd.gradcheck(lambda t: F.cosine_similarity(t, t.flip(0), dim=1), (x,))
+
+
+def test_elementwise_max_and_min_share_ties_and_pass_nan_to_both():
+    nan = math.nan
+    a_values, b_values = [1.0, nan, 2.0, 1.0, nan], [2.0, 1.0, nan, 1.0, nan]
+    expected = {"maximum": ([0, 1, 1, 0.5, 1], [1, 1, 1, 0.5, 1]),
+                "minimum": ([1, 1, 1, 0.5, 1], [0, 1, 1, 0.5, 1])}
+    for name, (grad_a, grad_b) in expected.items():
+        a = latte.tensor(a_values, requires_grad=True)
+        b = latte.tensor(b_values, requires_grad=True)
+        getattr(latte, name)(a, b).sum().backward()
+        assert (a.grad.tolist(), b.grad.tolist()) == (grad_a, grad_b), name
+    torch = _torch()
+    a = torch.tensor(a_values, requires_grad=True)
+    b = torch.tensor(b_values, requires_grad=True)
+    torch.maximum(a, b).sum().backward()
+    assert (a.grad.tolist(), b.grad.tolist()) == expected["maximum"]
+
+
+def test_max_of_all_elements_gives_a_nan_result_gradient_to_the_nans():
+    values = [1.0, math.nan, 2.0, math.nan]
+    x = latte.tensor(values, requires_grad=True)
+    x.max().backward()
+    assert x.grad.tolist() == [0.0, 0.5, 0.0, 0.5]
+    x.grad = None
+    x.amax().backward()  # amax's gradient is NaN everywhere then, as PyTorch's
+    assert np.isnan(x.grad.numpy()).all()
+    torch = _torch()
+    t = torch.tensor(values, requires_grad=True)
+    t.max().backward()
+    assert t.grad.tolist() == [0.0, 0.5, 0.0, 0.5]

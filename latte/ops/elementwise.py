@@ -359,6 +359,14 @@ class Rounded(Op):
         return ctx.node
 
 
+def _extreme_shares(larger: Any, smaller: Any, tie: Any) -> tuple:
+    """PyTorch's gradient shares of ``max(a, b)`` (``larger = a > b``, ``smaller = a < b``;
+    swapped for ``min``): each operand gets the whole gradient unless the other one wins, half
+    at a tie, and both get it all where either is NaN (every comparison is false there)."""
+    minus_half = tie * -0.5
+    return ~smaller + minus_half, ~larger + minus_half
+
+
 class Maximum(Op):
     """Elementwise max; ties split the gradient equally, as PyTorch does."""
 
@@ -368,8 +376,8 @@ class Maximum(Op):
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a > b) + (a == b) * 0.5
-        return grad * share_a, grad * (1.0 - share_a)
+        share_a, share_b = _extreme_shares(a > b, a < b, a == b)
+        return grad * share_a, grad * share_b
 
 
 class Minimum(Op):
@@ -381,8 +389,8 @@ class Minimum(Op):
 
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a < b) + (a == b) * 0.5
-        return grad * share_a, grad * (1.0 - share_a)
+        share_a, share_b = _extreme_shares(a < b, a > b, a == b)
+        return grad * share_a, grad * share_b
 
 
 class Where(Op):

@@ -199,16 +199,26 @@ def sum_to(t: Any, shape: tuple) -> Any:
     return SumTo.apply(t, tuple(shape))
 
 
+def _matches(a: Any, value: Any) -> Any:
+    """Where ``a`` equals ``value``, a NaN ``value`` matching the NaNs of ``a`` (PyTorch's
+    ``evenly_distribute_backward``, for the reductions that pick one element's value)."""
+    xp = get_array_module(a)
+    return xp.where(xp.isnan(value), xp.isnan(a), a == value)
+
+
 class Amax(Op):
-    """Max over ``dims``; ties share the gradient evenly, as ``torch.amax``."""
+    """Max over ``dims``; ties share the gradient evenly, as ``torch.amax``. With ``nan_shares``
+    (``max()`` and ``min()`` of all elements) a NaN result's gradient goes to the NaNs, where
+    ``amax``'s is NaN everywhere, as PyTorch's."""
 
     def node_name_for(ctx):
         return "AmaxBackward0" if ctx.largest else "AminBackward0"
 
-    def forward(ctx, a, dims, keepdim, largest):
+    def forward(ctx, a, dims, keepdim, largest, nan_shares=False):
         xp = get_array_module(a)
         out = (xp.max if largest else xp.min)(a, axis=dims, keepdims=True)
         ctx.dims, ctx.keep_shape, ctx.largest = dims, out.shape, largest
+        ctx.nan_shares = nan_shares and a.dtype.kind == "f"
         if not keepdim:
             out = out.reshape([s for i, s in enumerate(out.shape) if i not in dims])
         out = xp.asarray(out)  # the very array the output wraps (never a NumPy scalar)
@@ -217,9 +227,10 @@ class Amax(Op):
 
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
-        mask = function.Tensor(a._data == out._data.reshape(ctx.keep_shape))
+        value = out._data.reshape(ctx.keep_shape)
+        mask = function.Tensor(_matches(a._data, value) if ctx.nan_shares else a._data == value)
         count = mask.sum(dim=ctx.dims, keepdim=True, dtype=a.dtype)
-        return grad.reshape(ctx.keep_shape) * mask / count, None, None, None
+        return grad.reshape(ctx.keep_shape) * mask / count, None, None, None, None
 
 
 class MedianAll(Op):
@@ -245,9 +256,7 @@ class MedianAll(Op):
 
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
-        xp = get_array_module(a._data)
-        mask = xp.where(xp.isnan(out._data), xp.isnan(a._data), a._data == out._data)
-        mask = function.Tensor(mask)
+        mask = function.Tensor(_matches(a._data, out._data))
         return grad * mask / mask.sum(dtype=a.dtype)
 
 

@@ -2,6 +2,8 @@
 the fused cross-entropy's double backward, and the sigmoid focal loss."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from _nn_helpers import close, f64
@@ -192,6 +194,29 @@ def test_bce_gradient_at_saturated_probabilities_follows_pytorch():
     torch.nn.functional.binary_cross_entropy(tp, ty, reduction="sum").backward()
     np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-6)
     np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_mean_loss_with_every_target_ignored_is_nan_with_zero_gradient(loss, create_graph):
+    # PyTorch's: 0 / 0 for the loss, but no gradient reaches the ignored rows
+    x = latte.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    out = getattr(F, loss)(x, latte.tensor([-100, -100]))
+    assert np.isnan(out.item())
+    (grad,) = latte.autograd.grad(out, x, create_graph=create_graph)
+    assert grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_cosine_embedding_loss_at_a_zero_vector_follows_pytorch():
+    def grads(lib):
+        x = lib.zeros(1, 2, dtype=lib.float64, requires_grad=True)
+        other = lib.tensor([[1.0, 2.0]], dtype=lib.float64)
+        lib.nn.functional.cosine_embedding_loss(x, other, lib.tensor([1.0])).backward()
+        return x.grad.numpy()
+    expected = -np.array([1.0, 2.0]) / math.sqrt(1e-12 * (5 + 1e-12))
+    np.testing.assert_allclose(grads(latte), [expected], rtol=1e-8)
+    torch = pytest.importorskip("torch")
+    np.testing.assert_allclose(grads(latte), grads(torch), rtol=1e-8)
 
 
 def test_bce_gradcheck_in_probability_and_target():

@@ -10,8 +10,7 @@ import numpy as np
 from latte.autograd.function import named_node
 from latte.nn.functional._device import on_input_device
 from latte.nn.functional.activation import log_softmax, softplus_of_negative
-from latte.nn.functional.misc import cosine_similarity
-from latte.ops.loss import BinaryCrossEntropy, SoftmaxCrossEntropy
+from latte.ops.loss import BinaryCrossEntropy, SoftmaxCrossEntropy, _nonzero
 from latte.tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -173,7 +172,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return loss.reshape(out_shape)
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / Tensor(rows._xp().asarray(w_t.sum()))  # on the GPU: no float()
+    # every target ignored: NaN, with gradient 0 (PyTorch's); chosen on the device, no float()
+    return loss.sum() / Tensor(_nonzero(rows._xp(), w_t.sum())) + Tensor(
+        np.where(w_t.sum() == 0, np.nan, 0).astype(w_t.dtype))
 
 
 @named_node("MseLossBackward0")
@@ -327,7 +328,9 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
                           reduction: str = "mean") -> Tensor:
     """``1 - cos(x1, x2)`` for ``y = 1``, ``max(0, cos(x1, x2) - margin)`` for ``y = -1``."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    cos = cosine_similarity(input1, input2, dim=-1, eps=1e-12)
+    # PyTorch's form: 1e-12 added to each squared norm (finite gradients at a zero vector)
+    squares = ((input1 * input1).sum(-1) + 1e-12) * ((input2 * input2).sum(-1) + 1e-12)
+    cos = (input1 * input2).sum(-1) / squares.sqrt()
     loss = (1.0 - cos).where(target == 1, (cos - margin).clamp(min=0.0))
     return _reduce(loss, reduction)
 
