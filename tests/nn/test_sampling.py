@@ -32,7 +32,7 @@ RESIZES = [
     {"scale_factor": 2.5, "recompute_scale_factor": True}, {"size": 1},
 ]
 MODES = [("nearest", None), ("nearest-exact", None), ("bilinear", False), ("bilinear", True),
-         ("area", None)]
+         ("bicubic", False), ("bicubic", True), ("area", None)]
 
 
 @pytest.mark.parametrize("resize", RESIZES)
@@ -66,6 +66,8 @@ def test_interpolate_identity_returns_a_new_tensor():
     lambda x: F.interpolate(x, size=(3, 7), mode="nearest"),
     lambda x: F.interpolate(x, size=(7, 3), mode="bilinear"),
     lambda x: F.interpolate(x, scale_factor=1.5, mode="bilinear", align_corners=True),
+    lambda x: F.interpolate(x, size=(9, 3), mode="bicubic"),
+    lambda x: F.interpolate(x, scale_factor=1.5, mode="bicubic", align_corners=True),
 ])
 def test_gradcheck_interpolate(fn):
     x = latte.tensor(_randn(1, 2, 4, 5, dtype=np.float64), requires_grad=True)
@@ -108,7 +110,17 @@ def test_errors():
         F.interpolate(latte.randn(1, 1, 4), scale_factor=2, mode="bilinear")
     with pytest.raises(ValueError, match="align_corners option can only be set"):
         F.interpolate(x, scale_factor=2, align_corners=True)
-    with pytest.raises(NotImplementedError, match="mode 'bicubic' is not supported"):
-        F.interpolate(x, scale_factor=2, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="mode 'lanczos' is not supported"):
+        F.interpolate(x, scale_factor=2, mode="lanczos")
+    with pytest.raises(NotImplementedError, match="Got 5D input, but bicubic mode needs 4D"):
+        F.interpolate(latte.randn(1, 1, 2, 2, 2), scale_factor=2, mode="bicubic")
     with pytest.raises(ValueError, match="same number of spatial dimensions"):
         F.interpolate(x, size=(2, 2, 2))
+
+
+def test_bicubic_weights_are_keys_cubic_and_overshoot_like_pytorch():
+    # upsampling a step by 2: Keys' a = -0.75 kernel rings past the input's range
+    x = latte.tensor([[[[0.0, 0.0, 1.0, 1.0]]]])
+    y = F.interpolate(x, size=(1, 8), mode="bicubic").reshape(-1)
+    np.testing.assert_allclose(y.numpy(), [0.0, -0.03515625, -0.10546875, 0.2265625, 0.7734375,
+                                           1.10546875, 1.03515625, 1.0], atol=1e-7)

@@ -1,6 +1,7 @@
-"""Resizing: ``interpolate`` (nearest, nearest-exact, linear, bilinear, area) and ``upsample``.
+"""Resizing: ``interpolate`` (nearest, nearest-exact, linear, bilinear, bicubic, trilinear,
+area) and ``upsample``.
 
-Each spatial dim is resized on its own (both modes are separable), gathering source rows with
+Each spatial dim is resized on its own (every mode is separable), gathering source rows with
 PyTorch's index formulas computed in the input's float precision, so outputs match exactly.
 """
 from __future__ import annotations
@@ -17,8 +18,9 @@ from latte.tensor import Tensor
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
-_LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5}
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+_LINEAR = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+_CUBIC_A = -0.75  # the cubic convolution's parameter in PyTorch (and OpenCV)
 
 
 def _output_sizes(x: Tensor, size: Any, scale_factor: Any, recompute: bool | None) -> tuple:
@@ -81,6 +83,32 @@ def _linear_weights(xp: Any, dtype: Any, size: int, out: int, scale: float | Non
     return i0, i1, (dtype.type(1) - l1).astype(dtype), l1
 
 
+def _cubic_weights(xp: Any, dtype: Any, size: int, out: int, scale: float | None,
+                   align_corners: bool) -> list:
+    """``[(index, weight), ...]`` for the four taps of each output along one dim:
+    ``out[k] = sum_j w_j[k] * x[i_j[k]]``, Keys' cubic convolution around the source point
+    (not clamped at the border, unlike linear's), the taps clamped into the input."""
+    dst = xp.arange(out, dtype=dtype)
+    if align_corners:
+        step = dtype.type(size - 1) / dtype.type(out - 1) if out > 1 else dtype.type(0)
+        src = dst * step
+    else:
+        src = (dst + dtype.type(0.5)) * _scale(xp, dtype, size, out, scale) - dtype.type(0.5)
+    floor = xp.floor(src)
+    t = (src - floor).astype(dtype)
+    a = dtype.type(_CUBIC_A)
+
+    def near(d: Any) -> Any:  # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d: Any) -> Any:  # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    one = dtype.type(1)
+    weights = (far(t + one), near(t), near(one - t), far(dtype.type(2) - t))
+    start = floor.astype(xp.int64) - 1
+    return [(xp.clip(start + j, 0, size - 1), w.astype(dtype)) for j, w in enumerate(weights)]
+
+
 @on_input_device
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
@@ -90,7 +118,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     As PyTorch: ``'nearest'`` takes ``floor(dst * in / out)``; ``'linear'``, ``'bilinear'`` and
     ``'trilinear'`` interpolate between the two nearest source pixels of each dim, with pixel
     centres aligned (``align_corners=False``, the default) or the corner pixels aligned
-    (``True``); ``'area'`` is adaptive average pooling.
+    (``True``); ``'bicubic'`` weighs the four nearest with Keys' cubic (``a = -0.75``), so it
+    may overshoot the input's range; ``'area'`` is adaptive average pooling.
 
     Example::
 
@@ -125,10 +154,15 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     out = input
     for d, (n_out, scale) in enumerate(zip(sizes, scales)):
         axis, n_in = 2 + d, input.shape[2 + d]
-        if mode in _LINEAR:
+        shape = (-1,) + (1,) * (input.ndim - 1 - axis)
+        if mode == "bicubic":
+            taps = _cubic_weights(xp, xp.dtype(input._data.dtype), n_in, n_out, scale,
+                                  bool(align_corners))
+            terms = [TakeSorted.apply(out, axis, i) * Tensor(w.reshape(shape)) for i, w in taps]
+            out = terms[0] + terms[1] + terms[2] + terms[3]
+        elif mode in _LINEAR:
             dtype = xp.dtype(input._data.dtype)
             i0, i1, l0, l1 = _linear_weights(xp, dtype, n_in, n_out, scale, bool(align_corners))
-            shape = (-1,) + (1,) * (input.ndim - 1 - axis)
             out = (TakeSorted.apply(out, axis, i0) * Tensor(l0.reshape(shape))
                    + TakeSorted.apply(out, axis, i1) * Tensor(l1.reshape(shape)))
         elif n_out != n_in or mode == "nearest-exact":
