@@ -94,9 +94,10 @@ class SoftmaxCrossEntropy(Op):
         gd = grad._data
         if ctx.reduction == "none":
             g *= gd[:, None]
+        elif ctx.denominator is not None:  # 'mean'
+            g *= gd / nonzero_denominator(xp, ctx.denominator)
         else:
-            scale = gd / _nonzero(xp, ctx.denominator) if ctx.denominator is not None else gd
-            g *= scale
+            g *= gd
         return function.Tensor(g.astype(x._data.dtype, copy=False)), None, None, None, None, None
 
 
@@ -121,12 +122,12 @@ def _backward_composed(ctx: Any, x: Any, grad: Any, t: Any, w_t: Any, valid: Any
     if ctx.reduction == "none":
         return g * grad.unsqueeze(1)
     if ctx.denominator is not None:
-        denominator = _nonzero(xp, xp.asarray(ctx.denominator, dtype=x._data.dtype))
+        denominator = nonzero_denominator(xp, xp.asarray(ctx.denominator, dtype=x._data.dtype))
         return g * (grad / function.Tensor(denominator))
     return g * grad
 
 
-def _nonzero(xp: Any, denominator: Any) -> Any:
+def nonzero_denominator(xp: Any, denominator: Any) -> Any:
     """A mean's denominator for its gradient, 1 where it is 0: every target ignored makes the
     loss NaN but its gradient 0 (PyTorch's), not 0 * inf. Chosen on the device (no sync)."""
     return xp.where(denominator == 0, 1, denominator).astype(denominator.dtype, copy=False)

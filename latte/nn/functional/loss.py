@@ -10,7 +10,7 @@ import numpy as np
 from latte.autograd.function import named_node
 from latte.nn.functional._device import on_input_device
 from latte.nn.functional.activation import log_softmax, softplus_of_negative
-from latte.ops.loss import BinaryCrossEntropy, SoftmaxCrossEntropy, _nonzero
+from latte.ops.loss import BinaryCrossEntropy, SoftmaxCrossEntropy, nonzero_denominator
 from latte.tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -173,8 +173,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if reduction == "sum":
         return loss.sum()
     # every target ignored: NaN, with gradient 0 (PyTorch's); chosen on the device, no float()
-    return loss.sum() / Tensor(_nonzero(rows._xp(), w_t.sum())) + Tensor(
-        np.where(w_t.sum() == 0, np.nan, 0).astype(w_t.dtype))
+    total = w_t.sum()
+    return loss.sum() / Tensor(nonzero_denominator(rows._xp(), total)) + Tensor(
+        np.where(total == 0, np.nan, 0).astype(w_t.dtype))
 
 
 @named_node("MseLossBackward0")

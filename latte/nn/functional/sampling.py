@@ -67,16 +67,21 @@ def _nearest_index(xp: Any, size: int, out: int, scale: float | None, exact: boo
     return xp.minimum(src, size - 1)
 
 
-def _linear_weights(xp: Any, dtype: Any, size: int, out: int, scale: float | None,
-                    align_corners: bool) -> tuple:
-    """Indices ``i0, i1`` and weights ``l0, l1`` with ``out[k] = l0 * x[i0] + l1 * x[i1]``."""
+def _source_points(xp: Any, dtype: Any, size: int, out: int, scale: float | None,
+                   align_corners: bool) -> Any:
+    """Where each output point falls in the input, PyTorch's ``area_pixel_compute_source_index``
+    (before linear modes clamp it at 0): corners aligned, or pixel centres."""
     dst = xp.arange(out, dtype=dtype)
     if align_corners:
         step = dtype.type(size - 1) / dtype.type(out - 1) if out > 1 else dtype.type(0)
-        src = dst * step
-    else:
-        step = _scale(xp, dtype, size, out, scale)
-        src = xp.maximum((dst + dtype.type(0.5)) * step - dtype.type(0.5), dtype.type(0))
+        return dst * step
+    return (dst + dtype.type(0.5)) * _scale(xp, dtype, size, out, scale) - dtype.type(0.5)
+
+
+def _linear_weights(xp: Any, dtype: Any, size: int, out: int, scale: float | None,
+                    align_corners: bool) -> tuple:
+    """Indices ``i0, i1`` and weights ``l0, l1`` with ``out[k] = l0 * x[i0] + l1 * x[i1]``."""
+    src = xp.maximum(_source_points(xp, dtype, size, out, scale, align_corners), dtype.type(0))
     i0 = src.astype(xp.int64)
     i1 = i0 + (i0 < size - 1)
     l1 = xp.clip(src - i0, 0, 1).astype(dtype)
@@ -88,12 +93,7 @@ def _cubic_weights(xp: Any, dtype: Any, size: int, out: int, scale: float | None
     """``[(index, weight), ...]`` for the four taps of each output along one dim:
     ``out[k] = sum_j w_j[k] * x[i_j[k]]``, Keys' cubic convolution around the source point
     (not clamped at the border, unlike linear's), the taps clamped into the input."""
-    dst = xp.arange(out, dtype=dtype)
-    if align_corners:
-        step = dtype.type(size - 1) / dtype.type(out - 1) if out > 1 else dtype.type(0)
-        src = dst * step
-    else:
-        src = (dst + dtype.type(0.5)) * _scale(xp, dtype, size, out, scale) - dtype.type(0.5)
+    src = _source_points(xp, dtype, size, out, scale, align_corners)
     floor = xp.floor(src)
     t = (src - floor).astype(dtype)
     a = dtype.type(_CUBIC_A)
@@ -151,17 +151,16 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         area = {3: adaptive_avg_pool1d, 4: adaptive_avg_pool2d, 5: adaptive_avg_pool3d}
         return area[input.ndim](input, sizes)
     xp = input._xp()
+    dtype = xp.dtype(input._data.dtype)
     out = input
     for d, (n_out, scale) in enumerate(zip(sizes, scales)):
         axis, n_in = 2 + d, input.shape[2 + d]
         shape = (-1,) + (1,) * (input.ndim - 1 - axis)
         if mode == "bicubic":
-            taps = _cubic_weights(xp, xp.dtype(input._data.dtype), n_in, n_out, scale,
-                                  bool(align_corners))
+            taps = _cubic_weights(xp, dtype, n_in, n_out, scale, bool(align_corners))
             terms = [TakeSorted.apply(out, axis, i) * Tensor(w.reshape(shape)) for i, w in taps]
             out = terms[0] + terms[1] + terms[2] + terms[3]
         elif mode in _LINEAR:
-            dtype = xp.dtype(input._data.dtype)
             i0, i1, l0, l1 = _linear_weights(xp, dtype, n_in, n_out, scale, bool(align_corners))
             out = (TakeSorted.apply(out, axis, i0) * Tensor(l0.reshape(shape))
                    + TakeSorted.apply(out, axis, i1) * Tensor(l1.reshape(shape)))
