@@ -33,6 +33,8 @@ from latte.random import (Generator, default_generator, get_rng_state, initial_s
 from latte import nn, optim, utils
 import latte.utils.data
 from latte._nn_functions import *  # conv2d, dropout, layer_norm, ... as torch.* names
+from latte import sparse
+from latte.sparse import sparse_coo_tensor, spmm
 
 # imported on first use, to keep `import latte` fast: latte.linalg, latte.distributions,
 # latte.onnx, latte.serialization and latte.testing, and the top-level names from them

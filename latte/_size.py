@@ -1,7 +1,7 @@
 """``latte.Size``, a tensor's shape, and the parsing of size arguments."""
 from __future__ import annotations
 
-import builtins
+import operator
 
 __all__ = ["Size"]
 
@@ -23,4 +23,10 @@ def size_arg(size: tuple) -> tuple:
     """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(latte.Size(...))``."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    return tuple(builtins.int(s) for s in size)
+    out = []
+    for s in size:
+        try:  # operator.index: ints and int-likes (NumPy ints, 0-d int tensors), never a float
+            out.append(operator.index(s))
+        except TypeError:
+            raise TypeError(f"size must be a tuple of ints, not {type(s).__name__}") from None
+    return tuple(out)

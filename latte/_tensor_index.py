@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,10 @@ def to_array_index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(to_array_index(i) for i in index)
     if isinstance(index, function.Tensor):
+        if index._data.dtype == np.uint8:  # PyTorch's old byte masks: a mask, with a warning
+            warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a "
+                          "dtype torch.bool instead.", UserWarning, stacklevel=3)
+            return index._data.astype(bool)
         if index._data.ndim == 0 and index._data.dtype.kind in "iu":
             return builtins.int(index._data)
         return index._data
@@ -30,6 +35,8 @@ def to_array_index(index: Any) -> Any:
         return _list_index(index)
     if isinstance(index, (np.integer,)):
         return builtins.int(index)
+    if isinstance(index, slice) and index.step is not None and index.step <= 0:
+        raise ValueError("step must be greater than zero")  # PyTorch has no reversed views
     return index
 
 
@@ -37,6 +44,8 @@ def _list_index(index: list) -> Any:
     """A list index as one array: on the device of the tensors it holds (else on the CPU, as
     NumPy indexes a GPU array with a host list too: CuPy copies it over)."""
     arrays = [i._data for i in index if isinstance(i, function.Tensor)]
+    if not index:  # x[[]]: no rows, as an int index (NumPy would make it float)
+        return np.zeros(0, np.int64)
     if not arrays:
         return np.asarray(index)
     xp = backend.get_array_module(*arrays)
@@ -68,6 +77,9 @@ def _argsort(a: Any, d: int, descending: bool) -> Any:
 
 
 def _nonzero(a: Any, as_tuple: bool) -> Any:
+    if a.ndim == 0:  # PyTorch: a scalar is one element with no coordinates, (n, 0) or ([0],)
+        hit = np.int64(builtins.bool(a))
+        return (np.zeros(hit, np.int64),) if as_tuple else np.zeros((hit, 0), np.int64)
     found = np.nonzero(a)
     if as_tuple:
         return tuple(i.astype(np.int64) for i in found)
@@ -79,7 +91,8 @@ def _unique(a: Any, return_inverse: bool, return_counts: bool, dim: Any) -> Any:
     if not isinstance(out, tuple):
         return out
     values, *rest = out
-    rest = [r.reshape(a.shape).astype(np.int64) if i == 0 and return_inverse else
+    inverse_shape = a.shape if dim is None else (-1,)  # along dim: one entry per slice
+    rest = [r.reshape(inverse_shape).astype(np.int64) if i == 0 and return_inverse else
             r.astype(np.int64) for i, r in enumerate(rest)]
     return (values, *rest)
 
@@ -118,10 +131,15 @@ class IndexMixin:
         self._check_index(dim, index, "scatter", src)
         if src is None:
             src = value
-        if reduce == "add":
-            return self.scatter_add(dim, index, src)
+        if reduce in ("add", "multiply"):
+            if not hasattr(src, "_data"):
+                src = function.Tensor(backend.array_on(self._data, "full", tuple(index.shape),
+                                                       src, dtype=self._data.dtype))
+            if reduce == "add":
+                return self.scatter_add(dim, index, src)
+            return self.scatter_reduce(dim, index, src, "prod")
         if reduce is not None:
-            raise NotImplementedError(f"scatter reduce={reduce!r} is not supported")
+            raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
         if not hasattr(src, "_data"):
             src = float(src) if self._data.dtype.kind == "f" else src
         if index.ndim == 0 or self.ndim == 0:
@@ -137,8 +155,11 @@ class IndexMixin:
 
     def _check_index(self, dim: builtins.int, index: Any, name: str, src: Any = None) -> None:
         """PyTorch's checks of a gather/scatter index: integer, same rank, no larger than
-        ``self`` (and ``src``) in the other dims, every value within ``dim``'s size."""
+        ``self`` (and ``src``) in the other dims, every value within ``dim``'s size; a ``src``
+        tensor of ``self``'s dtype."""
         d = self._dim(dim)  # PyTorch checks the dim first: an IndexError before the rest
+        if isinstance(src, function.Tensor) and src.dtype != self.dtype:
+            raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
         if index._data.dtype.kind not in "iu":
             raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
         if index.ndim != self.ndim and not (index.ndim <= 1 and self.ndim <= 1):
@@ -171,6 +192,9 @@ class IndexMixin:
         idx = index._data if isinstance(index, function.Tensor) else to_array_index(index)
         idx = backend.run_on(idx, idx.reshape, -1) if hasattr(idx, "reshape") else \
             np.asarray(idx).reshape(-1)
+        if idx.dtype.kind not in "iu":
+            raise RuntimeError(f"index_select(): Expected dtype int32 or int64 for index, got "
+                               f"{idx.dtype}")
         return self[(slice(None),) * d + (idx,)]
 
     @named_node("TakeBackward0")
@@ -191,6 +215,9 @@ class IndexMixin:
             raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
                                f"dtype {mask_array.dtype}")
         if isinstance(value, function.Tensor):
+            if value.ndim != 0:
+                raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, "
+                                   f"but got tensor with {value.ndim} dimension(s).")
             value = value.to(self.dtype)
         else:
             value = function.Tensor(backend.array_on(self._data, "asarray", value,
@@ -319,6 +346,8 @@ class IndexMixin:
         if dim is None:
             return R.MedianAll.apply(self)
         d = self._dim(dim)
+        if self.ndim and self.shape[d] == 0:
+            raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
         if not self.is_floating_point() or self.ndim == 0:
             return self.kthvalue((self.shape[d] - 1) // 2 + 1, dim, keepdim)
         # a row holding NaN has NaN for its median, at its first NaN (sorted after the numbers)

@@ -11,7 +11,8 @@ of the old one and copy it in. Either way the tensor takes over the new node as 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,16 @@ def _copyto(dst: Any, src: Any) -> None:
 
 # operand types an in-place op on a CPU tensor takes without a device check
 _HOST_OPERANDS = frozenset({np.ndarray, builtins.int, builtins.float, builtins.bool})
+
+
+@contextlib.contextmanager
+def _broadcast_errors() -> Iterator[None]:
+    """NumPy's ValueError for a value that does not fit the indexed region, as PyTorch's
+    RuntimeError."""
+    try:
+        yield
+    except ValueError as e:
+        raise RuntimeError(f"shape mismatch in index assignment: {e}") from None
 
 
 def _operand_on_device(t: Any, other: Any) -> Any:
@@ -319,8 +330,9 @@ class InplaceMixin:
     def floor_(self) -> Any:
         return self._unary_("floor")
 
-    def round_(self) -> Any:
-        return self._unary_("round")
+    def round_(self, decimals: builtins.int = 0) -> Any:
+        """In-place :meth:`round` to ``decimals`` decimal places."""
+        return self._unary_("round", decimals=decimals) if decimals else self._unary_("round")
 
     def sign_(self) -> Any:
         return self._unary_("sign")
@@ -353,7 +365,10 @@ class InplaceMixin:
         return self.fill_(0)
 
     def fill_(self, value: Any) -> Any:
-        """Set every element to ``value``."""
+        """Set every element to ``value`` (a number or a 0-d tensor)."""
+        if getattr(value, "ndim", 0) != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.ndim} dimensions.")
         if self._records(value):
             return self._write(lambda old: old * 0 + value, value)
         _check_writeable(self)
@@ -400,13 +415,15 @@ class InplaceMixin:
                 value = function.Tensor(backend.array_on(self._data, "asarray", value,
                                                 dtype=self._data.dtype))
             value = value._cast(self._data.dtype)
-            self._write(lambda old: IndexPut.apply(old, key, value), value)
+            with _broadcast_errors():
+                self._write(lambda old: IndexPut.apply(old, key, value), value)
             return
         _check_writeable(self)
-        if type(self._data) is np.ndarray:
-            self._data[key] = _array(value)
-        else:
-            backend.run_on(self._data, self._data.__setitem__, key, _array(value))
+        with _broadcast_errors():
+            if type(self._data) is np.ndarray:
+                self._data[key] = _array(value)
+            else:
+                backend.run_on(self._data, self._data.__setitem__, key, _array(value))
         self._vc[0] += 1
 
     # --- random fills, as used by nn.init ---------------------------------------------------

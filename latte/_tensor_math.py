@@ -138,6 +138,8 @@ def _computed(like: Any, fn: Any, *args: Any) -> Any:
 def _sign(x: Any) -> Any:
     """The sign as PyTorch computes it, ``(x > 0) - (x < 0)``: 0 for NaN (``np.sign`` gives
     NaN) and for -0.0."""
+    if x.dtype.kind == "b":
+        return x.copy()
     if x.dtype.kind != "f":
         return np.sign(x)
     return np.greater(x, 0).astype(x.dtype) - np.less(x, 0)
@@ -364,6 +366,11 @@ class MathMixin:
             >>> latte.addcdiv(latte.ones(2), t1, t2, value=2)
             tensor([1.5000, 2.0000])
         """
+        if not tensor1.is_floating_point() and not tensor2.is_floating_point():
+            raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
+                               "future release addcdiv will perform a true division of tensor1 "
+                               "and tensor2. Use latte.addcdiv(input, latte.true_divide(tensor1,"
+                               " tensor2), value) instead")
         return self + tensor1 / tensor2 * value
 
     @named_node(lambda self, end, weight, *a, **k:
@@ -380,6 +387,9 @@ class MathMixin:
             >>> latte.lerp(latte.zeros(2), latte.tensor([10.0, 20.0]), 0.25)
             tensor([2.5000, 5.0000])
         """
+        if not self.is_floating_point():
+            raise NotImplementedError(f"lerp is not implemented for {self.dtype.name} input: "
+                                      f"it takes floating point tensors")
         return self + (end - self) * weight
 
     # --- elementwise functions -------------------------------------------------------------
@@ -642,6 +652,9 @@ class MathMixin:
         """``self`` where ``condition`` holds, else ``other`` (``torch.Tensor.where``)."""
         cond = condition._data if isinstance(condition, function.Tensor) else \
             backend.array_on(self._data, "asarray", condition)
+        if isinstance(condition, function.Tensor) and cond.dtype.kind not in "bu":
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {condition.dtype.name}")
         if cond.dtype != np.bool_:
             cond = cond.astype(bool)
         a, b = _operands(self, other)
@@ -965,6 +978,8 @@ class MathMixin:
     @named_node(lambda self, other: _matmul_node_name(self.ndim, getattr(other, "ndim", 0)))
     def matmul(self, other: Any) -> Any:
         """Matrix product with NumPy/PyTorch semantics for 1-D and batched operands."""
+        if getattr(other, "is_sparse", False):  # dense @ sparse COO: latte.sparse's kernel
+            return other.__rmatmul__(self)
         a, b = _operands(self, other)
         if a.ndim == 0 or b.ndim == 0:
             raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
@@ -1056,7 +1071,24 @@ class MathMixin:
                                f"{self.ndim}D and {other.ndim}D tensors")
         return self.matmul(other)
 
-    inner = dot
+    def inner(self, other: Any) -> Any:
+        """The inner product over the last dimension: ``sum(input[..., k] * other[..., k])``,
+        a tensor of shape ``input.shape[:-1] + other.shape[:-1]``; a number multiplies.
+
+        Args:
+            other (Tensor): the second operand, with the same last dimension.
+
+        Example::
+
+            >>> latte.inner(latte.tensor([[1.0, 2.0], [3.0, 4.0]]), latte.tensor([1.0, 1.0]))
+            tensor([3., 7.])
+        """
+        if self.ndim == 0 or getattr(other, "ndim", 0) == 0:
+            return self * other
+        if self.shape[-1] != other.shape[-1]:
+            raise RuntimeError(f"inner() the last dimension must match on both input tensors "
+                               f"but got shapes {list(self.shape)} and {list(other.shape)}")
+        return X.tensordot(self, other, dims=([-1], [-1]))  # a view of a product, as PyTorch
 
     def outer(self, vec2: Any) -> Any:
         """The outer product of two 1-D tensors: ``out[i, j] = input[i] * vec2[j]``.

@@ -9,6 +9,7 @@ import numpy as np
 from latte import _functional as X
 from latte import backend, dtypes
 from latte._size import size_arg
+from latte._tensor_method_factories import linalg_function
 from latte.autograd import function
 from latte.autograd.function import named_node
 from latte.ops import elementwise as E
@@ -28,7 +29,9 @@ def _check_nonempty(x: Any, name: str, dim: Any) -> None:
         return
     all_dims = dim is None or not isinstance(dim, builtins.int) and len(dim) == 0
     if all_dims:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+        # PyTorch's argmax/argmin raise an IndexError here, max/amax a RuntimeError
+        error = IndexError if name in ("argmax", "argmin") else RuntimeError
+        raise error(f"{name}(): Expected reduction dim to be specified for "
                            f"input.numel() == 0. Specify the reduction dim with the 'dim' "
                            f"argument.")
     for d in R.normalize_dims(dim, x.ndim):
@@ -73,6 +76,8 @@ class ReduceMixin:
             >>> latte.nansum(latte.tensor([1.0, float('nan'), 2.0]))
             tensor(3.)
         """
+        if not self.is_floating_point():  # no NaN to drop; integers keep sum's int64
+            return self.sum(dim, keepdim)
         return self.where(~self.isnan(), 0.0).sum(dim, keepdim)
 
     @named_node(lambda self, dim=None, *a, **k:
@@ -305,6 +310,8 @@ class ReduceMixin:
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
                                f"as input. Got {self.dtype.name.capitalize()}")
         x = self if dtype is None else self.to(dtype)
+        if p == "nuc":  # the sum of singular values, over two dims
+            return _matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
         if p in ("fro", 2, 2.0):
             return E.NormRoot.apply((x * x).sum(dim, keepdim), 0.5)
         if p in (builtins.float("inf"), "inf"):
@@ -330,8 +337,9 @@ class ReduceMixin:
             tensor([False,  True])
         """
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
-        return function.Tensor(
-            backend.run_on(self._data, _reduced, np.all, self._data, axis, keepdim))
+        out = backend.run_on(self._data, _reduced, np.all, self._data, axis, keepdim)
+        # PyTorch keeps uint8 for uint8 input (its old bool stand-in); bool for the rest
+        return function.Tensor(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
 
     def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         """Whether any element is nonzero, over all elements or along ``dim`` (a bool tensor).
@@ -346,8 +354,9 @@ class ReduceMixin:
             tensor(True)
         """
         axis = None if dim is None else R.normalize_dims(_dims_arg(dim), self.ndim)
-        return function.Tensor(
-            backend.run_on(self._data, _reduced, np.any, self._data, axis, keepdim))
+        out = backend.run_on(self._data, _reduced, np.any, self._data, axis, keepdim)
+        # PyTorch keeps uint8 for uint8 input (its old bool stand-in); bool for the rest
+        return function.Tensor(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
 
     def count_nonzero(self, dim: Any = None) -> Any:
         """The number of nonzero elements, over all elements or along ``dim`` (int64).
@@ -376,6 +385,9 @@ def _softmax_dim(x: Any, dim: Any) -> builtins.int:
         # PyTorch's legacy implicit choice: dim 0 for 0-, 1- and 3-D inputs, else 1
         dim = 0 if x.ndim in (0, 1, 3) else 1
     return x._dim(dim) if x.ndim else 0
+
+
+_matrix_norm = linalg_function("matrix_norm")  # latte.linalg sits above the Tensor class
 
 
 def _reduced(fn: Any, a: Any, axis: Any, keepdim: builtins.bool) -> Any:

@@ -286,7 +286,11 @@ class ShapeMixin:
             interleaved += [1, s]
             expanded += [r, s]
         out_shape = tuple(r * s for r, s in zip(sizes, shape))
-        return x.reshape(interleaved).expand(expanded).reshape(out_shape)
+        tiled = x.reshape(interleaved).expand(expanded)
+        # always a copy, as PyTorch's: a repeat along size-1 dims would otherwise stay a
+        # stride-0 view that aliases its rows and rejects in-place writes (div_ after repeat)
+        tiled = tiled.clone() if tiled.is_contiguous() else tiled.contiguous()
+        return tiled.reshape(out_shape)
 
     @named_node("RepeatBackward0")
     def tile(self, *dims: Any) -> Any:
@@ -294,22 +298,56 @@ class ShapeMixin:
         dims = (1,) * (self.ndim - len(dims)) + dims
         return self.repeat(*dims)
 
-    def repeat_interleave(self, repeats: builtins.int, dim: Any = None) -> Any:
+    def repeat_interleave(self, repeats: Any = None, dim: Any = None, *,
+                          output_size: Any = None) -> Any:
         """Each element repeated ``repeats`` times in place, along ``dim`` (of the flattened tensor
         when ``dim`` is None).
 
         Args:
-            repeats (int): the number of copies of each element.
+            repeats (int or Tensor): the number of copies of each element, one number for all
+                or a 1-D tensor with one count per element along ``dim``. With ``repeats``
+                left out, ``input`` is the counts and the result repeats ``arange(len(input))``.
             dim (int, optional): the dimension to repeat along.
+            output_size (int, optional): the total length along ``dim``, checked when given.
 
         Example::
 
             >>> latte.repeat_interleave(latte.tensor([1, 2]), 2)
             tensor([1, 1, 2, 2])
+            >>> latte.repeat_interleave(latte.tensor([[1, 2], [3, 4]]), latte.tensor([1, 2]), dim=0)
+            tensor([[1, 2],
+                    [3, 4],
+                    [3, 4]])
         """
+        if repeats is None:  # torch.repeat_interleave(counts): the indices, each counts[i] times
+            counts = self._data
+            if counts.ndim > 1 or counts.dtype.kind not in "iu":
+                raise RuntimeError("repeat_interleave: repeats must be a 0-dim or 1-dim "
+                                   "integer tensor")
+            xp, counts = self._xp(), counts.reshape(-1)
+            return function.Tensor(xp.repeat(xp.arange(counts.size), counts))
         x = self.flatten() if dim is None else self
         d = 0 if dim is None else x._dim(dim)
         shape = x._data.shape
+        if isinstance(repeats, type(self)):
+            if repeats.dim() > 1:
+                raise RuntimeError("repeat_interleave: repeats must be 0-dim or 1-dim tensor")
+            if repeats.dim() == 1 and repeats.numel() != 1:
+                xp, counts = self._xp(), repeats._data.astype(np.int64)
+                if counts.size != shape[d]:
+                    raise RuntimeError(f"repeat_interleave: repeats must have the same size as "
+                                       f"input along dim, but got repeats.size(0) = "
+                                       f"{counts.size} and input.size({d}) = {shape[d]}")
+                if (counts < 0).any():
+                    raise RuntimeError("repeat_interleave: repeats can not be negative")
+                if output_size is not None and builtins.int(counts.sum()) != output_size:
+                    raise RuntimeError("repeat_interleave: output_size does not match the sum "
+                                       "of repeats")
+                index = xp.repeat(xp.arange(shape[d]), counts)
+                return x.index_select(d, function.Tensor(index))
+            repeats = builtins.int(repeats.item())
+        if repeats < 0:
+            raise RuntimeError("repeat_interleave: repeats can not be negative")
         y = x.unsqueeze(d + 1)
         target = shape[:d + 1] + (repeats,) + shape[d + 1:]
         return y.expand(target).reshape(shape[:d] + (shape[d] * repeats,) + shape[d + 1:])
@@ -328,9 +366,15 @@ class ShapeMixin:
             tensor([2, 3, 4])
         """
         d = self._dim(dim)
-        start = builtins.int(start)
+        start, length, size = builtins.int(start), builtins.int(length), self._data.shape[d]
+        if size and not -size <= start <= size:
+            raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                             f"but got {start})")
         if start < 0:
-            start += self._data.shape[d]
+            start += size
+        if length >= 0 and start + length > size:  # a negative length (internal) is empty
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                               f"({size}).")
         index = (slice(None),) * d + (slice(start, start + builtins.int(length)),)
         return self[index]
 
@@ -397,18 +441,28 @@ class ShapeMixin:
             (tensor([0]), tensor([1, 2, 3, 4]), tensor([5, 6]))
         """
         n = self._data.shape[self._dim(dim)]
+        if isinstance(indices_or_sections, function.Tensor):  # 0-d: sections, 1-d: indices
+            if indices_or_sections.dtype.is_floating_point or indices_or_sections.ndim > 1:
+                raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a "
+                                   "zero-dimensional or one-dimensional tensor of int64")
+            indices_or_sections = indices_or_sections.tolist()
         if not isinstance(indices_or_sections, builtins.int):
             cuts = [builtins.min(builtins.max(i + n if i < 0 else i, 0), n)
                     for i in indices_or_sections]
             bounds = [0, *cuts, n]
             return tuple(self.narrow(dim, a, builtins.max(b - a, 0))
                          for a, b in zip(bounds[:-1], bounds[1:]))
+        if indices_or_sections <= 0:
+            raise RuntimeError("number of sections must be larger than 0, got "
+                               f"{indices_or_sections}")
         base, extra = divmod(n, indices_or_sections)
         return self.split([base + 1] * extra + [base] * (indices_or_sections - extra), dim)
 
     @named_node("SplitBackward0")
     def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple:
         """At most ``chunks`` pieces of equal size (the last may be smaller)."""
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         n = self._data.shape[self._dim(dim)]
         size = -(-n // chunks) if n else 1
         return self.split(size, dim)

@@ -10,7 +10,7 @@ import numpy as np
 
 from latte import backend, dtypes, random
 from latte._out_argument import with_out
-from latte._size import size_arg
+from latte._size import Size, size_arg
 from latte.autograd import function
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
            "ones_like", "full_like", "empty_like", "arange", "linspace", "logspace", "eye",
            "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
-           "rand_like", "randn_like", "randint_like", "scalar_tensor", "range"]
+           "poisson", "rand_like", "randn_like", "randint_like", "scalar_tensor", "range"]
 
 
 def _infer_numpy(data: Any, exact: builtins.bool = False) -> np.ndarray:
@@ -407,6 +407,25 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
     return _placed(function.Tensor(draws.astype(host.dtype)), input.device)
 
 
+def poisson(input: Tensor, generator: Any = None) -> Tensor:
+    """Samples of Poisson distributions with rates ``input``, in input's (floating) dtype.
+
+    Args:
+        input (Tensor): the non-negative rates.
+        generator (latte.Generator, optional): the random stream to draw from.
+
+    Example::
+
+        >>> latte.poisson(latte.zeros(3))
+        tensor([0., 0., 0.])
+    """
+    host = backend.to_device(input._data, backend.cpu)
+    if host.size and not (host >= 0).all():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    draws = random._rng(generator).poisson(host.astype(np.float64))
+    return _placed(function.Tensor(draws.astype(host.dtype)), input.device)
+
+
 def multinomial(input: Tensor, num_samples: int, replacement: builtins.bool = False, *,
                 generator: Any = None) -> Tensor:
     """Sample indices from the rows of ``input`` (non-negative weights)."""
@@ -455,3 +474,40 @@ def randint_like(input: Tensor, low: int, high: Any = None, *, dtype: Any = None
 for _name in ("zeros", "ones", "empty", "full", "arange", "linspace", "logspace", "eye", "rand",
               "randn", "randint", "randperm", "normal", "bernoulli", "multinomial"):
     globals()[_name] = with_out(globals()[_name], _name, factory=True)
+
+
+class _LegacyTensorType(type):
+    """Metaclass of ``latte.FloatTensor`` and kin: calling one builds a tensor of its dtype,
+    ``isinstance`` checks a tensor's dtype."""
+
+    _dtype: dtypes.dtype
+
+    def __instancecheck__(cls, obj: Any) -> builtins.bool:
+        return isinstance(obj, function.Tensor) and obj.dtype == cls._dtype
+
+    def __call__(cls, *args: Any) -> Tensor:
+        if args and all(isinstance(a, builtins.int) for a in args):
+            return zeros(*args, dtype=cls._dtype)  # PyTorch leaves them uninitialised
+        if len(args) == 1 and isinstance(args[0], (tuple, Size)):  # a Size or a tuple of sizes
+            return zeros(*args[0], dtype=cls._dtype)
+        return tensor(args[0] if args else [], dtype=cls._dtype)
+
+
+def _legacy_tensor_type(name: str, dtype: dtypes.dtype) -> type:
+    doc = (f"``torch.{name}``: the legacy constructor and type of {dtype} tensors.\n\n"
+           f"``{name}(2, 3)`` is a ``(2, 3)`` tensor, ``{name}([1, 2])`` a copy of the data, and "
+           f"``isinstance(t, latte.{name})`` is ``t.dtype == {dtype}``.")
+    return _LegacyTensorType(name, (), {"_dtype": dtype, "__doc__": doc, "__slots__": ()})
+
+
+FloatTensor = _legacy_tensor_type("FloatTensor", dtypes.float32)
+DoubleTensor = _legacy_tensor_type("DoubleTensor", dtypes.float64)
+HalfTensor = _legacy_tensor_type("HalfTensor", dtypes.float16)
+LongTensor = _legacy_tensor_type("LongTensor", dtypes.int64)
+IntTensor = _legacy_tensor_type("IntTensor", dtypes.int32)
+ShortTensor = _legacy_tensor_type("ShortTensor", dtypes.int16)
+CharTensor = _legacy_tensor_type("CharTensor", dtypes.int8)
+ByteTensor = _legacy_tensor_type("ByteTensor", dtypes.uint8)
+BoolTensor = _legacy_tensor_type("BoolTensor", dtypes.bool)
+__all__ += ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
+            "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]

@@ -71,13 +71,22 @@ psi = digamma
 
 
 def polygamma(n: int, input: Tensor) -> Tensor:
-    """The ``n``-th derivative of digamma, for ``n`` 0 or 1 (values without a gradient for 1)."""
+    """The ``n``-th derivative of digamma, ``psi^(n)(x)``, for any ``n >= 0``; differentiable.
+
+    Args:
+        n (int): the order of the derivative (0 is digamma).
+        input (Tensor): the points.
+
+    Example::
+
+        >>> latte.polygamma(1, latte.tensor([1.0]))
+        tensor([1.6449])
+    """
+    if n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n, got {n}")
     if n == 0:
         return digamma(input)
-    if n == 1:
-        x = input._floating()
-        return function.Tensor(run_on(x._data, _S.trigamma_array, x._data))
-    raise NotImplementedError(f"polygamma: only n = 0 and 1 are supported, got {n}")
+    return _S.Polygamma.apply(input._floating(), int(n))
 
 
 def polygamma_method(self: Tensor, n: int) -> Tensor:

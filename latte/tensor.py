@@ -46,8 +46,10 @@ class Tensor(MathMixin, PointwiseMixin, ReduceMixin, ShapeMixin, IndexMixin, Inp
                  "_post_accumulate_hooks", "__dict__", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray * tensor` to Tensor.__rmul__
 
-    def __init__(self, data: Any = None, requires_grad: bool = False) -> None:
+    def __init__(self, data: Any = None, requires_grad: bool = False, *more_sizes: int) -> None:
         if type(data) is not np.ndarray and not backend.is_device_array(data):
+            if type(requires_grad) is builtins.int:  # Tensor(2, 3, ...): the second is a size
+                data, requires_grad = Size((data, requires_grad, *more_sizes)), False
             data = _legacy_array(data)
         self._data = data
         self.requires_grad = requires_grad
@@ -366,8 +368,16 @@ class Tensor(MathMixin, PointwiseMixin, ReduceMixin, ShapeMixin, IndexMixin, Inp
         return Cast.apply(self, np_dtype)
 
     def type(self, dtype: Any = None) -> Any:
+        """The type name (``'latte.FloatTensor'``) with no argument, else a cast to ``dtype``: a
+        dtype or a type name such as ``'torch.IntTensor'``."""
         if dtype is None:
             return f"latte.{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            by_name = {v: k for k, v in _TYPE_NAMES.items()}
+            if name not in by_name:
+                raise ValueError(f"invalid type: {dtype!r}")
+            dtype = getattr(dtypes, by_name[name])
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
@@ -608,12 +618,15 @@ class _RemovableHandle:
 
 
 def _legacy_array(data: Any) -> np.ndarray:
-    """``Tensor(2, 3)`` (uninitialised floats) or ``Tensor([1, 2])`` (float copy), as PyTorch."""
+    """``Tensor(2, 3)`` or ``Tensor(Size([2, 3]))`` (floats; PyTorch leaves them uninitialised)
+    or ``Tensor([1, 2])`` (float copy), as PyTorch."""
     default = dtypes.get_default_dtype().np
     if data is None:
         return np.empty((0,), dtype=default)
     if isinstance(data, builtins.int):
-        return np.zeros((data,), dtype=default)
+        data = Size((data,))
+    if isinstance(data, Size):  # sizes, where a plain tuple is data
+        return np.zeros(data, dtype=default)
     if isinstance(data, Tensor):
         return data._data
     return np.array(data, dtype=default)

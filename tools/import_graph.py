@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
      "latte._functional",
      "latte.creation", "latte.special", "latte.linalg", "latte._linalg_factorizations",
      "latte._tensor", "latte.tensor",
-     "latte.functional"),
+     "latte.functional", "latte.sparse"),
     ("latte.distributed",),
     ("latte.nn",),
     ("latte.optim", "latte.utils", "latte.distributions", "latte.serialization",

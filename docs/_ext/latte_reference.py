@@ -23,7 +23,8 @@ NAMESPACES = [
     "latte.utils.data", "latte.vision.datasets", "latte.vision.transforms",
     "latte.vision.models", "latte.vision.utils", "latte.distributed", "latte.train",
     "latte.compat", "latte.autograd.functional", "latte.nn.utils.parametrize",
-    "latte.nn.utils.parametrizations", "latte.testing", "latte.func",
+    "latte.nn.utils.parametrizations", "latte.nn.utils.prune", "latte.testing", "latte.func",
+    "latte.sparse",
 ]
 
 

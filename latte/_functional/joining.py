@@ -114,8 +114,48 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     return input.where(condition, other)
 
 
-def einsum(equation: str, *operands: Any) -> Tensor:
-    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable."""
+def _sublist_equation(args: tuple) -> tuple:
+    """``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as ``('ab,bc->ac', (a, b))``: PyTorch's sublist
+    form, where each operand is followed by its subscripts (ints below 52, or ``...``)."""
+    def letters(sub: Any) -> str:
+        out = []
+        for s in sub:
+            if s is Ellipsis:
+                out.append("...")
+            elif isinstance(s, int) and 0 <= s < 52:
+                out.append("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[s])
+            else:
+                raise ValueError(f"einsum(): subscript in subscript list is not within the valid "
+                                 f"range [0, 52), got {s!r}")
+        return "".join(out)
+    pairs = len(args) // 2
+    operands = args[0:2 * pairs:2]
+    equation = ",".join(letters(s) for s in args[1:2 * pairs:2])
+    if len(args) % 2:  # a last, unpaired list names the output
+        equation += "->" + letters(args[-1])
+    return equation, operands
+
+
+def einsum(equation: Any, *operands: Any) -> Tensor:
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable.
+
+    Also takes PyTorch's sublist form, each operand followed by a list of its subscripts
+    (ints, or ``...``), with an optional last list for the output.
+
+    Args:
+        equation (str): the subscripts, e.g. ``'ij,jk->ik'`` (``...`` for broadcast dims).
+        operands (Tensor): the tensors, or one list of them.
+
+    Example::
+
+        >>> a = latte.arange(6.).reshape(2, 3)
+        >>> latte.einsum('ij->j', a)
+        tensor([3., 5., 7.])
+        >>> latte.einsum(a, [0, 1], [1])
+        tensor([3., 5., 7.])
+    """
+    if not isinstance(equation, str):
+        equation, operands = _sublist_equation((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     return Einsum.apply(equation, *promote_all(list(operands)))
@@ -160,7 +200,12 @@ def broadcast_shapes(*shapes: Any) -> tuple:
         >>> latte.broadcast_shapes((2, 1), (3,))
         latte.Size([2, 3])
     """
-    return Size(np.broadcast_shapes(*shapes))
+    shapes = tuple((s,) if isinstance(s, int) else tuple(s) for s in shapes)
+    try:
+        return Size(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: objects cannot be broadcast to a single shape: "
+                           f"{', '.join(str(list(s)) for s in shapes)}") from None
 
 
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple:

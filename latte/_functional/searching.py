@@ -29,7 +29,9 @@ def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
 
     def found() -> Any:
         if s.ndim == 1:
-            return xp.searchsorted(s, vals, side="right" if right else "left").astype(dtype)
+            # asarray: a scalar value gives a NumPy scalar, which would not keep its int dtype
+            return xp.asarray(xp.searchsorted(s, vals, side="right" if right else "left"),
+                              dtype=dtype)
         if tuple(s.shape[:-1]) != tuple(vals.shape[:-1]):
             raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or "
                                f"the first N-1 dimensions of boundaries tensor and input value "

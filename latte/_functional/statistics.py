@@ -38,6 +38,9 @@ def std_mean(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = 
 def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
     """Mean over ``dim`` ignoring NaNs (NaN where a slice holds only NaNs)."""
     x = input if dtype is None else input.to(dtype)
+    if not x.is_floating_point():
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {x.dtype.name}")
     keep = ~x.isnan()
     count = keep.sum(dim, keepdim).to(x.dtype)
     return x.where(keep, 0.0).sum(dim, keepdim) / count
@@ -94,7 +97,9 @@ def logcumsumexp(input: Any, dim: int) -> Any:
 def histc(input: Any, bins: int = 100, min: Any = 0, max: Any = 0) -> Any:
     """Counts of ``input`` in ``bins`` equal bins over ``[min, max]`` (the data's range when
     both are 0); values outside are ignored. Same floating dtype as the input."""
-    data, xp = input._floating()._data, input._xp()
+    if not input.is_floating_point():  # PyTorch has no integer kernel either
+        raise NotImplementedError(f"histc is not implemented for {input.dtype.name} input")
+    data, xp = input._data, input._xp()
 
     def counts() -> Any:
         x = data.reshape(-1)
@@ -123,8 +128,13 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Any:
     x = input._data
     w = None if weights is None else weights._data
     # the output length is the largest value: a data-dependent size, so CuPy's bincount reads
-    # it back to the host, as PyTorch's does
-    out = backend.run_on(x, lambda: get_array_module(x).bincount(x, w, minlength))
+    # it back to the host, as PyTorch's does; both refuse negative values with a ValueError
+    try:
+        out = backend.run_on(x, lambda: get_array_module(x).bincount(x, w, minlength))
+    except ValueError as err:
+        if "negative" not in str(err):
+            raise
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.") from None
     if w is None:
         out = out.astype(np.int64)
     elif w.dtype.kind != "f":

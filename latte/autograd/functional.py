@@ -245,8 +245,9 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
 
     A single Tensor input and output give a Tensor; a tuple on either side gives a tuple (a
     tuple of tuples for both), as PyTorch's. ``vectorize`` is accepted and gives the same
-    values (one backward pass per output element either way); ``strategy='forward-mode'``
-    is not supported (Latte has no forward-mode AD).
+    values (one backward pass per output element either way). ``strategy='forward-mode'``
+    has PyTorch's limits (``vectorize=True``, no ``create_graph`` or ``strict``) and the same
+    values, computed in reverse mode (Latte has no forward-mode AD).
 
     Example::
 
@@ -258,8 +259,9 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
         raise ValueError(f'Expected strategy to be either "forward-mode" or "reverse-mode", '
                          f'got {strategy!r}.')
     if strategy == "forward-mode":
-        raise NotImplementedError("jacobian(strategy='forward-mode') needs forward-mode AD, "
-                                  "which Latte lacks; use strategy='reverse-mode'")
+        _check_forward_mode(create_graph, strict, vectorize)
+        # the same values as forward mode, which Latte computes in reverse mode
+        return jacobian(func, inputs, vectorize=True)
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _prepare(inputs, create_graph, need_graph=True)
@@ -291,6 +293,23 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
             jac.append(tuple(_stack(r, inp).reshape(tuple(out.shape) + tuple(inp.shape))
                              for r, inp in zip(rows, inputs)))
         return _unpack(_finish(tuple(jac), create_graph), (is_outputs_tuple, is_inputs_tuple))
+
+
+def _check_forward_mode(create_graph: bool, strict: bool, vectorize: bool) -> None:
+    """PyTorch's limits on ``strategy='forward-mode'``, kept so code that runs here runs there."""
+    if create_graph:
+        raise NotImplementedError("torch.autograd.functional.jacobian: `create_graph=True` and "
+                                  "`strategy=\"forward-mode\"` are not supported together "
+                                  "(yet). Please either set `create_graph=False` or "
+                                  "`strategy=\"reverse-mode\"`.")
+    if strict:
+        raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and "
+                           "`strategy=\"forward-mode\"` are not supported together (yet). "
+                           "Please either set `strict=False` or `strategy=\"reverse-mode\"`.")
+    if not vectorize:
+        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse "
+                                  "Hessian (strategy='forward-mode') is only implemented for "
+                                  "`vectorize=True`.")
 
 
 def _stack(rows: list, like: Any) -> Any:

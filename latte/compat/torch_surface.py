@@ -148,38 +148,7 @@ def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
     return latte.load(f, map_location=map_location, weights_only=weights_only)
 
 
-# --- legacy names: torch.FloatTensor, torch.autograd.Variable ---------------------------
-class _LegacyType(type):
-    """Metaclass of the legacy tensor types: ``isinstance`` asks the tensor, the call builds one."""
-
-    _dtype: Any
-
-    def __instancecheck__(cls, obj: Any) -> bool:
-        return isinstance(obj, latte.Tensor) and (cls._dtype is None or obj.dtype == cls._dtype)
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        dtype = cls._dtype or latte.get_default_dtype()
-        if args and all(isinstance(a, int) for a in args):
-            return latte.zeros(*args, dtype=dtype)  # torch leaves them uninitialised
-        if len(args) == 1 and isinstance(args[0], (tuple, latte.Size)) and not kwargs:
-            return latte.zeros(*args[0], dtype=dtype)
-        data = args[0] if args else []
-        return latte.tensor(data, dtype=dtype)
-
-
-def _legacy_type(name: str, dtype: Any) -> type:
-    return _LegacyType(name, (), {"_dtype": dtype, "__doc__": f"``torch.{name}``: legacy "
-                                  f"constructor and type of {dtype} tensors."})
-
-
-def _legacy_types() -> dict[str, type]:
-    names = {"FloatTensor": latte.float32, "DoubleTensor": latte.float64,
-             "HalfTensor": latte.float16, "LongTensor": latte.int64, "IntTensor": latte.int32,
-             "ShortTensor": latte.int16, "CharTensor": latte.int8, "ByteTensor": latte.uint8,
-             "BoolTensor": latte.bool}
-    return {name: _legacy_type(name, dtype) for name, dtype in names.items()}
-
-
+# --- legacy names: torch.autograd.Variable (torch.FloatTensor and kin are in latte) -----
 class _VariableType(type):
     def __instancecheck__(cls, obj: Any) -> bool:
         return isinstance(obj, latte.Tensor)
@@ -221,7 +190,7 @@ class _Flags(types.SimpleNamespace):
 def _torch() -> dict[str, Any]:
     return {
         "__version__": __version__, "compile": compile, "autocast": autocast, "save": save,
-        "load": load, **_legacy_types(),
+        "load": load,
     }
 
 

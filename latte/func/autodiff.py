@@ -119,6 +119,14 @@ class _Trace:
                                    f"unsupported type {type(t)}")
         return leaves, spec
 
+    @staticmethod
+    def check_differentiable(outputs: list) -> None:
+        """PyTorch's refusal to pull cotangents back through an integer or bool output."""
+        for t in outputs:
+            if not (t.is_floating_point() or t.is_complex()):
+                raise RuntimeError(f"vjp(f, ...): All outputs of f must be floating-point or "
+                                   f"complex Tensors, got Tensor with dtype {t.dtype}")
+
     def pull(self, outputs: list, cotangents: list, create_graph: bool) -> list:
         """``sum(cotangent . d output / d input)`` for each input (zeros for unused ones)."""
         kept = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
@@ -231,6 +239,7 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     where = "vjp(f, *primals)"
     trace = _Trace(func, primals, {}, tuple(range(len(primals))), has_aux, where)
     outputs, out_spec = trace.tensor_outputs(where)
+    trace.check_differentiable(outputs)
 
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None
                ) -> tuple:
@@ -342,11 +351,18 @@ def jacrev(func: Callable, argnums: int | tuple[int, ...] = 0, *, has_aux: bool 
     """
     if chunk_size is not None and not (isinstance(chunk_size, int) and chunk_size > 0):
         raise ValueError("jacrev: `chunk_size` should be greater than 0.")
+    return _jacobian(func, argnums, has_aux, reverse=True)
 
+
+def _jacobian(func: Callable, argnums: int | tuple, has_aux: bool, reverse: bool) -> Callable:
+    """The Jacobian transform behind ``jacrev`` and ``jacfwd``; only reverse mode refuses
+    integer outputs (forward mode gives them zero tangents, as PyTorch's)."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         trace = _Trace(func, args, kwargs, argnums, has_aux, "jacrev(f, ...)(*args)")
         outputs, out_spec = trace.tensor_outputs("vjp(f, *primals)")
+        if reverse:
+            trace.check_differentiable(outputs)
         jac = tree_unflatten([_jacobian_block(trace, o) for o in outputs], out_spec)
         return (jac, trace.finish(trace.aux)) if has_aux else jac
 
@@ -367,8 +383,8 @@ def _jacobian_block(trace: _Trace, out: Any) -> Any:
 def jacfwd(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False, *,
            randomness: str = "error") -> Callable:
     """A function computing the Jacobian of ``func``, as ``torch.func.jacfwd``. Latte has no
-    forward-mode AD, so this is :func:`jacrev` (the same values and structure; ``randomness``
-    is checked as ``vmap``'s).
+    forward-mode AD, so this is :func:`jacrev` (the same values and structure); with
+    ``randomness='error'``, as PyTorch's, a ``func`` that draws random numbers raises.
 
     Example::
 
@@ -376,9 +392,10 @@ def jacfwd(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = F
         tensor([[1., 0.],
                 [0., 1.]])
     """
-    from latte.func.vmap import _check_randomness
+    from latte.func.vmap import _check_randomness, _no_draws
     _check_randomness(randomness)
-    return jacrev(func, argnums, has_aux=has_aux)
+    return _jacobian(_no_draws(func) if randomness == "error" else func, argnums, has_aux,
+                     reverse=False)
 
 
 def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:

@@ -24,6 +24,24 @@ def _check_randomness(randomness: str) -> None:
                            f"'same'. Got {randomness}")
 
 
+def _no_draws(func: Callable) -> Callable:
+    """``func``, raising PyTorch's error when a call draws from the default generator: a loop
+    cannot see random ops, but it can see the generator's state move."""
+    from latte.random import get_rng_state
+
+    @functools.wraps(func)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        before = get_rng_state()
+        out = func(*args, **kwargs)
+        if not get_rng_state().equal(before):
+            raise RuntimeError("vmap: called random operation while in randomness error mode. "
+                               "Please either use the 'same' or 'different' randomness flags "
+                               "on vmap or perform the randomness operation out of vmap")
+        return out
+
+    return checked
+
+
 def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,
          chunk_size: int | None = None) -> Callable:
     """``func`` mapped over a dimension of its inputs: ``vmap(f)(x)[i]`` is ``f(x[i])``.
@@ -43,8 +61,8 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         randomness: ``'different'``: each slice draws its own random numbers (the plain loop);
             ``'same'``: every slice starts from one saved state of the default generator, so
             all draw the same numbers (GPU dropout masks, drawn by the GPU's own generator,
-            still differ); ``'error'`` (PyTorch raises on a random op) is accepted
-            and behaves as ``'different'``, since a loop cannot see which ops draw.
+            still differ); ``'error'`` (the default): a slice that draws from the default
+            generator raises, as PyTorch does on a random op.
         chunk_size: checked as PyTorch's; the loop already holds one slice at a time, the
             memory bound chunking buys in PyTorch, so it changes nothing here.
 
@@ -117,6 +135,8 @@ def _vmap_call(func: Callable, in_dims: Any, out_dims: Any, randomness: str, arg
                          f"structure {spec}.")
     size = _batch_size(leaves, dims, where)
     state = get_rng_state() if randomness == "same" else None
+    if randomness == "error":
+        func = _no_draws(func)
     results = []
     # an empty batch still needs the outputs' structure and shapes: run one slice of zeros
     for i in range(max(size, 1)):

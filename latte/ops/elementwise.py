@@ -88,6 +88,8 @@ class PowScalar(Op):
     def forward(ctx, a, exponent):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
+        if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         return a ** exponent
 
     def backward(ctx, grad):

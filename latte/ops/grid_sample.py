@@ -43,15 +43,29 @@ def _clip(xp: Any, x: Any, size: int) -> tuple:
     return xp.clip(x, 0, size - 1), inside.astype(x.dtype)
 
 
+def unnormalize(g: Any, size: int, align: bool) -> Any:
+    """Pixel coordinate of normalised ``g`` (an array or a Tensor) along an axis of ``size``:
+    -1 and 1 are the corner pixels' centres (``align``) or their outer edges."""
+    if align:
+        return (g + 1) * ((size - 1) / 2)
+    return ((g + 1) * size - 1) / 2
+
+
+def pad_coordinates(xp: Any, x: Any, size: int, padding: str, align: bool) -> Any:
+    """Pixel coordinates ``x`` moved into the image by the padding rule (``'zeros'`` leaves
+    them), as PyTorch's ``compute_coordinates``."""
+    return _pad(xp, x, xp.ones_like(x), size, padding, align)[0]
+
+
 def source(xp: Any, g: Any, size: int, padding: str, align: bool) -> tuple:
     """Pixel coordinate of normalised ``g`` along an axis of ``size``, and its slope d/dg."""
-    if align:
-        scale = g.dtype.type((size - 1) / 2)
-        x = (g + 1) * scale
-    else:
-        scale = g.dtype.type(size / 2)
-        x = ((g + 1) * size - 1) / 2
-    slope = xp.full_like(g, scale)
+    scale = g.dtype.type((size - 1) / 2 if align else size / 2)
+    x = unnormalize(g, size, align).astype(g.dtype, copy=False)
+    return _pad(xp, x, xp.full_like(g, scale), size, padding, align)
+
+
+def _pad(xp: Any, x: Any, slope: Any, size: int, padding: str, align: bool) -> tuple:
+    """``x`` and its slope after the padding rule (the slope is 0 where ``x`` was clamped)."""
     if padding == "border":
         x, s = _clip(xp, x, size)
         slope = slope * s
@@ -60,7 +74,17 @@ def source(xp: Any, g: Any, size: int, padding: str, align: bool) -> tuple:
         slope = slope * s
         x, s = _clip(xp, x, size)
         slope = slope * s
+    if padding != "zeros":  # a NaN (or reflected inf) point reads pixel 0, as PyTorch's CPU
+        x = xp.where(xp.isnan(x), x.dtype.type(0), x)
     return x, slope
+
+
+def flat_index(xp: Any, cx: Any, cy: Any, inside: Any, w: int) -> Any:
+    """``cy * w + cx`` as int64 where ``inside``, else 0: points off the image, NaN or
+    infinite included, read a valid pixel that their zero mask then discards."""
+    zero = cx.dtype.type(0)
+    return (xp.where(inside, cy, zero).astype(xp.int64) * w
+            + xp.where(inside, cx, zero).astype(xp.int64))
 
 
 class _Points:
@@ -82,8 +106,7 @@ class _Points:
         for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
             cx, cy = x0 + dx, y0 + dy
             inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-            pos = xp.clip(cy, 0, h - 1).astype(xp.int64) * w + \
-                xp.clip(cx, 0, w - 1).astype(xp.int64)
+            pos = flat_index(xp, cx, cy, inside, w)
             self.rows.append(pos + image)
             self.masks.append(inside.astype(g.dtype))
 

@@ -122,6 +122,7 @@ class IndexPut(Op):
 class ViewPut(Op):
     """``base`` with its view ``view_fn(base)`` replaced by ``values``, out of place: how an
     in-place write through a view rewrites the base's history (PyTorch's ``CopySlices``)."""
+    node_name = "CopySlices"  # PyTorch's name of the node
 
     def forward(ctx, base, values, view_fn):
         ctx.view_fn, ctx.shape = view_fn, base.shape

@@ -315,6 +315,8 @@ class Prod(Op):
 def _prod_grad(a: Any, grad: Any, dim: int) -> Any:
     """d prod / d a_i = product of the others: exclusive cumulative products from both sides."""
     n = a.shape[dim]
+    if n == 0:  # an empty product's gradient is empty, shaped like ``a``
+        return grad * a.ones_like()
     one = a.narrow(dim, 0, 1).ones_like()
     if n == 1:
         return grad * one

@@ -1,5 +1,5 @@
 """Special functions NumPy has no ufunc for: erfc, erfinv (arrays in ``erf_arrays.py``), lgamma,
-digamma, trigamma, i0, i1.
+digamma, polygamma, i0, i1.
 
 Each array function is branch-free (every formula on every element, picked with ``where``) so a
 GPU needs no boolean selection, and reaches float64 precision (checked against PyTorch):
@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from latte.autograd import function
 from latte.autograd.function import Op
 from latte.backend import get_array_module
 from latte.ops.erf_arrays import _erf_branch_free, erfc_array, erfinv_array
@@ -28,9 +27,9 @@ _LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.323
 def _quiet(fn: Any) -> Any:
     """Run ``fn`` without NumPy's warnings: poles and tails give inf/NaN on purpose, and each
     function puts the right value there with ``where``."""
-    def wrapped(x: Any) -> Any:
+    def wrapped(*args: Any) -> Any:
         with np.errstate(all="ignore"):
-            return fn(x)
+            return fn(*args)
     wrapped.__name__, wrapped.__doc__ = fn.__name__, fn.__doc__
     return wrapped
 
@@ -89,20 +88,60 @@ def digamma_array(x: Any) -> Any:
     return out.astype(x.dtype, copy=False)
 
 
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+
+
+def _cot_derivative_polynomial(n: int) -> list[float]:
+    """Coefficients (lowest power first) of ``P_n`` with ``d^n/dz^n cot(pi z) = pi^n P_n(cot)``:
+    ``P_0(u) = u`` and ``P_(k+1)(u) = -(1 + u^2) P_k'(u)``."""
+    coeffs = [0.0, 1.0]
+    for _ in range(n):
+        deriv = [i * c for i, c in enumerate(coeffs)][1:] or [0.0]
+        grown = deriv + [0.0, 0.0]
+        coeffs = [-(grown[i] + (grown[i - 2] if i >= 2 else 0.0)) for i in range(len(grown))]
+    return coeffs
+
+
 @_quiet
-def trigamma_array(x: Any) -> Any:
-    """``psi'(x)``: recurrence up to x >= 10, then the asymptotic series; reflection below 0.5."""
+def polygamma_array(n: int, x: Any) -> Any:
+    """``psi^(n)(x) = (-1)^(n+1) n! zeta(n+1, x)`` for ``n >= 1``: the Hurwitz zeta by the
+    recurrence up to ``x >= 12`` then Euler-Maclaurin; negative ``x`` by the reflection
+    ``psi^(n)(x) = (-1)^n psi^(n)(1-x) - pi d^n/dx^n cot(pi x)``; +-inf at the non-positive
+    integers, as PyTorch. Branch-free, with a fixed number of steps (no read-back on a GPU)."""
     xp, v = _f64(x)
-    reflect = v < 0.5
-    u = xp.where(reflect, 1.0 - v, v)
-    u, acc = _shifted(xp, u, 2, 1.0)
-    inv = 1.0 / u
-    inv2 = inv * inv
-    series = inv + 0.5 * inv2 + inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (
-        1 / 42 - inv2 * (1 / 30 - inv2 * (5 / 66 - inv2 * (691 / 2730 - inv2 * 7 / 6))))))
-    value = series + acc
-    reflected = (math.pi / xp.sin(math.pi * v)) ** 2 - value
-    return xp.where(reflect, reflected, value).astype(x.dtype, copy=False)
+    s = n + 1.0
+    reflect = v < 0
+    q, acc = _shifted(xp, xp.where(reflect, 1.0 - v, v), n + 1, 1.0, until=12.0)
+    tail = q ** (1.0 - s) / (s - 1.0) + 0.5 * q ** -s
+    rising, factorial = s, 2.0  # s (s+1) ... (s+2j-2) and (2j)!
+    for j, b in enumerate(_BERNOULLI, start=1):
+        tail = tail + b / factorial * rising * q ** (-s - 2 * j + 1)
+        rising *= (s + 2 * j - 1) * (s + 2 * j)
+        factorial *= (2 * j + 1) * (2 * j + 2)
+    sign = -1.0 if n % 2 == 0 else 1.0
+    value = sign * math.factorial(n) * (acc + tail)
+    r = v - xp.round(v)  # cot has period 1; cos(pi r) as sin(pi (1/2 - |r|)) is exact 0 at 1/2
+    cot = xp.sign(r) * xp.sin(math.pi * (0.5 - xp.abs(r))) / xp.sin(math.pi * xp.abs(r))
+    poly = xp.zeros_like(v)
+    for c in reversed(_cot_derivative_polynomial(n)):
+        poly = poly * cot + c
+    reflected = (-sign) * value - math.pi ** (n + 1) * poly
+    out = xp.where(reflect, reflected, value)
+    pole = (v <= 0) & (v == xp.floor(v))
+    return xp.where(pole, sign * np.inf, out).astype(x.dtype, copy=False)
+
+
+class Polygamma(Op):
+    """``psi^(n)(x)`` for ``n >= 1``; gradient ``psi^(n+1)(x)``."""
+
+    def forward(ctx, a, n):
+        ctx.save_for_backward(a)
+        ctx.n = n
+        return polygamma_array(n, a)
+
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * Polygamma.apply(a, ctx.n + 1), None
 
 
 def _bessel(xp: Any, v: Any, order: int) -> Any:
@@ -219,7 +258,7 @@ class Lgamma(Op):
 
 
 class Digamma(Op):
-    """``digamma(x)``; gradient ``trigamma(x)`` (itself without a further gradient)."""
+    """``digamma(x)``; gradient ``trigamma(x)``, ``polygamma(1, x)``."""
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -227,7 +266,7 @@ class Digamma(Op):
 
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * function.Tensor(trigamma_array(a._data))
+        return grad * Polygamma.apply(a, 1)
 
 
 class I0(Op):

@@ -18,6 +18,7 @@ from latte.serialization._rebuild import (
     _rebuild_tensor_v2,
     _reduce_tensor,
 )
+from latte.serialization._sparse import _get_layout, _rebuild_sparse_tensor, _reduce_sparse
 from latte.serialization._storage import (
     _STORAGE_OF_DTYPE,
     _STORAGE_TYPES,
@@ -61,6 +62,8 @@ _SAFE_GLOBALS: dict[tuple[str, str], Any] = {
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+    ("torch._utils", "_rebuild_sparse_tensor"): _rebuild_sparse_tensor,
+    ("torch.serialization", "_get_layout"): _get_layout,
     ("torch", "UntypedStorage"): _UNTYPED,
     ("torch.storage", "UntypedStorage"): _UNTYPED,
     **{("torch", s.name): s for s in _STORAGE_TYPES},
@@ -73,6 +76,9 @@ _TORCH_NAMES: dict[tuple[str, str], tuple[str, str]] = {
     (_rebuild_tensor_v2.__module__, "_rebuild_tensor_v2"): ("torch._utils", "_rebuild_tensor_v2"),
     (_rebuild_parameter.__module__, "_rebuild_parameter"): ("torch._utils", "_rebuild_parameter"),
     (Size.__module__, "Size"): ("torch", "Size"),
+    (_rebuild_sparse_tensor.__module__, "_rebuild_sparse_tensor"):
+        ("torch._utils", "_rebuild_sparse_tensor"),
+    (_get_layout.__module__, "_get_layout"): ("torch.serialization", "_get_layout"),
     ("latte.backend", "device"): ("torch", "device"),
     **{(_StorageType.__module__, "_" + s.name): ("torch", s.name) for s in _STORAGE_TYPES},
     **{("latte.dtypes", n): ("torch", n) for n in _DTYPE_NAMES},
@@ -153,6 +159,8 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, Tensor):
+            if obj.is_sparse:
+                return _reduce_sparse(obj)
             if type(obj) is Parameter:  # a whole model's parameters stay parameters
                 return _rebuild_parameter, (obj.detach(), obj.requires_grad, OrderedDict())
             return _reduce_tensor(obj)
@@ -160,6 +168,8 @@ class _Pickler(pickle.Pickler):
             return Size, (tuple(obj),)
         if isinstance(obj, device):
             return device, (str(obj),)
+        if isinstance(obj, dtypes.layout):
+            return _get_layout, (f"torch.{obj.name}",)
         return NotImplemented  # anything else pickles as Python pickles it
 
 

@@ -14,9 +14,9 @@ from latte.tensor import Tensor
 __all__ = ["make_grid", "save_image"]
 
 
-def _as_batch(tensor: Any) -> np.ndarray:
-    """A ``(B, C, H, W)`` float array from a tensor/array ``(B, C, H, W)``, ``(C, H, W)``,
-    ``(H, W)`` or a list of ``(C, H, W)`` tensors."""
+def _as_batch(tensor: Any, normalize: bool) -> np.ndarray:
+    """A ``(B, C, H, W)`` array from a tensor/array ``(B, C, H, W)``, ``(C, H, W)``, ``(H, W)``
+    or a list of same-shape tensors, read as torchvision does: a 3-D input is one image."""
     if isinstance(tensor, (list, tuple)):
         arrays = [np.asarray(getattr(t, "_data", t)) for t in tensor]
         shapes = {a.shape for a in arrays}
@@ -24,14 +24,15 @@ def _as_batch(tensor: Any) -> np.ndarray:
             raise ValueError(f"make_grid needs images of one shape, got {sorted(shapes)}")
         arr = np.stack(arrays)
     else:
-        arr = np.asarray(getattr(tensor, "_data", tensor))
+        arr = np.array(getattr(tensor, "_data", tensor))  # a copy: the grid never aliases it
     if arr.ndim == 2:
         arr = arr[None]
     if arr.ndim == 3:
-        arr = arr[None] if arr.shape[0] in (1, 3, 4) else arr[:, None]
+        arr = arr[None]
     if arr.ndim != 4:
         raise ValueError(f"make_grid expects (B, C, H, W), (C, H, W) or (H, W), got {arr.shape}")
-    arr = arr.astype(np.float32) if arr.dtype.kind != "f" else arr.copy()
+    if normalize and arr.dtype.kind != "f":
+        arr = arr.astype(np.float32)
     if arr.shape[1] == 1:
         arr = np.concatenate([arr] * 3, axis=1)  # grey images become RGB, as torchvision
     return arr
@@ -51,11 +52,12 @@ def make_grid(tensor: Any, nrow: int = 8, padding: int = 2, normalize: bool = Fa
     """Tile a batch ``(B, C, H, W)`` into one image ``(C, H', W')`` with ``nrow`` per row.
 
     ``normalize`` rescales to ``[0, 1]`` using ``value_range`` (default the min and max, of
-    each image when ``scale_each``). One-channel images are repeated to three. Example::
+    each image when ``scale_each``). One-channel images are repeated to three; a 3-D input is
+    one ``(C, H, W)`` image, returned as is. The grid keeps the input's dtype. Example::
 
         >>> make_grid(latte.rand(16, 1, 28, 28), nrow=4).shape    # (3, 122, 122)  # doctest: +SKIP
     """
-    arr = _as_batch(tensor)
+    arr = _as_batch(tensor, normalize)
     if normalize:
         if scale_each:
             for img in arr:

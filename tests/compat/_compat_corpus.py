@@ -63,6 +63,7 @@ CORPUS = [
     Case("forward_forward.py", []),
     # one process here; tests/distributed/test_torchrun.py runs it on two
     Case("ddp_torchrun.py", ["--epochs", "2"]),
+    Case("gcn_sparse.py", ["--epochs", "20"]),
 ]
 
 

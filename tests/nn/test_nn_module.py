@@ -140,7 +140,7 @@ def test_traversal_matches_torch():
     assert net.get_submodule("blocks.1.fc") is net.blocks[1].fc
     assert net.get_parameter("heads.a.bias") is net.heads["a"].bias
     assert net.get_buffer("blocks.0.bn.running_var") is net.blocks[0].bn.running_var
-    with pytest.raises(AttributeError, match="no submodule `nope`"):
+    with pytest.raises(AttributeError, match="Sequential has no attribute `nope`"):
         net.get_submodule("blocks.nope")
 
 

@@ -15,7 +15,7 @@ from latte.vision.datasets.utils import DownloadError
 from latte.vision.models import _weights as weights_module
 
 NAMES = ["mlp", "lenet", "mnist_resnet", "c5l3", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn",
-         "vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50"]
+         "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "resnet18", "resnet34", "resnet50"]
 
 
 def arr(t: latte.Tensor) -> np.ndarray:

@@ -19,6 +19,16 @@ def causal_mask(query: Tensor, n_q: int, n_k: int) -> Tensor:
     return Tensor(query._xp().tri(n_q, n_k, dtype=bool))
 
 
+def _check_mask(mask: Tensor, scores: tuple) -> None:
+    """``attn_mask`` must broadcast to the ``(*, L, S)`` scores without growing them."""
+    shape = tuple(mask.shape)
+    ok = len(shape) <= len(scores) and all(
+        m in (1, s) for m, s in zip(reversed(shape), reversed(scores)))
+    if not ok:
+        raise RuntimeError(f"scaled_dot_product_attention: attn_mask of shape {shape} does not "
+                           f"broadcast to the attention scores of shape {scores} (*, L, S)")
+
+
 def safe_softmax(scores: Tensor) -> Tensor:
     """Softmax over the last dim where rows that are all ``-inf`` give zeros (not NaN) and a
     zero gradient, as PyTorch's attention kernels do for fully masked queries."""
@@ -67,6 +77,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         value = value.repeat_interleave(hq // value.shape[-3], -3)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * scale
+    if attn_mask is not None:
+        _check_mask(attn_mask, tuple(scores.shape))
     if is_causal:
         keep = causal_mask(query, query.shape[-2], key.shape[-2])
         attn = scores.masked_fill(keep.logical_not(), _NEG_INF).softmax(-1)

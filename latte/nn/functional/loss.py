@@ -5,6 +5,8 @@ Every loss takes ``reduction`` = ``'mean'`` (default), ``'sum'`` or ``'none'``.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from latte.autograd.function import named_node
@@ -272,6 +274,11 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
     ``'mean'`` divides by the number of elements, as PyTorch.
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction == "mean":  # PyTorch's warning: 'mean' is rarely what KD code means
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
     if input._data.dtype.kind in "biu" or target._data.dtype.kind in "biu":
         raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:

@@ -109,6 +109,34 @@ def _cubic_weights(xp: Any, dtype: Any, size: int, out: int, scale: float | None
     return [(xp.clip(start + j, 0, size - 1), w.astype(dtype)) for j, w in enumerate(weights)]
 
 
+def _antialias_matrix(xp: Any, dtype: Any, size: int, out: int, scale: float | None,
+                      align_corners: bool, cubic: bool) -> Any:
+    """``(out, size)`` matrix of PyTorch's ``antialias=True`` resize along one dim: the filter
+    (triangle, or cubic with ``a = -0.5`` as pillow's) widened by the scale when downsampling,
+    clipped to the input and normalised per output (``_upsample_*2d_aa``)."""
+    if align_corners:
+        step = (size - 1) / (out - 1) if out > 1 else 0.0
+    else:
+        step = 1.0 / scale if scale is not None and scale > 0 else size / out
+    half = 2.0 if cubic else 1.0  # half the filter's support at scale 1
+    support = half * step if step >= 1.0 else half
+    inv = 1.0 / step if step >= 1.0 else 1.0
+    center = step * (xp.arange(out, dtype=xp.float64) + 0.5)
+    lo = xp.maximum(xp.trunc(center - support + 0.5), 0)
+    hi = xp.minimum(xp.trunc(center + support + 0.5), size)
+    cols = xp.arange(size, dtype=xp.float64)[None, :]
+    x = xp.abs((cols - center[:, None] + 0.5) * inv)
+    if cubic:
+        a = -0.5
+        w = xp.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                     xp.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0.0))
+    else:
+        w = xp.clip(1.0 - x, 0.0, None)
+    w = w * ((cols >= lo[:, None]) & (cols < hi[:, None]))
+    total = w.sum(axis=1, keepdims=True)
+    return (w / xp.where(total == 0, 1.0, total)).astype(dtype)
+
+
 @on_input_device
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
@@ -119,7 +147,9 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     ``'trilinear'`` interpolate between the two nearest source pixels of each dim, with pixel
     centres aligned (``align_corners=False``, the default) or the corner pixels aligned
     (``True``); ``'bicubic'`` weighs the four nearest with Keys' cubic (``a = -0.75``), so it
-    may overshoot the input's range; ``'area'`` is adaptive average pooling.
+    may overshoot the input's range; ``'area'`` is adaptive average pooling. ``antialias=True``
+    (bilinear and bicubic, 4-D input) widens the filter by the scale when downsampling, as
+    PyTorch's (and pillow's) antialiased resize.
 
     Example::
 
@@ -142,8 +172,10 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     if align_corners is not None and mode not in _LINEAR:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if antialias and (mode not in ("bilinear", "bicubic") or input.ndim != 4):
+        raise NotImplementedError(f"Anti-alias option is restricted to bilinear and bicubic "
+                                  f"modes and requires a 4-D tensor as input, got {mode} and "
+                                  f"{input.ndim}-D input")
     sizes, scales = _output_sizes(input, size, scale_factor, recompute_scale_factor)
     if min(sizes) <= 0:
         raise ValueError(f"interpolate: output size must be positive, got {sizes}")
@@ -156,7 +188,11 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     for d, (n_out, scale) in enumerate(zip(sizes, scales)):
         axis, n_in = 2 + d, input.shape[2 + d]
         shape = (-1,) + (1,) * (input.ndim - 1 - axis)
-        if mode == "bicubic":
+        if antialias:  # one (out, in) matrix per dim: H rows are W @ x, W columns x @ W.T
+            weights = Tensor(_antialias_matrix(xp, dtype, n_in, n_out, scale,
+                                               bool(align_corners), mode == "bicubic"))
+            out = weights @ out if axis == 2 else out @ weights.transpose(0, 1)
+        elif mode == "bicubic":
             taps = _cubic_weights(xp, dtype, n_in, n_out, scale, bool(align_corners))
             terms = [TakeSorted.apply(out, axis, i) * Tensor(w.reshape(shape)) for i, w in taps]
             out = terms[0] + terms[1] + terms[2] + terms[3]

@@ -56,6 +56,8 @@ class NormBase(Module):
     """What batch and instance norm share (PyTorch's ``_NormBase``): the state made by
     ``init_norm_state`` and its reset."""
 
+    _version = 2  # PyTorch's: the state_dict metadata of batch and instance norm says 2
+
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batch counted."""
         if self.track_running_stats:

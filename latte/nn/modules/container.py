@@ -399,7 +399,18 @@ class ParameterDict(Module):
             del self[k]
 
     def update(self, parameters: Any) -> None:
-        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+        """Add or replace entries from a mapping or an iterable of ``(key, value)`` pairs; a
+        plain (unordered) mapping is added in sorted key order, as PyTorch does.
+
+        Args:
+            parameters: an ``OrderedDict``, ``ParameterDict``, mapping or pairs.
+        """
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs: Any = parameters.items()
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = parameters
         for key, value in pairs:
             self[key] = value
 

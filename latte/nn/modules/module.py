@@ -21,18 +21,31 @@ from latte import backend, dtypes
 # the `x as x` imports: names defined in this file before the state and hook machinery moved
 # beside it stay importable from here
 from latte.nn.modules._module_hooks import RemovableHandle as RemovableHandle
+from latte.nn.modules._module_hooks import _any_global_hooks, _ModuleHooks
 from latte.nn.modules._module_hooks import _BackwardHookState as _BackwardHookState
 from latte.nn.modules._module_hooks import _HookInputs as _HookInputs
 from latte.nn.modules._module_hooks import _HookOutputs as _HookOutputs
 from latte.nn.modules._module_hooks import _insert as _insert
-from latte.nn.modules._module_hooks import _ModuleHooks
+from latte.nn.modules._module_hooks import (
+    register_module_forward_hook as register_module_forward_hook,
+)
+from latte.nn.modules._module_hooks import (
+    register_module_forward_pre_hook as register_module_forward_pre_hook,
+)
+from latte.nn.modules._module_hooks import (
+    register_module_full_backward_hook as register_module_full_backward_hook,
+)
+from latte.nn.modules._module_hooks import (
+    register_module_full_backward_pre_hook as register_module_full_backward_pre_hook,
+)
 from latte.nn.modules._module_state import _as_array as _as_array
 from latte.nn.modules._module_state import _IncompatibleKeys as _IncompatibleKeys
 from latte.nn.modules._module_state import _ModuleState
 from latte.nn.parameter import Buffer, Parameter
 from latte.tensor import Tensor
 
-__all__ = ["Module"]
+__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_full_backward_pre_hook", "register_module_full_backward_hook"]
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -40,6 +53,22 @@ def _addindent(text: str, spaces: int) -> str:
     if len(lines) == 1:
         return text
     return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+
+
+_HOOK_TABLES = ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks",
+                "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+                "_backward_pre_hooks", "_backward_hooks", "_state_dict_pre_hooks",
+                "_state_dict_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks")
+
+
+def _typename(value: Any) -> str:
+    """PyTorch's ``torch.typename``: ``'latte.FloatTensor'`` for a tensor, else the qualified
+    class name (what its assignment errors name)."""
+    if isinstance(value, Tensor):
+        return value.type()
+    cls = type(value)
+    module = "" if cls.__module__ == "builtins" else cls.__module__ + "."
+    return module + cls.__qualname__
 
 
 def place(module: Module, device: Any) -> None:
@@ -82,7 +111,13 @@ class Module(_ModuleState, _ModuleHooks):
         setattr_(self, "_forward_pre_hooks_with_kwargs", {})
         setattr_(self, "_forward_hooks", OrderedDict())
         setattr_(self, "_forward_hooks_with_kwargs", {})
+        setattr_(self, "_forward_hooks_always_called", {})
+        setattr_(self, "_backward_pre_hooks", OrderedDict())
         setattr_(self, "_backward_hooks", OrderedDict())
+        setattr_(self, "_state_dict_pre_hooks", OrderedDict())
+        setattr_(self, "_state_dict_hooks", OrderedDict())
+        setattr_(self, "_load_state_dict_pre_hooks", OrderedDict())
+        setattr_(self, "_load_state_dict_post_hooks", OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{self._get_name()}] is missing the required '
@@ -155,7 +190,7 @@ class Module(_ModuleState, _ModuleHooks):
             return
         if params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
                                 f"(latte.nn.Parameter or None expected)")
             params[name] = None
             return
@@ -168,14 +203,14 @@ class Module(_ModuleState, _ModuleHooks):
             return
         if modules is not None and name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
+                raise TypeError(f"cannot assign '{_typename(value)}' as child module "
                                 f"'{name}' (latte.nn.Module or None expected)")
             modules[name] = None
             return
         buffers = d.get("_buffers")
         if isinstance(value, Buffer) or (buffers is not None and name in buffers):
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
                                 f"(latte.Tensor or None expected)")
             if isinstance(value, Buffer):
                 persistent = value.__dict__["persistent"]
@@ -221,6 +256,9 @@ class Module(_ModuleState, _ModuleHooks):
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        # a module pickled before a hook table existed gets an empty one (as PyTorch does)
+        for name in _HOOK_TABLES:
+            self.__dict__.setdefault(name, OrderedDict())
 
     # --- traversal ---------------------------------------------------------------------------
     def named_modules(self, memo: set | None = None, prefix: str = "",
@@ -286,31 +324,79 @@ class Module(_ModuleState, _ModuleHooks):
             yield b
 
     def get_submodule(self, target: str) -> Module:
-        """The descendant at the dotted path ``target`` (``""`` is this module)."""
+        """The descendant at the dotted path ``target`` (``""`` is this module).
+
+        Example::
+
+            >>> net = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU()))
+            >>> net.get_submodule("1.0")
+            ReLU()
+        """
         if target == "":
             return self
-        module = self
-        for i, item in enumerate(target.split(".")):
-            sub = module._modules.get(item) if isinstance(module, Module) else None
-            if not isinstance(sub, Module):
-                where = ".".join(target.split(".")[:i]) or "the root module"
-                raise AttributeError(f"{module._get_name()} ({where}) has no submodule "
-                                     f"`{item}` (looking up `{target}`)")
-            module = sub
+        module: Any = self
+        for item in target.split("."):
+            if not hasattr(module, item):
+                raise AttributeError(f"{module._get_name()} has no attribute `{item}`")
+            module = getattr(module, item)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
         return module
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target``, replacing what is there (with
+        ``strict``, only an existing attribute may be replaced).
+
+        Example::
+
+            >>> net = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+            >>> net.set_submodule("1", nn.GELU())
+            >>> net[1]
+            GELU(approximate='none')
+        """
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
     def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (``"layer1.0.weight"``).
+
+        Example::
+
+            >>> nn.Sequential(nn.Linear(3, 2)).get_parameter("0.bias").shape
+            latte.Size([2])
+        """
         path, _, name = target.rpartition(".")
         module = self.get_submodule(path)
-        if name not in module._parameters:
-            raise AttributeError(f"{module._get_name()} has no parameter `{name}`")
-        return module._parameters[name]
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
 
     def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` (``"bn.running_mean"``).
+
+        Example::
+
+            >>> nn.Sequential(nn.BatchNorm1d(3)).get_buffer("0.running_var")
+            tensor([1., 1., 1.])
+        """
         path, _, name = target.rpartition(".")
         module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
         if name not in module._buffers:
-            raise AttributeError(f"{module._get_name()} has no buffer `{name}`")
+            raise AttributeError(f"`{name}` is not a buffer")
         return module._buffers[name]
 
     # --- modes and gradients -----------------------------------------------------------------
@@ -424,9 +510,35 @@ class Module(_ModuleState, _ModuleHooks):
                 t.grad.share_memory_()
         return self
 
+    def to_empty(self, *, device: Any, recurse: bool = True) -> Module:
+        """Give every parameter and buffer fresh uninitialised memory of the same shape and
+        dtype on ``device`` (then fill them, with ``reset_parameters`` or ``load_state_dict``).
+
+        Example::
+
+            >>> m = nn.Linear(2, 2).to_empty(device="cpu")
+            >>> m.weight.shape
+            latte.Size([2, 2])
+        """
+        target = backend.parse_device(device)
+
+        def empty(a: Any) -> Any:
+            return backend.to_device(np.empty(a.shape, dtype=a.dtype), target)
+
+        for module in (self.modules() if recurse else [self]):
+            for p in module._parameters.values():
+                if p is not None:
+                    p._data = empty(p._data)
+                    p.grad = None
+            for b in module._buffers.values():
+                if b is not None:
+                    b._data = empty(b._data)
+        return self
+
     # --- calling and hooks -------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks or _any_global_hooks()):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 

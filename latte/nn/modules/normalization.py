@@ -1,6 +1,7 @@
 """``LayerNorm``, ``GroupNorm``, ``InstanceNorm1d/2d/3d``."""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -121,9 +122,20 @@ class _InstanceNorm(NormBase):
         if input.dim() not in (self._spatial + 1, self._spatial + 2):
             raise ValueError(f"{self!r}: expected {self._spatial + 1}D or {self._spatial + 2}D "
                              f"input, got shape {tuple(input.shape)}")
+        feature_dim = 0 if unbatched else 1
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={feature_dim} to match "
+                                 f"num_features ({self.num_features}), but got: "
+                                 f"{input.shape[feature_dim]}.")
+            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You "
+                          f"can silence this warning by not passing in num_features, which is "
+                          f"not used because affine=False", stacklevel=3)
         x = input.unsqueeze(0) if unbatched else input
+        # momentum=None means 0 here (running stats stay put), as PyTorch's _InstanceNorm
+        momentum = self.momentum if self.momentum is not None else 0.0
         y = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                          self.training or not self.track_running_stats, self.momentum, self.eps)
+                          self.training or not self.track_running_stats, momentum, self.eps)
         return y.squeeze(0) if unbatched else y
 
     def extra_repr(self) -> str:

@@ -109,14 +109,16 @@ class RNNBase(Module):
             batch_sizes = tuple(int(b) for b in sizes_t.tolist())  # a CPU tensor: host data
             if data.dim() != 2:
                 raise RuntimeError(f"input must have 2 dimensions, got {data.dim()}")
-            self._check_input_size(data)
+            self._check_input(data)
             x = packed_to_padded(data, batch_sizes)
         else:
             if input.dim() not in (2, 3):
-                raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D "
-                                 f"tensor instead")
+                # PyTorch's wording differs between RNN and LSTM/GRU; keep each
+                what = " tensor" if name == "RNN" else ""
+                raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D"
+                                 f"{what} instead")
             batched = input.dim() == 3
-            self._check_input_size(input)
+            self._check_input(input)
             x = input if batched else input.unsqueeze(1)
             if batched and self.batch_first:
                 x = x.transpose(0, 1)
@@ -133,7 +135,12 @@ class RNNBase(Module):
             output = output.transpose(0, 1)
         return (output, tuple(finals)) if lstm else (output, finals[0])
 
-    def _check_input_size(self, x: Tensor) -> None:
+    def _check_input(self, x: Tensor) -> None:
+        weight = getattr(self, self._flat_weights_names[0])
+        if x.dtype != weight.dtype:
+            raise ValueError(f"RNN input dtype ({x.dtype}) does not match weight dtype "
+                             f"({weight.dtype}). Convert input: input.to({weight.dtype}), or "
+                             f"convert model: model.to({x.dtype})")
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
@@ -149,9 +156,12 @@ class RNNBase(Module):
             raise RuntimeError("LSTM expects hx to be a tuple (h_0, c_0)")
         want = 3 if batched else 2
         for s in states:
+            if s.dtype != x.dtype:
+                raise RuntimeError(f"Expected the hidden state to have dtype {x.dtype} like "
+                                   f"the input, got {s.dtype}")
             if s.dim() != want:
                 kind = "batched 3-D" if batched else "unbatched 2-D"
-                raise RuntimeError(f"For {kind} input, hx and cx should also be {want - 1}-D "
+                raise RuntimeError(f"For {kind} input, hx and cx should also be {want}-D "
                                    f"but got ({states[0].dim()}-D, {states[-1].dim()}-D) tensors"
                                    if lstm else f"For {kind} input, hx should also be "
                                    f"{want}-D but got {s.dim()}-D tensor")
@@ -335,12 +345,18 @@ class RNNCellBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} "
                                f"expected {self.input_size}")
+        if input.dtype != self.weight_ih.dtype:
+            raise RuntimeError(f"{type(self).__name__}: input dtype ({input.dtype}) does not "
+                               f"match weight dtype ({self.weight_ih.dtype})")
         batched = input.dim() == 2
         x = input if batched else input.unsqueeze(0)
         filled = []
         for i, s in enumerate(states):
             if s is None:
                 s = x.new_zeros(x.shape[0], self.hidden_size)
+            elif s.dtype != x.dtype:
+                raise RuntimeError(f"Expected hidden{i} to have dtype {x.dtype} like the "
+                                   f"input, got {s.dtype}")
             elif not batched:
                 s = s.unsqueeze(0)
             if s.dim() != 2 or s.shape[0] != x.shape[0]:

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from latte import creation
+from latte.autograd import is_grad_enabled
 from latte.nn import init
 from latte.nn.functional.activation import gelu, relu
+from latte.nn.modules.activation import GELU, ReLU
 from latte.nn.modules.attention import MultiheadAttention
 from latte.nn.modules.container import ModuleList
 from latte.nn.modules.dropout import Dropout
@@ -33,6 +35,16 @@ def _activation(activation: str | Callable) -> Callable:
 
 def _clones(module: Module, n: int) -> ModuleList:
     return ModuleList([copy.deepcopy(module) for _ in range(n)])
+
+
+def _nested_ok(layer: Module) -> bool:
+    """PyTorch's conditions on the layer for its nested-tensor encoder path."""
+    if not isinstance(layer, TransformerEncoderLayer) or layer.norm_first:
+        return False
+    attn, act = layer.self_attn, layer.activation
+    return (attn.batch_first and attn._qkv_same_embed_dim and attn.in_proj_bias is not None
+            and (act is relu or act is gelu or isinstance(act, (ReLU, GELU)))
+            and attn.num_heads % 2 == 0 and layer.norm1.eps == layer.norm2.eps)
 
 
 def _square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
@@ -157,8 +169,20 @@ class TransformerDecoderLayer(Module):
 
 class TransformerEncoder(Module):
     """``num_layers`` deep copies of ``encoder_layer`` applied in turn, then ``norm`` if given.
-    ``enable_nested_tensor`` and ``mask_check`` are accepted for compatibility (Latte has no
-    nested tensors; padded positions are computed, not skipped)."""
+
+    Latte has no nested tensors, but it keeps what PyTorch's nested-tensor path shows: in
+    inference (eval mode, no gradient wanted) with ``enable_nested_tensor``, a batch-first
+    post-norm layer, an even number of heads, a ``src_key_padding_mask`` padding at the end
+    (assumed so without ``mask_check``) and no ``mask``, the output's padded positions are
+    zeros (before ``norm``). Elsewhere padded positions are computed like the others.
+
+    Example::
+
+        >>> layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, batch_first=True)
+        >>> encoder = nn.TransformerEncoder(layer, num_layers=2)
+        >>> encoder(latte.randn(3, 5, 8)).shape
+        latte.Size([3, 5, 8])
+    """
 
     def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int,
                  norm: Module | None = None, enable_nested_tensor: bool = True,
@@ -168,16 +192,42 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
+        self.use_nested_tensor = enable_nested_tensor and _nested_ok(encoder_layer)
         self.mask_check = mask_check
 
     def forward(self, src: Tensor, mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None,
                 is_causal: bool | None = None) -> Tensor:
+        nested = self._nested_padding(src, mask, src_key_padding_mask)
+        if nested is not None:
+            src_key_padding_mask = nested
         x = src
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
-                      is_causal=bool(is_causal) and mask is not None)
+                      is_causal=bool(is_causal))
+        if nested is not None:
+            x = x.masked_fill(nested.unsqueeze(-1), 0.0)
         return self.norm(x) if self.norm is not None else x
+
+    def _nested_padding(self, src: Tensor, mask: Tensor | None,
+                        padding: Tensor | None) -> Tensor | None:
+        """The bool padding mask PyTorch's nested-tensor path would use, or None off it."""
+        if not self.use_nested_tensor or self.layers[0].training or src.dim() != 3 or \
+                padding is None or mask is not None or \
+                tuple(padding.shape) != tuple(src.shape[:2]):  # bad shapes: attention says so
+            return None
+        if is_grad_enabled() and (src.requires_grad or
+                                  any(p.requires_grad for p in self.layers[0].parameters())):
+            return None
+        pad = padding.bool()
+        left_aligned = not bool((pad[:, :-1] & ~pad[:, 1:]).any())
+        if left_aligned:
+            return pad
+        if self.mask_check:
+            return None
+        # unchecked, PyTorch takes each row's first ``count`` positions as the sequence
+        kept = (~pad).sum(-1, keepdim=True)
+        return creation.arange(pad.shape[-1], device=pad.device) >= kept
 
 
 class TransformerDecoder(Module):
@@ -200,7 +250,7 @@ class TransformerDecoder(Module):
             x = layer(x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
                       tgt_key_padding_mask=tgt_key_padding_mask,
                       memory_key_padding_mask=memory_key_padding_mask,
-                      tgt_is_causal=bool(tgt_is_causal) and tgt_mask is not None,
+                      tgt_is_causal=bool(tgt_is_causal),
                       memory_is_causal=memory_is_causal)
         return self.norm(x) if self.norm is not None else x
 

@@ -97,10 +97,10 @@ def _invert_permutation(perm: Tensor) -> Tensor:
 def _host_ints(values: Any) -> np.ndarray:
     """Lengths given as a list or a tensor, as host int64 (PyTorch wants them on the CPU)."""
     if isinstance(values, Tensor):
-        if values.is_cuda:
-            raise RuntimeError("'lengths' argument should be a 1D CPU int64 tensor, but got "
-                               "1D cuda Long tensor")
-        return values.numpy().astype(np.int64).reshape(-1)
+        if values.is_cuda or values.dim() != 1:
+            raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got "
+                               f"{values.dim()}D {values.device.type} {values.dtype} tensor")
+        return values.numpy().astype(np.int64)
     return np.asarray(values, dtype=np.int64).reshape(-1)
 
 
@@ -145,6 +145,10 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
         tensor([3, 3, 2, 1, 1])
     """
     lengths = _host_ints(lengths)
+    batch_size = input.shape[0 if batch_first else 1]
+    if lengths.size != batch_size:
+        raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got "
+                           f"{lengths.size} (batch_size={batch_size})")
     if lengths.size and lengths.min() <= 0:
         raise RuntimeError("Length of all samples has to be greater than 0, but found an "
                            "element in 'lengths' that is <= 0")
@@ -203,9 +207,16 @@ def pad_sequence(sequences: Sequence[Tensor] | Tensor, batch_first: bool = False
     """Stack tensors ``(L_i, *)`` into ``(T, B, *)`` (``(B, T, *)`` if ``batch_first``),
     filling with ``padding_value`` on ``padding_side`` ('right' or 'left')."""
     if padding_side not in ("right", "left"):
-        raise ValueError(f"Expected padding_side to be one of left or right, but got "
-                         f"{padding_side}.")
+        raise RuntimeError(f"Expected padding_side to be one of left or right, but got "
+                           f"{padding_side}.")
     sequences = list(sequences)
+    if not sequences:
+        raise RuntimeError("received an empty list of sequences")
+    trailing = tuple(sequences[0].shape[1:])
+    for s in sequences:
+        if tuple(s.shape[1:]) != trailing:
+            raise RuntimeError(f"pad_sequence: every sequence needs the trailing shape "
+                               f"{trailing} of the first, got one of shape {tuple(s.shape)}")
     longest = max(s.shape[0] for s in sequences)
     rows = []
     for s in sequences:
@@ -220,6 +231,8 @@ def pad_sequence(sequences: Sequence[Tensor] | Tensor, batch_first: bool = False
 def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:
     """Pack a list of tensors ``(L_i, *)`` (sorted by decreasing length unless
     ``enforce_sorted=False``)."""
+    if not sequences:
+        raise RuntimeError("received an empty list of sequences")
     lengths = [s.shape[0] for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 

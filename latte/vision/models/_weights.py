@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
 from latte import nn
 from latte.serialization import load
 from latte.vision.datasets.utils import download_from_urls
+from latte.vision.transforms._presets import ImageClassification
 
 __all__ = ["checkpoint_dir", "torch_checkpoint_dir", "build", "read_weights",
-           "extract_state_dict", "fetch_weights", "load_state_dict_from_url", "WEIGHTS"]
+           "extract_state_dict", "fetch_weights", "load_state_dict_from_url", "WEIGHTS",
+           "WeightsEnum", "weights_enum", "legacy_pretrained"]
 
 M = TypeVar("M", bound=nn.Module)
 
@@ -39,7 +43,62 @@ WEIGHTS: dict[str, dict[str, str]] = {
     "vgg13_bn": {"IMAGENET1K_V1": "vgg13_bn-abd245e5.pth"},
     "vgg16": {"IMAGENET1K_V1": "vgg16-397923af.pth"},
     "vgg16_bn": {"IMAGENET1K_V1": "vgg16_bn-6c64b313.pth"},
+    "vgg19": {"IMAGENET1K_V1": "vgg19-dcbb9e9d.pth"},
+    "vgg19_bn": {"IMAGENET1K_V1": "vgg19_bn-c79401a0.pth"},
 }
+
+# The inference resize of each named file, where it is not torchvision's usual 256.
+_RESIZE: dict[str, int] = {"resnet50-11ad3fa6.pth": 232}
+
+
+class WeightsEnum(Enum):
+    """torchvision's weights enums (``ResNet18_Weights.IMAGENET1K_V1``, ``.DEFAULT``): each
+    member's value is its file name; ``url``, ``transforms()`` and ``meta`` as torchvision's.
+
+    Example::
+
+        >>> from latte.vision.models import ResNet18_Weights
+        >>> ResNet18_Weights.DEFAULT.url
+        'https://download.pytorch.org/models/resnet18-f37072fd.pth'
+    """
+
+    @property
+    def url(self) -> str:
+        """Where torchvision publishes this file."""
+        return _BASE + self.value
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """What is known about the weights without loading them."""
+        return {"file_name": self.value, "num_classes": 1000}
+
+    def transforms(self) -> ImageClassification:
+        """The preprocessing the weights were evaluated with (resize, 224 crop, normalise)."""
+        return ImageClassification(crop_size=224, resize_size=_RESIZE.get(self.value, 256))
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
+
+def weights_enum(enum_name: str, arch: str) -> type[WeightsEnum]:
+    """The ``WeightsEnum`` of ``arch``'s files in ``WEIGHTS``, with ``DEFAULT`` the last one."""
+    members = dict(WEIGHTS[arch])
+    members["DEFAULT"] = list(members.values())[-1]  # same value: an alias, as torchvision's
+    enum = WeightsEnum(enum_name, members)
+    enum.__doc__ = f"The pretrained weights of ``{arch}``: {', '.join(members)}."
+    return enum
+
+
+def legacy_pretrained(arch: str, weights: Any, kwargs: dict[str, Any]) -> Any:
+    """torchvision's deprecated ``pretrained=True/False``: the ``DEFAULT`` weights or none."""
+    if "pretrained" not in kwargs:
+        return weights
+    pretrained = kwargs.pop("pretrained")
+    warnings.warn(f"{arch}: 'pretrained' is deprecated, use 'weights' instead "
+                  "(pretrained=True means weights='DEFAULT')", UserWarning, stacklevel=4)
+    if pretrained and weights is None:
+        return "DEFAULT"
+    return weights
 
 
 def checkpoint_dir() -> Path:
@@ -126,6 +185,8 @@ def read_weights(weights: Any, arch: str) -> dict[str, Any] | None:
     """The state_dict that ``weights`` gives: None, a path, a state_dict or a weights name."""
     if weights is None:
         return None
+    if isinstance(weights, WeightsEnum):
+        return read_weights(weights.name, arch)
     if isinstance(weights, dict):
         return extract_state_dict(weights, arch)
     path = Path(os.fspath(weights)).expanduser()

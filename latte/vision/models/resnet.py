@@ -6,9 +6,10 @@ from typing import Any
 from latte import nn
 from latte.nn import functional as F
 from latte.tensor import Tensor
-from latte.vision.models._weights import build
+from latte.vision.models._weights import build, legacy_pretrained, weights_enum
 
-__all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50"]
+__all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50",
+           "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights"]
 
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
@@ -149,7 +150,13 @@ class ResNet(nn.Module):
         return self.fc(x)
 
 
+ResNet18_Weights = weights_enum("ResNet18_Weights", "resnet18")
+ResNet34_Weights = weights_enum("ResNet34_Weights", "resnet34")
+ResNet50_Weights = weights_enum("ResNet50_Weights", "resnet50")
+
+
 def _resnet(arch: str, block: Any, layers: list[int], weights: Any, kwargs: Any) -> ResNet:
+    weights = legacy_pretrained(arch, weights, kwargs)
     return build(lambda: ResNet(block, layers, **kwargs), weights, arch)
 
 

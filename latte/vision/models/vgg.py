@@ -1,21 +1,35 @@
-"""VGG-11/13/16 with and without BatchNorm, with torchvision's definitions and state_dict keys."""
+"""VGG-11/13/16/19 with and without BatchNorm: torchvision's definitions and state_dict keys."""
 from __future__ import annotations
 
 from typing import Any
 
 from latte import nn
 from latte.tensor import Tensor
-from latte.vision.models._weights import build
+from latte.vision.models._weights import build, legacy_pretrained, weights_enum
 
-__all__ = ["VGG", "make_features", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn"]
+__all__ = ["VGG", "make_features", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn",
+           "vgg19", "vgg19_bn", "VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights",
+           "VGG13_BN_Weights", "VGG16_Weights", "VGG16_BN_Weights", "VGG19_Weights",
+           "VGG19_BN_Weights"]
 
-# Conv widths per configuration; "M" is a 2x2 max pool (torchvision's cfgs "A", "B", "D").
+# Conv widths per configuration; "M" is a 2x2 max pool (torchvision's cfgs "A", "B", "D", "E").
 CFGS: dict[str, list[int | str]] = {
     "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
           512, 512, 512, "M"],
+    "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
+          512, 512, 512, 512, "M"],
 }
+
+VGG11_Weights = weights_enum("VGG11_Weights", "vgg11")
+VGG11_BN_Weights = weights_enum("VGG11_BN_Weights", "vgg11_bn")
+VGG13_Weights = weights_enum("VGG13_Weights", "vgg13")
+VGG13_BN_Weights = weights_enum("VGG13_BN_Weights", "vgg13_bn")
+VGG16_Weights = weights_enum("VGG16_Weights", "vgg16")
+VGG16_BN_Weights = weights_enum("VGG16_BN_Weights", "vgg16_bn")
+VGG19_Weights = weights_enum("VGG19_Weights", "vgg19")
+VGG19_BN_Weights = weights_enum("VGG19_BN_Weights", "vgg19_bn")
 
 
 def make_features(cfg: list[int | str], batch_norm: bool = False,
@@ -81,6 +95,7 @@ class VGG(nn.Module):
 
 
 def _vgg(arch: str, cfg: str, batch_norm: bool, weights: Any, kwargs: dict[str, Any]) -> VGG:
+    weights = legacy_pretrained(arch, weights, kwargs)
     in_channels = kwargs.pop("in_channels", 3)
     if weights is not None:
         kwargs.setdefault("init_weights", False)  # the loaded weights overwrite it anyway
@@ -116,3 +131,13 @@ def vgg16(*, weights: Any = None, **kwargs: Any) -> VGG:
 def vgg16_bn(*, weights: Any = None, **kwargs: Any) -> VGG:
     """VGG-16 with BatchNorm (138,365,992 parameters for 1000 classes)."""
     return _vgg("vgg16_bn", "D", True, weights, kwargs)
+
+
+def vgg19(*, weights: Any = None, **kwargs: Any) -> VGG:
+    """VGG-19 (143,667,240 parameters for 1000 classes); keyword arguments as in ``VGG``."""
+    return _vgg("vgg19", "E", False, weights, kwargs)
+
+
+def vgg19_bn(*, weights: Any = None, **kwargs: Any) -> VGG:
+    """VGG-19 with BatchNorm (143,678,248 parameters for 1000 classes)."""
+    return _vgg("vgg19_bn", "E", True, weights, kwargs)
