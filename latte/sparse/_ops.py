@@ -10,6 +10,7 @@ import builtins
 from typing import Any
 
 from latte.autograd import function
+from latte.ops.reduce import normalize_dims
 from latte.sparse._kernels import SegmentSum, SpMM, segment_max
 
 __all__ = ["mm", "matmul", "spmm", "addmm", "sum", "softmax", "log_softmax"]
@@ -142,17 +143,6 @@ def addmm(mat: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> A
     return product if beta == 0 else (mat if beta == 1 else mat * beta) + product
 
 
-def _dims(dim: Any, rank: int) -> list:
-    dims = [dim] if isinstance(dim, builtins.int) else list(dim)
-    out = []
-    for d in dims:
-        if not -rank <= d < rank:
-            raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[{-rank}, {rank - 1}], but got {d})")
-        out.append(d % rank)
-    return sorted(set(out))
-
-
 def sum(input: Any, dim: Any = None, *, dtype: Any = None) -> Any:
     """The sum of a sparse COO tensor: over everything (a dense 0-d tensor), or over ``dim``:
     a sparse tensor of the remaining dims, dense once every sparse dim is summed.
@@ -175,7 +165,7 @@ def sum(input: Any, dim: Any = None, *, dtype: Any = None) -> Any:
         values = values.to(dtype)
     if dim is None:
         return values.sum()
-    dims = _dims(dim, input.ndim)
+    dims = normalize_dims(dim, input.ndim)
     n_sparse = input.sparse_dim()
     dense_dims = [d - n_sparse + 1 for d in dims if d >= n_sparse]
     if dense_dims:
@@ -199,7 +189,7 @@ def _groups(input: Any, dim: int) -> tuple:
     """Entries of a coalesced sparse tensor grouped by all their sparse indices but ``dim``."""
     if input.dense_dim() != 0:
         raise _no_kernel("_sparse_softmax (dense dims)", input)
-    dim = _dims(dim, input.ndim)[0]
+    dim = normalize_dims(dim, input.ndim)[0]
     xp = input._xp()
     others = [d for d in range(input.sparse_dim()) if d != dim]
     flat, _ = input._flat_index(others)
