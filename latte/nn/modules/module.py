@@ -366,6 +366,14 @@ class Module(_ModuleState, _ModuleHooks):
             raise AttributeError(f"`{name}` is not an nn.Module")
         setattr(parent, name, module)
 
+    def _owner_of(self, target: str) -> tuple[Module, str]:
+        """The module holding the attribute at the dotted path ``target``, and its name."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        return module, name
+
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted path ``target`` (``"layer1.0.weight"``).
 
@@ -374,10 +382,7 @@ class Module(_ModuleState, _ModuleHooks):
             >>> nn.Sequential(nn.Linear(3, 2)).get_parameter("0.bias").shape
             latte.Size([2])
         """
-        path, _, name = target.rpartition(".")
-        module = self.get_submodule(path)
-        if not hasattr(module, name):
-            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        module, name = self._owner_of(target)
         param = getattr(module, name)
         if not isinstance(param, Parameter):
             raise AttributeError(f"`{name}` is not an nn.Parameter")
@@ -391,10 +396,7 @@ class Module(_ModuleState, _ModuleHooks):
             >>> nn.Sequential(nn.BatchNorm1d(3)).get_buffer("0.running_var")
             tensor([1., 1., 1.])
         """
-        path, _, name = target.rpartition(".")
-        module = self.get_submodule(path)
-        if not hasattr(module, name):
-            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        module, name = self._owner_of(target)
         if name not in module._buffers:
             raise AttributeError(f"`{name}` is not a buffer")
         return module._buffers[name]
