@@ -10,6 +10,7 @@ from latte.autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
 from latte._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
                             set_num_threads)
 from latte._flags import *  # use_deterministic_algorithms, set_float32_matmul_precision, ...
+from latte._constants import *  # e, pi, inf, nan, newaxis
 from latte._tensor_str import set_printoptions
 from latte._type_info import *  # finfo, iinfo, promote_types, result_type, can_cast, ...
 from latte.backend import device, get_default_device, set_default_device

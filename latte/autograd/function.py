@@ -90,6 +90,22 @@ class Function:
     def backward(ctx: Any, *grads: Any) -> Any:
         raise NotImplementedError("subclasses of Function must define backward")
 
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple, output: Any) -> None:
+        """Optional: fill ``ctx`` from ``inputs`` and ``output``; a Function defining it has a
+        ``forward(*args)`` without ``ctx``, as PyTorch's (needed by ``latte.func`` transforms)."""
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @classmethod
+    def _run_forward(cls, ctx: Any, args: tuple) -> Any:
+        """``forward``'s outputs, in either style: ``forward(ctx, *args)``, or ``forward(*args)``
+        followed by ``setup_context(ctx, args, outputs)``."""
+        if cls.setup_context is Function.setup_context:
+            return cls.forward(ctx, *args)
+        outputs = cls.forward(*args)
+        cls.setup_context(ctx, args, outputs)
+        return outputs
+
     # --- the node's name, as PyTorch's ------------------------------------------------------
     # A recorded node is an instance of a subclass named as PyTorch names it ("AddBackward0";
     # "MyFunctionBackward" for a user's Function), made once per name: ``type(grad_fn)``,
@@ -139,6 +155,12 @@ class Function:
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Outputs that never need a gradient (indices, masks)."""
         self._non_diff = {id(o) for o in outputs}
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """Inputs ``forward`` modified in place (and returns). Their gradient flows through this
+        node; unlike PyTorch's, the output returned is a new tensor over the same memory rather
+        than the input object with its history rebased."""
+        self._dirty = {id(t) for t in tensors}
 
     def set_materialize_grads(self, value: bool) -> None:
         """When False, ``backward`` may receive ``None`` for outputs that got no gradient."""
@@ -217,7 +239,7 @@ class Function:
         check_same_device([a for a in args if isinstance(a, Tensor) and a._data.ndim])
         previous, _state.enabled = _state.enabled, False
         try:
-            outputs = cls.forward(ctx, *args)
+            outputs = cls._run_forward(ctx, args)
         finally:
             _state.enabled = previous
         single = not isinstance(outputs, tuple)
