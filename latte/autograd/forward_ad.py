@@ -111,21 +111,28 @@ def _reached_duals(y: Any) -> list:
         return []
     if _key(y) in _duals and y.grad_fn is None:
         return [_duals[_key(y)]]
-    found, stack, seen = {}, [y.grad_fn], set()
+    found = {}
     if (y.grad_fn, y._output_nr) in _duals:
         found[(y.grad_fn, y._output_nr)] = None
+    for fn, nr, leaf in _edges(y.grad_fn):
+        key = id(leaf) if fn is None else (fn, nr)
+        if key in _duals:
+            found[key] = None
+    return [_duals[k] for k in found]
+
+
+def _edges(root: Any) -> Any:
+    """Every edge ``(node, output_nr, leaf)`` of the graph below ``root``, each node once."""
+    stack, seen = [root], set()
     while stack:
         node = stack.pop()
         if node in seen:
             continue
         seen.add(node)
         for _, fn, nr, leaf, _, _ in node._edges:
-            key = id(leaf) if fn is None else (fn, nr)
-            if key in _duals:
-                found[key] = None
+            yield fn, nr, leaf
             if fn is not None:
                 stack.append(fn)
-    return [_duals[k] for k in found]
 
 
 def _tangent(y: Any, pairs: list) -> Any:
@@ -153,19 +160,8 @@ def _tracked_outside(y: Any) -> bool:
         return False
     if y.grad_fn is None:
         return not (_duals and id(y) in _duals)
-    stack, seen = [y.grad_fn], set()
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for _, fn, _, leaf, _, _ in node._edges:
-            if fn is None:
-                if not (_duals and id(leaf) in _duals):
-                    return True
-            else:
-                stack.append(fn)
-    return False
+    return any(fn is None and not (_duals and id(leaf) in _duals)
+               for fn, _, leaf in _edges(y.grad_fn))
 
 
 def unpack_dual(tensor: Any, *, level: int | None = None) -> UnpackedDualTensor:
